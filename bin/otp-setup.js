@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { main } from '../dist/src/cli/main.js';
+
+// The SDK warns on every run under Node 20 about its future support window: advice for us, the
+// tool's maintainers, not for the person running the command. Other warnings still print.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
+  if (type === 'NodeVersionSupportWarning') return;
+  emitWarning(warning, ...rest);
+};
+
+const listeners = new Set();
+let interrupts = 0;
+process.on('SIGINT', () => {
+  interrupts += 1;
+  // A second Ctrl-C quits at once; the state file was written after the last completed call.
+  if (interrupts > 1 || listeners.size === 0) process.exit(130);
+  for (const listener of listeners) listener();
+});
+
+const code = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  cwd: process.cwd(),
+  now: () => new Date(),
+  onInterrupt: (listener) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  },
+});
+process.exitCode = interrupts > 0 && code !== 0 ? 130 : code;

@@ -1,0 +1,123 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SESClient } from '@aws-sdk/client-ses';
+import type { STSClient } from '@aws-sdk/client-sts';
+
+export interface AwsSettings {
+  region: string;
+  profile?: string;
+  /** --endpoint-url; AWS_ENDPOINT_URL is honoured by the SDK itself when this is unset. */
+  endpoint?: string;
+  /** Total attempts per call, first included (SDK standard retry strategy). */
+  maxAttempts?: number;
+}
+
+export interface CallStats {
+  calls: number;
+  retries: number;
+}
+
+/**
+ * Lazily created SDK clients sharing one keep-alive connection pool. Each service's module is
+ * imported only when a command first needs it, so `--help` does not pay for the SDK.
+ */
+export interface AwsClients {
+  readonly settings: AwsSettings;
+  readonly stats: CallStats;
+  cognito(): Promise<CognitoIdentityProviderClient>;
+  iam(): Promise<IAMClient>;
+  lambda(): Promise<LambdaClient>;
+  ses(): Promise<SESClient>;
+  sts(): Promise<STSClient>;
+  destroy(): void;
+}
+
+type ClientLike = {
+  middlewareStack: { add: (mw: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>, options: { step: 'initialize'; name: string }) => void };
+  destroy(): void;
+};
+
+export function createAwsClients(settings: AwsSettings): AwsClients {
+  const stats: CallStats = { calls: 0, retries: 0 };
+  const created: ClientLike[] = [];
+  let handlerPromise: Promise<unknown> | undefined;
+
+  const requestHandler = (): Promise<unknown> => {
+    handlerPromise ??= import('@smithy/node-http-handler').then(
+      ({ NodeHttpHandler }) =>
+        new NodeHttpHandler({
+          httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 32 }),
+          httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 32 }),
+          connectionTimeout: 5_000,
+          requestTimeout: 30_000,
+        }),
+    );
+    return handlerPromise;
+  };
+
+  const common = async () => ({
+    region: settings.region,
+    ...(settings.profile ? { profile: settings.profile } : {}),
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    maxAttempts: settings.maxAttempts ?? 8,
+    retryMode: 'standard' as const,
+    requestHandler: (await requestHandler()) as never,
+  });
+
+  // The SDK's middleware types are generic per service; this middleware only reads $metadata.
+  function track<C extends { destroy(): void }>(client: C): C {
+    (client as unknown as ClientLike).middlewareStack.add(
+      (next) => async (args) => {
+        stats.calls += 1;
+        try {
+          const out = (await next(args)) as { output?: { $metadata?: { attempts?: number } } };
+          stats.retries += Math.max(0, (out.output?.$metadata?.attempts ?? 1) - 1);
+          return out;
+        } catch (err) {
+          stats.retries += Math.max(0, ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) - 1);
+          throw err;
+        }
+      },
+      { step: 'initialize', name: 'otpSetupCallStats' },
+    );
+    created.push(client as unknown as ClientLike);
+    return client;
+  }
+
+  const memo = <T>(factory: () => Promise<T>): (() => Promise<T>) => {
+    let value: Promise<T> | undefined;
+    return () => (value ??= factory());
+  };
+
+  return {
+    settings,
+    stats,
+    cognito: memo(async () => {
+      const { CognitoIdentityProviderClient } = await import('@aws-sdk/client-cognito-identity-provider');
+      return track(new CognitoIdentityProviderClient(await common()));
+    }),
+    iam: memo(async () => {
+      const { IAMClient } = await import('@aws-sdk/client-iam');
+      // IAM is a global service; the SDK routes it to the partition's global endpoint.
+      return track(new IAMClient(await common()));
+    }),
+    lambda: memo(async () => {
+      const { LambdaClient } = await import('@aws-sdk/client-lambda');
+      return track(new LambdaClient(await common()));
+    }),
+    ses: memo(async () => {
+      const { SESClient } = await import('@aws-sdk/client-ses');
+      return track(new SESClient(await common()));
+    }),
+    sts: memo(async () => {
+      const { STSClient } = await import('@aws-sdk/client-sts');
+      return track(new STSClient(await common()));
+    }),
+    destroy() {
+      for (const client of created) client.destroy();
+    },
+  };
+}

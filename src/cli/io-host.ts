@@ -1,0 +1,124 @@
+import type { Writable, Readable } from 'node:stream';
+
+/**
+ * The one place that prints. Three faces: `tty` (ora spinners on stderr), `plain`
+ * (one line per event on stderr, for CI logs) and `json` (progress as plain lines on
+ * stderr, exactly one JSON object as the last line of stdout). Commands and steps report
+ * through this interface and never touch the console.
+ */
+export type Face = 'tty' | 'plain' | 'json';
+
+export interface StepHandle {
+  /** Replace the running text (e.g. "creating…", "waiting for IAM…"). */
+  update(text: string): void;
+  succeed(text: string): void;
+  fail(text: string): void;
+  /** Finish without success or failure (e.g. skipped, unchanged). */
+  info(text: string): void;
+  warn(text: string): void;
+}
+
+export interface IoHost {
+  readonly face: Face;
+  readonly interactive: boolean;
+  readonly debugEnabled: boolean;
+  step(text: string): StepHandle;
+  info(text: string): void;
+  warn(text: string): void;
+  debug(text: string): void;
+  /** Human output of a command, on stdout (suppressed with --json). */
+  out(text: string): void;
+  /** The command's one machine-readable result (only printed with --json). */
+  result(value: Record<string, unknown>): void;
+  /** Writes a raw error text to stderr (used only by the error formatter). */
+  errorText(text: string): void;
+  confirm(question: string): Promise<boolean>;
+  ask(question: string, options?: { default?: string; validate?: (value: string) => string | true }): Promise<string>;
+}
+
+export interface IoStreams {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  stdin: Readable & { isTTY?: boolean };
+}
+
+export interface IoHostOptions {
+  json: boolean;
+  debug: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+const symbols = { ok: '✔', fail: '✖', info: 'ℹ', warn: '⚠' } as const;
+
+function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+}
+
+export async function createIoHost(streams: IoStreams, options: IoHostOptions): Promise<IoHost> {
+  const face: Face = options.json ? 'json' : streams.stderr.isTTY && options.env.CI === undefined ? 'tty' : 'plain';
+  // ora is loaded only for the TTY face so that --help, --version and CI runs stay fast.
+  const ora = face === 'tty' ? (await import('ora')).default : undefined;
+  const interactive = Boolean(streams.stdin.isTTY && streams.stderr.isTTY);
+  const color = colorEnabled(streams.stderr, options.env);
+  const paint = (code: number, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const errLine = (text: string): void => {
+    streams.stderr.write(`${text}\n`);
+  };
+
+  const plainStep = (text: string): StepHandle => {
+    let current = text;
+    return {
+      update(next) {
+        current = next;
+      },
+      succeed: (t) => errLine(`${paint(32, symbols.ok)} ${t || current}`),
+      fail: (t) => errLine(`${paint(31, symbols.fail)} ${t || current}`),
+      info: (t) => errLine(`${paint(34, symbols.info)} ${t || current}`),
+      warn: (t) => errLine(`${paint(33, symbols.warn)} ${t || current}`),
+    };
+  };
+
+  const ttyStep = (text: string): StepHandle => {
+    const spinner = ora!({ text, stream: streams.stderr, isEnabled: true, color: 'cyan' }).start();
+    return {
+      update: (t) => {
+        spinner.text = t;
+      },
+      succeed: (t) => void spinner.succeed(t),
+      fail: (t) => void spinner.fail(t),
+      info: (t) => void spinner.info(t),
+      warn: (t) => void spinner.warn(t),
+    };
+  };
+
+  return {
+    face,
+    interactive,
+    debugEnabled: options.debug,
+    step: face === 'tty' ? ttyStep : plainStep,
+    info: (text) => errLine(text),
+    warn: (text) => errLine(`${paint(33, 'warning:')} ${text}`),
+    debug: (text) => {
+      if (options.debug) errLine(paint(90, `debug: ${text}`));
+    },
+    out: (text) => {
+      if (face !== 'json') streams.stdout.write(`${text}\n`);
+    },
+    result: (value) => {
+      if (face === 'json') streams.stdout.write(`${JSON.stringify(value)}\n`);
+    },
+    errorText: (text) => errLine(text),
+    async confirm(question) {
+      if (!interactive) return false;
+      const { confirm } = await import('@inquirer/prompts');
+      return confirm({ message: question, default: false }, { input: streams.stdin, output: streams.stderr });
+    },
+    async ask(question, opts = {}) {
+      const { input } = await import('@inquirer/prompts');
+      return input(
+        { message: question, default: opts.default, validate: opts.validate },
+        { input: streams.stdin, output: streams.stderr },
+      );
+    },
+  };
+}

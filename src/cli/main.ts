@@ -1,0 +1,127 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { CommandEnv, Deps, GlobalOptions } from '../commands/deps.js';
+import { usageError } from '../core/errors.js';
+import { formatErrorText, normalizeError } from './format-error.js';
+import { createIoHost, type IoHost } from './io-host.js';
+import { VERSION } from './version.js';
+
+// Options come from commander, which has already checked them against the command's definition.
+type Action = (env: CommandEnv, options: never, args: string[]) => Promise<number>;
+
+const REGION_FLAG = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+/**
+ * Runs the CLI in-process and returns the exit code (0 ok, 1 failure, 2 usage). Command modules
+ * are imported only when their command runs, so --help and --version load almost nothing.
+ */
+export async function main(argv: readonly string[], deps: Deps): Promise<number> {
+  let exitCode = 0;
+  let io: IoHost | undefined;
+  const program = new Command('otp-setup');
+
+  const run = (load: () => Promise<Action>) =>
+    async function (this: Command, ...args: unknown[]): Promise<void> {
+      const command = this;
+      const global = command.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
+      io = await createIoHost(deps, { json: Boolean(global.json), debug: Boolean(global.debug), env: deps.env });
+      if (global.region !== undefined && !REGION_FLAG.test(global.region)) {
+        throw usageError('INVALID_REGION', `--region ${global.region} is not an AWS region.`, 'Use a region code such as us-east-1 or eu-west-1.');
+      }
+      if (global.endpointUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(global.endpointUrl)) {
+        throw usageError('INVALID_ENDPOINT', `--endpoint-url ${global.endpointUrl} is not a URL.`, 'Use a URL such as http://127.0.0.1:5000.');
+      }
+      const positional = args.slice(0, -2).filter((a): a is string => typeof a === 'string');
+      const action = await load();
+      exitCode = await action({ deps, io, global }, command.opts() as never, positional);
+    };
+
+  program
+    .name('otp-setup')
+    .description('Passwordless sign-in by emailed one-time code on AWS Cognito, in one command.')
+    .version(VERSION, '-v, --version')
+    .option('-c, --config <path>', 'configuration file', 'otp-setup.config.json')
+    .option('--region <region>', 'AWS region (default: config, then AWS_REGION, then us-east-1)')
+    .option('--profile <name>', 'AWS profile from ~/.aws/config')
+    .option('--stage <stage>', 'stage suffix appended to every resource name, e.g. dev')
+    .addOption(new Option('--endpoint-url <url>', 'AWS endpoint override (LocalStack, moto); AWS_ENDPOINT_URL works too'))
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--json', 'print one JSON result on stdout (progress stays on stderr)')
+    .option('--debug', 'show debug output and stack traces')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => deps.stdout.write(s),
+      writeErr: (s) => deps.stderr.write(s),
+    })
+    .addHelpText(
+      'after',
+      examples([
+        'otp-setup init --from noreply@example.com',
+        'otp-setup up',
+        'otp-setup test-auth --email me@example.com',
+        'otp-setup teardown --yes',
+      ]),
+    );
+
+  program
+    .command('init')
+    .description('write otp-setup.config.json (asks, or takes flags)')
+    .option('--from <email>', 'sender address of the sign-in emails (required without a terminal)')
+    .option('--force', 'overwrite an existing config file')
+    .addHelpText('after', examples(['otp-setup init --from noreply@example.com --region eu-west-1 --yes']))
+    .action(run(async () => (await import('../commands/init.js')).initCommand as Action));
+
+  program
+    .command('up')
+    .description('create or update everything: role, functions, SES identity, user pool, permissions, app client, .env')
+    .option('--adopt', 'take over same-named resources that otp-setup did not create')
+    .option('--allow-replace', 'allow replacing resources whose settings cannot change in place (a replaced pool loses its users)')
+    .addHelpText('after', examples(['otp-setup up', 'otp-setup up --stage prod --region eu-west-1', 'otp-setup up --json > result.json']))
+    .action(run(async () => (await import('../commands/up.js')).upCommand as Action));
+
+  program
+    .command('plan')
+    .description('show what "up" would change, field by field (read-only)')
+    .addHelpText('after', examples(['otp-setup plan', 'otp-setup plan --stage prod --json']))
+    .action(run(async () => ((env: CommandEnv) => import('../commands/plan.js').then((m) => m.planCommand(env, 'plan'))) as Action));
+
+  program
+    .command('status')
+    .description('show what exists and any drift (read-only)')
+    .addHelpText('after', examples(['otp-setup status', 'otp-setup status --json']))
+    .action(run(async () => ((env: CommandEnv) => import('../commands/plan.js').then((m) => m.planCommand(env, 'status'))) as Action));
+
+  program
+    .command('teardown')
+    .description('delete everything "up" created, in reverse order, and nothing else')
+    .option('--keep-ses', 'keep the SES sender identity')
+    .addHelpText('after', examples(['otp-setup teardown', 'otp-setup teardown --yes --keep-ses']))
+    .action(run(async () => (await import('../commands/teardown.js')).teardownCommand as Action));
+
+  program
+    .command('package')
+    .description('write the Lambda zips that "up" deploys, one <function-name>.zip each')
+    .requiredOption('--out <dir>', 'output folder')
+    .addHelpText('after', examples(['otp-setup package --out dist/lambda']))
+    .action(run(async () => (await import('../commands/package.js')).packageCommand as Action));
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      // Commander already printed the message.
+      return 2;
+    }
+    const host = io ?? (await createIoHost(deps, { json: argv.includes('--json'), debug: argv.includes('--debug'), env: deps.env }));
+    const formatted = normalizeError(err);
+    host.errorText(formatErrorText(err, host.debugEnabled));
+    host.result({ ok: false, error: { code: formatted.code, message: formatted.message, ...(formatted.resolution ? { resolution: formatted.resolution } : {}) } });
+    return formatted.exitCode;
+  }
+}

@@ -1,0 +1,29 @@
+import type { AwsClients, AwsSettings } from '../aws/clients.js';
+import type { IoHost, IoStreams } from '../cli/io-host.js';
+
+/** Everything a command needs from the outside world, so tests can run main(argv, deps) in-process. */
+export interface Deps extends IoStreams {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  now: () => Date;
+  createAwsClients?: (settings: AwsSettings) => AwsClients;
+  /** Registers a SIGINT listener; returns the function that removes it. */
+  onInterrupt: (listener: () => void) => () => void;
+}
+
+export interface GlobalOptions {
+  config?: string;
+  region?: string;
+  profile?: string;
+  stage?: string;
+  endpointUrl?: string;
+  yes?: boolean;
+  json?: boolean;
+  debug?: boolean;
+}
+
+export interface CommandEnv {
+  deps: Deps;
+  io: IoHost;
+  global: GlobalOptions;
+}

@@ -1,0 +1,38 @@
+import { access } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loadConfig, parseConfig } from '../config/load-config.js';
+import { resourceNames } from '../config/resource-names.js';
+import { OtpError } from '../core/errors.js';
+import type { CommandEnv } from './deps.js';
+import { configPath, loadTemplates } from './stack-context.js';
+
+export interface PackageOptions {
+  out: string;
+}
+
+/** Writes the exact zips `up` deploys. Works without a config file (the guide's names). */
+export async function packageCommand(env: CommandEnv, options: PackageOptions): Promise<number> {
+  const { io } = env;
+  const path = configPath(env);
+  const hasConfig = await access(path).then(
+    () => true,
+    () => false,
+  );
+  const loaded = hasConfig
+    ? await loadConfig(path, { stage: env.global.stage, region: env.global.region })
+    : { config: parseConfig({ email: { from: 'noreply@example.com' }, ...(env.global.stage ? { stage: env.global.stage } : {}) }), dir: env.deps.cwd };
+  if (!hasConfig) io.info(`No ${path}: using the default names and templates.`);
+  const names = resourceNames(loaded.config);
+  const templates = await loadTemplates(loaded.config, loaded.dir);
+  const { writePackages } = await import('../package/write-packages.js');
+  const outDir = resolve(env.deps.cwd, options.out);
+  let written;
+  try {
+    written = await writePackages(outDir, names.functions, templates ? { templates } : {});
+  } catch (err) {
+    throw new OtpError('PACKAGE_WRITE_FAILED', `Cannot write the packages to ${outDir}: ${(err as Error).message}`, { cause: err, resolution: 'Check that the folder is writable.' });
+  }
+  for (const p of written) io.out(`${p.path}  ${p.bytes} bytes  sha256 ${p.codeSha256}`);
+  io.result({ ok: true, command: 'package', outDir, packages: written });
+  return 0;
+}

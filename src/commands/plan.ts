@@ -1,0 +1,64 @@
+import { converge, type StepReport } from '../core/runner.js';
+import { STEPS } from '../steps/index.js';
+import type { CommandEnv } from './deps.js';
+import { watchInterrupts } from './interrupts.js';
+import { openStack } from './stack-context.js';
+import { countActions, describeCounts, diffLines } from './summary.js';
+
+/**
+ * `plan` (what up would change) and `status` (what exists, and drift) share one read-only pass:
+ * every step reads and plans, nothing applies, and the state file is not written.
+ */
+export async function planCommand(env: CommandEnv, kind: 'plan' | 'status'): Promise<number> {
+  const { io } = env;
+  const stack = await openStack(env, { buildHandlers: true });
+  const { ctx } = stack;
+  const { control, stop } = watchInterrupts(env);
+  try {
+    io.info(`otp-setup ${kind} · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId}`);
+    const reports = await converge(STEPS, ctx, 'plan', { io, control, save: async () => undefined });
+    const counts = countActions(reports);
+    io.out('');
+    if (kind === 'plan') {
+      const pending = reports.filter((r) => r.action !== 'unchanged');
+      io.out(pending.length === 0 ? 'No changes: AWS matches the configuration.' : `Plan: ${describeCounts(counts)}.`);
+    } else {
+      for (const r of reports) io.out(`  ${r.title.padEnd(32)} ${statusWord(r)}`);
+      io.out('');
+    }
+    for (const line of diffLines(reports)) io.out(line);
+    io.result({
+      ok: true,
+      command: kind,
+      stack: ctx.names.stackId,
+      region: ctx.region,
+      accountId: ctx.accountId,
+      userPoolId: ctx.state.resources.userPoolId,
+      clientId: ctx.state.resources.clientId,
+      counts,
+      changes: reports.filter((r) => r.action !== 'unchanged').length,
+      drift: reports.filter((r) => r.missing || r.action === 'would-update' || r.action === 'would-replace').map((r) => ({ id: r.id, missing: Boolean(r.missing), diffs: r.diffs })),
+      steps: reports,
+    });
+    return 0;
+  } finally {
+    stop();
+    await stack.close();
+  }
+}
+
+function statusWord(r: StepReport): string {
+  if (r.missing) return 'MISSING (deleted outside otp-setup; "otp-setup up" restores it)';
+  switch (r.action) {
+    case 'unchanged':
+      return `ok · ${r.summary}`;
+    case 'would-create':
+      return 'not created yet';
+    case 'would-update':
+      return `DRIFT · ${r.diffs.map((d) => d.field).join(', ')} differ from the config`;
+    case 'would-replace':
+      return `DRIFT · needs replacement (${r.diffs.map((d) => d.field).join(', ')})`;
+    default:
+      return r.summary;
+  }
+}

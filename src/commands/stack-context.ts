@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { call } from '../aws/aws-errors.js';
+import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../config/load-config.js';
+import { resourceNames } from '../config/resource-names.js';
+import type { Config } from '../config/schema.js';
+import { OtpError, usageError } from '../core/errors.js';
+import { acquireLock, type Lock } from '../core/lock.js';
+import { StateStore, stateDir } from '../core/state-store.js';
+import type { StepContext } from '../core/step.js';
+import type { EmailTemplates } from '../package/build-handlers.js';
+import type { CommandEnv } from './deps.js';
+
+export interface OpenStackOptions {
+  /** Command name recorded in the lock; no lock when undefined (read-only commands). */
+  lockFor?: string;
+  buildHandlers?: boolean;
+  adopt?: boolean;
+  allowReplace?: boolean;
+  keepSes?: boolean;
+}
+
+export interface OpenStack {
+  ctx: StepContext;
+  loaded: LoadedConfig;
+  store: StateStore;
+  aws: AwsClients;
+  close(): Promise<void>;
+}
+
+export function configPath(env: CommandEnv): string {
+  return resolve(env.deps.cwd, env.global.config ?? DEFAULT_CONFIG_FILE);
+}
+
+export function resolveRegion(env: CommandEnv, config: Config): string {
+  // The flag was already validated as a config override; the environment is the SDK's convention.
+  return config.region ?? env.deps.env.AWS_REGION ?? env.deps.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+}
+
+export function awsSettings(env: CommandEnv, region: string) {
+  return {
+    region,
+    ...(env.global.profile ? { profile: env.global.profile } : {}),
+    ...(env.global.endpointUrl ? { endpoint: env.global.endpointUrl } : {}),
+  };
+}
+
+export async function loadTemplates(config: Config, dir: string): Promise<EmailTemplates | undefined> {
+  const files = config.email.templates;
+  if (!files) return undefined;
+  const { defaultTemplates } = await import('../package/build-handlers.js');
+  const defaults = await defaultTemplates();
+  const read = async (field: keyof EmailTemplates): Promise<string> => {
+    const file = files[field];
+    if (!file) return defaults[field];
+    const path = resolve(dir, file);
+    try {
+      const text = await readFile(path, 'utf8');
+      return field === 'subject' ? text.trim() : text;
+    } catch (err) {
+      throw usageError('TEMPLATE_UNREADABLE', `email.templates.${field}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, 'Fix the path (it is relative to the config file) or remove the field to use the default template.');
+    }
+  };
+  const [subject, text, html] = await Promise.all([read('subject'), read('text'), read('html')]);
+  return { subject, text, html };
+}
+
+export async function buildStackHandlers(config: Config, dir: string) {
+  const [{ buildHandlers }, templates] = await Promise.all([import('../package/build-handlers.js'), loadTemplates(config, dir)]);
+  try {
+    return await buildHandlers(templates ? { templates } : {});
+  } catch (err) {
+    throw new OtpError('TEMPLATE_INVALID', `Cannot build the handlers: ${(err as Error).message}`, { cause: err, resolution: 'Check the email templates named in the config.' });
+  }
+}
+
+interface Identity {
+  accountId: string;
+  partition: string;
+}
+
+async function callerIdentity(aws: AwsClients): Promise<Identity> {
+  const sts = await aws.sts();
+  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  const out = await call('sts:GetCallerIdentity', undefined, () => sts.send(new GetCallerIdentityCommand({})));
+  return { accountId: out.Account ?? '000000000000', partition: out.Arn?.split(':')[1] ?? 'aws' };
+}
+
+/** Loads config, credentials, lock and state: everything the AWS-facing commands share. */
+export async function openStack(env: CommandEnv, options: OpenStackOptions = {}): Promise<OpenStack> {
+  const loaded = await loadConfig(configPath(env), { stage: env.global.stage, region: env.global.region });
+  const { config, dir } = loaded;
+  const region = resolveRegion(env, config);
+  const names = resourceNames(config);
+  const aws = (env.deps.createAwsClients ?? createAwsClients)(awsSettings(env, region));
+  let lock: Lock | undefined;
+  try {
+    const [identity, builtHandlers] = await Promise.all([
+      callerIdentity(aws),
+      options.buildHandlers ? buildStackHandlers(config, dir) : Promise.resolve(undefined),
+    ]);
+    env.io.debug(`account ${identity.accountId}, region ${region}, stack ${names.stackId}`);
+    if (options.lockFor) {
+      lock = await acquireLock(join(stateDir(dir), 'locks', `${names.stackId}.${region}.lock`), options.lockFor, env.deps.now);
+    }
+    const store = new StateStore(dir, { stackId: names.stackId, region, accountId: identity.accountId }, env.deps.now);
+    const state = await store.load();
+    const ctx: StepContext = {
+      config,
+      names,
+      configDir: dir,
+      region,
+      accountId: identity.accountId,
+      partition: identity.partition,
+      aws,
+      state,
+      facts: {},
+      ...(builtHandlers ? { builtHandlers } : {}),
+      adopt: options.adopt ?? false,
+      allowReplace: options.allowReplace ?? false,
+      keepSes: options.keepSes ?? false,
+      progress: () => undefined,
+      note: () => undefined,
+    };
+    return {
+      ctx,
+      loaded,
+      store,
+      aws,
+      async close() {
+        await lock?.release();
+        aws.destroy();
+      },
+    };
+  } catch (err) {
+    await lock?.release();
+    aws.destroy();
+    throw err;
+  }
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+/**
+ * The configuration file's schema. Defaults mirror the guide (design.md §4); field names
+ * under "The contract other tools rely on" are a public interface and must stay stable.
+ */
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const STAGE = /^[a-z0-9][a-z0-9-]{0,15}$/;
+const NAME = /^[a-z][a-z0-9-]{1,30}$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const ENV_PREFIX = /^[A-Z][A-Z0-9_]*$/;
+
+export const PRESET_PREFIXES = { vite: 'VITE_', next: 'NEXT_PUBLIC_', cra: 'REACT_APP_', expo: 'EXPO_PUBLIC_' } as const;
+export type EnvPreset = keyof typeof PRESET_PREFIXES | 'custom';
+
+const int = (min: number, max: number, unit: string) =>
+  z
+    .number({ error: `must be a whole number of ${unit}` })
+    .int({ error: `must be a whole number of ${unit}` })
+    .min(min, { error: `must be at least ${min} ${unit}` })
+    .max(max, { error: `must be at most ${max} ${unit}` });
+
+const otpSchema = z
+  .strictObject({
+    length: int(6, 10, 'digits').default(6).describe('Digits in each code. 6 is the minimum that gives ~20 bits of entropy.'),
+    ttlSeconds: int(30, 900, 'seconds').default(180).describe('How long a code is accepted. Must not exceed the client auth-session validity.'),
+    maxAttempts: int(1, 10, 'attempts').default(3).describe('Wrong answers allowed per sign-in before Cognito fails it.'),
+  })
+  .prefault({});
+
+const emailSchema = z.strictObject({
+  from: z.email({ error: 'must be an email address such as noreply@example.com' }).describe('Sender address, verified in SES (required).'),
+  fromName: z.string().min(1).max(64).optional().describe('Display name shown as the sender.'),
+  templates: z
+    .strictObject({
+      subject: z.string().min(1).optional().describe('File with the subject line template.'),
+      text: z.string().min(1).optional().describe('File with the plain-text body template.'),
+      html: z.string().min(1).optional().describe('File with the HTML body template.'),
+    })
+    .optional()
+    .describe('Template files, relative to the config file. Placeholders: {{code}} {{minutes}} {{email}} {{name}}.'),
+});
+
+const clientSchema = z
+  .strictObject({
+    authSessionValidityMinutes: int(3, 15, 'minutes').default(3),
+    accessTokenValidityMinutes: int(5, 1440, 'minutes').default(60),
+    idTokenValidityMinutes: int(5, 1440, 'minutes').default(60),
+    refreshTokenValidityDays: int(1, 3650, 'days').default(30),
+  })
+  .prefault({});
+
+const lambdaSchema = z
+  .strictObject({
+    runtime: z.enum(['nodejs22.x', 'nodejs24.x']).default('nodejs22.x'),
+    memoryMb: int(128, 10240, 'MB').default(256),
+    // Cognito waits at most 5 s for a trigger, so a longer timeout only wastes money.
+    timeoutSeconds: int(1, 5, 'seconds').default(5),
+  })
+  .prefault({});
+
+const frontendSchema = z
+  .strictObject({
+    envFile: z.union([z.string().min(1), z.literal(false)]).default('.env').describe('Frontend env file to merge our keys into (false: do not write one).'),
+    preset: z.enum(['vite', 'next', 'cra', 'expo', 'custom']).default('vite'),
+    prefix: z.string().regex(ENV_PREFIX, { error: 'must be upper-case letters, digits and underscores, e.g. MY_APP_' }).optional(),
+    outputsFile: z.string().min(1).optional().describe('Also write an amplify_outputs.json-style file here.'),
+  })
+  .prefault({})
+  .refine((f) => f.preset !== 'custom' || f.prefix !== undefined, { error: 'preset "custom" needs a "prefix"', path: ['prefix'] });
+
+const namesSchema = z
+  .strictObject({
+    role: z.string().regex(/^[\w+=,.@-]{1,60}$/, { error: 'must be a valid IAM role name (letters, digits, +=,.@_-)' }).optional(),
+    userPool: z.string().min(1).max(120).optional(),
+    client: z.string().regex(/^[\w\s+=,.@-]{1,120}$/).optional(),
+  })
+  .prefault({});
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z.string().regex(NAME, { error: 'must be 2-31 lower-case letters, digits or dashes, starting with a letter' }).default('email-otp').describe('Prefix of every resource name and the ownership tag.'),
+    region: z.string().regex(REGION, { error: 'must be an AWS region such as us-east-1' }).optional(),
+    stage: z.string().regex(STAGE, { error: 'must be 1-16 lower-case letters, digits or dashes, e.g. dev' }).optional().describe('Appended as -<stage> to every resource name.'),
+    email: emailSchema,
+    otp: otpSchema,
+    signUp: z
+      .strictObject({
+        allowedDomains: z.array(z.string().regex(DOMAIN, { error: 'must be a domain such as example.com' })).default([]),
+      })
+      .prefault({}),
+    client: clientSchema,
+    lambda: lambdaSchema,
+    userPool: z
+      .strictObject({
+        deletionProtection: z.boolean().optional().describe('Default: on for stages other than dev/test/local, off otherwise.'),
+      })
+      .prefault({}),
+    names: namesSchema,
+    frontend: frontendSchema,
+  })
+  .superRefine((c, ctx) => {
+    if (c.otp.ttlSeconds > c.client.authSessionValidityMinutes * 60) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['otp', 'ttlSeconds'],
+        message: `must not exceed client.authSessionValidityMinutes (${c.client.authSessionValidityMinutes} min = ${c.client.authSessionValidityMinutes * 60} s): Cognito ends the sign-in session first`,
+      });
+    }
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

@@ -1,0 +1,139 @@
+import type { IoHost } from '../cli/io-host.js';
+import { InterruptedError, OtpError } from './errors.js';
+import type { Change, FieldDiff, Observed, Step, StepContext, StepId } from './step.js';
+
+export type StepAction =
+  | 'created' | 'updated' | 'replaced' | 'unchanged'
+  | 'would-create' | 'would-update' | 'would-replace'
+  | 'deleted' | 'absent' | 'kept';
+
+export interface StepReport {
+  id: StepId;
+  title: string;
+  action: StepAction;
+  summary: string;
+  diffs: FieldDiff[];
+  notes: string[];
+  /** For status: recorded in state by an earlier run but no longer found (deleted out of band). */
+  missing?: boolean;
+}
+
+export interface RunControl {
+  /** Set by the SIGINT handler: no new step starts, the one in flight finishes and is recorded. */
+  interrupted: boolean;
+}
+
+export interface RunOptions {
+  io: IoHost;
+  save: () => Promise<void>;
+  control: RunControl;
+}
+
+const PAST: Record<Change['kind'], StepAction> = { noop: 'unchanged', create: 'created', update: 'updated', replace: 'replaced' };
+const FUTURE: Record<Change['kind'], StepAction> = { noop: 'unchanged', create: 'would-create', update: 'would-update', replace: 'would-replace' };
+
+/** Starts each step as soon as the steps it depends on are done; independent steps run concurrently. */
+async function schedule(steps: readonly Step[], control: RunControl, run: (step: Step) => Promise<StepReport>): Promise<StepReport[]> {
+  const running = new Map<StepId, Promise<StepReport>>();
+  let failure: unknown;
+  for (const step of steps) {
+    const deps = step.dependsOn.map((id) => {
+      const dep = running.get(id);
+      if (!dep) throw new Error(`step ${step.id} depends on ${id}, which is not before it`);
+      return dep;
+    });
+    running.set(
+      step.id,
+      Promise.all(deps).then(async () => {
+        if (failure !== undefined) throw failure;
+        if (control.interrupted) throw new InterruptedError();
+        try {
+          return await run(step);
+        } catch (err) {
+          failure ??= err;
+          throw err;
+        }
+      }),
+    );
+  }
+  const settled = await Promise.allSettled(running.values());
+  if (failure !== undefined) throw failure;
+  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<StepReport>).value);
+}
+
+function foreignError(step: Step, reason: string): OtpError {
+  return new OtpError('FOREIGN_RESOURCE', `${step.title}: ${reason}`, {
+    resolution: 'otp-setup never changes a resource it did not create. Rename ours in the config ("names" or "stage"), or run "otp-setup up --adopt" to take this one over.',
+  });
+}
+
+/** Converges every step (mode "apply") or only reports what would change (mode "plan"). */
+export async function converge(steps: readonly Step[], ctx: StepContext, mode: 'apply' | 'plan', options: RunOptions): Promise<StepReport[]> {
+  const { io } = options;
+  return schedule(steps, options.control, async (step) => {
+    const handle = io.step(`${step.title}: reading`);
+    // A shallow copy: state and facts stay shared, progress goes to this step's own line.
+    const stepCtx: StepContext = { ...ctx, progress: (text) => handle.update(`${step.title}: ${text}`) };
+    try {
+      const observed: Observed<unknown> = await step.read(stepCtx);
+      const wasRecorded = ctx.state.steps[step.id] !== undefined;
+      if (observed.status === 'present' && observed.foreign && !ctx.adopt) throw foreignError(step, observed.foreign);
+      const change = step.plan(stepCtx, observed);
+      const missing = observed.status === 'absent' && wasRecorded;
+      if (mode === 'plan' || change.kind === 'noop' || !change.apply) {
+        const action = mode === 'plan' ? FUTURE[change.kind] : 'unchanged';
+        const text = `${step.title}: ${missing ? 'missing (deleted outside otp-setup); ' : ''}${change.summary}`;
+        if (change.kind === 'noop') handle.info(text);
+        else handle.warn(text);
+        for (const note of change.notes) io.info(`  ${note}`);
+        return { id: step.id, title: step.title, action, summary: change.summary, diffs: change.diffs, notes: change.notes, ...(missing ? { missing } : {}) };
+      }
+      if (change.kind === 'replace' && !ctx.allowReplace) {
+        throw new OtpError('REPLACE_NEEDS_FLAG', `${step.title} must be replaced: ${change.diffs.map((d) => d.field).join(', ')} cannot change in place.`, {
+          resolution: 'Replacing deletes the old resource (a user pool loses its users). Run "otp-setup up --allow-replace" if that is what you want, or revert the setting.',
+          details: { diffs: change.diffs },
+        });
+      }
+      handle.update(`${step.title}: ${change.summary}`);
+      const learned = (await change.apply(stepCtx)) ?? [];
+      const notes = [...change.notes, ...learned];
+      ctx.state.steps[step.id] = { action: PAST[change.kind], at: new Date().toISOString() };
+      await options.save();
+      const fields = change.kind === 'update' || change.kind === 'replace' ? ` (${change.diffs.map((d) => d.field).join(', ')})` : '';
+      handle.succeed(`${step.title}: ${PAST[change.kind]}${fields}`);
+      for (const note of notes) io.info(`  ${note}`);
+      return { id: step.id, title: step.title, action: PAST[change.kind], summary: change.summary, diffs: change.diffs, notes };
+    } catch (err) {
+      handle.fail(`${step.title}: failed`);
+      // Whatever the step recorded before failing (e.g. an id returned by a create call) is kept.
+      await options.save().catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/** Destroys steps in reverse order, one at a time, saving state after each. */
+export async function destroyAll(steps: readonly Step[], ctx: StepContext, options: RunOptions): Promise<StepReport[]> {
+  const reports: StepReport[] = [];
+  for (const step of [...steps].reverse()) {
+    if (options.control.interrupted) throw new InterruptedError('Interrupted. Run "otp-setup teardown" again to finish.');
+    const handle = options.io.step(`${step.title}: deleting`);
+    const stepCtx: StepContext = { ...ctx, progress: (text) => handle.update(`${step.title}: ${text}`) };
+    try {
+      const outcome = await step.destroy(stepCtx);
+      delete ctx.state.steps[step.id];
+      await options.save();
+      const text = `${step.title}: ${outcome.summary}`;
+      if (outcome.action === 'deleted') handle.succeed(text);
+      else handle.info(text);
+      reports.push({ id: step.id, title: step.title, action: outcome.action, summary: outcome.summary, diffs: [], notes: [] });
+    } catch (err) {
+      handle.fail(`${step.title}: failed`);
+      await options.save().catch(() => undefined);
+      throw err;
+    }
+  }
+  return reports;
+}

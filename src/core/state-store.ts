@@ -1,0 +1,101 @@
+import { readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { OtpError } from './errors.js';
+import { writeFileAtomic } from './atomic-file.js';
+
+/** What `up` created or adopted, so later runs find it by id and teardown knows what is ours. */
+const stateSchema = z.object({
+  version: z.literal(1),
+  stackId: z.string(),
+  region: z.string(),
+  accountId: z.string(),
+  updatedAt: z.string(),
+  resources: z
+    .object({
+      roleArn: z.string().optional(),
+      functions: z.record(z.string(), z.object({ arn: z.string(), codeSha256: z.string() })).optional(),
+      sesIdentity: z.object({ identity: z.string(), createdByUs: z.boolean() }).optional(),
+      userPoolId: z.string().optional(),
+      clientId: z.string().optional(),
+      permissions: z.array(z.string()).optional(),
+      frontend: z
+        .object({ envFile: z.string().optional(), keys: z.array(z.string()), outputsFile: z.string().optional(), createdFile: z.boolean().optional() })
+        .optional(),
+    })
+    .loose(),
+  /** Last outcome per step, for `status` and for resuming after an interruption. */
+  steps: z.record(z.string(), z.object({ action: z.string(), at: z.string() })).default({}),
+});
+
+export type StackState = z.infer<typeof stateSchema>;
+export type StateResources = StackState['resources'];
+
+export interface StateKey {
+  stackId: string;
+  region: string;
+  accountId: string;
+}
+
+export function stateDir(configDir: string): string {
+  return join(configDir, '.otp-setup');
+}
+
+export function statePath(configDir: string, key: StateKey): string {
+  return join(stateDir(configDir), 'state', `${key.stackId}.${key.region}.${key.accountId}.json`);
+}
+
+export function emptyState(key: StateKey, now: Date): StackState {
+  return { version: 1, ...key, updatedAt: now.toISOString(), resources: {}, steps: {} };
+}
+
+export class StateStore {
+  readonly path: string;
+
+  constructor(configDir: string, readonly key: StateKey, private readonly now: () => Date = () => new Date()) {
+    this.path = statePath(configDir, key);
+  }
+
+  /** Missing file: an empty state (resources are then found by name + ownership tag). */
+  async load(): Promise<StackState> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState(this.key, this.now());
+      throw new OtpError('STATE_UNREADABLE', `Cannot read the state file ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+    const corrupt = (why: string): OtpError =>
+      new OtpError('STATE_CORRUPT', `The state file ${this.path} is corrupt (${why}); it was left untouched.`, {
+        resolution: `Move it aside (mv "${this.path}" "${this.path}.bad") and run the command again: otp-setup finds its resources by name and ownership tag.`,
+      });
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw corrupt(`not JSON: ${(err as Error).message}`);
+    }
+    const parsed = stateSchema.safeParse(raw);
+    if (!parsed.success) throw corrupt(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const state = parsed.data;
+    if (state.accountId !== this.key.accountId || state.region !== this.key.region || state.stackId !== this.key.stackId) {
+      throw new OtpError(
+        'STATE_MISMATCH',
+        `The state file ${this.path} belongs to stack ${state.stackId} in account ${state.accountId}, region ${state.region}, but the current credentials are for account ${this.key.accountId}, region ${this.key.region}.`,
+        { resolution: 'Use the profile and region this stack was deployed with (--profile, --region), or move the file aside.' },
+      );
+    }
+    return state;
+  }
+
+  async save(state: StackState): Promise<void> {
+    state.updatedAt = this.now().toISOString();
+    await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`, 0o600);
+  }
+
+  async remove(): Promise<void> {
+    await unlink(this.path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+}

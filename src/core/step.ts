@@ -1,0 +1,103 @@
+import type { AwsClients } from '../aws/clients.js';
+import type { ResourceNames } from '../config/resource-names.js';
+import type { Config } from '../config/schema.js';
+import type { BuiltHandler, FunctionKind } from '../package/build-handlers.js';
+import type { StackState } from './state-store.js';
+
+export type StepId =
+  | 'role'
+  | 'ses-identity'
+  | `function:${FunctionKind}`
+  | 'user-pool'
+  | 'permissions'
+  | 'app-client'
+  | 'frontend-env';
+
+export interface FieldDiff {
+  field: string;
+  actual: unknown;
+  desired: unknown;
+}
+
+/** What `read` found. A resource found by name without our ownership tag is `foreign`. */
+export type Observed<T> =
+  | { status: 'absent'; note?: string }
+  | { status: 'present'; actual: T; foreign?: string };
+
+export type ChangeKind = 'noop' | 'create' | 'update' | 'replace';
+
+export interface Change {
+  kind: ChangeKind;
+  /** One line for the spinner and the summary. */
+  summary: string;
+  diffs: FieldDiff[];
+  /** Things the user must know or do (e.g. "check your inbox"), shown even for noop. */
+  notes: string[];
+  /** Absent for noop. Performs the writes and records ids in ctx.state; may return notes it learned. */
+  apply?: (ctx: StepContext) => Promise<void | string[]>;
+}
+
+export interface StepContext {
+  config: Config;
+  names: ResourceNames;
+  /** Folder of the config file; relative paths in the config resolve against it. */
+  configDir: string;
+  region: string;
+  accountId: string;
+  partition: string;
+  aws: AwsClients;
+  /** Ids and ARNs recorded so far; steps update it, the runner saves it after each step. */
+  state: StackState;
+  /** Facts learned while reading earlier steps that later plans depend on. */
+  facts: { sesVerified?: boolean; userPoolArn?: string };
+  /** The handler bundles, built before the runner starts (absent for teardown). */
+  builtHandlers?: Record<FunctionKind, BuiltHandler>;
+  adopt: boolean;
+  allowReplace: boolean;
+  keepSes: boolean;
+  /** Progress text for the running step ("waiting for IAM to propagate…"). */
+  progress(text: string): void;
+  /** Non-fatal remarks collected into the summary. */
+  note(text: string): void;
+}
+
+export interface DestroyOutcome {
+  action: 'deleted' | 'absent' | 'kept';
+  summary: string;
+}
+
+export interface Step<T = unknown> {
+  id: StepId;
+  title: string;
+  dependsOn: readonly StepId[];
+  read(ctx: StepContext): Promise<Observed<T>>;
+  /** Pure: decides from the context's data and what read observed; never calls AWS. */
+  plan(ctx: StepContext, observed: Observed<T>): Change;
+  destroy(ctx: StepContext): Promise<DestroyOutcome>;
+}
+
+export function noop(summary: string, notes: string[] = []): Change {
+  return { kind: 'noop', summary, diffs: [], notes };
+}
+
+/** Compares desired fields against actual ones, by value (JSON-shaped data, key order ignored). */
+export function diffFields(actual: Record<string, unknown>, desired: Record<string, unknown>): FieldDiff[] {
+  const diffs: FieldDiff[] = [];
+  for (const [field, want] of Object.entries(desired)) {
+    const have = actual[field];
+    if (!sameValue(have, want)) diffs.push({ field, actual: have, desired: want });
+  }
+  return diffs;
+}
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => x.localeCompare(y)))
+      : v,
+  );
+}

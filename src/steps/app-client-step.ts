@@ -1,0 +1,181 @@
+import type { UpdateUserPoolClientCommandInput, UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
+import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
+import { diffFields, noop, type Change, type Step, type StepContext } from '../core/step.js';
+
+interface ClientActual {
+  client: UserPoolClientType;
+}
+
+/** The guide's step 6, field for field. */
+export function desiredClient(ctx: StepContext) {
+  const c = ctx.config.client;
+  return {
+    ClientName: ctx.names.client,
+    HasSecret: false,
+    ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    PreventUserExistenceErrors: 'ENABLED',
+    EnableTokenRevocation: true,
+    AuthSessionValidity: c.authSessionValidityMinutes,
+    AccessTokenValidity: c.accessTokenValidityMinutes,
+    IdTokenValidity: c.idTokenValidityMinutes,
+    RefreshTokenValidity: c.refreshTokenValidityDays,
+    TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+  };
+}
+
+function observedFields(client: UserPoolClientType): Record<string, unknown> {
+  return {
+    ClientName: client.ClientName,
+    HasSecret: Boolean(client.ClientSecret),
+    ExplicitAuthFlows: [...(client.ExplicitAuthFlows ?? [])].sort(),
+    PreventUserExistenceErrors: client.PreventUserExistenceErrors,
+    EnableTokenRevocation: client.EnableTokenRevocation,
+    AuthSessionValidity: client.AuthSessionValidity,
+    AccessTokenValidity: client.AccessTokenValidity,
+    IdTokenValidity: client.IdTokenValidity,
+    RefreshTokenValidity: client.RefreshTokenValidity,
+    TokenValidityUnits: client.TokenValidityUnits,
+  };
+}
+
+/**
+ * UpdateUserPoolClient resets every field it is not given (OAuth settings, read/write
+ * attributes, analytics, ...), so the request is the described client with our fields merged in.
+ */
+export function mergedClientUpdate(client: UserPoolClientType, want: ReturnType<typeof desiredClient>): UpdateUserPoolClientCommandInput {
+  return {
+    UserPoolId: client.UserPoolId,
+    ClientId: client.ClientId,
+    ClientName: want.ClientName,
+    RefreshTokenValidity: want.RefreshTokenValidity,
+    AccessTokenValidity: want.AccessTokenValidity,
+    IdTokenValidity: want.IdTokenValidity,
+    TokenValidityUnits: want.TokenValidityUnits as UpdateUserPoolClientCommandInput['TokenValidityUnits'],
+    ReadAttributes: client.ReadAttributes,
+    WriteAttributes: client.WriteAttributes,
+    ExplicitAuthFlows: want.ExplicitAuthFlows as UpdateUserPoolClientCommandInput['ExplicitAuthFlows'],
+    SupportedIdentityProviders: client.SupportedIdentityProviders,
+    CallbackURLs: client.CallbackURLs,
+    LogoutURLs: client.LogoutURLs,
+    DefaultRedirectURI: client.DefaultRedirectURI,
+    AllowedOAuthFlows: client.AllowedOAuthFlows,
+    AllowedOAuthScopes: client.AllowedOAuthScopes,
+    AllowedOAuthFlowsUserPoolClient: client.AllowedOAuthFlowsUserPoolClient,
+    AnalyticsConfiguration: client.AnalyticsConfiguration,
+    PreventUserExistenceErrors: want.PreventUserExistenceErrors as 'ENABLED',
+    EnableTokenRevocation: want.EnableTokenRevocation,
+    EnablePropagateAdditionalUserContextData: client.EnablePropagateAdditionalUserContextData,
+    AuthSessionValidity: want.AuthSessionValidity,
+    RefreshTokenRotation: client.RefreshTokenRotation,
+  };
+}
+
+async function describe(ctx: StepContext, UserPoolId: string, ClientId: string): Promise<UserPoolClientType | undefined> {
+  const cognito = await ctx.aws.cognito();
+  const { DescribeUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+  const out = await callOrAbsent('cognito-idp:DescribeUserPoolClient', ClientId, () => cognito.send(new DescribeUserPoolClientCommand({ UserPoolId, ClientId })));
+  return out?.UserPoolClient;
+}
+
+/** App clients carry no tags: a client in our own pool with our name is ours. */
+async function findByName(ctx: StepContext, UserPoolId: string): Promise<UserPoolClientType | undefined> {
+  const cognito = await ctx.aws.cognito();
+  const { paginateListUserPoolClients } = await import('@aws-sdk/client-cognito-identity-provider');
+  const matches: string[] = [];
+  await call('cognito-idp:ListUserPoolClients', UserPoolId, async () => {
+    for await (const page of paginateListUserPoolClients({ client: cognito, pageSize: 60 }, { UserPoolId, MaxResults: 60 })) {
+      for (const c of page.UserPoolClients ?? []) if (c.ClientName === ctx.names.client && c.ClientId) matches.push(c.ClientId);
+    }
+  });
+  return matches[0] ? describe(ctx, UserPoolId, matches[0]) : undefined;
+}
+
+export const appClientStep: Step<ClientActual> = {
+  id: 'app-client',
+  title: 'App client',
+  dependsOn: ['user-pool'],
+
+  async read(ctx) {
+    const poolId = ctx.state.resources.userPoolId;
+    if (!poolId) return { status: 'absent' };
+    const recorded = ctx.state.resources.clientId;
+    const client = (recorded ? await describe(ctx, poolId, recorded) : undefined) ?? (await findByName(ctx, poolId));
+    if (!client) {
+      delete ctx.state.resources.clientId;
+      return { status: 'absent' };
+    }
+    ctx.state.resources.clientId = client.ClientId;
+    return { status: 'present', actual: { client } };
+  },
+
+  plan(ctx, observed): Change {
+    const want = desiredClient(ctx);
+    const create = async (c: StepContext): Promise<void> => {
+      const cognito = await c.aws.cognito();
+      const { CreateUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+      const w = desiredClient(c);
+      const out = await call('cognito-idp:CreateUserPoolClient', w.ClientName, () =>
+        cognito.send(
+          new CreateUserPoolClientCommand({
+            UserPoolId: c.state.resources.userPoolId,
+            ClientName: w.ClientName,
+            GenerateSecret: false,
+            ExplicitAuthFlows: w.ExplicitAuthFlows as never,
+            PreventUserExistenceErrors: 'ENABLED',
+            EnableTokenRevocation: true,
+            AuthSessionValidity: w.AuthSessionValidity,
+            AccessTokenValidity: w.AccessTokenValidity,
+            IdTokenValidity: w.IdTokenValidity,
+            RefreshTokenValidity: w.RefreshTokenValidity,
+            TokenValidityUnits: w.TokenValidityUnits as never,
+          }),
+        ),
+      );
+      c.state.resources.clientId = out.UserPoolClient?.ClientId;
+    };
+    if (observed.status === 'absent') return { kind: 'create', summary: `create ${want.ClientName} (no secret, custom auth + refresh)`, diffs: [], notes: [], apply: create };
+    const client = observed.actual.client;
+    const diffs = diffFields(observedFields(client), { ...want, ExplicitAuthFlows: [...want.ExplicitAuthFlows].sort() });
+    if (diffs.length === 0) return noop(`unchanged (${client.ClientId})`);
+    if (diffs.some((d) => d.field === 'HasSecret')) {
+      return {
+        kind: 'replace',
+        summary: `replace ${client.ClientId}: a client secret cannot be removed in place (the client id changes)`,
+        diffs,
+        notes: [],
+        apply: async (c) => {
+          const cognito = await c.aws.cognito();
+          const { DeleteUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+          await callIgnoringAbsent('cognito-idp:DeleteUserPoolClient', client.ClientId, () =>
+            cognito.send(new DeleteUserPoolClientCommand({ UserPoolId: client.UserPoolId, ClientId: client.ClientId })),
+          );
+          await create(c);
+        },
+      };
+    }
+    return {
+      kind: 'update',
+      summary: `update ${diffs.map((d) => d.field).join(', ')}`,
+      diffs,
+      notes: [],
+      apply: async (c) => {
+        const cognito = await c.aws.cognito();
+        const { UpdateUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+        await call('cognito-idp:UpdateUserPoolClient', client.ClientId, () => cognito.send(new UpdateUserPoolClientCommand(mergedClientUpdate(client, want))));
+      },
+    };
+  },
+
+  async destroy(ctx) {
+    const observed = await appClientStep.read(ctx);
+    if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
+    const { client } = observed.actual;
+    const cognito = await ctx.aws.cognito();
+    const { DeleteUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+    await callIgnoringAbsent('cognito-idp:DeleteUserPoolClient', client.ClientId, () =>
+      cognito.send(new DeleteUserPoolClientCommand({ UserPoolId: client.UserPoolId, ClientId: client.ClientId })),
+    );
+    delete ctx.state.resources.clientId;
+    return { action: 'deleted', summary: `deleted ${client.ClientId}` };
+  },
+};

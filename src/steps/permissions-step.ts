@@ -1,0 +1,112 @@
+import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
+import { sameValue, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
+import { functionArn } from './function-step.js';
+
+export const STATEMENT_ID = 'otp-setup-cognito-trigger';
+
+interface Statement {
+  Sid?: string;
+  Principal?: unknown;
+  Action?: unknown;
+  Condition?: Record<string, Record<string, string>>;
+}
+
+type PermissionsActual = Partial<Record<FunctionKind, Statement>>;
+
+/** Only our user pool, in our account, may invoke the triggers (the guide omits SourceAccount). */
+function desiredStatement(ctx: StepContext): { principal: string; sourceArn: string; sourceAccount: string } {
+  return { principal: 'cognito-idp.amazonaws.com', sourceArn: ctx.facts.userPoolArn ?? '', sourceAccount: ctx.accountId };
+}
+
+function summarize(statement: Statement | undefined): Record<string, unknown> | undefined {
+  if (!statement) return undefined;
+  const principal = statement.Principal as { Service?: string } | undefined;
+  return {
+    principal: principal?.Service,
+    sourceArn: statement.Condition?.ArnLike?.['AWS:SourceArn'],
+    sourceAccount: statement.Condition?.StringEquals?.['AWS:SourceAccount'],
+  };
+}
+
+export const permissionsStep: Step<PermissionsActual> = {
+  id: 'permissions',
+  title: 'Invoke permissions for Cognito',
+  dependsOn: ['user-pool'],
+
+  async read(ctx) {
+    const lambda = await ctx.aws.lambda();
+    const { GetPolicyCommand } = await import('@aws-sdk/client-lambda');
+    const actual: PermissionsActual = {};
+    await Promise.all(
+      FUNCTION_KINDS.map(async (kind) => {
+        const FunctionName = ctx.names.functions[kind];
+        const out = await callOrAbsent('lambda:GetPolicy', FunctionName, () => lambda.send(new GetPolicyCommand({ FunctionName })));
+        const policy = out?.Policy ? (JSON.parse(out.Policy) as { Statement?: Statement[] }) : undefined;
+        const ours = policy?.Statement?.find((s) => s.Sid === STATEMENT_ID);
+        if (ours) actual[kind] = ours;
+      }),
+    );
+    return Object.keys(actual).length === 0 ? { status: 'absent' } : { status: 'present', actual };
+  },
+
+  plan(ctx, observed): Change {
+    const want = desiredStatement(ctx);
+    const actual = observed.status === 'present' ? observed.actual : {};
+    const diffs: FieldDiff[] = [];
+    for (const kind of FUNCTION_KINDS) {
+      const have = summarize(actual[kind]);
+      if (!sameValue(have, want)) diffs.push({ field: ctx.names.functions[kind], actual: have, desired: want });
+    }
+    if (diffs.length === 0) return noop('unchanged (scoped to the pool and account)');
+    const kinds = FUNCTION_KINDS.filter((k) => diffs.some((d) => d.field === ctx.names.functions[k]));
+    return {
+      kind: observed.status === 'absent' ? 'create' : 'update',
+      summary: `${observed.status === 'absent' ? 'grant' : 'fix'} cognito-idp.amazonaws.com invoke on ${kinds.length} function(s), scoped to the pool`,
+      diffs,
+      notes: [],
+      apply: async (c) => {
+        const lambda = await c.aws.lambda();
+        const sdk = await import('@aws-sdk/client-lambda');
+        const w = desiredStatement(c);
+        await Promise.all(
+          kinds.map(async (kind) => {
+            const FunctionName = c.names.functions[kind];
+            if (actual[kind]) {
+              await callIgnoringAbsent('lambda:RemovePermission', FunctionName, () => lambda.send(new sdk.RemovePermissionCommand({ FunctionName, StatementId: STATEMENT_ID })));
+            }
+            await call('lambda:AddPermission', FunctionName, () =>
+              lambda.send(
+                new sdk.AddPermissionCommand({
+                  FunctionName,
+                  StatementId: STATEMENT_ID,
+                  Action: 'lambda:InvokeFunction',
+                  Principal: w.principal,
+                  SourceArn: w.sourceArn,
+                  SourceAccount: w.sourceAccount,
+                }),
+              ),
+            );
+          }),
+        );
+        c.state.resources.permissions = FUNCTION_KINDS.map((k) => functionArn(c, k));
+      },
+    };
+  },
+
+  async destroy(ctx) {
+    const observed = await permissionsStep.read(ctx);
+    if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
+    const lambda = await ctx.aws.lambda();
+    const { RemovePermissionCommand } = await import('@aws-sdk/client-lambda');
+    const kinds = FUNCTION_KINDS.filter((k) => observed.actual[k]);
+    await Promise.all(
+      kinds.map((kind) => {
+        const FunctionName = ctx.names.functions[kind];
+        return callIgnoringAbsent('lambda:RemovePermission', FunctionName, () => lambda.send(new RemovePermissionCommand({ FunctionName, StatementId: STATEMENT_ID })));
+      }),
+    );
+    delete ctx.state.resources.permissions;
+    return { action: 'deleted', summary: `removed from ${kinds.length} function(s)` };
+  },
+};

@@ -1,0 +1,181 @@
+import type { Role } from '@aws-sdk/client-iam';
+import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
+import { diffFields, noop, type Change, type Step, type StepContext } from '../core/step.js';
+import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
+
+interface RoleActual {
+  arn: string;
+  trustPolicy: unknown;
+  attached: string[];
+  inlinePolicy: unknown;
+  tags: Record<string, string>;
+}
+
+const TRUST_POLICY = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+};
+
+export function basicExecutionPolicyArn(partition: string): string {
+  return `arn:${partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`;
+}
+
+export function roleArn(ctx: Pick<StepContext, 'partition' | 'accountId' | 'names'>): string {
+  return `arn:${ctx.partition}:iam::${ctx.accountId}:role/${ctx.names.role}`;
+}
+
+/**
+ * Least privilege instead of the guide's AmazonSESFullAccess: send only, only as our sender.
+ * The resource is every identity because SES also authorizes the recipient's identity while the
+ * account is in the SES sandbox; the ses:FromAddress condition keeps the sender fixed.
+ */
+export function sesSendPolicy(ctx: Pick<StepContext, 'partition' | 'region' | 'accountId' | 'config'>): unknown {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'SendOneTimeCodesAsOurSender',
+        Effect: 'Allow',
+        Action: ['ses:SendEmail', 'ses:SendRawEmail'],
+        Resource: `arn:${ctx.partition}:ses:${ctx.region}:${ctx.accountId}:identity/*`,
+        Condition: { StringEquals: { 'ses:FromAddress': ctx.config.email.from } },
+      },
+    ],
+  };
+}
+
+function decodePolicy(document: string | undefined): unknown {
+  if (!document) return undefined;
+  // IAM returns policy documents URL-encoded.
+  return JSON.parse(decodeURIComponent(document));
+}
+
+function desired(ctx: StepContext) {
+  return {
+    trustPolicy: TRUST_POLICY,
+    attached: [basicExecutionPolicyArn(ctx.partition)],
+    inlinePolicy: sesSendPolicy(ctx),
+    tags: ownershipTags(ctx),
+  };
+}
+
+export const roleStep: Step<RoleActual> = {
+  id: 'role',
+  title: 'Lambda execution role',
+  dependsOn: [],
+
+  async read(ctx) {
+    const iam = await ctx.aws.iam();
+    const { GetRoleCommand, ListAttachedRolePoliciesCommand, GetRolePolicyCommand } = await import('@aws-sdk/client-iam');
+    const RoleName = ctx.names.role;
+    const [role, attached, inline] = await Promise.all([
+      callOrAbsent('iam:GetRole', RoleName, () => iam.send(new GetRoleCommand({ RoleName }))),
+      callOrAbsent('iam:ListAttachedRolePolicies', RoleName, () => iam.send(new ListAttachedRolePoliciesCommand({ RoleName }))),
+      callOrAbsent('iam:GetRolePolicy', RoleName, () => iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: ctx.names.inlinePolicy }))),
+    ]);
+    if (!role?.Role) return { status: 'absent' };
+    const r: Role = role.Role;
+    const tags = tagsFromList(r.Tags);
+    ctx.state.resources.roleArn = r.Arn;
+    return {
+      status: 'present',
+      foreign: foreignReason(ctx, 'IAM role', RoleName, tags),
+      actual: {
+        arn: r.Arn ?? roleArn(ctx),
+        trustPolicy: decodePolicy(r.AssumeRolePolicyDocument),
+        attached: (attached?.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? '').sort(),
+        inlinePolicy: decodePolicy(inline?.PolicyDocument),
+        tags,
+      },
+    };
+  },
+
+  plan(ctx, observed): Change {
+    const want = desired(ctx);
+    if (observed.status === 'absent') {
+      return {
+        kind: 'create',
+        summary: `create ${ctx.names.role} (basic execution + SES send as ${ctx.config.email.from})`,
+        diffs: [],
+        notes: [],
+        apply: async (c) => {
+          const iam = await c.aws.iam();
+          const { CreateRoleCommand, AttachRolePolicyCommand, PutRolePolicyCommand } = await import('@aws-sdk/client-iam');
+          const RoleName = c.names.role;
+          const created = await call('iam:CreateRole', RoleName, () =>
+            iam.send(
+              new CreateRoleCommand({
+                RoleName,
+                AssumeRolePolicyDocument: JSON.stringify(want.trustPolicy),
+                Description: `Execution role of the otp-setup sign-in functions (${c.names.stackId})`,
+                Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })),
+              }),
+            ),
+          );
+          c.state.resources.roleArn = created.Role?.Arn ?? roleArn(c);
+          await Promise.all([
+            call('iam:AttachRolePolicy', RoleName, () => iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: want.attached[0] }))),
+            call('iam:PutRolePolicy', RoleName, () =>
+              iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
+            ),
+          ]);
+        },
+      };
+    }
+    const actual = observed.actual;
+    // Other managed policies a user attached by hand are left alone; only ours must be present.
+    const actualForDiff = {
+      ...actual,
+      attached: want.attached.filter((arn) => actual.attached.includes(arn)),
+      tags: Object.fromEntries(Object.keys(want.tags).map((k) => [k, actual.tags[k]])),
+    };
+    const diffs = diffFields(actualForDiff, want);
+    if (diffs.length === 0) return noop('unchanged');
+    return {
+      kind: 'update',
+      summary: `update ${diffs.map((d) => d.field).join(', ')}`,
+      diffs,
+      notes: [],
+      apply: async (c) => {
+        const iam = await c.aws.iam();
+        const sdk = await import('@aws-sdk/client-iam');
+        const RoleName = c.names.role;
+        const fields = new Set(diffs.map((d) => d.field));
+        await Promise.all([
+          fields.has('trustPolicy') &&
+            call('iam:UpdateAssumeRolePolicy', RoleName, () => iam.send(new sdk.UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(want.trustPolicy) }))),
+          fields.has('attached') &&
+            call('iam:AttachRolePolicy', RoleName, () => iam.send(new sdk.AttachRolePolicyCommand({ RoleName, PolicyArn: want.attached[0] }))),
+          fields.has('inlinePolicy') &&
+            call('iam:PutRolePolicy', RoleName, () =>
+              iam.send(new sdk.PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
+            ),
+          fields.has('tags') &&
+            call('iam:TagRole', RoleName, () => iam.send(new sdk.TagRoleCommand({ RoleName, Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })) }))),
+        ]);
+      },
+    };
+  },
+
+  async destroy(ctx) {
+    const observed = await roleStep.read(ctx);
+    if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
+    if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
+    const iam = await ctx.aws.iam();
+    const sdk = await import('@aws-sdk/client-iam');
+    const RoleName = ctx.names.role;
+    const inline = await callOrAbsent('iam:ListRolePolicies', RoleName, () => iam.send(new sdk.ListRolePoliciesCommand({ RoleName })));
+    // A role cannot be deleted while policies are attached or embedded.
+    await Promise.all([
+      ...observed.actual.attached.map((PolicyArn) =>
+        callIgnoringAbsent('iam:DetachRolePolicy', RoleName, () => iam.send(new sdk.DetachRolePolicyCommand({ RoleName, PolicyArn }))),
+      ),
+      ...(inline?.PolicyNames ?? []).map((PolicyName) =>
+        callIgnoringAbsent('iam:DeleteRolePolicy', RoleName, () => iam.send(new sdk.DeleteRolePolicyCommand({ RoleName, PolicyName }))),
+      ),
+    ]);
+    await callIgnoringAbsent('iam:DeleteRole', RoleName, () => iam.send(new sdk.DeleteRoleCommand({ RoleName })));
+    delete ctx.state.resources.roleArn;
+    return { action: 'deleted', summary: `deleted ${RoleName}` };
+  },
+};

@@ -1,0 +1,85 @@
+import { call, callIgnoringAbsent } from '../aws/aws-errors.js';
+import { noop, type Change, type Step, type StepContext } from '../core/step.js';
+
+interface SesActual {
+  /** Status of the address identity, if it exists. */
+  address?: string;
+  /** Status of the address's domain identity, if it exists (a verified domain covers the address). */
+  domain?: string;
+}
+
+/**
+ * SES (v1) identities carry no tags, so ownership is what state recorded: we delete the address
+ * identity on teardown only if this tool created it. An identity that was already there (perhaps
+ * used by other apps) is never deleted.
+ */
+async function verificationStatus(ctx: StepContext): Promise<SesActual> {
+  const ses = await ctx.aws.ses();
+  const { GetIdentityVerificationAttributesCommand } = await import('@aws-sdk/client-ses');
+  const from = ctx.config.email.from;
+  const domain = from.split('@')[1] ?? '';
+  const out = await call('ses:GetIdentityVerificationAttributes', from, () =>
+    ses.send(new GetIdentityVerificationAttributesCommand({ Identities: [from, domain] })),
+  );
+  const attrs = out.VerificationAttributes ?? {};
+  return { address: attrs[from]?.VerificationStatus, domain: attrs[domain]?.VerificationStatus };
+}
+
+function isVerified(actual: SesActual): boolean {
+  return actual.address === 'Success' || actual.domain === 'Success';
+}
+
+export const sesIdentityStep: Step<SesActual> = {
+  id: 'ses-identity',
+  title: 'SES sender identity',
+  dependsOn: [],
+
+  async read(ctx) {
+    const actual = await verificationStatus(ctx);
+    ctx.facts.sesVerified = isVerified(actual);
+    if (!actual.address && !actual.domain) return { status: 'absent' };
+    return { status: 'present', actual };
+  },
+
+  plan(ctx, observed): Change {
+    const from = ctx.config.email.from;
+    const pending = [
+      `SES sent a verification email to ${from}: click its link, or no sign-in code can be sent.`,
+      'While your SES account is in the sandbox, codes reach only verified recipients ("otp-setup doctor" tells).',
+    ];
+    const verify = (summary: string): Change => ({
+      kind: observed.status === 'absent' ? 'create' : 'update',
+      summary,
+      diffs: [],
+      notes: [],
+      apply: async (c) => {
+        const ses = await c.aws.ses();
+        const { VerifyEmailIdentityCommand } = await import('@aws-sdk/client-ses');
+        await call('ses:VerifyEmailIdentity', from, () => ses.send(new VerifyEmailIdentityCommand({ EmailAddress: from })));
+        // Recorded only when this run created it: an identity that existed before is not ours to delete.
+        if (observed.status === 'absent' || c.state.resources.sesIdentity?.createdByUs) {
+          c.state.resources.sesIdentity = { identity: from, createdByUs: true };
+        }
+        // Real SES leaves a new identity Pending until its link is clicked; emulators verify at once.
+        c.facts.sesVerified = isVerified(await verificationStatus(c));
+        return c.facts.sesVerified ? [] : pending;
+      },
+    });
+    if (observed.status === 'absent') return verify(`verify ${from}`);
+    const { address, domain } = observed.actual;
+    if (address === 'Success' || domain === 'Success') return noop(`${address === 'Success' ? from : from.split('@')[1]} is verified`);
+    if (address === 'Pending') return noop(`${from} is waiting for you to click the link AWS emailed`, pending);
+    return verify(`verification of ${from} ${address ?? 'is missing'}: sending a new verification email`);
+  },
+
+  async destroy(ctx) {
+    const recorded = ctx.state.resources.sesIdentity;
+    if (!recorded?.createdByUs) return { action: 'kept', summary: 'kept (not created by otp-setup)' };
+    if (ctx.keepSes) return { action: 'kept', summary: `kept ${recorded.identity} (--keep-ses)` };
+    const ses = await ctx.aws.ses();
+    const { DeleteIdentityCommand } = await import('@aws-sdk/client-ses');
+    await callIgnoringAbsent('ses:DeleteIdentity', recorded.identity, () => ses.send(new DeleteIdentityCommand({ Identity: recorded.identity })));
+    delete ctx.state.resources.sesIdentity;
+    return { action: 'deleted', summary: `deleted ${recorded.identity}` };
+  },
+};
