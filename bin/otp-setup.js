@@ -5,8 +5,7 @@ import { main } from '../dist/src/cli/main.js';
 // tool's maintainers, not for the person running the command. Other warnings still print.
 const emitWarning = process.emitWarning.bind(process);
 process.emitWarning = (warning, ...rest) => {
-  const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
-  if (type === 'NodeVersionSupportWarning') return;
+  if (String(warning?.message ?? warning).startsWith('NodeVersionSupportWarning')) return;
   emitWarning(warning, ...rest);
 };
 
