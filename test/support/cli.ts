@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/otp-setup.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** The last stdout line parsed as JSON, when the command ran with --json. */
+  json?: Record<string, unknown>;
+}
+
+export interface CliOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Runs the built CLI as a user would: a child process, no TTY, its own environment. */
+export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
+    // Tests never inherit a developer's AWS profile or real endpoint.
+    delete env.AWS_PROFILE;
+    env.NO_COLOR = '1';
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const last = stdout.trim().split('\n').pop() ?? '';
+      let json: Record<string, unknown> | undefined;
+      if (args.includes('--json')) {
+        try {
+          json = JSON.parse(last) as Record<string, unknown>;
+        } catch {
+          json = undefined;
+        }
+      }
+      resolve({ code, signal, stdout, stderr, ...(json ? { json } : {}) });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
