@@ -4,6 +4,8 @@ export interface EnvValues {
   region: string;
   userPoolId: string;
   clientId: string;
+  /** Only for `otp-setup sandbox`: the local endpoint Amplify must call instead of AWS. */
+  endpoint?: string;
 }
 
 /** The guide's key names behind the bundler's public prefix (VITE_ by default). */
@@ -11,11 +13,22 @@ export function envPrefix(frontend: Config['frontend']): string {
   return frontend.preset === 'custom' ? frontend.prefix! : frontend.prefix ?? PRESET_PREFIXES[frontend.preset];
 }
 
-export function envEntries(frontend: Config['frontend'], values: EnvValues): Record<string, string> {
+export function envKeyNames(frontend: Config['frontend']) {
   const p = envPrefix(frontend);
   return {
-    [`${p}AWS_REGION`]: values.region,
-    [`${p}EMAIL_OTP_USER_POOL_ID`]: values.userPoolId,
-    [`${p}EMAIL_OTP_CLIENT_ID`]: values.clientId,
+    region: `${p}AWS_REGION`,
+    userPoolId: `${p}EMAIL_OTP_USER_POOL_ID`,
+    clientId: `${p}EMAIL_OTP_CLIENT_ID`,
+    endpoint: `${p}EMAIL_OTP_ENDPOINT`,
+  };
+}
+
+export function envEntries(frontend: Config['frontend'], values: EnvValues): Record<string, string> {
+  const k = envKeyNames(frontend);
+  return {
+    [k.region]: values.region,
+    [k.userPoolId]: values.userPoolId,
+    [k.clientId]: values.clientId,
+    ...(values.endpoint ? { [k.endpoint]: values.endpoint } : {}),
   };
 }
