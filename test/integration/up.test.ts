@@ -1,0 +1,320 @@
+import { readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+  UpdateUserPoolClientCommand,
+  DeleteUserPoolClientCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
+import { DeleteFunctionCommand, GetFunctionCommand, GetPolicyCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BASE_CONFIG, startStackFixture, type StackFixture } from '../support/stack-fixture.js';
+
+let f: StackFixture;
+beforeAll(async () => {
+  f = await startStackFixture();
+});
+afterAll(async () => {
+  await f?.close();
+});
+beforeEach(async () => {
+  await f.moto.reset();
+  f.proxy.reset();
+});
+
+const KINDS = ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up'] as const;
+
+async function up(dir: string, extra: string[] = []) {
+  const result = await f.cli(dir, ['up', '--json', ...extra]);
+  expect(result.stderr).not.toMatch(/at .*\.js:\d+/); // never a stack trace
+  expect(result.code, result.stderr).toBe(0);
+  return result;
+}
+
+async function stateOf(dir: string) {
+  const folder = join(dir, '.otp-setup', 'state');
+  const [file] = await readdir(folder);
+  return JSON.parse(await readFile(join(folder, file!), 'utf8')) as { resources: { userPoolId: string; clientId: string } };
+}
+
+describe('otp-setup up against moto', () => {
+  it('creates every resource of the guide with its exact settings', async () => {
+    const dir = await f.project();
+    const result = await up(dir);
+    const json = result.json!;
+    expect(json.ok).toBe(true);
+    const poolId = json.userPoolId as string;
+    const clientId = json.clientId as string;
+    expect(json.counts).toEqual({ created: 10 });
+
+    // Role: Lambda trust, basic execution, SES send as our sender only (not AmazonSESFullAccess).
+    const role = await f.sdk.iam.send(new GetRoleCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
+    const trust = JSON.parse(decodeURIComponent(role.Role!.AssumeRolePolicyDocument!));
+    expect(trust.Statement[0]).toMatchObject({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' });
+    expect(role.Role!.Tags).toContainEqual({ Key: 'otp-setup:stack', Value: 'email-otp' });
+    const attached = await f.sdk.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
+    expect(attached.AttachedPolicies!.map((p) => p.PolicyArn)).toEqual(['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
+    const inline = await f.sdk.iam.send(new GetRolePolicyCommand({ RoleName: 'EmailOTPLambdaExecutionRole', PolicyName: 'otp-setup-ses-send' }));
+    const ses = JSON.parse(decodeURIComponent(inline.PolicyDocument!));
+    expect(ses.Statement[0].Action).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+    expect(ses.Statement[0].Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'noreply@example.com' } });
+
+    // Functions: current Node.js runtime, settings as environment variables, ownership tag.
+    for (const kind of KINDS) {
+      const fn = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: `email-otp-${kind}` }));
+      expect(fn.Configuration).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: role.Role!.Arn, Timeout: 5 });
+      expect(fn.Tags).toMatchObject({ 'otp-setup:stack': 'email-otp' });
+    }
+    const create = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-create-auth-challenge' }));
+    expect(create.Configuration!.Environment!.Variables).toMatchObject({ OTP_LENGTH: '6', OTP_TTL_SECONDS: '180', FROM_EMAIL: 'noreply@example.com' });
+    const define = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-define-auth-challenge' }));
+    expect(define.Configuration!.Environment!.Variables).toMatchObject({ OTP_MAX_ATTEMPTS: '3' });
+
+    // Pool: email as username, the guide's schema, each trigger wired to the right function, tags.
+    const { UserPool: pool } = await f.sdk.cognito.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
+    expect(pool!.Name).toBe('email-otp-pool');
+    expect(pool!.UsernameAttributes).toEqual(['email']);
+    expect(pool!.AutoVerifiedAttributes).toEqual(['email']);
+    expect(pool!.SchemaAttributes!.find((a) => a.Name === 'email')).toMatchObject({ Required: true, Mutable: true });
+    expect(pool!.SchemaAttributes!.find((a) => a.Name === 'name')).toMatchObject({ Required: false });
+    const arn = (kind: string) => `arn:aws:lambda:us-east-1:123456789012:function:email-otp-${kind}`;
+    expect(pool!.LambdaConfig).toMatchObject({
+      DefineAuthChallenge: arn('define-auth-challenge'),
+      CreateAuthChallenge: arn('create-auth-challenge'),
+      VerifyAuthChallengeResponse: arn('verify-auth-challenge'),
+      PreSignUp: arn('pre-sign-up'),
+    });
+    expect(pool!.EmailConfiguration).toMatchObject({ EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/noreply@example.com' });
+    expect(pool!.UserPoolTags).toMatchObject({ 'otp-setup:stack': 'email-otp' });
+
+    // Invoke permissions: Cognito only, scoped to this pool and account.
+    for (const kind of KINDS) {
+      const policy = JSON.parse((await f.sdk.lambda.send(new GetPolicyCommand({ FunctionName: `email-otp-${kind}` }))).Policy!);
+      expect(policy.Statement).toHaveLength(1);
+      expect(policy.Statement[0]).toMatchObject({
+        Effect: 'Allow',
+        Principal: { Service: 'cognito-idp.amazonaws.com' },
+        Action: 'lambda:InvokeFunction',
+        Condition: { ArnLike: { 'AWS:SourceArn': pool!.Arn }, StringEquals: { 'AWS:SourceAccount': '123456789012' } },
+      });
+    }
+
+    // App client: exactly the guide's step 6.
+    const { UserPoolClient: client } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
+    expect(client).toMatchObject({
+      ClientName: 'email-otp-client',
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+      AuthSessionValidity: 3,
+      AccessTokenValidity: 60,
+      IdTokenValidity: 60,
+      RefreshTokenValidity: 30,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+    });
+    expect(client!.ClientSecret).toBeUndefined();
+    expect([...client!.ExplicitAuthFlows!].sort()).toEqual(['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
+
+    // Frontend .env with the guide's key names.
+    const env = await readFile(join(dir, '.env'), 'utf8');
+    expect(env).toContain('VITE_AWS_REGION=us-east-1\n');
+    expect(env).toContain(`VITE_EMAIL_OTP_USER_POOL_ID=${poolId}\n`);
+    expect(env).toContain(`VITE_EMAIL_OTP_CLIENT_ID=${clientId}\n`);
+  });
+
+  it('makes no write call on a second run and says everything is unchanged', async () => {
+    const dir = await f.project();
+    await up(dir);
+    f.proxy.reset();
+    const second = await up(dir);
+    expect(f.proxy.writes()).toEqual([]);
+    expect(second.json!.counts).toEqual({ unchanged: 10 });
+    expect(second.stderr).not.toMatch(/created|updated/);
+    // At most one read per resource (role: role + attachment + inline policy; permissions: one per function).
+    expect(f.proxy.calls.length).toBeLessThanOrEqual(16);
+  });
+
+  it('updates only what a config change touches, in place, without resetting other fields', async () => {
+    const dir = await f.project();
+    const first = await up(dir);
+    const poolId = first.json!.userPoolId as string;
+    const clientId = first.json!.clientId as string;
+    // A field otp-setup does not manage, set by hand: it must survive our update (Cognito resets omitted fields).
+    await f.sdk.cognito.send(
+      new UpdateUserPoolClientCommand({
+        UserPoolId: poolId,
+        ClientId: clientId,
+        ClientName: 'email-otp-client',
+        ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        PreventUserExistenceErrors: 'ENABLED',
+        EnableTokenRevocation: true,
+        AuthSessionValidity: 3,
+        AccessTokenValidity: 60,
+        IdTokenValidity: 60,
+        RefreshTokenValidity: 30,
+        TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+        ReadAttributes: ['email', 'name'],
+      }),
+    );
+    const before = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-define-auth-challenge' }));
+    await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, client: { accessTokenValidityMinutes: 120 } }));
+    f.proxy.reset();
+    const second = await up(dir);
+    expect(second.json!.counts).toEqual({ unchanged: 8, updated: 2 });
+    const writes = f.proxy.writes().map((c) => c.action).sort();
+    expect(writes).toEqual(['UpdateFunctionConfiguration', 'UpdateUserPoolClient']);
+    const create = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-create-auth-challenge' }));
+    expect(create.Configuration!.Environment!.Variables!.OTP_LENGTH).toBe('8');
+    const define = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-define-auth-challenge' }));
+    expect(define.Configuration!.LastModified).toBe(before.Configuration!.LastModified);
+    const { UserPoolClient: client } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
+    expect(client).toMatchObject({ AccessTokenValidity: 120, IdTokenValidity: 60, AuthSessionValidity: 3, PreventUserExistenceErrors: 'ENABLED', EnableTokenRevocation: true });
+    expect(client!.ReadAttributes).toEqual(['email', 'name']);
+    const { UserPool: pool } = await f.sdk.cognito.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
+    expect(pool!.LambdaConfig!.DefineAuthChallenge).toContain('email-otp-define-auth-challenge');
+  });
+
+  it('redeploys only the function whose code changed (email template)', async () => {
+    const dir = await f.project();
+    await up(dir);
+    await writeFile(join(dir, 'subject.txt'), 'Your Acme sign-in code\n');
+    await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, email: { ...BASE_CONFIG.email, templates: { subject: 'subject.txt' } } }));
+    f.proxy.reset();
+    await up(dir);
+    expect(f.proxy.writes().map((c) => c.action)).toEqual(['UpdateFunctionCode']);
+  });
+
+  it('status shows resources deleted or changed out of band, and up restores them', async () => {
+    const dir = await f.project();
+    const first = await up(dir);
+    const poolId = first.json!.userPoolId as string;
+    await f.sdk.lambda.send(new DeleteFunctionCommand({ FunctionName: 'email-otp-verify-auth-challenge' }));
+    const clients = await f.sdk.cognito.send(new ListUserPoolClientsCommand({ UserPoolId: poolId }));
+    await f.sdk.cognito.send(new DeleteUserPoolClientCommand({ UserPoolId: poolId, ClientId: clients.UserPoolClients![0]!.ClientId }));
+
+    f.proxy.reset();
+    const status = await f.cli(dir, ['status']);
+    expect(status.code).toBe(0);
+    expect(f.proxy.writes()).toEqual([]);
+    expect(status.stdout).toMatch(/Verify-auth-challenge function\s+MISSING/);
+    expect(status.stdout).toMatch(/App client\s+MISSING/);
+    expect(status.stdout).toMatch(/Invoke permissions for Cognito\s+DRIFT/);
+    const statusJson = await f.cli(dir, ['status', '--json']);
+    const drift = statusJson.json!.drift as Array<{ id: string; missing: boolean }>;
+    expect(drift.filter((d) => d.missing).map((d) => d.id).sort()).toEqual(['app-client', 'function:verify-auth-challenge']);
+
+    const plan = await f.cli(dir, ['plan']);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/Plan: .*would-create/);
+
+    const restored = await up(dir);
+    expect(restored.json!.counts).toMatchObject({ created: 2 });
+    const fn = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-verify-auth-challenge' }));
+    expect(fn.Configuration!.Runtime).toBe('nodejs22.x');
+    const after = await f.sdk.cognito.send(new ListUserPoolClientsCommand({ UserPoolId: poolId }));
+    expect(after.UserPoolClients).toHaveLength(1);
+    // The new client id reaches the .env.
+    expect(await readFile(join(dir, '.env'), 'utf8')).toContain(`VITE_EMAIL_OTP_CLIENT_ID=${after.UserPoolClients![0]!.ClientId}`);
+    f.proxy.reset();
+    await up(dir);
+    expect(f.proxy.writes()).toEqual([]);
+  });
+
+  it('status and up notice a setting changed by hand and put it back', async () => {
+    const dir = await f.project();
+    const first = await up(dir);
+    const poolId = first.json!.userPoolId as string;
+    const clientId = first.json!.clientId as string;
+    const { UserPoolClient: c } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
+    await f.sdk.cognito.send(new UpdateUserPoolClientCommand({ ...c!, ClientSecret: undefined, LastModifiedDate: undefined, CreationDate: undefined, AccessTokenValidity: 1440 } as never));
+    const status = await f.cli(dir, ['status']);
+    expect(status.stdout).toMatch(/App client\s+DRIFT · AccessTokenValidity/);
+    const plan = await f.cli(dir, ['plan']);
+    expect(plan.stdout).toContain('AccessTokenValidity: 1440 → 60');
+    await up(dir);
+    const { UserPoolClient: fixed } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
+    expect(fixed!.AccessTokenValidity).toBe(60);
+  });
+
+  it('recovers a lost state file by name and ownership tag, creating no duplicates', async () => {
+    const dir = await f.project();
+    const first = await up(dir);
+    await rm(join(dir, '.otp-setup'), { recursive: true });
+    f.proxy.reset();
+    const second = await up(dir);
+    expect(f.proxy.writes()).toEqual([]);
+    expect(second.json!.userPoolId).toBe(first.json!.userPoolId);
+    expect(second.json!.clientId).toBe(first.json!.clientId);
+    const pools = await f.sdk.cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }));
+    expect(pools.UserPools).toHaveLength(1);
+    const state = await stateOf(dir);
+    expect(state.resources.userPoolId).toBe(first.json!.userPoolId);
+  });
+
+  it('teardown deletes everything it created and leaves no trace', async () => {
+    const dir = await f.project();
+    await writeFile(join(dir, '.env'), '# my app\nAPI_URL=https://api.example.com\n');
+    await up(dir);
+    const result = await f.cli(dir, ['teardown', '--yes']);
+    expect(result.code, result.stderr).toBe(0);
+    expect((await f.sdk.cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools).toEqual([]);
+    expect((await f.sdk.lambda.send(new ListFunctionsCommand({}))).Functions).toEqual([]);
+    const roles = await f.sdk.iam.send(new ListRolesCommand({}));
+    expect(roles.Roles!.filter((r) => r.RoleName === 'EmailOTPLambdaExecutionRole')).toEqual([]);
+    expect(await readFile(join(dir, '.env'), 'utf8')).toBe('# my app\nAPI_URL=https://api.example.com\n');
+    expect((await readdir(dir)).sort()).toEqual(['.env', 'otp-setup.config.json']);
+    // A second teardown finds nothing and succeeds.
+    const again = await f.cli(dir, ['teardown', '--yes']);
+    expect(again.code).toBe(0);
+  });
+
+  it('teardown asks for confirmation, and refuses without a terminal unless --yes', async () => {
+    const dir = await f.project();
+    await up(dir);
+    const result = await f.cli(dir, ['teardown']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('needs confirmation');
+    expect((await f.sdk.lambda.send(new ListFunctionsCommand({}))).Functions).toHaveLength(4);
+  });
+
+  it('never touches a same-named resource it did not create, unless --adopt', async () => {
+    const dir = await f.project();
+    const { CreateRoleCommand } = await import('@aws-sdk/client-iam');
+    await f.sdk.iam.send(new CreateRoleCommand({ RoleName: 'EmailOTPLambdaExecutionRole', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }));
+    const refused = await f.cli(dir, ['up']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('was not created by otp-setup');
+    expect(refused.stderr).toContain('--adopt');
+    expect(f.proxy.writes().filter((c) => c.service === 'iam')).toEqual([]);
+    expect((await f.sdk.lambda.send(new ListFunctionsCommand({}))).Functions).toEqual([]);
+
+    // Teardown leaves the foreign role alone.
+    const teardown = await f.cli(dir, ['teardown', '--yes']);
+    expect(teardown.code).toBe(0);
+    expect(teardown.stdout).toContain('kept Lambda execution role');
+    const role = await f.sdk.iam.send(new GetRoleCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
+    expect(role.Role!.Tags ?? []).toEqual([]);
+
+    await up(dir, ['--adopt']);
+    const adopted = await f.sdk.iam.send(new GetRoleCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
+    expect(adopted.Role!.Tags).toContainEqual({ Key: 'otp-setup:stack', Value: 'email-otp' });
+  });
+
+  it('stages get their own names and their own state', async () => {
+    const dir = await f.project();
+    const dev = await up(dir, ['--stage', 'dev']);
+    const prod = await up(dir, ['--stage', 'prod']);
+    expect(dev.json!.userPoolId).not.toBe(prod.json!.userPoolId);
+    const fn = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-create-auth-challenge-prod' }));
+    expect(fn.Tags).toMatchObject({ 'otp-setup:stack': 'email-otp-prod' });
+    const { UserPool } = await f.sdk.cognito.send(new DescribeUserPoolCommand({ UserPoolId: prod.json!.userPoolId as string }));
+    expect(UserPool!.Name).toBe('email-otp-pool-prod');
+    // Non-dev stages get deletion protection; teardown turns it off first.
+    expect(UserPool!.DeletionProtection).toBe('ACTIVE');
+    expect((await f.cli(dir, ['teardown', '--yes', '--stage', 'prod'])).code).toBe(0);
+    const pools = await f.sdk.cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }));
+    expect(pools.UserPools!.map((p) => p.Name)).toEqual(['email-otp-pool-dev']);
+  });
+});

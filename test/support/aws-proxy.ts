@@ -1,0 +1,157 @@
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { freePort } from './free-port.js';
+
+/** One AWS API call as seen on the wire. */
+export interface RecordedCall {
+  service: string;
+  action: string;
+  write: boolean;
+}
+
+export type Fault =
+  | { kind: 'throttle' }
+  | { kind: 'status'; status: number }
+  | { kind: 'reset' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'error'; status: number; type: string; message: string };
+
+export interface FaultRule {
+  /** Matches "Service:Action", e.g. "lambda:CreateFunction" or "*". */
+  match: string;
+  fault: Fault;
+  /** How many matching calls get the fault (then they pass through). */
+  times: number;
+}
+
+export interface AwsProxy {
+  url: string;
+  calls: RecordedCall[];
+  faultsInjected: number;
+  addFault(rule: FaultRule): void;
+  /** Called before each call is forwarded (e.g. to kill the CLI after the Nth write). */
+  onCall?: (call: RecordedCall) => void;
+  writes(): RecordedCall[];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const LAMBDA_ROUTES: Array<[string, RegExp, string]> = [
+  ['GET', /\/functions\/[^/]+\/policy/, 'GetPolicy'],
+  ['POST', /\/functions\/[^/]+\/policy/, 'AddPermission'],
+  ['DELETE', /\/functions\/[^/]+\/policy\//, 'RemovePermission'],
+  ['PUT', /\/functions\/[^/]+\/code/, 'UpdateFunctionCode'],
+  ['PUT', /\/functions\/[^/]+\/configuration/, 'UpdateFunctionConfiguration'],
+  ['GET', /\/functions\/[^/]+\/configuration/, 'GetFunctionConfiguration'],
+  ['POST', /\/tags\//, 'TagResource'],
+  ['GET', /\/tags\//, 'ListTags'],
+  ['DELETE', /\/tags\//, 'UntagResource'],
+  ['DELETE', /\/functions\/[^/]+$/, 'DeleteFunction'],
+  ['GET', /\/functions\/[^/]+$/, 'GetFunction'],
+  ['POST', /\/functions\/?$/, 'CreateFunction'],
+  ['GET', /\/functions\/?$/, 'ListFunctions'],
+];
+
+const READ = /^(Get|List|Describe|Head)/;
+
+function classify(req: IncomingMessage, body: string): RecordedCall {
+  const target = req.headers['x-amz-target'];
+  const auth = String(req.headers.authorization ?? '');
+  const service = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth)?.[1] ?? 'unknown';
+  if (typeof target === 'string') {
+    const action = target.split('.').pop() ?? target;
+    return { service, action, write: !READ.test(action) };
+  }
+  const form = new URLSearchParams(body);
+  const formAction = form.get('Action');
+  if (formAction) return { service, action: formAction, write: !READ.test(formAction) };
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  const method = req.method ?? 'GET';
+  for (const [m, pattern, action] of LAMBDA_ROUTES) if (m === method && pattern.test(path)) return { service, action, write: method !== 'GET' };
+  return { service, action: `${method} ${path}`, write: method !== 'GET' };
+}
+
+function matches(rule: FaultRule, call: RecordedCall): boolean {
+  return rule.match === '*' || rule.match === `${call.service}:${call.action}` || rule.match === call.action;
+}
+
+function sendFault(res: ServerResponse, fault: Fault, call: RecordedCall): void {
+  const json = (status: number, type: string, message: string) => {
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type });
+    res.end(JSON.stringify({ __type: type, message, Message: message }));
+  };
+  const xml = (status: number, code: string, message: string) => {
+    res.writeHead(status, { 'content-type': 'text/xml' });
+    res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>`);
+  };
+  const queryProtocol = ['iam', 'sts', 'ses'].includes(call.service);
+  switch (fault.kind) {
+    case 'throttle':
+      return queryProtocol ? xml(400, 'Throttling', 'Rate exceeded') : json(429, 'TooManyRequestsException', 'Rate exceeded');
+    case 'status':
+      return queryProtocol ? xml(fault.status, 'ServiceUnavailable', 'injected') : json(fault.status, 'ServiceException', 'injected');
+    case 'error':
+      return queryProtocol ? xml(fault.status, fault.type, fault.message) : json(fault.status, fault.type, fault.message);
+    case 'reset':
+      res.socket?.destroy();
+      return;
+    case 'delay':
+      return;
+  }
+}
+
+/**
+ * An HTTP proxy between the CLI and moto that records every AWS call (to count writes) and can
+ * inject faults no emulator produces: throttling, 5xx, connection resets, delays, IAM lag.
+ */
+export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
+  const target = new URL(targetUrl);
+  const rules: FaultRule[] = [];
+  const proxy: AwsProxy = {
+    url: '',
+    calls: [],
+    faultsInjected: 0,
+    addFault: (rule) => rules.push({ ...rule }),
+    writes: () => proxy.calls.filter((c) => c.write),
+    reset() {
+      proxy.calls.length = 0;
+      rules.length = 0;
+      proxy.faultsInjected = 0;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const call = classify(req, body.toString('utf8'));
+      proxy.calls.push(call);
+      proxy.onCall?.(call);
+      const rule = rules.find((r) => r.times > 0 && matches(r, call));
+      const forward = () => {
+        const upstream = httpRequest(
+          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        );
+        upstream.on('error', () => res.socket?.destroy());
+        upstream.end(body);
+      };
+      if (!rule) return forward();
+      rule.times -= 1;
+      proxy.faultsInjected += 1;
+      if (rule.fault.kind === 'delay') {
+        setTimeout(forward, rule.fault.ms);
+        return;
+      }
+      sendFault(res, rule.fault, call);
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${port}`;
+  return proxy;
+}

@@ -1,0 +1,53 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SESClient } from '@aws-sdk/client-ses';
+import { startAwsProxy, type AwsProxy } from './aws-proxy.js';
+import { runCli, type CliResult } from './cli.js';
+import { motoEnv, startMoto, type Moto } from './moto.js';
+
+export interface StackFixture {
+  moto: Moto;
+  proxy: AwsProxy;
+  sdk: { cognito: CognitoIdentityProviderClient; iam: IAMClient; lambda: LambdaClient; ses: SESClient };
+  /** A fresh project folder with a config file. */
+  project(config?: Record<string, unknown>): Promise<string>;
+  /** Runs the built CLI in `dir` against moto through the recording proxy. */
+  cli(dir: string, args: string[], env?: Record<string, string | undefined>): Promise<CliResult>;
+  close(): Promise<void>;
+}
+
+export const BASE_CONFIG = { region: 'us-east-1', email: { from: 'noreply@example.com' } };
+
+export async function startStackFixture(): Promise<StackFixture> {
+  const moto = await startMoto();
+  const proxy = await startAwsProxy(moto.url);
+  const clientConfig = { region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  const sdk = {
+    cognito: new CognitoIdentityProviderClient(clientConfig),
+    iam: new IAMClient(clientConfig),
+    lambda: new LambdaClient(clientConfig),
+    ses: new SESClient(clientConfig),
+  };
+  return {
+    moto,
+    proxy,
+    sdk,
+    async project(config = BASE_CONFIG) {
+      const dir = await mkdtemp(join(tmpdir(), 'otp-setup-it-'));
+      await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify(config, null, 2));
+      return dir;
+    },
+    cli(dir, args, env = {}) {
+      return runCli(args, { cwd: dir, env: { ...motoEnv(proxy.url), ...env } });
+    },
+    async close() {
+      for (const client of Object.values(sdk)) client.destroy();
+      await proxy.close();
+      await moto.stop();
+    },
+  };
+}
