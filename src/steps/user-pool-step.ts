@@ -99,6 +99,7 @@ export function mergedUpdate(pool: UserPoolType, changes: Partial<UpdateUserPool
     AdminCreateUserConfig: pool.AdminCreateUserConfig,
     UserPoolAddOns: pool.UserPoolAddOns,
     AccountRecoverySetting: pool.AccountRecoverySetting,
+    UserPoolTier: pool.UserPoolTier,
     ...changes,
   };
 }

@@ -172,6 +172,11 @@ describe('otp-setup up against moto', () => {
     const { UserPoolClient: client } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
     expect(client).toMatchObject({ AccessTokenValidity: 120, IdTokenValidity: 60, AuthSessionValidity: 3, PreventUserExistenceErrors: 'ENABLED', EnableTokenRevocation: true });
     expect(client!.ReadAttributes).toEqual(['email', 'name']);
+    // AWS resets every field UpdateUserPoolClient is not given; moto merges instead, so check the
+    // request itself carried the hand-set field.
+    const sent = JSON.parse(f.proxy.calls.find((c) => c.action === 'UpdateUserPoolClient')!.body);
+    expect(sent.ReadAttributes).toEqual(['email', 'name']);
+    expect(sent).toMatchObject({ PreventUserExistenceErrors: 'ENABLED', EnableTokenRevocation: true, AuthSessionValidity: 3, IdTokenValidity: 60, RefreshTokenValidity: 30 });
     const { UserPool: pool } = await f.sdk.cognito.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
     expect(pool!.LambdaConfig!.DefineAuthChallenge).toContain('email-otp-define-auth-challenge');
   });

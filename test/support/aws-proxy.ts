@@ -6,6 +6,8 @@ export interface RecordedCall {
   service: string;
   action: string;
   write: boolean;
+  /** The request body, to check what AWS would have received where moto is lenient. */
+  body: string;
 }
 
 export type Fault =
@@ -54,6 +56,10 @@ const LAMBDA_ROUTES: Array<[string, RegExp, string]> = [
 const READ = /^(Get|List|Describe|Head)/;
 
 function classify(req: IncomingMessage, body: string): RecordedCall {
+  return { ...classifyAction(req, body), body };
+}
+
+function classifyAction(req: IncomingMessage, body: string): Omit<RecordedCall, 'body'> {
   const target = req.headers['x-amz-target'];
   const auth = String(req.headers.authorization ?? '');
   const service = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth)?.[1] ?? 'unknown';
