@@ -1,0 +1,192 @@
+import type { UserPoolClientType, UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
+import { describe, expect, it } from 'vitest';
+import { appClientStep } from '../../../src/steps/app-client-step.js';
+import { functionStep } from '../../../src/steps/function-step.js';
+import { handlerEnvironment } from '../../../src/steps/handler-environment.js';
+import { permissionsStep, STATEMENT_ID } from '../../../src/steps/permissions-step.js';
+import { basicExecutionPolicyArn, roleStep, sesSendPolicy } from '../../../src/steps/role-step.js';
+import { sesIdentityStep } from '../../../src/steps/ses-identity-step.js';
+import { userPoolStep } from '../../../src/steps/user-pool-step.js';
+import { planContext } from './context.js';
+
+const absent = { status: 'absent' } as const;
+const tags = { 'otp-setup:stack': 'email-otp', 'otp-setup:managed-by': 'otp-setup' };
+const arn = (kind: string) => `arn:aws:lambda:us-east-1:123456789012:function:email-otp-${kind}`;
+
+describe('role plan', () => {
+  const ctx = planContext();
+  const actual = {
+    arn: 'arn:aws:iam::123456789012:role/EmailOTPLambdaExecutionRole',
+    trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+    attached: [basicExecutionPolicyArn('aws')],
+    inlinePolicy: sesSendPolicy(ctx),
+    tags,
+  };
+  it('absent → create', () => expect(roleStep.plan(ctx, absent).kind).toBe('create'));
+  it('matching → noop', () => expect(roleStep.plan(ctx, { status: 'present', actual }).kind).toBe('noop'));
+  it('an extra policy attached by hand is not drift', () => {
+    const extra = { ...actual, attached: [...actual.attached, 'arn:aws:iam::aws:policy/ReadOnlyAccess'] };
+    expect(roleStep.plan(ctx, { status: 'present', actual: extra }).kind).toBe('noop');
+  });
+  it('inline policy for another sender → update of that field only', () => {
+    const drifted = { ...actual, inlinePolicy: sesSendPolicy(planContext({ email: { from: 'old@example.com' } })) };
+    const change = roleStep.plan(ctx, { status: 'present', actual: drifted });
+    expect(change.kind).toBe('update');
+    expect(change.diffs.map((d) => d.field)).toEqual(['inlinePolicy']);
+  });
+});
+
+describe('function plan', () => {
+  const ctx = planContext();
+  const step = functionStep('create-auth-challenge');
+  const settings = {
+    Runtime: 'nodejs22.x',
+    Role: 'arn:aws:iam::123456789012:role/EmailOTPLambdaExecutionRole',
+    Handler: 'index.handler',
+    Timeout: 5,
+    MemorySize: 256,
+    Environment: handlerEnvironment('create-auth-challenge', ctx.config),
+  };
+  const actual = { arn: arn('create-auth-challenge'), settings, codeSha256: 'sha-create-auth-challenge', tags };
+  it('absent → create', () => expect(step.plan(ctx, absent).kind).toBe('create'));
+  it('same code and settings → noop', () => expect(step.plan(ctx, { status: 'present', actual }).kind).toBe('noop'));
+  it('new code → update CodeSha256 only', () => {
+    const change = step.plan(ctx, { status: 'present', actual: { ...actual, codeSha256: 'old' } });
+    expect(change.diffs.map((d) => d.field)).toEqual(['CodeSha256']);
+  });
+  it('an OTP length change reaches only the create function', () => {
+    const longer = planContext({ otp: { length: 8 } });
+    expect(step.plan(longer, { status: 'present', actual }).diffs.map((d) => d.field)).toEqual(['Environment']);
+    const define = functionStep('define-auth-challenge');
+    const defineActual = { ...actual, settings: { ...settings, Environment: handlerEnvironment('define-auth-challenge', ctx.config) }, codeSha256: 'sha-define-auth-challenge' };
+    expect(define.plan(longer, { status: 'present', actual: defineActual }).kind).toBe('noop');
+  });
+  it('an old runtime is drift', () => {
+    const change = step.plan(ctx, { status: 'present', actual: { ...actual, settings: { ...settings, Runtime: 'nodejs18.x' } } });
+    expect(change.diffs).toEqual([{ field: 'Runtime', actual: 'nodejs18.x', desired: 'nodejs22.x' }]);
+  });
+});
+
+describe('SES identity plan', () => {
+  const ctx = planContext();
+  it('absent → create', () => expect(sesIdentityStep.plan(ctx, absent).kind).toBe('create'));
+  it('pending → noop with a "check your inbox" note', () => {
+    const change = sesIdentityStep.plan(ctx, { status: 'present', actual: { address: 'Pending' } });
+    expect(change.kind).toBe('noop');
+    expect(change.notes.join(' ')).toContain('click its link');
+  });
+  it('a verified domain covers the address', () => {
+    expect(sesIdentityStep.plan(ctx, { status: 'present', actual: { domain: 'Success' } }).kind).toBe('noop');
+  });
+  it('failed verification → send a new one', () => {
+    expect(sesIdentityStep.plan(ctx, { status: 'present', actual: { address: 'Failed' } }).kind).toBe('update');
+  });
+});
+
+function pool(overrides: Partial<UserPoolType> = {}): UserPoolType {
+  return {
+    Id: 'us-east-1_abc',
+    Name: 'email-otp-pool',
+    UsernameAttributes: ['email'],
+    AutoVerifiedAttributes: ['email'],
+    SchemaAttributes: [{ Name: 'email', Required: true }],
+    LambdaConfig: {
+      DefineAuthChallenge: arn('define-auth-challenge'),
+      CreateAuthChallenge: arn('create-auth-challenge'),
+      VerifyAuthChallengeResponse: arn('verify-auth-challenge'),
+      PreSignUp: arn('pre-sign-up'),
+    },
+    EmailConfiguration: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/noreply@example.com' },
+    DeletionProtection: 'INACTIVE',
+    UserPoolTags: tags,
+    ...overrides,
+  };
+}
+
+describe('user pool plan', () => {
+  const ctx = planContext();
+  it('absent → create', () => expect(userPoolStep.plan(ctx, absent).kind).toBe('create'));
+  it('matching → noop; a trigger added by hand is kept and not drift', () => {
+    const p = pool({ LambdaConfig: { ...pool().LambdaConfig, PostConfirmation: 'arn:x' } });
+    expect(userPoolStep.plan(ctx, { status: 'present', actual: { pool: p } }).kind).toBe('noop');
+  });
+  it('a trigger pointing elsewhere → update', () => {
+    const p = pool({ LambdaConfig: { ...pool().LambdaConfig, CreateAuthChallenge: 'arn:other' } });
+    const change = userPoolStep.plan(ctx, { status: 'present', actual: { pool: p } });
+    expect(change.kind).toBe('update');
+    expect(change.diffs.map((d) => d.field)).toEqual(['LambdaConfig']);
+  });
+  it('SES not yet verified → Cognito default email until it is', () => {
+    const pending = planContext({}, { facts: { sesVerified: false } });
+    const change = userPoolStep.plan(pending, { status: 'present', actual: { pool: pool() } });
+    expect(change.diffs).toEqual([expect.objectContaining({ field: 'EmailConfiguration', desired: { EmailSendingAccount: 'COGNITO_DEFAULT' } })]);
+  });
+  it('username by phone instead of email → replace', () => {
+    const change = userPoolStep.plan(ctx, { status: 'present', actual: { pool: pool({ UsernameAttributes: ['phone_number'] }) } });
+    expect(change.kind).toBe('replace');
+  });
+  it('prod stage → deletion protection', () => {
+    const prod = planContext({ stage: 'prod' });
+    const change = userPoolStep.plan(prod, { status: 'present', actual: { pool: pool({ UserPoolTags: { ...tags, 'otp-setup:stack': 'email-otp-prod' }, LambdaConfig: Object.fromEntries(Object.entries(pool().LambdaConfig!).map(([k, v]) => [k, `${v}-prod`])) }) } });
+    expect(change.diffs.map((d) => d.field)).toEqual(['DeletionProtection']);
+  });
+});
+
+describe('permissions plan', () => {
+  const ctx = planContext();
+  const statement = (sourceArn: string) => ({
+    Sid: STATEMENT_ID,
+    Principal: { Service: 'cognito-idp.amazonaws.com' },
+    Condition: { ArnLike: { 'AWS:SourceArn': sourceArn }, StringEquals: { 'AWS:SourceAccount': '123456789012' } },
+  });
+  const all = (sourceArn: string) => ({
+    'define-auth-challenge': statement(sourceArn),
+    'create-auth-challenge': statement(sourceArn),
+    'verify-auth-challenge': statement(sourceArn),
+    'pre-sign-up': statement(sourceArn),
+  });
+  it('absent → create for all four functions', () => {
+    const change = permissionsStep.plan(ctx, absent);
+    expect(change.kind).toBe('create');
+    expect(change.diffs).toHaveLength(4);
+  });
+  it('scoped to the pool and account → noop', () => {
+    expect(permissionsStep.plan(ctx, { status: 'present', actual: all(ctx.facts.userPoolArn!) }).kind).toBe('noop');
+  });
+  it('scoped to a replaced pool → update', () => {
+    const change = permissionsStep.plan(ctx, { status: 'present', actual: all('arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_old') });
+    expect(change.kind).toBe('update');
+    expect(change.diffs).toHaveLength(4);
+  });
+});
+
+function client(overrides: Partial<UserPoolClientType> = {}): UserPoolClientType {
+  return {
+    UserPoolId: 'us-east-1_abc',
+    ClientId: 'client1',
+    ClientName: 'email-otp-client',
+    ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_CUSTOM_AUTH'],
+    PreventUserExistenceErrors: 'ENABLED',
+    EnableTokenRevocation: true,
+    AuthSessionValidity: 3,
+    AccessTokenValidity: 60,
+    IdTokenValidity: 60,
+    RefreshTokenValidity: 30,
+    TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+    ...overrides,
+  };
+}
+
+describe('app client plan', () => {
+  const ctx = planContext({}, { state: { ...planContext().state, resources: { userPoolId: 'us-east-1_abc' } } });
+  it('absent → create', () => expect(appClientStep.plan(ctx, absent).kind).toBe('create'));
+  it('the guide settings in any flow order → noop', () => expect(appClientStep.plan(ctx, { status: 'present', actual: { client: client() } }).kind).toBe('noop'));
+  it('SRP enabled by hand → update', () => {
+    const change = appClientStep.plan(ctx, { status: 'present', actual: { client: client({ ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'] }) } });
+    expect(change.kind).toBe('update');
+    expect(change.diffs.map((d) => d.field)).toEqual(['ExplicitAuthFlows']);
+  });
+  it('a client secret → replace (it cannot be removed in place)', () => {
+    expect(appClientStep.plan(ctx, { status: 'present', actual: { client: client({ ClientSecret: 's' }) } }).kind).toBe('replace');
+  });
+});
