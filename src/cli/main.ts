@@ -109,6 +109,15 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .addHelpText('after', examples(['otp-setup package --out dist/lambda']))
     .action(run(async () => (await import('../commands/package.js')).packageCommand as Action));
 
+  program
+    .command('scaffold')
+    .description('write a typed Amplify v6 sign-in module (requestCode, submitCode, currentUser, signOut) into your app')
+    .option('--out <file>', 'where to write it', 'src/auth/otp-auth.ts')
+    .option('--force', 'overwrite the file if it exists')
+    .addOption(new Option('--env-access <how>', 'how the module reads env keys (default: import.meta.env for vite, process.env otherwise)').choices(['import.meta.env', 'process.env']))
+    .addHelpText('after', examples(['otp-setup scaffold', 'otp-setup scaffold --out app/lib/otp-auth.ts --force']))
+    .action(run(async () => (await import('../commands/scaffold.js')).scaffoldCommand as Action));
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

@@ -3,22 +3,29 @@ import { OtpError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 
 const HEADER = '# Cognito email sign-in (written by otp-setup)';
-const LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=(.*)$/;
+const LINE = /^\s*(export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=(.*)$/;
 
 /** Parses KEY=VALUE lines; everything else (comments, blanks) is kept verbatim on rewrite. */
 export function parseEnv(text: string): Map<string, string> {
   const values = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
     const m = LINE.exec(line);
-    if (m) values.set(m[1]!, unquote(m[2]!.trim()));
+    if (m) values.set(m[2]!, unquote(m[3]!.trim()));
   }
   return values;
 }
 
 function unquote(raw: string): string {
-  const q = raw[0];
-  if ((q === '"' || q === "'") && raw.endsWith(q) && raw.length >= 2) return raw.slice(1, -1);
-  return raw.replace(/\s+#.*$/, '');
+  const quoted = /^(["'`])(.*)\1(?:\s+#.*)?$/s.exec(raw);
+  if (quoted) return quoted[1] === '"' ? quoted[2]!.replace(/\\n/g, '\n') : quoted[2]!;
+  return raw.replace(/(^|\s+)#.*$/, '');
+}
+
+const VALUE_THEN_COMMENT = /^\s*(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^#]*?)(\s+#.*)?$/;
+
+/** A user's note after our value ("KEY=x  # prod pool") survives the rewrite. */
+function inlineComment(rawValue: string): string {
+  return VALUE_THEN_COMMENT.exec(rawValue)?.[1] ?? '';
 }
 
 function quote(value: string): string {
@@ -37,11 +44,16 @@ export function editEnv(text: string, set: Record<string, string>, remove: reado
   const pending = new Map(Object.entries(set));
   const drop = new Set(remove);
   const out: string[] = [];
+  const written = new Set<string>();
   for (const line of lines) {
-    const key = LINE.exec(line)?.[1];
-    if (key !== undefined && drop.has(key) && !pending.has(key)) continue;
-    if (key !== undefined && pending.has(key)) {
-      out.push(`${key}=${quote(pending.get(key)!)}`);
+    const m = LINE.exec(line);
+    const key = m?.[2];
+    if (key !== undefined && drop.has(key) && !Object.hasOwn(set, key)) continue;
+    if (key !== undefined && Object.hasOwn(set, key)) {
+      // dotenv lets a later duplicate win, so a stale copy below ours would silently override it.
+      if (written.has(key)) continue;
+      out.push(`${m?.[1] ?? ''}${key}=${quote(set[key]!)}${inlineComment(m?.[3] ?? '')}`);
+      written.add(key);
       pending.delete(key);
       continue;
     }

@@ -32,3 +32,12 @@ export function envEntries(frontend: Config['frontend'], values: EnvValues): Rec
     ...(values.endpoint ? { [k.endpoint]: values.endpoint } : {}),
   };
 }
+
+/** How browser code reads a public env key: Vite exposes import.meta.env, the others process.env. */
+export type EnvAccess = 'import.meta.env' | 'process.env';
+
+export function defaultEnvAccess(preset: Config['frontend']['preset']): EnvAccess {
+  // A custom prefix usually means webpack/Rspack/esbuild "define", which rewrites process.env.X;
+  // Vite with a custom envPrefix passes --env-access import.meta.env.
+  return preset === 'vite' ? 'import.meta.env' : 'process.env';
+}

@@ -1,11 +1,14 @@
 import { resolve } from 'node:path';
 import { unlink } from 'node:fs/promises';
-import { diffFields, noop, type Change, type Step, type StepContext } from '../core/step.js';
+import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { editEnv, parseEnv, readEnvFile, writeEnvFile } from '../frontend/env-file.js';
 import { envEntries } from '../frontend/env-keys.js';
+import { mergeOutputs, observedAuth, outputsAuth, readOutputsFile, removeOutputs, writeOutputsFile } from '../frontend/outputs-file.js';
 
-interface EnvActual {
-  values: Record<string, string | undefined>;
+/** What the app's config files say now; undefined = that file does not exist. */
+interface FrontendActual {
+  env?: Record<string, string | undefined>;
+  outputs?: Record<string, unknown>;
 }
 
 function envPath(ctx: StepContext): string | undefined {
@@ -13,50 +16,90 @@ function envPath(ctx: StepContext): string | undefined {
   return file === false ? undefined : resolve(ctx.configDir, file);
 }
 
-function desiredEntries(ctx: StepContext): Record<string, string> {
-  return envEntries(ctx.config.frontend, {
+function outputsPath(ctx: StepContext): string | undefined {
+  const file = ctx.config.frontend.outputsFile;
+  return file === undefined ? undefined : resolve(ctx.configDir, file);
+}
+
+function desiredValues(ctx: StepContext) {
+  return {
     region: ctx.region,
     userPoolId: ctx.state.resources.userPoolId ?? '(known after up)',
     clientId: ctx.state.resources.clientId ?? '(known after up)',
-  });
+  };
 }
 
-export const frontendEnvStep: Step<EnvActual> = {
+function desiredEntries(ctx: StepContext): Record<string, string> {
+  return envEntries(ctx.config.frontend, desiredValues(ctx));
+}
+
+/** Outputs fields are prefixed so a diff names the file section, e.g. "auth.user_pool_id". */
+function desiredOutputs(ctx: StepContext): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputsAuth(desiredValues(ctx))).map(([k, v]) => [`auth.${k}`, v]));
+}
+
+export const frontendEnvStep: Step<FrontendActual> = {
   id: 'frontend-env',
   title: 'Frontend .env',
   dependsOn: ['app-client'],
 
   async read(ctx) {
-    const path = envPath(ctx);
-    if (!path) return { status: 'absent' };
-    const text = await readEnvFile(path);
-    if (text === undefined) return { status: 'absent' };
-    const values = parseEnv(text);
-    return { status: 'present', actual: { values: Object.fromEntries(Object.keys(desiredEntries(ctx)).map((k) => [k, values.get(k)])) } };
+    const env = envPath(ctx);
+    const outputs = outputsPath(ctx);
+    const actual: FrontendActual = {};
+    if (env) {
+      const text = await readEnvFile(env);
+      if (text !== undefined) {
+        const values = parseEnv(text);
+        actual.env = Object.fromEntries(Object.keys(desiredEntries(ctx)).map((k) => [k, values.get(k)]));
+      }
+    }
+    if (outputs) {
+      const text = await readOutputsFile(outputs);
+      if (text !== undefined) {
+        actual.outputs = Object.fromEntries(Object.entries(observedAuth(text, outputs)).map(([k, v]) => [`auth.${k}`, v]));
+      }
+    }
+    return actual.env || actual.outputs ? { status: 'present', actual } : { status: 'absent' };
   },
 
   plan(ctx, observed): Change {
-    const path = envPath(ctx);
-    if (!path) return noop('skipped (frontend.envFile is false)');
-    const want = desiredEntries(ctx);
-    const diffs = diffFields(observed.status === 'present' ? observed.actual.values : {}, want);
-    if (diffs.length === 0) return noop(`unchanged (${path})`);
+    const env = envPath(ctx);
+    const outputs = outputsPath(ctx);
+    if (!env && !outputs) return noop('skipped (frontend.envFile is false)');
+    const actual = observed.status === 'present' ? observed.actual : {};
+    const envDiffs: FieldDiff[] = env ? diffFields(actual.env ?? {}, desiredEntries(ctx)) : [];
+    const outputsDiffs: FieldDiff[] = outputs ? diffFields(actual.outputs ?? {}, desiredOutputs(ctx)) : [];
+    const files = [env, outputs].filter((p): p is string => p !== undefined).join(' and ');
+    if (envDiffs.length === 0 && outputsDiffs.length === 0) return noop(`unchanged (${files})`);
+    const parts: string[] = [];
+    if (envDiffs.length > 0) parts.push(`${actual.env ? 'update' : 'write'} ${envDiffs.map((d) => d.field).join(', ')} in ${env}`);
+    if (outputsDiffs.length > 0) parts.push(`${actual.outputs ? 'update' : 'write'} the auth section of ${outputs}`);
     return {
       kind: observed.status === 'absent' ? 'create' : 'update',
-      summary: `${observed.status === 'absent' ? 'write' : 'update'} ${diffs.map((d) => d.field).join(', ')} in ${path}`,
-      diffs,
+      summary: parts.join('; '),
+      diffs: [...envDiffs, ...outputsDiffs],
       notes: [],
       apply: async (c) => {
-        const text = (await readEnvFile(path)) ?? '';
-        const entries = desiredEntries(c);
-        await writeEnvFile(path, editEnv(text, entries));
         const previous = c.state.resources.frontend;
+        let keys = previous?.keys ?? [];
+        if (env && envDiffs.length > 0) {
+          const text = (await readEnvFile(env)) ?? '';
+          const entries = desiredEntries(c);
+          await writeEnvFile(env, editEnv(text, entries));
+          keys = Object.keys(entries);
+        } else if (env) {
+          keys = Object.keys(desiredEntries(c));
+        }
+        if (outputs && outputsDiffs.length > 0) {
+          await writeOutputsFile(outputs, mergeOutputs(await readOutputsFile(outputs), desiredValues(c), outputs));
+        }
         c.state.resources.frontend = {
-          envFile: path,
-          keys: Object.keys(entries),
-          ...(previous?.outputsFile ? { outputsFile: previous.outputsFile } : {}),
-          // Remembered so teardown deletes a file that only we ever wrote to.
-          createdFile: observed.status === 'absent' || Boolean(previous?.createdFile),
+          ...(env ? { envFile: env } : {}),
+          keys,
+          ...(outputs ? { outputsFile: outputs } : {}),
+          // Remembered so teardown deletes an env file that only we ever wrote to.
+          createdFile: (env !== undefined && actual.env === undefined) || Boolean(previous?.createdFile),
         };
       },
     };
@@ -64,16 +107,38 @@ export const frontendEnvStep: Step<EnvActual> = {
 
   async destroy(ctx) {
     const recorded = ctx.state.resources.frontend;
-    const path = recorded?.envFile ?? envPath(ctx);
-    if (!path) return { action: 'absent', summary: 'nothing written' };
-    const text = await readEnvFile(path);
-    if (text === undefined) return { action: 'absent', summary: 'already gone' };
-    const keys = recorded?.keys ?? Object.keys(desiredEntries(ctx));
-    const edited = editEnv(text, {}, keys);
-    if (edited === text) return { action: 'absent', summary: `no otp-setup keys in ${path}` };
-    if (edited.trim() === '' && recorded?.createdFile) await unlink(path);
-    else await writeEnvFile(path, edited);
+    const done: string[] = [];
+    const env = recorded?.envFile ?? envPath(ctx);
+    if (env) {
+      const text = await readEnvFile(env);
+      if (text !== undefined) {
+        const keys = recorded?.keys ?? Object.keys(desiredEntries(ctx));
+        const edited = editEnv(text, {}, keys);
+        if (edited !== text) {
+          if (edited.trim() === '' && recorded?.createdFile) await unlink(env);
+          else await writeEnvFile(env, edited);
+          done.push(`removed ${keys.length} keys from ${env}`);
+        }
+      }
+    }
+    const outputs = recorded?.outputsFile ?? outputsPath(ctx);
+    if (outputs) {
+      const text = await readOutputsFile(outputs);
+      // Without a recorded pool id (lost state) only a file we recorded writing is touched.
+      const poolId = ctx.state.resources.userPoolId;
+      if (text !== undefined && (poolId !== undefined || recorded?.outputsFile)) {
+        const edited = removeOutputs(text, poolId, outputs);
+        if (edited === null) {
+          await unlink(outputs);
+          done.push(`deleted ${outputs}`);
+        } else if (edited !== undefined) {
+          await writeOutputsFile(outputs, edited);
+          done.push(`removed the auth section from ${outputs}`);
+        }
+      }
+    }
     delete ctx.state.resources.frontend;
-    return { action: 'deleted', summary: `removed ${keys.length} keys from ${path}` };
+    if (done.length === 0) return { action: 'absent', summary: 'nothing of ours in the frontend files' };
+    return { action: 'deleted', summary: done.join('; ') };
   },
 };
