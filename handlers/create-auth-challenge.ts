@@ -47,6 +47,8 @@ export interface CreateAuthChallengeDeps {
   /** Defaults to the templates embedded at bundle time. */
   templates?: EmailTemplates;
   log?: LogSink;
+  /** Waits this many milliseconds (injectable so tests need not sleep). */
+  pause?: (ms: number) => Promise<void>;
 }
 
 export type CreateAuthChallengeHandler = (event: unknown) => Promise<TriggerResult<CreateAuthChallengeResponse>>;
@@ -57,6 +59,10 @@ interface Settings {
   sender: Sender;
   templates: EmailTemplates;
 }
+
+// Roughly an SES SendEmail round trip from Lambda, with jitter.
+const UNKNOWN_USER_PAUSE_MS = 120;
+const UNKNOWN_USER_JITTER_MS = 160;
 
 /** Thrown when SES refuses the email: the sign-in must fail rather than wait for a code that never comes. */
 export class EmailDeliveryError extends Error {
@@ -75,6 +81,7 @@ export function createHandler(deps: CreateAuthChallengeDeps = {}): CreateAuthCha
   const ses = deps.ses ?? defaultSes;
   const now = deps.now ?? Date.now;
   const rand = deps.randomInt ?? cryptoRandomInt;
+  const pause = deps.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
   const readSettings = (env: EnvSource): Settings => {
     const templates = deps.templates ?? embeddedTemplates();
@@ -110,6 +117,9 @@ export function createHandler(deps: CreateAuthChallengeDeps = {}): CreateAuthCha
       // Same response shape as for a real user and no email: an unknown address must not be
       // distinguishable from a known one (pitfall 7). Verify and Define both refuse it anyway.
       log.info('unknown user: no email sent', fields);
+      // A real first round waits for SES; without a comparable pause the response time alone would
+      // tell an attacker which addresses have accounts.
+      if (!previous) await pause(UNKNOWN_USER_PAUSE_MS + rand(UNKNOWN_USER_JITTER_MS));
     } else if (!deliverable) {
       log.error('user has no usable email attribute: no code sent', fields);
     } else if (previous) {

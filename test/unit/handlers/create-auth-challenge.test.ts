@@ -3,7 +3,7 @@ import { createHandler, EmailDeliveryError, type CreateAuthChallengeDeps } from 
 import { createHandler as createVerify } from '../../../handlers/verify-auth-challenge.js';
 import type { EmailTemplates } from '../../../handlers/shared/templates.js';
 import { defaultTemplates } from '../../../src/package/build-handlers.js';
-import { captureLogs, clock, createEvent, emailedCode, ENV, fakeSes, USER, verifyEvent } from './support.js';
+import { captureLogs, clock, createEvent, emailedCode, ENV, fakeSes, USER, verifyEvent, noPause } from './support.js';
 
 let templates: EmailTemplates;
 beforeAll(async () => {
@@ -14,7 +14,7 @@ function setup(overrides: Partial<CreateAuthChallengeDeps> & { env?: Record<stri
   const ses = fakeSes();
   const logs = captureLogs();
   const time = clock();
-  const create = createHandler({ ses, now: time.now, templates, log: logs.sink, ...overrides, env: { ...ENV, ...overrides.env } });
+  const create = createHandler({ ses, now: time.now, templates, log: logs.sink, pause: noPause, ...overrides, env: { ...ENV, ...overrides.env } });
   const verify = createVerify({ now: time.now, log: logs.sink, env: { LOG_LEVEL: 'debug' } });
   return { ses, logs, time, create, verify };
 }
@@ -131,6 +131,20 @@ describe('create auth challenge', () => {
     expect(result.response.answerCorrect).toBe(false);
   });
 
+  it('unknown user: pauses about as long as an SES call would take, on the first round only', async () => {
+    const pauses: number[] = [];
+    const { create } = setup({ pause: async (ms) => void pauses.push(ms) });
+    await create(createEvent([]));
+    expect(pauses).toEqual([]);
+    const ghost = await create(createEvent([], { userNotFound: true, userAttributes: {} }));
+    expect(pauses).toHaveLength(1);
+    expect(pauses[0]).toBeGreaterThanOrEqual(120);
+    expect(pauses[0]).toBeLessThan(280);
+    const session = [{ challengeName: 'CUSTOM_CHALLENGE', challengeResult: false, challengeMetadata: ghost.response.challengeMetadata }];
+    await create(createEvent(session, { userNotFound: true, userAttributes: {} }));
+    expect(pauses).toHaveLength(1);
+  });
+
   it('unknown user: masks the typed user name like a real address', async () => {
     const { create } = setup();
     const event = { ...createEvent([], { userNotFound: true, userAttributes: {} }), userName: 'ghost@nowhere.org' };
@@ -206,7 +220,7 @@ describe('create auth challenge', () => {
   it('refuses to run without templates rather than sending an empty email', async () => {
     const ses = fakeSes();
     const logs = captureLogs();
-    const create = createHandler({ ses, env: ENV, log: logs.sink });
+    const create = createHandler({ ses, env: ENV, log: logs.sink, pause: noPause });
     await expect(create(createEvent([]))).rejects.toThrow(/templates/);
     expect(ses.calls).toHaveLength(0);
   });

@@ -4,7 +4,7 @@ import { createHandler as createDefine } from '../../../handlers/define-auth-cha
 import type { EmailTemplates } from '../../../handlers/shared/templates.js';
 import { createHandler as createVerify } from '../../../handlers/verify-auth-challenge.js';
 import { defaultTemplates } from '../../../src/package/build-handlers.js';
-import { clock, emailedCode, ENV, fakeSes, runFlow, USER, type Triggers } from './support.js';
+import { clock, emailedCode, ENV, fakeSes, runFlow, USER, type Triggers, noPause } from './support.js';
 
 let templates: EmailTemplates;
 beforeAll(async () => {
@@ -38,7 +38,7 @@ function triggers(env: Record<string, string> = ENV) {
   // No `log` override: the handlers use their real console sink.
   const t: Triggers = {
     define: createDefine({ env }),
-    create: createCreate({ ses, env, now: time.now, templates }),
+    create: createCreate({ ses, env, now: time.now, templates, pause: noPause }),
     verify: createVerify({ env, now: time.now }),
   };
   return { ses, time, t };

@@ -5,7 +5,7 @@ import { createHandler as createDefine } from '../../../handlers/define-auth-cha
 import type { EmailTemplates } from '../../../handlers/shared/templates.js';
 import { createHandler as createVerify } from '../../../handlers/verify-auth-challenge.js';
 import { defaultTemplates } from '../../../src/package/build-handlers.js';
-import { captureLogs, ENV, fakeSes } from './support.js';
+import { captureLogs, ENV, fakeSes, noPause } from './support.js';
 
 let templates: EmailTemplates;
 beforeAll(async () => {
@@ -143,7 +143,7 @@ describe('hostile events (property-based)', () => {
 
   it('create never throws on hostile events and never puts a code in public parameters', async () => {
     const ses = fakeSes();
-    const create = createCreate({ ses, env: ENV, now: () => NOW, templates, log: captureLogs().sink });
+    const create = createCreate({ ses, env: ENV, now: () => NOW, templates, log: captureLogs().sink, pause: noPause });
     let unknownUsers = 0;
     await fc.assert(
       fc.asyncProperty(createEvents, async (e) => {
@@ -175,7 +175,7 @@ describe('hostile events (property-based)', () => {
   it('create throws only the deliberate EmailDeliveryError when SES fails', async () => {
     const ses = fakeSes();
     ses.failWith = new Error('Throttling');
-    const create = createCreate({ ses, env: ENV, now: () => NOW, templates, log: captureLogs().sink });
+    const create = createCreate({ ses, env: ENV, now: () => NOW, templates, log: captureLogs().sink, pause: noPause });
     await fc.assert(
       fc.asyncProperty(createEvents, async (e) => {
         const before = ses.calls.length;

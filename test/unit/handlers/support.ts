@@ -167,3 +167,6 @@ export async function runFlow(
   }
   throw new Error('flow did not terminate');
 }
+
+/** The unknown-user pause of create-auth-challenge, without the wait. */
+export const noPause = async (): Promise<void> => undefined;
