@@ -49,7 +49,12 @@ export interface StepContext {
   /** Ids and ARNs recorded so far; steps update it, the runner saves it after each step. */
   state: StackState;
   /** Facts learned while reading earlier steps that later plans depend on. */
-  facts: { sesVerified?: boolean; userPoolArn?: string };
+  facts: {
+    sesVerified?: boolean;
+    /** The verified SES identity covering the sender: the address itself, or its domain. */
+    sesIdentity?: string;
+    userPoolArn?: string;
+  };
   /** The handler bundles, built before the runner starts (absent for teardown). */
   builtHandlers?: Record<FunctionKind, BuiltHandler>;
   adopt: boolean;

@@ -114,7 +114,10 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
                 ),
               {
                 retryable: roleNotYetAssumable,
-                onRetry: (attempt) => c.progress(`waiting for the new IAM role to propagate (retry ${attempt})`),
+                onRetry: (attempt) => {
+                  c.aws.stats.retries += 1;
+                  c.progress(`waiting for the new IAM role to propagate (retry ${attempt})`);
+                },
               },
             ).catch((err: unknown) => {
               throw toUserError(err, 'lambda:CreateFunction', FunctionName);
@@ -159,7 +162,13 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
                     Environment: { Variables: settings.Environment as Record<string, string> },
                   }),
                 ),
-              { retryable: roleNotYetAssumable, onRetry: (n) => c.progress(`waiting for IAM to propagate (retry ${n})`) },
+              {
+                retryable: roleNotYetAssumable,
+                onRetry: (n) => {
+                  c.aws.stats.retries += 1;
+                  c.progress(`waiting for IAM to propagate (retry ${n})`);
+                },
+              },
             ).catch((err: unknown) => {
               throw toUserError(err, 'lambda:UpdateFunctionConfiguration', FunctionName);
             });

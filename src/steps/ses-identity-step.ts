@@ -29,6 +29,21 @@ function isVerified(actual: SesActual): boolean {
   return actual.address === 'Success' || actual.domain === 'Success';
 }
 
+/** Cognito needs the ARN of the identity that is verified, which may be the domain, not the address. */
+function verifiedIdentity(ctx: StepContext, actual: SesActual): string | undefined {
+  const from = ctx.config.email.from;
+  if (actual.address === 'Success') return from;
+  if (actual.domain === 'Success') return from.split('@')[1];
+  return undefined;
+}
+
+function learn(ctx: StepContext, actual: SesActual): void {
+  ctx.facts.sesVerified = isVerified(actual);
+  const identity = verifiedIdentity(ctx, actual);
+  if (identity) ctx.facts.sesIdentity = identity;
+  else delete ctx.facts.sesIdentity;
+}
+
 export const sesIdentityStep: Step<SesActual> = {
   id: 'ses-identity',
   title: 'SES sender identity',
@@ -36,7 +51,7 @@ export const sesIdentityStep: Step<SesActual> = {
 
   async read(ctx) {
     const actual = await verificationStatus(ctx);
-    ctx.facts.sesVerified = isVerified(actual);
+    learn(ctx, actual);
     if (!actual.address && !actual.domain) return { status: 'absent' };
     return { status: 'present', actual };
   },
@@ -61,7 +76,7 @@ export const sesIdentityStep: Step<SesActual> = {
           c.state.resources.sesIdentity = { identity: from, createdByUs: true };
         }
         // Real SES leaves a new identity Pending until its link is clicked; emulators verify at once.
-        c.facts.sesVerified = isVerified(await verificationStatus(c));
+        learn(c, await verificationStatus(c));
         return c.facts.sesVerified ? [] : pending;
       },
     });

@@ -29,13 +29,14 @@ function desiredLambdaConfig(ctx: StepContext): Record<string, string> {
  * Cognito's own mails (rare here: sign-up is auto-confirmed and codes go through our trigger)
  * use the SES sender once it is verified, as the guide's step 4 does. Until then AWS would
  * reject CreateUserPool with DEVELOPER, so the pool starts on COGNITO_DEFAULT and a later `up`
- * switches it over.
+ * switches it over. When only the sender's domain is verified, Cognito wants the domain's ARN.
  */
 function desiredEmailConfiguration(ctx: StepContext): Record<string, string> {
-  if (!ctx.facts.sesVerified) return { EmailSendingAccount: 'COGNITO_DEFAULT' };
+  const identity = ctx.facts.sesVerified ? (ctx.facts.sesIdentity ?? ctx.config.email.from) : undefined;
+  if (!identity) return { EmailSendingAccount: 'COGNITO_DEFAULT' };
   return {
     EmailSendingAccount: 'DEVELOPER',
-    SourceArn: `arn:${ctx.partition}:ses:${ctx.region}:${ctx.accountId}:identity/${ctx.config.email.from}`,
+    SourceArn: `arn:${ctx.partition}:ses:${ctx.region}:${ctx.accountId}:identity/${identity}`,
   };
 }
 
@@ -100,6 +101,10 @@ export function mergedUpdate(pool: UserPoolType, changes: Partial<UpdateUserPool
     UserPoolAddOns: pool.UserPoolAddOns,
     AccountRecoverySetting: pool.AccountRecoverySetting,
     UserPoolTier: pool.UserPoolTier,
+    DcrConfiguration: pool.DcrConfiguration,
+    KeyConfiguration: pool.KeyConfiguration,
+    IssuerConfiguration: pool.IssuerConfiguration,
+    AcrConfiguration: pool.AcrConfiguration,
     ...changes,
   };
 }

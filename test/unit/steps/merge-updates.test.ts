@@ -18,7 +18,8 @@ const POOL_FIELDS: Record<keyof UpdateUserPoolCommandInput, true> = {
   SmsVerificationMessage: true, EmailVerificationMessage: true, EmailVerificationSubject: true, VerificationMessageTemplate: true,
   SmsAuthenticationMessage: true, UserAttributeUpdateSettings: true, MfaConfiguration: true, DeviceConfiguration: true,
   EmailConfiguration: true, SmsConfiguration: true, UserPoolTags: true, AdminCreateUserConfig: true, UserPoolAddOns: true,
-  AccountRecoverySetting: true, PoolName: true, UserPoolTier: true,
+  AccountRecoverySetting: true, PoolName: true, UserPoolTier: true, DcrConfiguration: true, KeyConfiguration: true,
+  IssuerConfiguration: true, AcrConfiguration: true,
 };
 
 /** A described object with every field set to a distinct marker value. */
@@ -31,9 +32,9 @@ describe('Cognito update requests carry every field (AWS resets omitted ones)', 
     const client = described<UserPoolClientType>(CLIENT_FIELDS);
     const ours = {
       ClientName: 'c', HasSecret: false, ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH'], PreventUserExistenceErrors: 'ENABLED', EnableTokenRevocation: true,
-      AuthSessionValidity: 3, AccessTokenValidity: 60, IdTokenValidity: 60, RefreshTokenValidity: 30, TokenValidityUnits: {},
+      AuthSessionValidity: 3, AccessTokenValidity: 60, IdTokenValidity: 60, RefreshTokenValidity: 30, TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
     };
-    const merged = mergedClientUpdate(client, ours) as Record<string, unknown>;
+    const merged = mergedClientUpdate(client, ours) as unknown as Record<string, unknown>;
     for (const field of Object.keys(CLIENT_FIELDS)) {
       const expected = field in ours ? (ours as Record<string, unknown>)[field] : `marker:${field}`;
       expect(merged[field], field).toEqual(expected);
@@ -42,7 +43,7 @@ describe('Cognito update requests carry every field (AWS resets omitted ones)', 
 
   it('UpdateUserPool: the described pool with our changes merged in', () => {
     const pool = described<UserPoolType>({ ...POOL_FIELDS, Id: true, Name: true });
-    const merged = mergedUpdate(pool, { DeletionProtection: 'ACTIVE' }) as Record<string, unknown>;
+    const merged = mergedUpdate(pool, { DeletionProtection: 'ACTIVE' }) as unknown as Record<string, unknown>;
     expect(merged.UserPoolId).toBe('marker:Id');
     expect(merged.PoolName).toBe('marker:Name');
     expect(merged.DeletionProtection).toBe('ACTIVE');
@@ -52,7 +53,7 @@ describe('Cognito update requests carry every field (AWS resets omitted ones)', 
       if (['UserPoolId', 'PoolName', 'DeletionProtection'].includes(field) || legacy.has(field)) continue;
       expect(merged[field], field).toBe(`marker:${field}`);
     }
-    const withoutTemplate = mergedUpdate({ ...pool, VerificationMessageTemplate: undefined }, {}) as Record<string, unknown>;
+    const withoutTemplate = mergedUpdate({ ...pool, VerificationMessageTemplate: undefined }, {}) as unknown as Record<string, unknown>;
     for (const field of legacy) expect(withoutTemplate[field], field).toBe(`marker:${field}`);
   });
 });

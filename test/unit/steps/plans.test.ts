@@ -121,6 +121,13 @@ describe('user pool plan', () => {
     const change = userPoolStep.plan(pending, { status: 'present', actual: { pool: pool() } });
     expect(change.diffs).toEqual([expect.objectContaining({ field: 'EmailConfiguration', desired: { EmailSendingAccount: 'COGNITO_DEFAULT' } })]);
   });
+  it('a verified domain (not the address) is the SES identity Cognito must be given', () => {
+    const domain = planContext({}, { facts: { sesVerified: true, sesIdentity: 'example.com' } });
+    const change = userPoolStep.plan(domain, { status: 'present', actual: { pool: pool() } });
+    expect(change.diffs).toEqual([
+      expect.objectContaining({ field: 'EmailConfiguration', desired: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/example.com' } }),
+    ]);
+  });
   it('username by phone instead of email → replace', () => {
     const change = userPoolStep.plan(ctx, { status: 'present', actual: { pool: pool({ UsernameAttributes: ['phone_number'] }) } });
     expect(change.kind).toBe('replace');
