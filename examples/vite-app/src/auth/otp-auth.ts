@@ -14,7 +14,7 @@
  * - Amplify v6: signUp takes options.userAttributes; sign-in uses CUSTOM_WITHOUT_SRP and is
  *   answered with confirmSignIn({ challengeResponse }).
  */
-import { Amplify } from 'aws-amplify';
+import { Amplify, type ResourcesConfig } from 'aws-amplify';
 import { confirmSignIn, fetchAuthSession, getCurrentUser, signIn, signOut as amplifySignOut, signUp } from 'aws-amplify/auth';
 
 // Spelled out one by one: bundlers only inline env keys they can see literally.
@@ -60,8 +60,12 @@ let configured = false;
 /** Wrong answers still allowed in the sign-in under way; undefined when none is under way. */
 let attemptsLeft: number | undefined;
 
-/** Configures Amplify's Auth category from the env keys; every other function calls it first. */
-export function configureOtpAuth(): void {
+/**
+ * Configures Amplify's Auth category from the env keys; every function below calls it first.
+ * Amplify.configure() replaces the whole configuration, so an app that also uses other Amplify
+ * categories calls this once at start-up with those (`configureOtpAuth({ API: ... })`).
+ */
+export function configureOtpAuth(otherCategories: Omit<ResourcesConfig, 'Auth'> = {}): void {
   if (configured) return;
   const missing = Object.entries({ 'VITE_EMAIL_OTP_USER_POOL_ID': settings.userPoolId, 'VITE_EMAIL_OTP_CLIENT_ID': settings.userPoolClientId })
     .filter(([, value]) => !value)
@@ -74,8 +78,7 @@ export function configureOtpAuth(): void {
     throw new Error(`otp-auth: VITE_AWS_REGION (${settings.region}) does not match the region of VITE_EMAIL_OTP_USER_POOL_ID (${settings.userPoolId}).`);
   }
   Amplify.configure({
-    // Keep whatever else the app configured (API, Storage): configure() replaces the whole config.
-    ...Amplify.getConfig(),
+    ...otherCategories,
     Auth: {
       Cognito: {
         userPoolId: settings.userPoolId!,

@@ -1,0 +1,116 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+/**
+ * The generated module's decisions (sign up first, attempts, error mapping) with Amplify's auth
+ * calls replaced; the browser test runs the same module against the sandbox for real.
+ */
+const auth = vi.hoisted(() => ({
+  signUp: vi.fn(),
+  signIn: vi.fn(),
+  confirmSignIn: vi.fn(),
+  signOut: vi.fn(),
+  getCurrentUser: vi.fn(),
+  fetchAuthSession: vi.fn(),
+}));
+vi.mock('aws-amplify/auth', () => auth);
+
+type Client = typeof import('../../../examples/vite-app/src/auth/otp-auth.js');
+
+function named(name: string, message = name): Error {
+  return Object.assign(new Error(message), { name });
+}
+
+const CHALLENGE = { isSignedIn: false, nextStep: { signInStep: 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE', additionalInfo: { maskedEmail: 'a***@example.com' } } };
+
+async function load(env: Record<string, string> = {}): Promise<Client> {
+  vi.resetModules();
+  vi.stubEnv('VITE_AWS_REGION', env.region ?? 'us-east-1');
+  vi.stubEnv('VITE_EMAIL_OTP_USER_POOL_ID', env.pool ?? 'us-east-1_Pool1');
+  vi.stubEnv('VITE_EMAIL_OTP_CLIENT_ID', 'client1');
+  return import('../../../examples/vite-app/src/auth/otp-auth.js');
+}
+
+beforeEach(() => {
+  for (const fn of Object.values(auth)) fn.mockReset();
+  auth.signUp.mockResolvedValue({ isSignUpComplete: true, nextStep: { signUpStep: 'DONE' } });
+  auth.signIn.mockResolvedValue(CHALLENGE);
+  auth.getCurrentUser.mockResolvedValue({ userId: 'sub-1', username: 'sub-1', signInDetails: { loginId: 'a@example.com' } });
+  auth.fetchAuthSession.mockResolvedValue({ tokens: { idToken: { payload: { email: 'a@example.com' } } } });
+});
+afterEach(() => vi.unstubAllEnvs());
+
+describe('generated otp-auth module', () => {
+  it('signs up (v6 userAttributes, random password) then signs in with CUSTOM_WITHOUT_SRP', async () => {
+    const client = await load();
+    expect(await client.requestCode('  A@Example.com ')).toEqual({ status: 'code-sent', maskedEmail: 'a***@example.com' });
+    const signUpInput = auth.signUp.mock.calls[0]![0] as { username: string; password: string; options: { userAttributes: Record<string, string> } };
+    expect(signUpInput.username).toBe('a@example.com');
+    expect(signUpInput.options.userAttributes).toEqual({ email: 'a@example.com' });
+    expect(signUpInput.password).toMatch(/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)(?=.*[^A-Za-z0-9]).{40}$/);
+    expect(auth.signIn).toHaveBeenCalledWith({ username: 'a@example.com', options: { authFlowType: 'CUSTOM_WITHOUT_SRP' } });
+  });
+
+  it('answers an existing account exactly like a new one', async () => {
+    const client = await load();
+    auth.signUp.mockRejectedValue(named('UsernameExistsException'));
+    expect(await client.requestCode('a@example.com')).toEqual({ status: 'code-sent', maskedEmail: 'a***@example.com' });
+  });
+
+  it('signs out a previous user before signing in a new one', async () => {
+    const client = await load();
+    auth.signIn.mockRejectedValueOnce(named('UserAlreadyAuthenticatedException'));
+    expect((await client.requestCode('b@example.com')).status).toBe('code-sent');
+    expect(auth.signOut).toHaveBeenCalledOnce();
+    expect(auth.signIn).toHaveBeenCalledTimes(2);
+  });
+
+  it('counts wrong codes down, then reports too many attempts', async () => {
+    const client = await load();
+    await client.requestCode('a@example.com');
+    auth.confirmSignIn.mockResolvedValue(CHALLENGE);
+    expect(await client.submitCode('111111')).toEqual({ status: 'wrong-code', attemptsLeft: 2 });
+    expect(await client.submitCode('222222')).toEqual({ status: 'wrong-code', attemptsLeft: 1 });
+    auth.confirmSignIn.mockRejectedValue(named('NotAuthorizedException', 'Incorrect username or password.'));
+    expect(await client.submitCode('333333')).toMatchObject({ status: 'failed', reason: 'too-many-attempts' });
+    expect(await client.submitCode('444444')).toMatchObject({ status: 'failed', reason: 'no-pending-sign-in' });
+  });
+
+  it('signs in with the right code (spaces ignored) and reports the user', async () => {
+    const client = await load();
+    await client.requestCode('a@example.com');
+    auth.confirmSignIn.mockResolvedValue({ isSignedIn: true, nextStep: { signInStep: 'DONE' } });
+    expect(await client.submitCode(' 123 456\n')).toEqual({ status: 'signed-in', user: { userId: 'sub-1', email: 'a@example.com' } });
+    expect(auth.confirmSignIn).toHaveBeenCalledWith({ challengeResponse: '123456' });
+  });
+
+  it('maps expiry, rejected sign-up, bad input and being signed out', async () => {
+    const client = await load();
+    expect(await client.requestCode('not-an-email')).toMatchObject({ status: 'failed', reason: 'invalid-email' });
+    auth.signUp.mockRejectedValueOnce(named('UserLambdaValidationException', 'PreSignUp failed with error Domain not allowed.'));
+    expect(await client.requestCode('a@blocked.example')).toMatchObject({ status: 'failed', reason: 'sign-up-rejected' });
+    await client.requestCode('a@example.com');
+    auth.confirmSignIn.mockRejectedValue(named('NotAuthorizedException', 'Invalid session for the user, session is expired.'));
+    expect(await client.submitCode('123456')).toMatchObject({ status: 'failed', reason: 'expired' });
+    auth.getCurrentUser.mockRejectedValue(named('UserUnAuthenticatedException'));
+    expect(await client.currentUser()).toBeUndefined();
+  });
+
+  it('explains missing or mismatched env keys', async () => {
+    let client = await load({ pool: '' });
+    expect(() => client.configureOtpAuth()).toThrow(/VITE_EMAIL_OTP_USER_POOL_ID not set.*otp-setup up/);
+    client = await load({ region: 'eu-west-1' });
+    expect(() => client.configureOtpAuth()).toThrow(/VITE_AWS_REGION \(eu-west-1\) does not match/);
+  });
+
+  it('draws passwords from the CSPRNG without bias towards the start of the alphabet', async () => {
+    const client = await load();
+    const spy = vi.spyOn(globalThis.crypto, 'getRandomValues');
+    const math = vi.spyOn(Math, 'random');
+    const passwords = new Set(Array.from({ length: 200 }, () => client.randomPassword()));
+    expect(passwords.size).toBe(200);
+    expect(spy).toHaveBeenCalled();
+    expect(math).not.toHaveBeenCalled();
+    spy.mockRestore();
+    math.mockRestore();
+  });
+});
