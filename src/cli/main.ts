@@ -110,6 +110,35 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .action(run(async () => (await import('../commands/package.js')).packageCommand as Action));
 
   program
+    .command('test-auth')
+    .description('sign a user in through the deployed flow: request a code, enter it, verify the tokens')
+    .requiredOption('--email <email>', 'address to sign in (it receives the code)')
+    .option('--user-pool-id <id>', 'user pool to use (default: from the state file of "up")')
+    .option('--client-id <id>', 'app client to use (default: from the state file of "up")')
+    .option('--create-user', 'create the user first if it does not exist (confirmed, email verified, no invitation)')
+    .option('--code <code>', 'the emailed code (otherwise asked on a terminal, or read from stdin)')
+    .option('--show-tokens', 'print the ID, access and refresh tokens')
+    .option('--keep-session', 'do not revoke the refresh token at the end')
+    .addHelpText(
+      'after',
+      examples([
+        'otp-setup test-auth --email me@example.com --create-user',
+        'echo 123456 | otp-setup test-auth --email me@example.com --json',
+        'otp-setup test-auth --email me@example.com --endpoint-url http://127.0.0.1:8787',
+      ]),
+    )
+    .action(run(async () => (await import('../commands/test-auth.js')).testAuthCommand as Action));
+
+  program
+    .command('sandbox')
+    .description('run a local Cognito-compatible endpoint with the same handlers and a mailbox (no AWS account)')
+    .option('--port <port>', 'port to listen on (0: any free port)', '8787')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--no-env', 'do not point the frontend .env at the sandbox')
+    .addHelpText('after', examples(['otp-setup sandbox', 'otp-setup sandbox --port 9000 --json']))
+    .action(run(async () => (await import('../commands/sandbox.js')).sandboxCommand as Action));
+
+  program
     .command('scaffold')
     .description('write a typed Amplify v6 sign-in module (requestCode, submitCode, currentUser, signOut) into your app')
     .option('--out <file>', 'where to write it', 'src/auth/otp-auth.ts')

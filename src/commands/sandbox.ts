@@ -1,0 +1,99 @@
+import { resolve } from 'node:path';
+import { loadConfig } from '../config/load-config.js';
+import { usageError } from '../core/errors.js';
+import { editEnv, readEnvFile, writeEnvFile } from '../frontend/env-file.js';
+import { envEntries } from '../frontend/env-keys.js';
+import type { StoredMail } from '../sandbox/sandbox-store.js';
+import type { CommandEnv } from './deps.js';
+import { buildStackHandlers, configPath, resolveRegion } from './stack-context.js';
+
+export interface SandboxOptions {
+  port?: string;
+  host?: string;
+  /** commander's --no-env */
+  env?: boolean;
+}
+
+export const DEFAULT_SANDBOX_PORT = 8787;
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_SANDBOX_PORT;
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(port) || port > 65_535) throw usageError('INVALID_PORT', `--port ${value} is not a port number.`, 'Use a number from 1 to 65535, or 0 for any free port.');
+  return port;
+}
+
+export async function sandboxCommand(env: CommandEnv, options: SandboxOptions): Promise<number> {
+  const { io } = env;
+  const port = parsePort(options.port);
+  const { config, dir } = await loadConfig(configPath(env), { stage: env.global.stage, region: env.global.region });
+  const region = resolveRegion(env, config);
+  const handlers = await buildStackHandlers(config, dir);
+  const { startSandboxServer } = await import('../sandbox/sandbox-server.js');
+
+  let mails = 0;
+  // The sandbox prints codes on purpose: it is a local development tool and this is its contract.
+  const showMail = (mail: StoredMail) => {
+    mails += 1;
+    if (io.face === 'json') {
+      io.result({ event: 'mail', to: mail.to, subject: mail.subject, code: mail.code, at: mail.at });
+      return;
+    }
+    io.out(`✉  ${mail.at}  to ${mail.to}: ${mail.subject}`);
+    io.out(`   code: ${mail.code ?? '(none found)'}`);
+  };
+  const server = await startSandboxServer({
+    configDir: dir,
+    config,
+    port,
+    ...(options.host ? { host: options.host } : {}),
+    region,
+    handlers,
+    onMail: showMail,
+    onLog: (kind, line) => io.debug(`[${kind}] ${line}`),
+  });
+
+  let envFile: string | undefined;
+  try {
+    if (options.env !== false && config.frontend.envFile !== false) {
+      envFile = resolve(dir, config.frontend.envFile);
+      const before = (await readEnvFile(envFile)) ?? '';
+      const entries = envEntries(config.frontend, { region, userPoolId: server.userPoolId, clientId: server.clientId, endpoint: server.url });
+      await writeEnvFile(envFile, editEnv(before, entries));
+    }
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+
+  io.out(`otp-setup sandbox · ${server.url}`);
+  io.out(`  User pool id:  ${server.userPoolId}`);
+  io.out(`  App client id: ${server.clientId}`);
+  io.out(`  Mailbox:       ${server.url}/_sandbox  (JSON: ${server.url}/_sandbox/mailbox/latest?email=…)`);
+  if (envFile) io.out(`  Frontend env:  ${envFile} (points at the sandbox; run "otp-setup up" to point it back at AWS)`);
+  io.out('Sign-in emails appear below. Press Ctrl-C to stop.');
+  io.result({
+    ok: true,
+    command: 'sandbox',
+    event: 'ready',
+    url: server.url,
+    port: server.port,
+    region,
+    userPoolId: server.userPoolId,
+    clientId: server.clientId,
+    issuer: server.issuer,
+    envFile,
+    handlers: server.handlerShas,
+  });
+
+  await new Promise<void>((done) => {
+    const off = env.deps.onInterrupt(() => {
+      off();
+      done();
+    });
+  });
+  await server.close();
+  io.info('Sandbox stopped; users and sessions are kept for the next start.');
+  io.result({ ok: true, command: 'sandbox', event: 'stopped', mails });
+  return 0;
+}
