@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { unlink } from 'node:fs/promises';
 import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { editEnv, parseEnv, readEnvFile, writeEnvFile } from '../frontend/env-file.js';
-import { envEntries } from '../frontend/env-keys.js';
+import { envEntries, envKeyNames } from '../frontend/env-keys.js';
 import { mergeOutputs, observedAuth, outputsAuth, readOutputsFile, removeOutputs, writeOutputsFile } from '../frontend/outputs-file.js';
 
 /** What the app's config files say now; undefined = that file does not exist. */
@@ -33,6 +33,16 @@ function desiredEntries(ctx: StepContext): Record<string, string> {
   return envEntries(ctx.config.frontend, desiredValues(ctx));
 }
 
+/** `otp-setup sandbox` adds this key; against AWS it must go, or the app keeps calling the sandbox. */
+function sandboxKey(ctx: StepContext): string {
+  return envKeyNames(ctx.config.frontend).endpoint;
+}
+
+/** The env keys plan compares: ours with their values, the sandbox key as absent. */
+function desiredEnv(ctx: StepContext): Record<string, string | undefined> {
+  return { ...desiredEntries(ctx), [sandboxKey(ctx)]: undefined };
+}
+
 /** Outputs fields are prefixed so a diff names the file section, e.g. "auth.user_pool_id". */
 function desiredOutputs(ctx: StepContext): Record<string, unknown> {
   return Object.fromEntries(Object.entries(outputsAuth(desiredValues(ctx))).map(([k, v]) => [`auth.${k}`, v]));
@@ -51,7 +61,7 @@ export const frontendEnvStep: Step<FrontendActual> = {
       const text = await readEnvFile(env);
       if (text !== undefined) {
         const values = parseEnv(text);
-        actual.env = Object.fromEntries(Object.keys(desiredEntries(ctx)).map((k) => [k, values.get(k)]));
+        actual.env = Object.fromEntries(Object.keys(desiredEnv(ctx)).map((k) => [k, values.get(k)]));
       }
     }
     if (outputs) {
@@ -68,7 +78,7 @@ export const frontendEnvStep: Step<FrontendActual> = {
     const outputs = outputsPath(ctx);
     if (!env && !outputs) return noop('skipped (frontend.envFile is false)');
     const actual = observed.status === 'present' ? observed.actual : {};
-    const envDiffs: FieldDiff[] = env ? diffFields(actual.env ?? {}, desiredEntries(ctx)) : [];
+    const envDiffs: FieldDiff[] = env ? diffFields(actual.env ?? {}, desiredEnv(ctx)) : [];
     const outputsDiffs: FieldDiff[] = outputs ? diffFields(actual.outputs ?? {}, desiredOutputs(ctx)) : [];
     const files = [env, outputs].filter((p): p is string => p !== undefined).join(' and ');
     if (envDiffs.length === 0 && outputsDiffs.length === 0) return noop(`unchanged (${files})`);
@@ -86,7 +96,7 @@ export const frontendEnvStep: Step<FrontendActual> = {
         if (env && envDiffs.length > 0) {
           const text = (await readEnvFile(env)) ?? '';
           const entries = desiredEntries(c);
-          await writeEnvFile(env, editEnv(text, entries));
+          await writeEnvFile(env, editEnv(text, entries, [sandboxKey(c)]));
           keys = Object.keys(entries);
         } else if (env) {
           keys = Object.keys(desiredEntries(c));
@@ -112,12 +122,13 @@ export const frontendEnvStep: Step<FrontendActual> = {
     if (env) {
       const text = await readEnvFile(env);
       if (text !== undefined) {
-        const keys = recorded?.keys ?? Object.keys(desiredEntries(ctx));
+        const keys = [...new Set([...(recorded?.keys ?? Object.keys(desiredEntries(ctx))), sandboxKey(ctx)])];
         const edited = editEnv(text, {}, keys);
         if (edited !== text) {
           if (edited.trim() === '' && recorded?.createdFile) await unlink(env);
           else await writeEnvFile(env, edited);
-          done.push(`removed ${keys.length} keys from ${env}`);
+          const present = parseEnv(text);
+          done.push(`removed ${keys.filter((k) => present.has(k)).length} keys from ${env}`);
         }
       }
     }

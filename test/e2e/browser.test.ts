@@ -103,10 +103,13 @@ beforeAll(async () => {
   const support = (await import(SANDBOX_SUPPORT)) as { startSandbox(o: { cwd: string; port?: number }): Promise<Sandbox> };
   sandbox = await support.startSandbox({ cwd: work });
 
-  // The env file is written by our own writer with the example's preset, as `up` would.
+  // The sandbox points frontend.envFile at itself; merging the same entries again must be a no-op
+  // (and writes them if a sandbox started with --no-env did not).
   const config = parseConfig(JSON.parse(await readFile(join(work, 'otp-setup.config.json'), 'utf8')), 'example config');
-  const env = editEnv('', envEntries(config.frontend, { region: sandbox.region, userPoolId: sandbox.userPoolId, clientId: sandbox.clientId, endpoint: sandbox.url }));
-  await writeFile(join(work, '.env.local'), env);
+  const envFile = join(work, '.env.local');
+  const before = await readFile(envFile, 'utf8').catch(() => '');
+  const entries = envEntries(config.frontend, { region: sandbox.region, userPoolId: sandbox.userPoolId, clientId: sandbox.clientId, endpoint: sandbox.url });
+  await writeFile(envFile, editEnv(before, entries));
 
   await build({
     root: EXAMPLE,

@@ -65,6 +65,17 @@ describe('frontend-env step', () => {
     expect(ctx.state.resources.frontend).toBeUndefined();
   });
 
+  it('points an env file written by the sandbox back at AWS by removing the endpoint key', async () => {
+    await writeFile(join(dir, '.env'), 'A=1\nVITE_AWS_REGION=us-east-1\nVITE_EMAIL_OTP_USER_POOL_ID=us-east-1_Sandbox\nVITE_EMAIL_OTP_CLIENT_ID=sandboxclient\nVITE_EMAIL_OTP_ENDPOINT=http://127.0.0.1:9229\n');
+    const ctx = context({});
+    const change = await up(ctx);
+    expect(change.diffs.map((d) => d.field)).toEqual(['VITE_EMAIL_OTP_USER_POOL_ID', 'VITE_EMAIL_OTP_CLIENT_ID', 'VITE_EMAIL_OTP_ENDPOINT']);
+    expect(await readFile(join(dir, '.env'), 'utf8')).toBe('A=1\nVITE_AWS_REGION=us-east-1\nVITE_EMAIL_OTP_USER_POOL_ID=us-east-1_Pool1\nVITE_EMAIL_OTP_CLIENT_ID=client1\n');
+    expect((await up(ctx)).kind).toBe('noop');
+    expect((await frontendEnvStep.destroy(ctx)).summary).toMatch(/removed 3 keys/);
+    expect(await readFile(join(dir, '.env'), 'utf8')).toBe('A=1\n');
+  });
+
   it('writes only the outputs file when envFile is false', async () => {
     const ctx = context({ envFile: false, outputsFile: 'amplify_outputs.json' });
     await up(ctx);
