@@ -53,9 +53,6 @@ function revokeOrigin(ctx: PoolContext, originJti: string): void {
   const v = tokenValidity(ctx);
   const longest = Math.max(v.accessSeconds, v.idSeconds, v.refreshSeconds) * 1000;
   ctx.store.state.revokedOrigins[originJti] = ctx.now() + longest;
-  for (const [hash, record] of Object.entries(ctx.store.state.refreshTokens)) {
-    if (record.originJti === originJti) delete ctx.store.state.refreshTokens[hash];
-  }
 }
 
 const initiateAuth: Operation = async (ctx, input) => {
@@ -73,6 +70,7 @@ const initiateAuth: Operation = async (ctx, input) => {
     if (!token) throw invalidParameter('Missing required parameter REFRESH_TOKEN');
     const record = ctx.store.state.refreshTokens[tokenHash(token)];
     if (!record || record.clientId !== clientId) throw notAuthorized('Invalid Refresh Token');
+    if (ctx.store.state.revokedOrigins[record.originJti] !== undefined) throw notAuthorized('Refresh Token has been revoked');
     if (record.expiresAt <= ctx.now()) throw notAuthorized('Refresh Token has expired');
     const user = ctx.store.state.users[record.username];
     if (!user) throw notAuthorized('User does not exist.');
@@ -152,7 +150,9 @@ const globalSignOut: Operation = async (ctx, input) => {
 
 /** Every sign-in of the user has a refresh record until it expires: revoke each one's origin. */
 function signOutEverywhere(ctx: PoolContext, user: SandboxUser): void {
-  const origins = Object.values(ctx.store.state.refreshTokens).filter((r) => r.username === user.username).map((r) => r.originJti);
+  const origins = Object.values(ctx.store.state.refreshTokens)
+    .filter((r) => r.username === user.username && ctx.store.state.revokedOrigins[r.originJti] === undefined)
+    .map((r) => r.originJti);
   for (const origin of new Set(origins)) revokeOrigin(ctx, origin);
 }
 
