@@ -44,6 +44,8 @@ let server: Server | undefined;
 let browser: BrowserContext | undefined;
 let appUrl: string;
 const pageProblems: string[] = [];
+/** Cognito calls that answered with an error, as "<operation> <status>". */
+const failedCalls: string[] = [];
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
@@ -126,6 +128,10 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 720, height: 560 },
   });
+  browser.on('response', (response) => {
+    const target = response.request().headers()['x-amz-target'];
+    if (target && response.status() >= 400) failedCalls.push(`${target.split('.').pop()} ${response.status()}`);
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -182,6 +188,43 @@ describe('example app in Chromium against otp-setup sandbox', () => {
     await page.reload();
     await screen(page, 'email');
 
-    expect(pageProblems.filter((p) => !/favicon/.test(p))).toEqual([]);
+    // Chrome logs every 4xx as a console error; the expected ones are checked by name below.
+    expect(pageProblems.filter((p) => !/status of 400/.test(p))).toEqual([]);
+    expect(failedCalls).toEqual([]);
+  }, 120_000);
+
+  it('treats a returning user like a new one, and ends the sign-in after the last wrong code', async () => {
+    const page = await browser!.newPage();
+    const email = `returning-${randomUUID().slice(0, 8)}@example.com`;
+    for (const round of [1, 2]) {
+      await page.goto(appUrl);
+      await screen(page, 'email');
+      await page.fill('#email', email);
+      await page.click('#email-form button[type=submit]');
+      await screen(page, 'code');
+      await expect.poll(() => page.textContent('#status')).toMatch(/We sent a code to/);
+      if (round === 1) {
+        await page.fill('#code', await codeFromMailbox(email));
+        await page.click('#code-form button[type=submit]');
+        await screen(page, 'signed-in');
+        await page.click('#sign-out');
+        await screen(page, 'email');
+      }
+    }
+    // Round 2 signed up again, got UsernameExistsException, and still sent a code.
+    expect(failedCalls).toEqual(['SignUp 400']);
+    const code = await codeFromMailbox(email);
+    const wrong = [...code].map((d) => String((Number(d) + 5) % 10)).join('');
+    for (const left of [2, 1]) {
+      await page.fill('#code', wrong);
+      await page.click('#code-form button[type=submit]');
+      await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe(`That code is not right. ${left} ${left === 1 ? 'attempt' : 'attempts'} left.`);
+    }
+    await page.fill('#code', wrong);
+    await page.click('#code-form button[type=submit]');
+    await screen(page, 'email');
+    expect(await page.textContent('#status')).toBe('Too many wrong codes. Request a new one.');
+    await shot(page, '7-too-many-attempts');
+    expect(failedCalls).toEqual(['SignUp 400', 'RespondToAuthChallenge 400']);
   }, 120_000);
 });
