@@ -189,7 +189,8 @@ const SYMBOLS = '!#$%&*+-=?@^_~';
 
 /**
  * Cognito requires a password at sign-up even though nobody signs in with it. ~200 bits from the
- * platform CSPRNG, with every character class the default password policy asks for.
+ * platform CSPRNG, with every character class the default password policy asks for. (React Native
+ * gets crypto.getRandomValues from react-native-get-random-values, which Amplify's setup installs.)
  */
 export function randomPassword(): string {
   return pick(UPPER, 2) + pick(LOWER, 2) + pick(DIGITS, 2) + pick(SYMBOLS, 2) + pick(UPPER + LOWER + DIGITS + SYMBOLS, 32);
