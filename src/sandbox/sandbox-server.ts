@@ -9,6 +9,7 @@ import { stateDir } from '../core/state-store.js';
 import { FUNCTION_KINDS, type BuiltHandler, type EmailTemplates, type FunctionKind } from '../package/build-handlers.js';
 import { handlerEnvironment } from '../steps/handler-environment.js';
 import { CognitoError } from './cognito-error.js';
+import { dynamoOperation } from './dynamodb-lite.js';
 import { OPERATIONS, unknownOperation } from './cognito-operations.js';
 import { mailboxPage } from './mailbox-page.js';
 import type { PoolContext } from './pool-context.js';
@@ -122,6 +123,8 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       AWS_LAMBDA_FUNCTION_NAME: names.functions[kind],
       // The handler's own SESClient, unmodified, sends its mail to our catcher.
       AWS_ENDPOINT_URL_SES: url,
+      // ...and its rate-limit table lives here too (a few DynamoDB item operations).
+      AWS_ENDPOINT_URL_DYNAMODB: url,
       // Keep a developer's ~/.aws config (profiles, endpoint overrides) out of the handlers.
       AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
@@ -161,6 +164,20 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     } catch (err) {
       const e = err instanceof CognitoError ? err : new CognitoError('InternalErrorException', `Sandbox error: ${(err as Error).message}`, 500);
       send(res, e.status, JSON.stringify({ __type: e.type, message: e.message }), { ...headers, 'x-amzn-errortype': `${e.type}:` });
+    }
+  };
+
+  const handleDynamo = (target: string, body: string, res: ServerResponse, requestId: string) => {
+    const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId };
+    try {
+      const input = JSON.parse(body || '{}') as Record<string, unknown>;
+      const op = target.slice(target.indexOf('.') + 1);
+      const out = dynamoOperation(store.state.tables, op, input);
+      if (op !== 'GetItem') void store.save();
+      send(res, 200, JSON.stringify(out), headers);
+    } catch (err) {
+      const e = err instanceof CognitoError ? err : new CognitoError('com.amazonaws.dynamodb.v20120810#ValidationException', (err as Error).message);
+      send(res, e.status, JSON.stringify({ __type: e.type, message: e.message }), headers);
     }
   };
 
@@ -223,6 +240,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         if (req.method !== 'POST') return json(res, 405, { message: 'Method not allowed.' });
         const body = await readBody(req);
         const target = req.headers['x-amz-target'];
+        if (typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) return handleDynamo(target, body, res, requestId);
         if (typeof target === 'string') return await handleCognito(target, body, res, requestId);
         if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return handleSes(body, res, requestId);
         return json(res, 400, { __type: 'UnknownOperationException', message: 'Missing X-Amz-Target header.' });

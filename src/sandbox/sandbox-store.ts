@@ -67,6 +67,8 @@ const stateSchema = z.object({
   /** origin_jti of revoked sign-ins → when their longest-lived token expires anyway. */
   revokedOrigins: z.record(z.string(), z.number()),
   mails: z.array(mailSchema),
+  /** The handlers' DynamoDB tables (the rate limiter's), by table name and key. */
+  tables: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.record(z.string(), z.unknown())))).default({}),
 });
 
 export type SandboxUser = z.infer<typeof userSchema>;
@@ -110,6 +112,7 @@ export class SandboxStore {
         refreshTokens: {},
         revokedOrigins: {},
         mails: [],
+        tables: {},
       });
       await store.save();
       return store;
@@ -125,7 +128,7 @@ export class SandboxStore {
     }
     // The pool id carries the region, as a real one does; a new region is a new pool.
     if (parsed.region !== region) {
-      parsed = { ...parsed, region, userPoolId: newUserPoolId(region), users: {}, sessions: {}, refreshTokens: {}, revokedOrigins: {} };
+      parsed = { ...parsed, region, userPoolId: newUserPoolId(region), users: {}, sessions: {}, refreshTokens: {}, revokedOrigins: {}, tables: {} };
     }
     const store = new SandboxStore(path, parsed);
     return store;

@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load-config.js';
+import { startSandboxServer } from '../../src/sandbox/sandbox-server.js';
+import { BIN, runCli } from '../support/cli.js';
+import { startSandbox, type RunningSandbox } from '../support/sandbox.js';
+import { cliEnv, projectDir, runFed, waitFor } from './test-auth-support.js';
+
+let dir: string;
+let sandbox: RunningSandbox;
+
+beforeAll(async () => {
+  dir = await projectDir();
+  sandbox = await startSandbox({ cwd: dir, args: ['--no-env'] });
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const base = (email: string) => ['test-auth', '--email', email, '--endpoint-url', sandbox.url];
+const codeFor = async (email: string, after = 0) =>
+  waitFor(async () => {
+    const all = await sandbox.mails(email);
+    return all.length > after ? all[all.length - 1]!.code : undefined;
+  }, `an email to ${email}`);
+const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
+describe('otp-setup test-auth against the sandbox', () => {
+  it('creates the user, reads the code from stdin, verifies the tokens and revokes the session', async () => {
+    const email = 'stdin@example.com';
+    let code = '';
+    const res = await runFed([...base(email), '--create-user', '--json'], dir, async (write, end) => {
+      code = (await codeFor(email))!;
+      write(code);
+      end();
+    });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.json).toMatchObject({
+      ok: true,
+      command: 'test-auth',
+      email,
+      userCreated: true,
+      userPoolId: sandbox.userPoolId,
+      clientId: sandbox.clientId,
+      attempts: 1,
+      refreshTokenRevoked: true,
+      issuer: `${sandbox.url}/${sandbox.userPoolId}`,
+    });
+    expect((res.json!.idToken as { lifetimeSeconds: number }).lifetimeSeconds).toBe(3600);
+    // Neither the code nor any token is printed without --show-tokens.
+    expect(res.stdout + res.stderr).not.toContain(code);
+    expect(res.stdout + res.stderr).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
+    expect(res.json).not.toHaveProperty('tokens');
+  });
+
+  it('finds the pool by asking the sandbox, takes a wrong --code, says how many attempts are left, then accepts the code from stdin; --show-tokens prints them', async () => {
+    const email = 'flag@example.com';
+    await runFed([...base(email), '--create-user', '--json'], dir, async (write, end) => {
+      write((await codeFor(email))!);
+      end();
+    });
+    const before = (await sandbox.mails(email)).length;
+    let code = '';
+    // 000000 is the emailed code one time in a million; then this sign-in passes on attempt 1.
+    const res = await runFed([...base(email), '--code', '000000', '--show-tokens'], dir, async (write, end) => {
+      code = (await codeFor(email, before))!;
+      write(code);
+      end();
+    });
+    expect(res.code, res.stderr).toBe(0);
+    if (code !== '000000') expect(res.stderr).toContain('Wrong code. 2 attempts left.');
+    expect(res.stdout).toMatch(/Signed in as flag@example\.com/);
+    expect(res.stdout).toMatch(/ID token: +eyJ/);
+    expect((await sandbox.mails(email)).length).toBe(before + 1);
+  });
+
+  it('fails with exit 1 after three wrong codes, without a stack trace', async () => {
+    const email = 'wrong@example.com';
+    await runFed([...base(email), '--create-user'], dir, async (write, end) => {
+      write((await codeFor(email))!);
+      end();
+    });
+    const before = (await sandbox.mails(email)).length;
+    const res = await runFed([...base(email), '--json'], dir, async (write, end) => {
+      const code = (await codeFor(email, before))!;
+      for (let i = 0; i < 3; i++) write(wrong(code));
+      end();
+    });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('2 attempts left');
+    expect(res.stderr).toContain('1 attempt left');
+    expect(res.json).toMatchObject({ ok: false, error: { code: 'SIGN_IN_FAILED' } });
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('says clearly that a user does not exist unless --create-user is given', async () => {
+    const res = await runCli([...base('ghost@example.com'), '--json'], { cwd: dir, env: cliEnv() });
+    expect(res.code).toBe(1);
+    expect(res.json).toMatchObject({ ok: false, error: { code: 'USER_NOT_FOUND' } });
+    expect(res.stderr).toContain('--create-user');
+    expect(await sandbox.mails('ghost@example.com')).toEqual([]);
+  });
+
+  it('is a usage error (exit 2) to pass a malformed email', async () => {
+    const res = await runCli([...base('not-an-email')], { cwd: dir, env: cliEnv() });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('INVALID_EMAIL');
+  });
+
+  it('asks for the code on a terminal (pseudo-terminal via script)', async () => {
+    const email = 'tty@example.com';
+    await runFed([...base(email), '--create-user'], dir, async (write, end) => {
+      write((await codeFor(email))!);
+      end();
+    });
+    const before = (await sandbox.mails(email)).length;
+    const command = [process.execPath, BIN, ...base(email)].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: dir, env: { ...cliEnv(), TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    await waitFor(async () => (screen.includes('Code from the email') ? true : undefined), 'the prompt');
+    const code = (await codeFor(email, before))!;
+    child.stdin.write(`${wrong(code)}\r`);
+    await waitFor(async () => (screen.includes('2 attempts left') ? true : undefined), 'the retry prompt');
+    child.stdin.write(`${code}\r`);
+    expect(await exited).toBe(0);
+    expect(screen).toMatch(/Signed in as tty@example\.com/);
+    child.stdin.end();
+  });
+});
+
+describe('otp-setup test-auth on an expired session', () => {
+  it('says the session expired', async () => {
+    const d = await projectDir();
+    let clock = 0;
+    const config = parseConfig({ region: 'us-east-1', email: { from: 'noreply@example.com' } });
+    // The clock jumps past the auth-session validity as soon as the code email goes out.
+    const server = await startSandboxServer({ configDir: d, config, port: 0, now: () => Date.now() + clock, onMail: () => (clock = 10 * 60_000) });
+    try {
+      const res = await runCli(
+        ['test-auth', '--email', 'late@example.com', '--create-user', '--code', '123456', '--endpoint-url', server.url, '--user-pool-id', server.userPoolId, '--client-id', server.clientId, '--json'],
+        { cwd: d, env: cliEnv() },
+      );
+      expect(res.code).toBe(1);
+      expect(res.json).toMatchObject({ ok: false, error: { code: 'SESSION_EXPIRED' } });
+      expect(res.stderr).toContain('expired');
+    } finally {
+      await server.close();
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});
