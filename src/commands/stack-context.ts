@@ -39,10 +39,13 @@ export function resolveRegion(env: CommandEnv, config: Config): string {
 }
 
 export function awsSettings(env: CommandEnv, region: string) {
+  // The SDK's own AWS_MAX_ATTEMPTS convention: without this, our default of 8 would override it.
+  const maxAttempts = Number(env.deps.env.AWS_MAX_ATTEMPTS);
   return {
     region,
     ...(env.global.profile ? { profile: env.global.profile } : {}),
     ...(env.global.endpointUrl ? { endpoint: env.global.endpointUrl } : {}),
+    ...(Number.isInteger(maxAttempts) && maxAttempts >= 1 ? { maxAttempts } : {}),
   };
 }
 

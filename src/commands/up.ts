@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { converge } from '../core/runner.js';
+import { readEnvFile } from '../frontend/env-file.js';
 import { STEPS } from '../steps/index.js';
 import type { CommandEnv } from './deps.js';
 import { watchInterrupts } from './interrupts.js';
@@ -17,6 +19,8 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
   const { control, stop } = watchInterrupts(env);
   try {
     io.info(`otp-setup up · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId}`);
+    // The .env is written last: an unreadable one must stop the run before any AWS write, not after.
+    if (ctx.config.frontend.envFile !== false) await readEnvFile(resolve(ctx.configDir, ctx.config.frontend.envFile));
     const before = JSON.stringify(ctx.state.resources);
     const reports = await converge(STEPS, ctx, 'apply', { io, control, save: () => store.save(ctx.state) });
     // Ids found by name (a lost state file) are recorded even when nothing had to change.
@@ -26,6 +30,9 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
     const notes = reports.flatMap((r) => r.notes);
     io.out('');
     io.out(`Done: ${describeCounts(counts)}.`);
+    const { calls, retries } = stack.aws.stats;
+    // Retries are normal on a busy account or a flaky network; saying so explains a slow run.
+    if (retries > 0) io.out(`  ${retries} ${retries === 1 ? 'retry' : 'retries'} over ${calls} AWS calls (throttling, network or IAM propagation): all recovered.`);
     for (const line of diffLines(reports)) io.out(line);
     io.out(`  User pool id:  ${userPoolId}`);
     io.out(`  App client id: ${clientId}`);

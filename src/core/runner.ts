@@ -75,7 +75,7 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
   return schedule(steps, options.control, async (step) => {
     const handle = io.step(`${step.title}: reading`);
     // A shallow copy: state and facts stay shared, progress goes to this step's own line.
-    const stepCtx: StepContext = { ...ctx, progress: (text) => handle.update(`${step.title}: ${text}`) };
+    const stepCtx: StepContext = { ...ctx, progress: (text) => handle.update(`${step.title}: ${text}`), checkpoint: options.save };
     try {
       const observed: Observed<unknown> = await step.read(stepCtx);
       const wasRecorded = ctx.state.steps[step.id] !== undefined;

@@ -62,6 +62,12 @@ export interface StepContext {
   keepSes: boolean;
   /** Progress text for the running step ("waiting for IAM to propagate…"). */
   progress(text: string): void;
+  /**
+   * Saves state now, mid-step (the runner saves after each step anyway). For a write whose
+   * result cannot be found again by name + tag: record the intent, checkpoint, then write, so a
+   * run killed in between still knows the resource is ours.
+   */
+  checkpoint?(): Promise<void>;
   /** Non-fatal remarks collected into the summary. */
   note(text: string): void;
 }

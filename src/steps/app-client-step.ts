@@ -82,7 +82,8 @@ async function findByName(ctx: StepContext, UserPoolId: string): Promise<UserPoo
   const cognito = await ctx.aws.cognito();
   const { paginateListUserPoolClients } = await import('@aws-sdk/client-cognito-identity-provider');
   const matches: string[] = [];
-  await call('cognito-idp:ListUserPoolClients', UserPoolId, async () => {
+  // The pool itself may be gone (a teardown killed after deleting it): then so are its clients.
+  await callOrAbsent('cognito-idp:ListUserPoolClients', UserPoolId, async () => {
     for await (const page of paginateListUserPoolClients({ client: cognito, pageSize: 60 }, { UserPoolId, MaxResults: 60 })) {
       for (const c of page.UserPoolClients ?? []) if (c.ClientName === ctx.names.client && c.ClientId) matches.push(c.ClientId);
     }
@@ -132,6 +133,16 @@ export const appClientStep: Step<ClientActual> = {
         ),
       );
       c.state.resources.clientId = out.UserPoolClient?.ClientId;
+      // Not idempotent either: a retried create may have made a twin whose answer was lost.
+      if ((out.$metadata.attempts ?? 1) > 1 && out.UserPoolClient?.ClientId) {
+        const { DeleteUserPoolClientCommand, ListUserPoolClientsCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+        const UserPoolId = c.state.resources.userPoolId;
+        const listed = await call('cognito-idp:ListUserPoolClients', UserPoolId, () => cognito.send(new ListUserPoolClientsCommand({ UserPoolId, MaxResults: 60 })));
+        for (const twin of listed.UserPoolClients ?? []) {
+          if (twin.ClientName !== w.ClientName || !twin.ClientId || twin.ClientId === out.UserPoolClient.ClientId) continue;
+          await callIgnoringAbsent('cognito-idp:DeleteUserPoolClient', twin.ClientId, () => cognito.send(new DeleteUserPoolClientCommand({ UserPoolId, ClientId: twin.ClientId })));
+        }
+      }
     };
     if (observed.status === 'absent') return { kind: 'create', summary: `create ${want.ClientName} (no secret, custom auth + refresh)`, diffs: [], notes: [], apply: create };
     const client = observed.actual.client;

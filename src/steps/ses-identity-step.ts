@@ -70,11 +70,14 @@ export const sesIdentityStep: Step<SesActual> = {
       apply: async (c) => {
         const ses = await c.aws.ses();
         const { VerifyEmailIdentityCommand } = await import('@aws-sdk/client-ses');
-        await call('ses:VerifyEmailIdentity', from, () => ses.send(new VerifyEmailIdentityCommand({ EmailAddress: from })));
         // Recorded only when this run created it: an identity that existed before is not ours to delete.
+        // SES identities carry no tags, so the record is saved before the call: a run killed right
+        // after it would otherwise leave an identity no later teardown knows to delete.
         if (observed.status === 'absent' || c.state.resources.sesIdentity?.createdByUs) {
           c.state.resources.sesIdentity = { identity: from, createdByUs: true };
+          await c.checkpoint?.();
         }
+        await call('ses:VerifyEmailIdentity', from, () => ses.send(new VerifyEmailIdentityCommand({ EmailAddress: from })));
         // Real SES leaves a new identity Pending until its link is clicked; emulators verify at once.
         learn(c, await verificationStatus(c));
         return c.facts.sesVerified ? [] : pending;

@@ -195,6 +195,13 @@ export const userPoolStep: Step<PoolActual> = {
       };
       const out = await call('cognito-idp:CreateUserPool', c.names.userPool, () => cognito.send(new CreateUserPoolCommand(input)));
       c.state.resources.userPoolId = out.UserPool?.Id;
+      // CreateUserPool is not idempotent. When the SDK had to retry it (a reset or timeout after
+      // AWS received the request), an earlier attempt may have created a pool whose answer was
+      // lost: that twin carries our name and tag, is seconds old and empty, and we hold the lock.
+      if ((out.$metadata.attempts ?? 1) > 1 && out.UserPool?.Id) {
+        const { ours } = await findByName(c);
+        for (const twin of ours.filter((p) => p.Id !== out.UserPool?.Id)) await deletePool(c, twin);
+      }
       c.facts.userPoolArn = out.UserPool?.Arn ?? `arn:${c.partition}:cognito-idp:${c.region}:${c.accountId}:userpool/${out.UserPool?.Id}`;
       delete c.state.resources.clientId;
     };

@@ -15,7 +15,9 @@ export type Fault =
   | { kind: 'status'; status: number }
   | { kind: 'reset' }
   | { kind: 'delay'; ms: number }
-  | { kind: 'error'; status: number; type: string; message: string };
+  | { kind: 'error'; status: number; type: string; message: string }
+  /** Forwards the call (AWS does the work), then drops the connection before the answer arrives. */
+  | { kind: 'drop-response' };
 
 export interface FaultRule {
   /** Matches "Service:Action", e.g. "lambda:CreateFunction" or "*". */
@@ -32,6 +34,12 @@ export interface AwsProxy {
   addFault(rule: FaultRule): void;
   /** Called before each call is forwarded (e.g. to kill the CLI after the Nth write). */
   onCall?: (call: RecordedCall) => void;
+  /**
+   * Called once upstream has answered a forwarded call, before the answer goes back to the
+   * client; the answer waits for a returned promise (e.g. kill the CLI after moto created the
+   * pool but before the CLI learns its id).
+   */
+  onResponse?: (call: RecordedCall, status: number) => void | Promise<void>;
   writes(): RecordedCall[];
   reset(): void;
   close(): Promise<void>;
@@ -101,6 +109,7 @@ function sendFault(res: ServerResponse, fault: Fault, call: RecordedCall): void 
       res.socket?.destroy();
       return;
     case 'delay':
+    case 'drop-response':
       return;
   }
 }
@@ -134,17 +143,32 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
       proxy.calls.push(call);
       proxy.onCall?.(call);
       const rule = rules.find((r) => r.times > 0 && matches(r, call));
-      const forward = () => {
+      const forward = (dropResponse = false) => {
         const upstream = httpRequest(
           { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
           (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
+            const parts: Buffer[] = [];
+            up.on('data', (c: Buffer) => parts.push(c));
+            up.on('end', () => {
+              const status = up.statusCode ?? 502;
+              void Promise.resolve(proxy.onResponse?.(call, status))
+                .catch(() => undefined)
+                .then(() => {
+                  if (dropResponse) {
+                    res.socket?.destroy();
+                    return;
+                  }
+                  if (res.destroyed || res.socket?.destroyed) return;
+                  res.writeHead(status, up.headers);
+                  res.end(Buffer.concat(parts));
+                });
+            });
           },
         );
         upstream.on('error', () => res.socket?.destroy());
         upstream.end(body);
       };
+      res.on('error', () => undefined);
       if (!rule) return forward();
       rule.times -= 1;
       proxy.faultsInjected += 1;
@@ -152,6 +176,7 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
         setTimeout(forward, rule.fault.ms);
         return;
       }
+      if (rule.fault.kind === 'drop-response') return forward(true);
       sendFault(res, rule.fault, call);
     });
   });
