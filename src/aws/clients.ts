@@ -1,9 +1,14 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SESClient } from '@aws-sdk/client-ses';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 
 export interface AwsSettings {
@@ -28,10 +33,16 @@ export interface AwsClients {
   readonly settings: AwsSettings;
   readonly stats: CallStats;
   cognito(): Promise<CognitoIdentityProviderClient>;
+  dynamodb(): Promise<DynamoDBClient>;
   iam(): Promise<IAMClient>;
   lambda(): Promise<LambdaClient>;
   ses(): Promise<SESClient>;
   sts(): Promise<STSClient>;
+  logs(): Promise<CloudWatchLogsClient>;
+  cloudwatch(): Promise<CloudWatchClient>;
+  sns(): Promise<SNSClient>;
+  /** SES API v2: account-level sending status (sandbox, quota) lives only there. */
+  sesv2(): Promise<SESv2Client>;
   destroy(): void;
 }
 
@@ -99,6 +110,10 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
       const { CognitoIdentityProviderClient } = await import('@aws-sdk/client-cognito-identity-provider');
       return track(new CognitoIdentityProviderClient(await common()));
     }),
+    dynamodb: memo(async () => {
+      const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+      return track(new DynamoDBClient(await common()));
+    }),
     iam: memo(async () => {
       const { IAMClient } = await import('@aws-sdk/client-iam');
       // IAM is a global service; the SDK routes it to the partition's global endpoint.
@@ -115,6 +130,22 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     sts: memo(async () => {
       const { STSClient } = await import('@aws-sdk/client-sts');
       return track(new STSClient(await common()));
+    }),
+    logs: memo(async () => {
+      const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
+      return track(new CloudWatchLogsClient(await common()));
+    }),
+    cloudwatch: memo(async () => {
+      const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
+      return track(new CloudWatchClient(await common()));
+    }),
+    sns: memo(async () => {
+      const { SNSClient } = await import('@aws-sdk/client-sns');
+      return track(new SNSClient(await common()));
+    }),
+    sesv2: memo(async () => {
+      const { SESv2Client } = await import('@aws-sdk/client-sesv2');
+      return track(new SESv2Client(await common()));
     }),
     destroy() {
       for (const client of created) client.destroy();

@@ -86,8 +86,13 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
   program
     .command('plan')
     .description('show what "up" would change, field by field (read-only)')
-    .addHelpText('after', examples(['otp-setup plan', 'otp-setup plan --stage prod --json']))
-    .action(run(async () => ((env: CommandEnv) => import('../commands/plan.js').then((m) => m.planCommand(env, 'plan'))) as Action));
+    .option('--mau <n>', 'also estimate the monthly cost for this many monthly active users')
+    .option('--sign-ins-per-user <n>', 'sign-ins per user a month, for the estimate (default 4)')
+    .option('--cognito-tier <tier>', 'Cognito tier for the estimate: lite, essentials (default) or legacy')
+    .addHelpText('after', examples(['otp-setup plan', 'otp-setup plan --stage prod --json', 'otp-setup plan --mau 10000 --sign-ins-per-user 8']))
+    .action(
+      run(async () => ((env: CommandEnv, options: import('../cost/cost-options.js').CostFlags) => import('../commands/plan.js').then((m) => m.planCommand(env, 'plan', options))) as Action),
+    );
 
   program
     .command('status')
@@ -146,6 +151,40 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .addOption(new Option('--env-access <how>', 'how the module reads env keys (default: import.meta.env for vite, process.env otherwise)').choices(['import.meta.env', 'process.env']))
     .addHelpText('after', examples(['otp-setup scaffold', 'otp-setup scaffold --out app/lib/otp-auth.ts --force']))
     .action(run(async () => (await import('../commands/scaffold.js')).scaffoldCommand as Action));
+
+  program
+    .command('doctor')
+    .description("the guide's troubleshooting section as checks: ok, warn, fail or unknown, each with a fix (read-only; exit 1 if any fails)")
+    .addHelpText('after', examples(['otp-setup doctor', 'otp-setup doctor --stage prod --json']))
+    .action(run(async () => (await import('../commands/doctor.js')).doctorCommand as Action));
+
+  program
+    .command('logs')
+    .description("print the sign-in functions' log lines (like aws logs tail)")
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .option('--function <name>', 'only one function: create, define, verify or pre-sign-up')
+    .option('--since <duration>', 'how far back to start, e.g. 30s, 10m, 2h, 1d', '10m')
+    .addHelpText('after', examples(['otp-setup logs --since 1h', 'otp-setup logs --follow --function create']))
+    .action(run(async () => (await import('../commands/logs.js')).logsCommand as Action));
+
+  const ses = program.command('ses').description('SES account settings for sending the codes');
+  ses
+    .command('request-production')
+    .description('ask AWS to move SES sending out of the sandbox in this region (aws sesv2 put-account-details)')
+    .option('--website-url <url>', 'public site whose users sign in (required)')
+    .option('--use-case <text>', 'how and why you send email (a sensible default describes sign-in codes)')
+    .addHelpText('after', examples(['otp-setup ses request-production --website-url https://app.example.com', 'otp-setup ses request-production --website-url https://app.example.com --yes']))
+    .action(run(async () => (await import('../commands/ses.js')).sesRequestProductionCommand as Action));
+
+  program
+    .command('preview')
+    .description('render the sign-in email with a sample code: HTML to a file, subject and text printed')
+    .option('--out <file>', 'where to write the HTML', 'otp-email-preview.html')
+    .option('--open', 'open the HTML in the browser (never in CI)')
+    .option('--email <address>', 'sample recipient shown in the templates')
+    .option('--name <name>', 'sample user name shown in the templates')
+    .addHelpText('after', examples(['otp-setup preview', 'otp-setup preview --out /tmp/mail.html --open']))
+    .action(run(async () => (await import('../commands/preview.js')).previewCommand as Action));
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,3 +1,4 @@
+import { costInputFromFlags, type CostFlags } from '../cost/cost-options.js';
 import { converge, type StepReport } from '../core/runner.js';
 import { STEPS } from '../steps/index.js';
 import type { CommandEnv } from './deps.js';
@@ -9,8 +10,10 @@ import { countActions, describeCounts, diffLines } from './summary.js';
  * `plan` (what up would change) and `status` (what exists, and drift) share one read-only pass:
  * every step reads and plans, nothing applies, and the state file is not written.
  */
-export async function planCommand(env: CommandEnv, kind: 'plan' | 'status'): Promise<number> {
+export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', costFlags: CostFlags = {}): Promise<number> {
   const { io } = env;
+  // Checked before any AWS call, so a mistyped number fails fast as a usage error.
+  costInputFromFlags(costFlags, 0);
   const stack = await openStack(env, { buildHandlers: true });
   const { ctx } = stack;
   const { control, stop } = watchInterrupts(env);
@@ -27,9 +30,17 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status'): Pro
       io.out('');
     }
     for (const line of diffLines(reports)) io.out(line);
+    const costInput = costInputFromFlags(costFlags, ctx.config.lambda.memoryMb);
+    const { describeEstimate, estimateCost } = await import('../cost/estimate.js');
+    const cost = costInput ? estimateCost(costInput) : undefined;
+    if (cost) {
+      io.out('');
+      for (const line of describeEstimate(cost)) io.out(line);
+    }
     io.result({
       ok: true,
       command: kind,
+      ...(cost ? { cost } : {}),
       stack: ctx.names.stackId,
       region: ctx.region,
       accountId: ctx.accountId,

@@ -56,7 +56,7 @@ export function parseConfig(raw: unknown, source = 'the configuration'): Config 
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['$schema', 'name', 'region', 'stage', 'email', 'otp', 'signUp', 'client', 'lambda', 'userPool', 'names', 'frontend'],
+  '': ['$schema', 'name', 'region', 'stage', 'email', 'otp', 'signUp', 'client', 'lambda', 'userPool', 'names', 'frontend', 'monitoring', 'rateLimit'],
   email: ['from', 'fromName', 'templates'],
   'email.templates': ['subject', 'text', 'html'],
   otp: ['length', 'ttlSeconds', 'maxAttempts'],
@@ -64,8 +64,11 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   client: ['authSessionValidityMinutes', 'accessTokenValidityMinutes', 'idTokenValidityMinutes', 'refreshTokenValidityDays'],
   lambda: ['runtime', 'memoryMb', 'timeoutSeconds'],
   userPool: ['deletionProtection'],
-  names: ['role', 'userPool', 'client'],
+  names: ['role', 'userPool', 'client', 'rateLimitTable'],
+  rateLimit: ['enabled', 'codesPerWindow', 'windowMinutes', 'maxFailedAnswers', 'lockoutMinutes'],
   frontend: ['envFile', 'preset', 'prefix', 'outputsFile'],
+  monitoring: ['logRetentionDays', 'tracing', 'alarms'],
+  'monitoring.alarms': ['enabled', 'snsTopicArn', 'email'],
 };
 
 function describeIssue(issue: z.core.$ZodIssue): string {

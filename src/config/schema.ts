@@ -69,11 +69,46 @@ const frontendSchema = z
   .prefault({})
   .refine((f) => f.preset !== 'custom' || f.prefix !== undefined, { error: 'preset "custom" needs a "prefix"', path: ['prefix'] });
 
+// Limits across sign-in sessions (Cognito's per-session rounds reset on every InitiateAuth).
+const rateLimitSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Keep a DynamoDB table (on-demand, TTL) of codes sent and wrong answers per address.'),
+    codesPerWindow: int(1, 1000, 'codes').default(5).describe('Codes emailed to one address per window.'),
+    windowMinutes: int(1, 1440, 'minutes').default(15),
+    maxFailedAnswers: int(1, 100, 'answers').default(10).describe('Consecutive wrong codes for one address, across sign-ins, before a lockout.'),
+    lockoutMinutes: int(1, 1440, 'minutes').default(15),
+  })
+  .prefault({});
+
 const namesSchema = z
   .strictObject({
     role: z.string().regex(/^[\w+=,.@-]{1,60}$/, { error: 'must be a valid IAM role name (letters, digits, +=,.@_-)' }).optional(),
     userPool: z.string().min(1).max(120).optional(),
     client: z.string().regex(/^[\w\s+=,.@-]{1,120}$/).optional(),
+    rateLimitTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: 'must be a DynamoDB table name (3-255 letters, digits, _ . -)' }).optional(),
+  })
+  .prefault({});
+
+/** The values CloudWatch Logs accepts for a retention period (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
+
+const monitoringSchema = z
+  .strictObject({
+    logRetentionDays: z
+      .literal(LOG_RETENTION_DAYS, { error: `must be one of ${LOG_RETENTION_DAYS.join(', ')} (the values CloudWatch Logs accepts)` })
+      .default(30)
+      .describe("Days the functions' logs are kept. Log groups Lambda creates itself never expire, so up creates them first."),
+    tracing: z.boolean().default(false).describe('Active X-Ray tracing on the functions (X-Ray bills per trace).'),
+    alarms: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe("CloudWatch alarms on the functions' Errors and Throttles (billed per alarm per month)."),
+        snsTopicArn: z.string().regex(SNS_TOPIC_ARN, { error: 'must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts' }).optional().describe('Existing SNS topic the alarms notify.'),
+        email: z.email({ error: 'must be an email address' }).optional().describe('Subscribe this address to a topic otp-setup creates (AWS emails a confirmation link).'),
+      })
+      .prefault({})
+      .refine((a) => !(a.snsTopicArn && a.email), { error: 'give either "snsTopicArn" (an existing topic) or "email" (a topic otp-setup creates), not both', path: ['email'] }),
   })
   .prefault({});
 
@@ -97,8 +132,10 @@ export const configSchema = z
         deletionProtection: z.boolean().optional().describe('Default: on for stages other than dev/test/local, off otherwise.'),
       })
       .prefault({}),
+    rateLimit: rateLimitSchema,
     names: namesSchema,
     frontend: frontendSchema,
+    monitoring: monitoringSchema,
   })
   .superRefine((c, ctx) => {
     if (c.otp.ttlSeconds > c.client.authSessionValidityMinutes * 60) {

@@ -11,7 +11,10 @@ export type StepId =
   | 'user-pool'
   | 'permissions'
   | 'app-client'
-  | 'frontend-env';
+  | 'frontend-env'
+  | 'rate-limit-table'
+  | 'log-groups'
+  | 'alarms';
 
 export interface FieldDiff {
   field: string;

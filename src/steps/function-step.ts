@@ -33,6 +33,7 @@ function desiredSettings(ctx: StepContext, kind: FunctionKind, handler: string):
     Timeout: ctx.config.lambda.timeoutSeconds,
     MemorySize: ctx.config.lambda.memoryMb,
     Environment: handlerEnvironment(kind, ctx.config),
+    TracingConfig: { Mode: ctx.config.monitoring.tracing ? 'Active' : 'PassThrough' },
   };
 }
 
@@ -44,6 +45,8 @@ function actualSettings(c: FunctionConfiguration): Record<string, unknown> {
     Timeout: c.Timeout,
     MemorySize: c.MemorySize,
     Environment: c.Environment?.Variables ?? {},
+    // Lambda reports PassThrough when tracing was never set.
+    TracingConfig: { Mode: c.TracingConfig?.Mode ?? 'PassThrough' },
   };
 }
 
@@ -63,7 +66,8 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
   const step: Step<FunctionActual> = {
     id: `function:${kind}`,
     title: TITLES[kind],
-    dependsOn: ['role'],
+    // The log group must exist (with its retention) before Lambda creates one that never expires.
+    dependsOn: ['role', 'log-groups'],
 
     async read(ctx) {
       const lambda = await ctx.aws.lambda();
@@ -107,6 +111,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
                     Timeout: settings.Timeout as number,
                     MemorySize: settings.MemorySize as number,
                     Environment: { Variables: settings.Environment as Record<string, string> },
+                    TracingConfig: settings.TracingConfig as { Mode: 'Active' | 'PassThrough' },
                     Code: { ZipFile: built.zip },
                     Description: `otp-setup ${kind} trigger (${c.names.stackId})`,
                     Tags: tags,
@@ -160,6 +165,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
                     Timeout: settings.Timeout as number,
                     MemorySize: settings.MemorySize as number,
                     Environment: { Variables: settings.Environment as Record<string, string> },
+                    TracingConfig: settings.TracingConfig as { Mode: 'Active' | 'PassThrough' },
                   }),
                 ),
               {

@@ -2,6 +2,7 @@ import type { Role } from '@aws-sdk/client-iam';
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { diffFields, noop, type Change, type Step, type StepContext } from '../core/step.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
+import { rateLimitTableArn } from './rate-limit-table-step.js';
 
 interface RoleActual {
   arn: string;
@@ -44,6 +45,30 @@ export function sesSendPolicy(ctx: Pick<StepContext, 'partition' | 'region' | 'a
   };
 }
 
+/**
+ * The role's inline policy: SES send, the rate limiter's table when it is on, and X-Ray segment
+ * upload when `monitoring.tracing` is on
+ * (what AWSXRayDaemonWriteAccess grants for Lambda; X-Ray has no resource-level permissions).
+ * Inline, so turning tracing off removes the permission again.
+ */
+export function roleInlinePolicy(ctx: Pick<StepContext, 'partition' | 'region' | 'accountId' | 'config' | 'names'>): unknown {
+  const policy = sesSendPolicy(ctx) as { Version: string; Statement: unknown[] };
+  const statements = [...policy.Statement];
+  if (ctx.config.rateLimit.enabled) {
+    // Only the limiter's item operations, only on its table.
+    statements.push({
+      Sid: 'CountCodesAndFailures',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      Resource: rateLimitTableArn(ctx),
+    });
+  }
+  if (ctx.config.monitoring.tracing) {
+    statements.push({ Sid: 'WriteXRayTraces', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' });
+  }
+  return { ...policy, Statement: statements };
+}
+
 function decodePolicy(document: string | undefined): unknown {
   if (!document) return undefined;
   // IAM returns policy documents URL-encoded.
@@ -54,7 +79,7 @@ function desired(ctx: StepContext) {
   return {
     trustPolicy: TRUST_POLICY,
     attached: [basicExecutionPolicyArn(ctx.partition)],
-    inlinePolicy: sesSendPolicy(ctx),
+    inlinePolicy: roleInlinePolicy(ctx),
     tags: ownershipTags(ctx),
   };
 }

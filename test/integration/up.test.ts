@@ -48,7 +48,8 @@ describe('otp-setup up against moto', () => {
     expect(json.ok).toBe(true);
     const poolId = json.userPoolId as string;
     const clientId = json.clientId as string;
-    expect(json.counts).toEqual({ created: 10 });
+    // The alarms step is off by default: it reports unchanged.
+    expect(json.counts).toEqual({ created: 11, unchanged: 1 });
 
     // Role: Lambda trust, basic execution, SES send as our sender only (not AmazonSESFullAccess).
     const role = await f.sdk.iam.send(new GetRoleCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
@@ -130,10 +131,11 @@ describe('otp-setup up against moto', () => {
     f.proxy.reset();
     const second = await up(dir);
     expect(f.proxy.writes()).toEqual([]);
-    expect(second.json!.counts).toEqual({ unchanged: 10 });
+    expect(second.json!.counts).toEqual({ unchanged: 12 });
     expect(second.stderr).not.toMatch(/created|updated/);
-    // At most one read per resource (role: role + attachment + inline policy; permissions: one per function).
-    expect(f.proxy.calls.length).toBeLessThanOrEqual(16);
+    // At most one read per resource (role: role + attachment + inline policy; permissions: one per function;
+    // one listing for the four log groups; one DescribeAlarms, which also finds alarms switched off).
+    expect(f.proxy.calls.length).toBeLessThanOrEqual(18);
   });
 
   it('updates only what a config change touches, in place, without resetting other fields', async () => {
@@ -162,7 +164,7 @@ describe('otp-setup up against moto', () => {
     await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, client: { accessTokenValidityMinutes: 120 } }));
     f.proxy.reset();
     const second = await up(dir);
-    expect(second.json!.counts).toEqual({ unchanged: 8, updated: 2 });
+    expect(second.json!.counts).toEqual({ unchanged: 10, updated: 2 });
     const writes = f.proxy.writes().map((c) => c.action).sort();
     expect(writes).toEqual(['UpdateFunctionConfiguration', 'UpdateUserPoolClient']);
     const create = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-create-auth-challenge' }));

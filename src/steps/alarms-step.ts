@@ -1,0 +1,249 @@
+import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
+import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
+import { FUNCTION_KINDS } from '../package/build-handlers.js';
+import { ownershipTags } from './ownership.js';
+
+/** What this step records in the state file (the state schema keeps unknown keys). */
+interface AlarmsState {
+  alarms?: {
+    names: string[];
+    /** The topic otp-setup created for `monitoring.alarms.email`; a topic given by ARN is never ours. */
+    topicArn?: string;
+  };
+}
+
+const METRICS = ['Errors', 'Throttles'] as const;
+type Metric = (typeof METRICS)[number];
+
+interface AlarmSpec {
+  AlarmName: string;
+  FunctionName: string;
+  MetricName: Metric;
+}
+
+interface AlarmsActual {
+  alarms: Record<string, MetricAlarm>;
+  /** Our topic (the one `email` asks for), when it exists. */
+  topic?: { arn: string; emails: string[] };
+}
+
+function stateOf(ctx: Pick<StepContext, 'state'>): AlarmsState {
+  return ctx.state.resources as AlarmsState;
+}
+
+/** Two alarms per function; named after the function, which carries our ownership tag. */
+export function alarmSpecs(ctx: Pick<StepContext, 'names'>): AlarmSpec[] {
+  return FUNCTION_KINDS.flatMap((kind) =>
+    METRICS.map((MetricName) => {
+      const FunctionName = ctx.names.functions[kind];
+      return { AlarmName: `${FunctionName}-${MetricName.toLowerCase()}`, FunctionName, MetricName };
+    }),
+  );
+}
+
+export function ourTopicArn(ctx: Pick<StepContext, 'partition' | 'region' | 'accountId' | 'names'>): string {
+  return `arn:${ctx.partition}:sns:${ctx.region}:${ctx.accountId}:${ctx.names.stackId}-alarms`;
+}
+
+/** The topic the alarms notify: an existing one by ARN, ours for an email address, or none. */
+function desiredTopic(ctx: StepContext): string | undefined {
+  const a = ctx.config.monitoring.alarms;
+  if (!a.enabled) return undefined;
+  return a.snsTopicArn ?? (a.email ? ourTopicArn(ctx) : undefined);
+}
+
+/** The fields we set and compare. Any error or throttle in 5 minutes is worth a look on a sign-in path. */
+function desiredAlarm(spec: AlarmSpec, topic: string | undefined, stackId: string) {
+  return {
+    AlarmDescription: `otp-setup (${stackId}): ${spec.FunctionName} reported ${spec.MetricName.toLowerCase()} in the last 5 minutes. Run "otp-setup doctor" and "otp-setup logs".`,
+    Namespace: 'AWS/Lambda',
+    MetricName: spec.MetricName,
+    Dimensions: [{ Name: 'FunctionName', Value: spec.FunctionName }],
+    Statistic: 'Sum',
+    Period: 300,
+    EvaluationPeriods: 1,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    // No invocations is not a problem.
+    TreatMissingData: 'notBreaching',
+    AlarmActions: topic ? [topic] : [],
+  };
+}
+
+function observedAlarm(a: MetricAlarm): Record<string, unknown> {
+  return {
+    AlarmDescription: a.AlarmDescription,
+    Namespace: a.Namespace,
+    MetricName: a.MetricName,
+    Dimensions: (a.Dimensions ?? []).map((d) => ({ Name: d.Name, Value: d.Value })),
+    Statistic: a.Statistic,
+    Period: a.Period,
+    EvaluationPeriods: a.EvaluationPeriods,
+    Threshold: a.Threshold,
+    ComparisonOperator: a.ComparisonOperator,
+    TreatMissingData: a.TreatMissingData,
+    AlarmActions: a.AlarmActions ?? [],
+  };
+}
+
+async function readTopic(ctx: StepContext, arn: string): Promise<AlarmsActual['topic']> {
+  const sns = await ctx.aws.sns();
+  const sdk = await import('@aws-sdk/client-sns');
+  const attrs = await callOrAbsent('sns:GetTopicAttributes', arn, () => sns.send(new sdk.GetTopicAttributesCommand({ TopicArn: arn })));
+  if (!attrs) return undefined;
+  const subs = await callOrAbsent('sns:ListSubscriptionsByTopic', arn, () => sns.send(new sdk.ListSubscriptionsByTopicCommand({ TopicArn: arn })));
+  const emails = (subs?.Subscriptions ?? []).filter((s) => s.Protocol === 'email' && s.Endpoint).map((s) => s.Endpoint!.toLowerCase());
+  return { arn, emails };
+}
+
+/**
+ * Optional CloudWatch alarms on each function's Errors and Throttles (`monitoring.alarms`),
+ * notifying an existing SNS topic or one created here with an email subscription. Off by
+ * default: alarms cost money each month and need someone to read them.
+ */
+export const alarmsStep: Step<AlarmsActual> = {
+  id: 'alarms',
+  title: 'CloudWatch alarms',
+  dependsOn: [],
+
+  async read(ctx) {
+    const cloudwatch = await ctx.aws.cloudwatch();
+    const { DescribeAlarmsCommand } = await import('@aws-sdk/client-cloudwatch');
+    const specs = alarmSpecs(ctx);
+    // Exact names, one call: also finds alarms to remove after they were switched off.
+    const out = await call('cloudwatch:DescribeAlarms', undefined, () =>
+      cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: specs.map((s) => s.AlarmName), AlarmTypes: ['MetricAlarm'], MaxRecords: 100 })),
+    );
+    const alarms: Record<string, MetricAlarm> = {};
+    for (const a of out.MetricAlarms ?? []) if (a.AlarmName) alarms[a.AlarmName] = a;
+    const recordedTopic = stateOf(ctx).alarms?.topicArn;
+    const wantOurs = ctx.config.monitoring.alarms.enabled && ctx.config.monitoring.alarms.email !== undefined;
+    const topic = wantOurs || recordedTopic ? await readTopic(ctx, recordedTopic ?? ourTopicArn(ctx)) : undefined;
+    if (Object.keys(alarms).length === 0 && !topic) return { status: 'absent' };
+    return { status: 'present', actual: { alarms, ...(topic ? { topic } : {}) } };
+  },
+
+  plan(ctx, observed): Change {
+    const { enabled, email } = ctx.config.monitoring.alarms;
+    const actual: AlarmsActual = observed.status === 'present' ? observed.actual : { alarms: {} };
+    const specs = alarmSpecs(ctx);
+    const topic = desiredTopic(ctx);
+    const createTopic = enabled && email !== undefined && !actual.topic;
+    const subscribe = enabled && email !== undefined && !(actual.topic?.emails ?? []).includes(email.toLowerCase());
+    // Our topic is removed when alarms are off or point elsewhere.
+    const deleteTopic = actual.topic !== undefined && actual.topic.arn !== topic;
+    const diffs: FieldDiff[] = [];
+    const toPut: AlarmSpec[] = [];
+    const toDelete: string[] = [];
+    for (const spec of specs) {
+      const have = actual.alarms[spec.AlarmName];
+      if (!enabled) {
+        if (have) {
+          toDelete.push(spec.AlarmName);
+          diffs.push({ field: spec.AlarmName, actual: 'present', desired: 'absent (monitoring.alarms.enabled is false)' });
+        }
+        continue;
+      }
+      const want = desiredAlarm(spec, topic, ctx.names.stackId);
+      if (!have) {
+        toPut.push(spec);
+        diffs.push({ field: spec.AlarmName, actual: undefined, desired: `${spec.MetricName} ≥ 1 in 5 min` });
+        continue;
+      }
+      const d = diffFields(observedAlarm(have), want);
+      if (d.length > 0) toPut.push(spec);
+      for (const x of d) diffs.push({ ...x, field: `${spec.AlarmName} ${x.field}` });
+    }
+    if (createTopic) diffs.push({ field: 'topic', actual: undefined, desired: ourTopicArn(ctx) });
+    if (subscribe) diffs.push({ field: 'subscription', actual: actual.topic?.emails, desired: email });
+    if (deleteTopic) diffs.push({ field: 'topic', actual: actual.topic?.arn, desired: topic });
+    const notes: string[] = [];
+    if (enabled && !topic) notes.push('Alarms notify nobody: set monitoring.alarms.email or monitoring.alarms.snsTopicArn to be told when they fire.');
+    if (diffs.length === 0) return noop(enabled ? `unchanged (${specs.length} alarms${topic ? ` → ${topic.split(':').pop()}` : ''})` : 'off (monitoring.alarms.enabled is false)', notes);
+    const parts = [
+      toPut.length && `put ${toPut.length} alarm(s)`,
+      toDelete.length && `delete ${toDelete.length} alarm(s)`,
+      createTopic && 'create topic',
+      subscribe && `subscribe ${email}`,
+      deleteTopic && 'delete our topic',
+    ].filter(Boolean);
+    if (subscribe) notes.push(`AWS emailed a confirmation link to ${email}: alarm emails arrive only after it is clicked.`);
+    return {
+      kind: observed.status === 'absent' ? 'create' : 'update',
+      summary: parts.join(', '),
+      diffs,
+      notes,
+      apply: async (c) => {
+        const cloudwatch = await c.aws.cloudwatch();
+        const cw = await import('@aws-sdk/client-cloudwatch');
+        const s = stateOf(c);
+        if (createTopic || subscribe || deleteTopic) {
+          const sns = await c.aws.sns();
+          const sdk = await import('@aws-sdk/client-sns');
+          if (createTopic) {
+            const tags = Object.entries(ownershipTags(c)).map(([Key, Value]) => ({ Key, Value }));
+            const created = await call('sns:CreateTopic', `${c.names.stackId}-alarms`, () => sns.send(new sdk.CreateTopicCommand({ Name: `${c.names.stackId}-alarms`, Tags: tags })));
+            s.alarms = { names: s.alarms?.names ?? [], topicArn: created.TopicArn ?? ourTopicArn(c) };
+          }
+          if (subscribe && email) {
+            await call('sns:Subscribe', ourTopicArn(c), () => sns.send(new sdk.SubscribeCommand({ TopicArn: ourTopicArn(c), Protocol: 'email', Endpoint: email })));
+          }
+          if (deleteTopic && actual.topic) {
+            const arn = actual.topic.arn;
+            await callIgnoringAbsent('sns:DeleteTopic', arn, () => sns.send(new sdk.DeleteTopicCommand({ TopicArn: arn })));
+            if (s.alarms) delete s.alarms.topicArn;
+          }
+        }
+        const tags = Object.entries(ownershipTags(c)).map(([Key, Value]) => ({ Key, Value }));
+        await Promise.all(
+          toPut.map((spec) => {
+            const want = desiredAlarm(spec, topic, c.names.stackId);
+            return call('cloudwatch:PutMetricAlarm', spec.AlarmName, () =>
+              cloudwatch.send(
+                new cw.PutMetricAlarmCommand({
+                  AlarmName: spec.AlarmName,
+                  ...want,
+                  Statistic: 'Sum',
+                  ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+                  ActionsEnabled: true,
+                  // Tags apply only when the alarm is created; PutMetricAlarm ignores them on update.
+                  Tags: tags,
+                }),
+              ),
+            );
+          }),
+        );
+        if (toDelete.length > 0) {
+          await callIgnoringAbsent('cloudwatch:DeleteAlarms', undefined, () => cloudwatch.send(new cw.DeleteAlarmsCommand({ AlarmNames: toDelete })));
+        }
+        const names = enabled ? specs.map((x) => x.AlarmName) : [];
+        const topicArn = s.alarms?.topicArn;
+        if (names.length > 0 || topicArn) s.alarms = { names, ...(topicArn ? { topicArn } : {}) };
+        else delete s.alarms;
+      },
+    };
+  },
+
+  async destroy(ctx) {
+    const observed = await alarmsStep.read(ctx);
+    if (observed.status === 'absent') {
+      delete stateOf(ctx).alarms;
+      return { action: 'absent', summary: 'none' };
+    }
+    const names = Object.keys(observed.actual.alarms);
+    if (names.length > 0) {
+      const cloudwatch = await ctx.aws.cloudwatch();
+      const { DeleteAlarmsCommand } = await import('@aws-sdk/client-cloudwatch');
+      await callIgnoringAbsent('cloudwatch:DeleteAlarms', undefined, () => cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: names })));
+    }
+    const topic = observed.actual.topic;
+    if (topic) {
+      const sns = await ctx.aws.sns();
+      const { DeleteTopicCommand } = await import('@aws-sdk/client-sns');
+      await callIgnoringAbsent('sns:DeleteTopic', topic.arn, () => sns.send(new DeleteTopicCommand({ TopicArn: topic.arn })));
+    }
+    delete stateOf(ctx).alarms;
+    return { action: 'deleted', summary: `deleted ${names.length} alarm(s)${topic ? ' and the alarm topic' : ''}` };
+  },
+};

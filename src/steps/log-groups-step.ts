@@ -1,0 +1,181 @@
+import type { LogGroup } from '@aws-sdk/client-cloudwatch-logs';
+import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, toUserError } from '../aws/aws-errors.js';
+import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
+import { foreignReason, ownershipTags } from './ownership.js';
+
+/** What this step records in the state file (the state schema keeps unknown keys). */
+interface LogGroupsState {
+  /** Log groups otp-setup created, or tagged as its own. */
+  logGroups?: string[];
+}
+
+interface GroupActual {
+  arn: string;
+  retentionDays: number | undefined;
+  /** Undefined when not read: the state file says we tagged it (saves one call per group). */
+  tags: Record<string, string> | undefined;
+}
+
+type LogGroupsActual = Partial<Record<FunctionKind, GroupActual>>;
+
+function recorded(ctx: Pick<StepContext, 'state'>): string[] {
+  return (ctx.state.resources as LogGroupsState).logGroups ?? [];
+}
+
+function record(ctx: Pick<StepContext, 'state'>, names: string[] | undefined): void {
+  const resources = ctx.state.resources as LogGroupsState;
+  if (names && names.length > 0) resources.logGroups = [...names].sort();
+  else delete resources.logGroups;
+}
+
+/** Lambda writes each function's logs to /aws/lambda/<function name>. */
+export function logGroupName(ctx: Pick<StepContext, 'names'>, kind: FunctionKind): string {
+  return `/aws/lambda/${ctx.names.functions[kind]}`;
+}
+
+function commonPrefix(values: string[]): string {
+  let prefix = values[0] ?? '';
+  for (const v of values) while (!v.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
+}
+
+/** ARNs from DescribeLogGroups end in ":*" on `arn`; the tagging API wants the bare one. */
+function bareArn(group: LogGroup): string {
+  return group.logGroupArn ?? (group.arn ?? '').replace(/:\*$/, '');
+}
+
+async function describeOurs(ctx: StepContext): Promise<Map<string, LogGroup>> {
+  const logs = await ctx.aws.logs();
+  const { paginateDescribeLogGroups } = await import('@aws-sdk/client-cloudwatch-logs');
+  const wanted = new Set(FUNCTION_KINDS.map((k) => logGroupName(ctx, k)));
+  const found = new Map<string, LogGroup>();
+  // One listing finds all four groups: they share the stack's name prefix.
+  await call('logs:DescribeLogGroups', undefined, async () => {
+    for await (const page of paginateDescribeLogGroups({ client: logs, pageSize: 50 }, { logGroupNamePrefix: commonPrefix([...wanted]) })) {
+      for (const g of page.logGroups ?? []) if (g.logGroupName && wanted.has(g.logGroupName)) found.set(g.logGroupName, g);
+    }
+  });
+  return found;
+}
+
+function desired(ctx: StepContext) {
+  return { retentionDays: ctx.config.monitoring.logRetentionDays, tags: ownershipTags(ctx) };
+}
+
+/**
+ * The functions' log groups, created before the functions so their logs expire: a log group
+ * Lambda creates on first invocation keeps every line forever (and the guide's handlers logged
+ * the code). A group Lambda already created for our function, untagged, is taken over; one
+ * tagged for another stack is foreign.
+ */
+export const logGroupsStep: Step<LogGroupsActual> = {
+  id: 'log-groups',
+  title: 'Function log groups',
+  dependsOn: [],
+
+  async read(ctx) {
+    const found = await describeOurs(ctx);
+    if (found.size === 0) return { status: 'absent' };
+    const logs = await ctx.aws.logs();
+    const { ListTagsForResourceCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+    const ours = new Set(recorded(ctx));
+    const actual: LogGroupsActual = {};
+    const foreign: string[] = [];
+    await Promise.all(
+      FUNCTION_KINDS.map(async (kind) => {
+        const name = logGroupName(ctx, kind);
+        const group = found.get(name);
+        if (!group) return;
+        const arn = bareArn(group);
+        const tags = ours.has(name)
+          ? undefined
+          : ((await callOrAbsent('logs:ListTagsForResource', name, () => logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))))?.tags ?? {});
+        const reason = tags && Object.keys(tags).length > 0 ? foreignReason(ctx, 'log group', name, tags) : undefined;
+        if (reason) foreign.push(reason);
+        actual[kind] = { arn, retentionDays: group.retentionInDays, tags };
+      }),
+    );
+    return { status: 'present', actual, ...(foreign.length > 0 ? { foreign: foreign.join('; ') } : {}) };
+  },
+
+  plan(ctx, observed): Change {
+    const want = desired(ctx);
+    const actual = observed.status === 'present' ? observed.actual : {};
+    const diffs: FieldDiff[] = [];
+    const toCreate: FunctionKind[] = [];
+    const toRetain: FunctionKind[] = [];
+    const toTag: FunctionKind[] = [];
+    for (const kind of FUNCTION_KINDS) {
+      const name = logGroupName(ctx, kind);
+      const have = actual[kind];
+      if (!have) {
+        toCreate.push(kind);
+        diffs.push({ field: name, actual: undefined, desired: want });
+        continue;
+      }
+      const tags = have.tags === undefined ? want.tags : Object.fromEntries(Object.keys(want.tags).map((k) => [k, have.tags?.[k]]));
+      const fieldDiffs = diffFields({ retentionDays: have.retentionDays, tags }, want);
+      if (fieldDiffs.some((d) => d.field === 'retentionDays')) toRetain.push(kind);
+      if (fieldDiffs.some((d) => d.field === 'tags')) toTag.push(kind);
+      for (const d of fieldDiffs) diffs.push({ ...d, field: `${name} ${d.field}` });
+    }
+    if (diffs.length === 0) return noop(`unchanged (retention ${want.retentionDays} days)`);
+    const parts = [
+      toCreate.length && `create ${toCreate.length}`,
+      toRetain.length && `set retention on ${toRetain.length}`,
+      toTag.length && `tag ${toTag.length}`,
+    ].filter(Boolean);
+    return {
+      kind: observed.status === 'absent' ? 'create' : 'update',
+      summary: `${parts.join(', ')} (retention ${want.retentionDays} days)`,
+      diffs,
+      notes: [],
+      apply: async (c) => {
+        const logs = await c.aws.logs();
+        const sdk = await import('@aws-sdk/client-cloudwatch-logs');
+        const setRetention = (name: string) =>
+          call('logs:PutRetentionPolicy', name, () => logs.send(new sdk.PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: want.retentionDays })));
+        await Promise.all([
+          ...toCreate.map(async (kind) => {
+            const name = logGroupName(c, kind);
+            try {
+              await logs.send(new sdk.CreateLogGroupCommand({ logGroupName: name, tags: want.tags }));
+            } catch (err) {
+              // Lambda creates the group itself if the function ran in between: take it over.
+              if (awsErrorName(err) !== 'ResourceAlreadyExistsException') throw toUserError(err, 'logs:CreateLogGroup', name);
+              await call('logs:TagLogGroup', name, () => logs.send(new sdk.TagLogGroupCommand({ logGroupName: name, tags: want.tags })));
+            }
+            await setRetention(name);
+          }),
+          ...toRetain.map((kind) => setRetention(logGroupName(c, kind))),
+          ...toTag.map((kind) => {
+            const name = logGroupName(c, kind);
+            return call('logs:TagResource', name, () => logs.send(new sdk.TagResourceCommand({ resourceArn: actual[kind]!.arn, tags: want.tags })));
+          }),
+        ]);
+        record(c, FUNCTION_KINDS.map((k) => logGroupName(c, k)));
+      },
+    };
+  },
+
+  async destroy(ctx) {
+    const observed = await logGroupsStep.read(ctx);
+    if (observed.status === 'absent') {
+      record(ctx, undefined);
+      return { action: 'absent', summary: 'already gone' };
+    }
+    if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
+    const logs = await ctx.aws.logs();
+    const { DeleteLogGroupCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+    const kinds = FUNCTION_KINDS.filter((k) => observed.actual[k]);
+    await Promise.all(
+      kinds.map((kind) => {
+        const name = logGroupName(ctx, kind);
+        return callIgnoringAbsent('logs:DeleteLogGroup', name, () => logs.send(new DeleteLogGroupCommand({ logGroupName: name })));
+      }),
+    );
+    record(ctx, undefined);
+    return { action: 'deleted', summary: `deleted ${kinds.length} log group(s)` };
+  },
+};
