@@ -101,8 +101,16 @@ function codeSource(env: CommandEnv, first: string | undefined) {
         return c.trim();
       }
       if (io.interactive) {
-        const answer = await io.ask(hint, { validate: (v) => (/^\s*\d{4,10}\s*$/.test(v) ? true : 'Enter the digits from the email.') });
-        return answer.trim();
+        try {
+          const answer = await io.ask(hint, { validate: (v) => (/^\s*\d{4,10}\s*$/.test(v) ? true : 'Enter the digits from the email.') });
+          return answer.trim();
+        } catch (err) {
+          // Ctrl-C or a closed terminal ends the prompt; that is the user's choice, not a bug.
+          if ((err as Error).name === 'ExitPromptError' || (err as Error).name === 'AbortPromptError') {
+            throw new OtpError('CANCELLED', 'Sign-in cancelled: no code was entered.');
+          }
+          throw err;
+        }
       }
       if (!lines) {
         io.info(`${hint} (reading it from stdin)`);

@@ -115,7 +115,7 @@ describe('sandbox through the AWS SDK', () => {
     expect(id).toMatchObject({ sub: up.UserSub, email, email_verified: false, aud: server.clientId, token_use: 'id', 'cognito:username': up.UserSub, iss: `${server.url}/${server.userPoolId}` });
     expect(access).toMatchObject({ sub: up.UserSub, client_id: server.clientId, token_use: 'access', scope: 'aws.cognito.signin.user.admin', username: up.UserSub });
     expect(access.origin_jti).toBe(id.origin_jti);
-    expect(id.exp - id.iat).toBe(3600);
+    expect(Number(id.exp) - Number(id.iat)).toBe(3600);
 
     const me = await cognito.send(new GetUserCommand({ AccessToken: result.AccessToken }));
     expect(me.Username).toBe(up.UserSub);

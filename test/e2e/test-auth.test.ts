@@ -117,7 +117,8 @@ describe('otp-setup test-auth against the sandbox', () => {
       end();
     });
     const before = (await sandbox.mails(email)).length;
-    const command = [process.execPath, BIN, ...base(email)].map((a) => `'${a}'`).join(' ');
+    // A pty from `script` has no size; give it one, as a real terminal has.
+    const command = `stty cols 120 rows 40; ${[process.execPath, BIN, ...base(email)].map((a) => `'${a}'`).join(' ')}`;
     const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: dir, env: { ...cliEnv(), TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
     let screen = '';
     child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
@@ -137,14 +138,18 @@ describe('otp-setup test-auth on an expired session', () => {
   it('says the session expired', async () => {
     const d = await projectDir();
     let clock = 0;
+    let mailed: string | undefined;
     const config = parseConfig({ region: 'us-east-1', email: { from: 'noreply@example.com' } });
-    // The clock jumps past the auth-session validity as soon as the code email goes out.
-    const server = await startSandboxServer({ configDir: d, config, port: 0, now: () => Date.now() + clock, onMail: () => (clock = 10 * 60_000) });
+    const server = await startSandboxServer({ configDir: d, config, port: 0, now: () => Date.now() + clock, onMail: (m) => (mailed = m.code) });
     try {
-      const res = await runCli(
-        ['test-auth', '--email', 'late@example.com', '--create-user', '--code', '123456', '--endpoint-url', server.url, '--user-pool-id', server.userPoolId, '--client-id', server.clientId, '--json'],
-        { cwd: d, env: cliEnv() },
-      );
+      const args = ['test-auth', '--email', 'late@example.com', '--create-user', '--endpoint-url', server.url, '--user-pool-id', server.userPoolId, '--client-id', server.clientId, '--json'];
+      const res = await runFed(args, d, async (write, end) => {
+        const code = await waitFor(async () => mailed, 'the code email');
+        // The user takes longer than the client's auth-session validity to type the code.
+        clock += (config.client.authSessionValidityMinutes * 60 + 5) * 1000;
+        write(code);
+        end();
+      });
       expect(res.code).toBe(1);
       expect(res.json).toMatchObject({ ok: false, error: { code: 'SESSION_EXPIRED' } });
       expect(res.stderr).toContain('expired');
