@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { formatMinutes, formatSource, renderEmail } from './shared/email.js';
 import {
@@ -13,6 +14,7 @@ import {
 import type { LogSink, Logger } from './shared/logger.js';
 import { maskEmail } from './shared/mask.js';
 import { cryptoRandomInt, encodeMetadata, findIssuedCode, generateCode, type IssuedCode, type RandomInt } from './shared/otp.js';
+import { RateLimitedError, RateLimiter, readRateLimit, type RateLimitSettings, type RateStore } from './shared/rate-limit.js';
 import { prepare } from './shared/runtime.js';
 import {
   ConfigError,
@@ -49,6 +51,8 @@ export interface CreateAuthChallengeDeps {
   log?: LogSink;
   /** Waits this many milliseconds (injectable so tests need not sleep). */
   pause?: (ms: number) => Promise<void>;
+  /** The rate-limit table's client (used only when RATE_LIMIT_TABLE is set). */
+  rateStore?: RateStore;
 }
 
 export type CreateAuthChallengeHandler = (event: unknown) => Promise<TriggerResult<CreateAuthChallengeResponse>>;
@@ -58,6 +62,7 @@ interface Settings {
   ttlSeconds: number;
   sender: Sender;
   templates: EmailTemplates;
+  rateLimit: RateLimitSettings | undefined;
 }
 
 // Roughly an SES SendEmail round trip from Lambda, with jitter.
@@ -76,9 +81,14 @@ const defaultSes = new SESClient({
   maxAttempts: 2,
   requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_500 },
 });
+const defaultRateStore = new DynamoDBClient({
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_000 },
+});
 
 export function createHandler(deps: CreateAuthChallengeDeps = {}): CreateAuthChallengeHandler {
   const ses = deps.ses ?? defaultSes;
+  const rateStore = deps.rateStore ?? defaultRateStore;
   const now = deps.now ?? Date.now;
   const rand = deps.randomInt ?? cryptoRandomInt;
   const pause = deps.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -88,7 +98,7 @@ export function createHandler(deps: CreateAuthChallengeDeps = {}): CreateAuthCha
     if (!templates) {
       throw new ConfigError('templates', 'no email templates: bundle with src/package/build-handlers.ts or pass `templates`');
     }
-    return { codeLength: readCodeLength(env), ttlSeconds: readTtlSeconds(env), sender: readSender(env), templates };
+    return { codeLength: readCodeLength(env), ttlSeconds: readTtlSeconds(env), sender: readSender(env), templates, rateLimit: readRateLimit(env) };
   };
 
   return async (event) => {
@@ -110,6 +120,20 @@ export function createHandler(deps: CreateAuthChallengeDeps = {}): CreateAuthCha
     const malformed = !request || !session || request.challengeName !== CUSTOM_CHALLENGE;
     const deliverable = !malformed && !userNotFound && email !== undefined && isEmailAddress(email);
     const fields = { round: session ? session.length + 1 : 0, reused: previous !== undefined, userNotFound };
+
+    // Limits apply per typed address, known or not, so they reveal nothing about accounts.
+    const address = email ?? userName;
+    if (settings.rateLimit && !malformed && !previous && address) {
+      const limiter = new RateLimiter(rateStore, settings.rateLimit);
+      try {
+        await limiter.assertNotLocked(address, now());
+        await limiter.consumeCode(address, now());
+      } catch (error) {
+        if (error instanceof RateLimitedError) log.warn('rate limited: no code sent', { ...fields, retryAfterSeconds: error.retryAfterSeconds });
+        else log.error('rate-limit table unreachable: failing the sign-in', { ...fields, errorName: error instanceof Error ? error.name : 'Error' });
+        throw error;
+      }
+    }
 
     if (malformed) {
       log.warn('malformed event: issuing a challenge that cannot be answered', fields);

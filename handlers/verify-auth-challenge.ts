@@ -1,7 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
-import { isRecord, isUserNotFound, requestOf, withResponse, type TriggerResult } from './shared/events.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isRecord, isUserNotFound, requestOf, stringAttribute, withResponse, type TriggerResult } from './shared/events.js';
 import type { LogSink } from './shared/logger.js';
 import { CODE_PATTERN } from './shared/otp.js';
+import { RateLimiter, readRateLimit, type RateStore } from './shared/rate-limit.js';
 import { prepare } from './shared/runtime.js';
 import type { EnvSource } from './shared/settings.js';
 
@@ -14,11 +16,18 @@ export interface VerifyAuthChallengeDeps {
   /** Epoch milliseconds. */
   now?: () => number;
   log?: LogSink;
+  /** The rate-limit table's client (used only when RATE_LIMIT_TABLE is set). */
+  rateStore?: RateStore;
 }
 
 export type VerifyAuthChallengeHandler = (event: unknown) => Promise<TriggerResult<VerifyAuthChallengeResponse>>;
 
-type Outcome = 'correct' | 'wrong' | 'expired' | 'malformed' | 'user-not-found';
+type Outcome = 'correct' | 'wrong' | 'expired' | 'malformed' | 'user-not-found' | 'locked';
+
+const defaultRateStore = new DynamoDBClient({
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_000 },
+});
 
 /** Far longer than any code; stops us buffering megabytes a hostile client might send. */
 const MAX_ANSWER_LENGTH = 64;
@@ -32,14 +41,29 @@ export function codesMatch(expected: string, answer: string): boolean {
 
 export function createHandler(deps: VerifyAuthChallengeDeps = {}): VerifyAuthChallengeHandler {
   const now = deps.now ?? Date.now;
+  const rateStore = deps.rateStore ?? defaultRateStore;
   return async (event) => {
-    const { log } = prepare('verify-auth-challenge', deps.env ?? process.env, deps.log, () => undefined);
-    const outcome = judge(event, now());
+    const { log, settings: rateLimit } = prepare('verify-auth-challenge', deps.env ?? process.env, deps.log, readRateLimit);
+    let outcome = judge(event, now());
+    const address = addressOf(event);
+    if (rateLimit && outcome !== 'malformed' && address) {
+      // Wrong answers count across sign-in sessions; a locked address is refused even the right code.
+      const limiter = new RateLimiter(rateStore, rateLimit);
+      if ((await limiter.lockedFor(address, now())) > 0) outcome = 'locked';
+      else if (outcome === 'correct') await limiter.clearFailures(address);
+      else await limiter.recordFailure(address, now());
+    }
     const answerCorrect = outcome === 'correct';
     if (outcome === 'malformed') log.warn('malformed event: answer rejected');
     else log.info(answerCorrect ? 'code correct' : 'code rejected', { outcome });
     return withResponse(event, { answerCorrect });
   };
+}
+
+function addressOf(event: unknown): string | undefined {
+  const request = requestOf(event);
+  const email = request ? stringAttribute(request, 'email') : undefined;
+  return email ?? (isRecord(event) && typeof event.userName === 'string' ? event.userName : undefined);
 }
 
 function judge(event: unknown, nowMs: number): Outcome {

@@ -9,6 +9,7 @@ export interface ResourceNames {
   functions: Record<FunctionKind, string>;
   userPool: string;
   client: string;
+  rateLimitTable: string;
 }
 
 export const OWNERSHIP_TAG = 'otp-setup:stack';
@@ -30,6 +31,7 @@ export function resourceNames(config: Config): ResourceNames {
     },
     userPool: config.names.userPool ?? `${prefix}-pool${suffix}`,
     client: config.names.client ?? `${prefix}-client${suffix}`,
+    rateLimitTable: config.names.rateLimitTable ?? `${prefix}-rate-limits${suffix}`,
   };
 }
 

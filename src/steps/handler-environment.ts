@@ -1,3 +1,4 @@
+import { resourceNames } from '../config/resource-names.js';
 import type { Config } from '../config/schema.js';
 import type { FunctionKind } from '../package/build-handlers.js';
 
@@ -6,6 +7,19 @@ import type { FunctionKind } from '../package/build-handlers.js';
  * it uses, so changing the OTP length updates the create function and nothing else.
  * The sandbox gives the handlers exactly these too.
  */
+/** The limits Create and Verify enforce across sessions, and where they keep count. */
+export function rateLimitEnvironment(config: Config): Record<string, string> {
+  const r = config.rateLimit;
+  if (!r.enabled) return {};
+  return {
+    RATE_LIMIT_TABLE: resourceNames(config).rateLimitTable,
+    RATE_LIMIT_CODES: String(r.codesPerWindow),
+    RATE_LIMIT_WINDOW_SECONDS: String(r.windowMinutes * 60),
+    RATE_LIMIT_FAILURES: String(r.maxFailedAnswers),
+    RATE_LIMIT_LOCKOUT_SECONDS: String(r.lockoutMinutes * 60),
+  };
+}
+
 export function handlerEnvironment(kind: FunctionKind, config: Config): Record<string, string> {
   const common = { LOG_LEVEL: 'info' };
   switch (kind) {
@@ -18,9 +32,10 @@ export function handlerEnvironment(kind: FunctionKind, config: Config): Record<s
         OTP_TTL_SECONDS: String(config.otp.ttlSeconds),
         FROM_EMAIL: config.email.from,
         ...(config.email.fromName ? { FROM_NAME: config.email.fromName } : {}),
+        ...rateLimitEnvironment(config),
       };
     case 'verify-auth-challenge':
-      return common;
+      return { ...common, ...rateLimitEnvironment(config) };
     case 'pre-sign-up':
       return { ...common, ...(config.signUp.allowedDomains.length ? { ALLOWED_EMAIL_DOMAINS: config.signUp.allowedDomains.join(',') } : {}) };
   }

@@ -49,7 +49,7 @@ describe('otp-setup up against moto', () => {
     const poolId = json.userPoolId as string;
     const clientId = json.clientId as string;
     // The alarms step is off by default: it reports unchanged.
-    expect(json.counts).toEqual({ created: 11, unchanged: 1 });
+    expect(json.counts).toEqual({ created: 12, unchanged: 1 });
 
     // Role: Lambda trust, basic execution, SES send as our sender only (not AmazonSESFullAccess).
     const role = await f.sdk.iam.send(new GetRoleCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
@@ -118,6 +118,23 @@ describe('otp-setup up against moto', () => {
     expect(client!.ClientSecret).toBeUndefined();
     expect([...client!.ExplicitAuthFlows!].sort()).toEqual(['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
 
+    // The rate limiter's table: on-demand, TTL, tagged; the role may use only its items.
+    const { DescribeTableCommand, DescribeTimeToLiveCommand } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const db = new DynamoDBClient({ region: 'us-east-1', endpoint: f.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const table = await db.send(new DescribeTableCommand({ TableName: 'email-otp-rate-limits' }));
+    expect(table.Table!.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    const ttl = await db.send(new DescribeTimeToLiveCommand({ TableName: 'email-otp-rate-limits' }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+    db.destroy();
+    expect(ses.Statement[1]).toEqual({
+      Sid: 'CountCodesAndFailures',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/email-otp-rate-limits',
+    });
+    expect(create.Configuration!.Environment!.Variables).toMatchObject({ RATE_LIMIT_TABLE: 'email-otp-rate-limits', RATE_LIMIT_CODES: '5', RATE_LIMIT_FAILURES: '10' });
+
     // Frontend .env with the guide's key names.
     const env = await readFile(join(dir, '.env'), 'utf8');
     expect(env).toContain('VITE_AWS_REGION=us-east-1\n');
@@ -131,11 +148,12 @@ describe('otp-setup up against moto', () => {
     f.proxy.reset();
     const second = await up(dir);
     expect(f.proxy.writes()).toEqual([]);
-    expect(second.json!.counts).toEqual({ unchanged: 12 });
+    expect(second.json!.counts).toEqual({ unchanged: 13 });
     expect(second.stderr).not.toMatch(/created|updated/);
     // At most one read per resource (role: role + attachment + inline policy; permissions: one per function;
-    // one listing for the four log groups; one DescribeAlarms, which also finds alarms switched off).
-    expect(f.proxy.calls.length).toBeLessThanOrEqual(18);
+    // one listing for the four log groups; one DescribeAlarms, which also finds alarms switched off;
+    // the rate-limit table, its TTL setting and its tags).
+    expect(f.proxy.calls.length).toBeLessThanOrEqual(21);
   });
 
   it('updates only what a config change touches, in place, without resetting other fields', async () => {
@@ -164,7 +182,7 @@ describe('otp-setup up against moto', () => {
     await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, client: { accessTokenValidityMinutes: 120 } }));
     f.proxy.reset();
     const second = await up(dir);
-    expect(second.json!.counts).toEqual({ unchanged: 10, updated: 2 });
+    expect(second.json!.counts).toEqual({ unchanged: 11, updated: 2 });
     const writes = f.proxy.writes().map((c) => c.action).sort();
     expect(writes).toEqual(['UpdateFunctionConfiguration', 'UpdateUserPoolClient']);
     const create = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-create-auth-challenge' }));

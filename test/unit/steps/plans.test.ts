@@ -4,7 +4,7 @@ import { appClientStep } from '../../../src/steps/app-client-step.js';
 import { functionStep } from '../../../src/steps/function-step.js';
 import { handlerEnvironment } from '../../../src/steps/handler-environment.js';
 import { permissionsStep, STATEMENT_ID } from '../../../src/steps/permissions-step.js';
-import { basicExecutionPolicyArn, roleStep, sesSendPolicy } from '../../../src/steps/role-step.js';
+import { basicExecutionPolicyArn, roleInlinePolicy, roleStep } from '../../../src/steps/role-step.js';
 import { sesIdentityStep } from '../../../src/steps/ses-identity-step.js';
 import { userPoolStep } from '../../../src/steps/user-pool-step.js';
 import { planContext } from './context.js';
@@ -19,7 +19,7 @@ describe('role plan', () => {
     arn: 'arn:aws:iam::123456789012:role/EmailOTPLambdaExecutionRole',
     trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
     attached: [basicExecutionPolicyArn('aws')],
-    inlinePolicy: sesSendPolicy(ctx),
+    inlinePolicy: roleInlinePolicy(ctx),
     tags,
   };
   it('absent → create', () => expect(roleStep.plan(ctx, absent).kind).toBe('create'));
@@ -28,8 +28,14 @@ describe('role plan', () => {
     const extra = { ...actual, attached: [...actual.attached, 'arn:aws:iam::aws:policy/ReadOnlyAccess'] };
     expect(roleStep.plan(ctx, { status: 'present', actual: extra }).kind).toBe('noop');
   });
+  it('the limiter table is in the policy only while rate limiting is on', () => {
+    const off = roleStep.plan(planContext({ rateLimit: { enabled: false } }), { status: 'present', actual });
+    expect(off.diffs.map((d) => d.field)).toEqual(['inlinePolicy']);
+    expect(JSON.stringify(off.diffs[0]!.desired)).not.toContain('dynamodb');
+    expect(JSON.stringify(actual.inlinePolicy)).toContain('arn:aws:dynamodb:us-east-1:123456789012:table/email-otp-rate-limits');
+  });
   it('inline policy for another sender → update of that field only', () => {
-    const drifted = { ...actual, inlinePolicy: sesSendPolicy(planContext({ email: { from: 'old@example.com' } })) };
+    const drifted = { ...actual, inlinePolicy: roleInlinePolicy(planContext({ email: { from: 'old@example.com' } })) };
     const change = roleStep.plan(ctx, { status: 'present', actual: drifted });
     expect(change.kind).toBe('update');
     expect(change.diffs.map((d) => d.field)).toEqual(['inlinePolicy']);
@@ -46,6 +52,7 @@ describe('function plan', () => {
     Timeout: 5,
     MemorySize: 256,
     Environment: handlerEnvironment('create-auth-challenge', ctx.config),
+    TracingConfig: { Mode: 'PassThrough' },
   };
   const actual = { arn: arn('create-auth-challenge'), settings, codeSha256: 'sha-create-auth-challenge', tags };
   it('absent → create', () => expect(step.plan(ctx, absent).kind).toBe('create'));
