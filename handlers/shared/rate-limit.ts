@@ -52,7 +52,10 @@ export function readRateLimit(env: EnvSource): RateLimitSettings | undefined {
   };
 }
 
-/** Raised when a limit is hit; Cognito shows the message to the caller (UserLambdaValidationException). */
+/**
+ * Raised when a limit is hit; Cognito shows the caller "CreateAuthChallenge failed with error
+ * <message>." (UserLambdaValidationException), so the message carries no final period.
+ */
 export class RateLimitedError extends Error {
   override readonly name = 'RateLimitedError';
   constructor(
@@ -103,7 +106,7 @@ export class RateLimiter {
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      throw new RateLimitedError(`Too many sign-in codes requested for this address. Try again in ${minutes(windowEnd - now)}.`, windowEnd - now);
+      throw new RateLimitedError(`Too many sign-in codes requested for this address. Try again in ${minutes(windowEnd - now)}`, windowEnd - now);
     }
   }
 
@@ -121,7 +124,7 @@ export class RateLimiter {
 
   async assertNotLocked(address: string, nowMs: number): Promise<void> {
     const seconds = await this.lockedFor(address, nowMs);
-    if (seconds > 0) throw new RateLimitedError(`Too many wrong codes for this address. Try again in ${minutes(seconds)}.`, seconds);
+    if (seconds > 0) throw new RateLimitedError(`Too many wrong codes for this address. Try again in ${minutes(seconds)}`, seconds);
   }
 
   /** Counts a wrong answer; each one extends the lockout window (consecutive failures). */
