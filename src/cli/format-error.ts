@@ -9,11 +9,18 @@ export interface FormattedError {
   exitCode: 1 | 2;
 }
 
+/** Ctrl-C or Ctrl-D at an @inquirer prompt: the user's choice, not a bug. */
+function isPromptCancel(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError');
+}
+
 /** The one place that turns any failure into what a user reads (text) or a script parses (JSON). */
 export function normalizeError(err: unknown): FormattedError {
   const known: OtpError =
     err instanceof OtpError
       ? err
+      : isPromptCancel(err)
+        ? new OtpError('CANCELLED', 'Cancelled: nothing was changed by the prompt.')
       : typeof err === 'object' && err !== null && '$metadata' in err
         ? toUserError(err, 'an AWS call')
         : new OtpError('INTERNAL', `Unexpected error: ${err instanceof Error ? err.message : String(err)}`, {

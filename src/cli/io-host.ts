@@ -55,7 +55,9 @@ function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): bool
 }
 
 export async function createIoHost(streams: IoStreams, options: IoHostOptions): Promise<IoHost> {
-  const face: Face = options.json ? 'json' : streams.stderr.isTTY && options.env.CI === undefined ? 'tty' : 'plain';
+  // A terminal that reports no width (some pseudo-terminals) makes ora redraw endlessly: plain lines there.
+  const width = (streams.stderr as { columns?: number }).columns ?? 0;
+  const face: Face = options.json ? 'json' : streams.stderr.isTTY && width > 0 && options.env.CI === undefined ? 'tty' : 'plain';
   // ora is loaded only for the TTY face so that --help, --version and CI runs stay fast.
   const ora = face === 'tty' ? (await import('ora')).default : undefined;
   const interactive = Boolean(streams.stdin.isTTY && streams.stderr.isTTY);
