@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { estimateCost } from '../../../src/cost/estimate.js';
+import prices from '../../../src/cost/prices.json' with { type: 'json' };
+
+const base = { cognitoTier: 'legacy' as const, memoryMb: 256 };
+
+describe('cost estimate', () => {
+  it("reproduces the guide's ~$0.10 for 1,000 users: one sign-in (one email) each, Cognito and Lambda free", () => {
+    const e = estimateCost({ ...base, monthlyActiveUsers: 1000, signInsPerUser: 1 });
+    expect(e.lines.find((l) => l.service === 'ses')!.monthlyUsd).toBeCloseTo(0.1, 10);
+    expect(e.lines.find((l) => l.service === 'cognito')!.monthlyUsd).toBe(0);
+    expect(e.lines.find((l) => l.service === 'lambda')!.monthlyUsd).toBe(0);
+    expect(e.totalUsd).toBeCloseTo(0.1, 10);
+    expect(e.notes.join(' ')).toContain('~$0.10 for 1,000 users');
+  });
+
+  it('charges Cognito only above the free MAU, per tier', () => {
+    expect(estimateCost({ ...base, monthlyActiveUsers: 60_000, signInsPerUser: 0 }).lines[0]!.monthlyUsd).toBeCloseTo(10_000 * 0.0055, 10);
+    expect(estimateCost({ ...base, cognitoTier: 'essentials', monthlyActiveUsers: 60_000, signInsPerUser: 0 }).lines[0]!.monthlyUsd).toBeCloseTo(50_000 * 0.015, 10);
+    expect(estimateCost({ ...base, cognitoTier: 'lite', monthlyActiveUsers: 10_000, signInsPerUser: 0 }).lines[0]!.monthlyUsd).toBe(0);
+  });
+
+  it('charges Lambda requests above 1M at $0.20 per million, 4 invocations per sign-in', () => {
+    // 100,000 users × 5 sign-ins × 4 = 2,000,000 invocations: 1M billable = $0.20 (+ compute inside its free tier).
+    const e = estimateCost({ ...base, monthlyActiveUsers: 100_000, signInsPerUser: 5 });
+    const lambda = e.lines.find((l) => l.service === 'lambda')!;
+    expect(lambda.quantity).toBe(2_000_000);
+    expect(lambda.monthlyUsd).toBeCloseTo(0.2, 10);
+    expect(e.lines.find((l) => l.service === 'ses')!.monthlyUsd).toBeCloseTo(50, 10);
+  });
+
+  it('keeps prices in one data file with a checked date and sources', () => {
+    expect(prices.checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(prices.sources.every((s) => s.startsWith('https://aws.amazon.com/'))).toBe(true);
+    expect(prices.ses.perThousandEmails).toBe(0.1);
+    expect(prices.ses.freeTierNote).toContain('EC2');
+  });
+});
