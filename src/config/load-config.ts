@@ -57,7 +57,7 @@ export function parseConfig(raw: unknown, source = 'the configuration'): Config 
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': ['$schema', 'name', 'region', 'stage', 'email', 'otp', 'signUp', 'client', 'lambda', 'userPool', 'names', 'frontend', 'monitoring', 'rateLimit'],
-  email: ['from', 'fromName', 'templates'],
+  email: ['from', 'fromName', 'dkim', 'templates'],
   'email.templates': ['subject', 'text', 'html'],
   otp: ['length', 'ttlSeconds', 'maxAttempts'],
   signUp: ['allowedDomains'],

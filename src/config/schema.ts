@@ -31,6 +31,7 @@ const otpSchema = z
 const emailSchema = z.strictObject({
   from: z.email({ error: 'must be an email address such as noreply@example.com' }).describe('Sender address, verified in SES (required).'),
   fromName: z.string().min(1).max(64).optional().describe('Display name shown as the sender.'),
+  dkim: z.boolean().default(false).describe("Also verify the sender's domain in SES with Easy DKIM; up prints the DNS records to add."),
   templates: z
     .strictObject({
       subject: z.string().min(1).optional().describe('File with the subject line template.'),

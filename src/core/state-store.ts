@@ -16,6 +16,7 @@ const stateSchema = z.object({
       roleArn: z.string().optional(),
       functions: z.record(z.string(), z.object({ arn: z.string(), codeSha256: z.string() })).optional(),
       sesIdentity: z.object({ identity: z.string(), createdByUs: z.boolean() }).optional(),
+      sesDomain: z.object({ identity: z.string(), createdByUs: z.boolean() }).optional(),
       userPoolId: z.string().optional(),
       clientId: z.string().optional(),
       permissions: z.array(z.string()).optional(),

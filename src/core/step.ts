@@ -13,6 +13,7 @@ export type StepId =
   | 'app-client'
   | 'frontend-env'
   | 'rate-limit-table'
+  | 'ses-domain'
   | 'log-groups'
   | 'alarms';
 

@@ -7,6 +7,7 @@ import { logGroupsStep } from './log-groups-step.js';
 import { permissionsStep } from './permissions-step.js';
 import { rateLimitTableStep } from './rate-limit-table-step.js';
 import { roleStep } from './role-step.js';
+import { sesDomainStep } from './ses-domain-step.js';
 import { sesIdentityStep } from './ses-identity-step.js';
 import { userPoolStep } from './user-pool-step.js';
 
@@ -18,6 +19,7 @@ export const STEPS: readonly Step[] = [
   logGroupsStep as Step,
   roleStep as Step,
   sesIdentityStep as Step,
+  sesDomainStep as Step,
   rateLimitTableStep as Step,
   functionStep('define-auth-challenge') as Step,
   functionStep('create-auth-challenge') as Step,

@@ -147,7 +147,7 @@ async function deletePool(ctx: StepContext, pool: UserPoolType): Promise<void> {
 export const userPoolStep: Step<PoolActual> = {
   id: 'user-pool',
   title: 'User pool',
-  dependsOn: ['function:define-auth-challenge', 'function:create-auth-challenge', 'function:verify-auth-challenge', 'function:pre-sign-up', 'ses-identity'],
+  dependsOn: ['function:define-auth-challenge', 'function:create-auth-challenge', 'function:verify-auth-challenge', 'function:pre-sign-up', 'ses-identity', 'ses-domain'],
 
   async read(ctx) {
     const recordedId = ctx.state.resources.userPoolId;

@@ -49,7 +49,7 @@ describe('otp-setup up against moto', () => {
     const poolId = json.userPoolId as string;
     const clientId = json.clientId as string;
     // The alarms step is off by default: it reports unchanged.
-    expect(json.counts).toEqual({ created: 12, unchanged: 1 });
+    expect(json.counts).toEqual({ created: 12, unchanged: 2 });
 
     // Role: Lambda trust, basic execution, SES send as our sender only (not AmazonSESFullAccess).
     const role = await f.sdk.iam.send(new GetRoleCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
@@ -148,7 +148,7 @@ describe('otp-setup up against moto', () => {
     f.proxy.reset();
     const second = await up(dir);
     expect(f.proxy.writes()).toEqual([]);
-    expect(second.json!.counts).toEqual({ unchanged: 13 });
+    expect(second.json!.counts).toEqual({ unchanged: 14 });
     expect(second.stderr).not.toMatch(/created|updated/);
     // At most one read per resource (role: role + attachment + inline policy; permissions: one per function;
     // one listing for the four log groups; one DescribeAlarms, which also finds alarms switched off;
@@ -182,7 +182,7 @@ describe('otp-setup up against moto', () => {
     await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, client: { accessTokenValidityMinutes: 120 } }));
     f.proxy.reset();
     const second = await up(dir);
-    expect(second.json!.counts).toEqual({ unchanged: 11, updated: 2 });
+    expect(second.json!.counts).toEqual({ unchanged: 12, updated: 2 });
     const writes = f.proxy.writes().map((c) => c.action).sort();
     expect(writes).toEqual(['UpdateFunctionConfiguration', 'UpdateUserPoolClient']);
     const create = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-create-auth-challenge' }));
@@ -341,5 +341,22 @@ describe('otp-setup up against moto', () => {
     expect((await f.cli(dir, ['teardown', '--yes', '--stage', 'prod'])).code).toBe(0);
     const pools = await f.sdk.cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }));
     expect(pools.UserPools!.map((p) => p.Name)).toEqual(['email-otp-pool-dev']);
+  });
+
+  it('email.dkim verifies the sender domain with Easy DKIM, keeps it converged and tears it down', async () => {
+    const { ListIdentitiesCommand, GetIdentityDkimAttributesCommand } = await import('@aws-sdk/client-ses');
+    const dir = await f.project({ ...BASE_CONFIG, email: { ...BASE_CONFIG.email, dkim: true } });
+    const first = await up(dir);
+    expect(first.stderr).toContain('SES sender domain (DKIM): created');
+    const dkim = await f.sdk.ses.send(new GetIdentityDkimAttributesCommand({ Identities: ['example.com'] }));
+    expect(dkim.DkimAttributes!['example.com']).toMatchObject({ DkimEnabled: true });
+    f.proxy.reset();
+    await up(dir);
+    expect(f.proxy.writes()).toEqual([]);
+    const status = await f.cli(dir, ['status']);
+    expect(status.stdout).toMatch(/SES sender domain \(DKIM\)\s+ok · example.com verified, DKIM on/);
+    expect((await f.cli(dir, ['teardown', '--yes'])).code).toBe(0);
+    const identities = await f.sdk.ses.send(new ListIdentitiesCommand({}));
+    expect(identities.Identities).toEqual([]);
   });
 });

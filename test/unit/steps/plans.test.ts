@@ -5,6 +5,7 @@ import { functionStep } from '../../../src/steps/function-step.js';
 import { handlerEnvironment } from '../../../src/steps/handler-environment.js';
 import { permissionsStep, STATEMENT_ID } from '../../../src/steps/permissions-step.js';
 import { basicExecutionPolicyArn, roleInlinePolicy, roleStep } from '../../../src/steps/role-step.js';
+import { sesDomainStep } from '../../../src/steps/ses-domain-step.js';
 import { sesIdentityStep } from '../../../src/steps/ses-identity-step.js';
 import { userPoolStep } from '../../../src/steps/user-pool-step.js';
 import { planContext } from './context.js';
@@ -87,6 +88,24 @@ describe('SES identity plan', () => {
   });
   it('failed verification → send a new one', () => {
     expect(sesIdentityStep.plan(ctx, { status: 'present', actual: { address: 'Failed' } }).kind).toBe('update');
+  });
+});
+
+describe('SES domain (DKIM) plan', () => {
+  const ctx = planContext({ email: { from: 'noreply@example.com', dkim: true } });
+  it('off by default', () => expect(sesDomainStep.plan(planContext(), absent)).toMatchObject({ kind: 'noop', summary: 'not requested (email.dkim is false)' }));
+  it('absent → create', () => expect(sesDomainStep.plan(ctx, absent).kind).toBe('create'));
+  it('pending → noop that lists the CNAME records to add', () => {
+    const change = sesDomainStep.plan(ctx, { status: 'present', actual: { verification: 'Pending', dkim: 'Pending', tokens: ['tok1', 'tok2', 'tok3'] } });
+    expect(change.kind).toBe('noop');
+    expect(change.notes).toContain('  CNAME  tok1._domainkey.example.com  →  tok1.dkim.amazonses.com');
+    expect(change.notes.filter((n) => n.includes('CNAME'))).toHaveLength(3);
+  });
+  it('verified → noop without notes', () => {
+    expect(sesDomainStep.plan(ctx, { status: 'present', actual: { verification: 'Success', dkim: 'Success', tokens: ['t'] } })).toMatchObject({ kind: 'noop', notes: [] });
+  });
+  it('failed → start DKIM again', () => {
+    expect(sesDomainStep.plan(ctx, { status: 'present', actual: { verification: 'Failed', dkim: 'Failed', tokens: [] } }).kind).toBe('update');
   });
 });
 
