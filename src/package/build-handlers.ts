@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { build } from 'esbuild';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
 import { packageRoot } from './package-root.js';
 import { zipSingleFile } from './zip.js';
 
@@ -81,8 +81,27 @@ function buildCached(kind: FunctionKind, templates: EmailTemplates | undefined):
   return pending;
 }
 
+/**
+ * The create bundle carries this string literal where the templates go; filling it is a string
+ * substitution, so choosing templates needs no bundler run at deploy time.
+ */
+const TEMPLATE_SLOT = '"@@OTP_SETUP_EMAIL_TEMPLATES@@"';
+
 async function buildOne(kind: FunctionKind, templates: EmailTemplates | undefined): Promise<BuiltHandler> {
+  let code = (await bundles())[kind];
+  if (templates) {
+    const parts = code.split(TEMPLATE_SLOT);
+    if (parts.length !== 2) throw new Error(`the ${kind} bundle has ${parts.length - 1} template slots, expected 1`);
+    code = parts.join(JSON.stringify(templates));
+  }
+  const zip = await zipSingleFile(ENTRY_FILE, Buffer.from(code, 'utf8'));
+  return { kind, zip, codeSha256: sha256Base64(zip), handler: HANDLER, code };
+}
+
+/** Bundles one handler from its TypeScript sources (the runtime's own SDK left out). */
+export async function bundleWithEsbuild(kind: FunctionKind): Promise<string> {
   const root = packageRoot();
+  const { build } = await import('esbuild');
   const result = await build({
     absWorkingDir: root,
     entryPoints: [join(root, 'handlers', `${kind}.ts`)],
@@ -100,14 +119,61 @@ async function buildOne(kind: FunctionKind, templates: EmailTemplates | undefine
     logLevel: 'silent',
     // Ignore any tsconfig.json on disk: the bundle must not depend on where the CLI is installed.
     tsconfigRaw: {},
-    define: templates ? { __OTP_EMAIL_TEMPLATES__: JSON.stringify(templates) } : {},
+    define: kind === 'create-auth-challenge' ? { __OTP_EMAIL_TEMPLATES__: TEMPLATE_SLOT } : {},
   });
   const files = result.outputFiles ?? [];
   const output = files[0];
   if (!output || files.length !== 1) throw new Error(`esbuild produced ${files.length} files for ${kind}`);
-  const code = output.text;
-  const zip = await zipSingleFile(ENTRY_FILE, Buffer.from(code, 'utf8'));
-  return { kind, zip, codeSha256: sha256Base64(zip), handler: HANDLER, code };
+  return output.text;
+}
+
+/** Digest of everything a bundle is made from: the handler sources and the bundler version. */
+async function sourceDigest(): Promise<string> {
+  const root = packageRoot();
+  const hash = createHash('sha256');
+  const esbuildVersion = (createRequire(import.meta.url)('esbuild/package.json') as { version: string }).version;
+  hash.update(`esbuild ${esbuildVersion}\n`);
+  const files = (await readdir(join(root, 'handlers'), { recursive: true })).filter((f) => f.endsWith('.ts')).sort();
+  for (const file of files) {
+    hash.update(`${relative(root, join(root, 'handlers', file))}\n`);
+    hash.update(await readFile(join(root, 'handlers', file)));
+  }
+  return hash.digest('hex');
+}
+
+const prebuiltDir = (): string => join(packageRoot(), 'dist', 'handler-bundles');
+
+let bundlesPromise: Promise<Record<FunctionKind, string>> | undefined;
+
+/**
+ * The four bundles: the ones `npm run build` wrote when they match the sources (so `up` starts
+ * no bundler process), else fresh from esbuild.
+ */
+function bundles(): Promise<Record<FunctionKind, string>> {
+  bundlesPromise ??= (async () => {
+    const digest = await sourceDigest();
+    try {
+      const manifest = JSON.parse(await readFile(join(prebuiltDir(), 'manifest.json'), 'utf8')) as { digest?: string };
+      if (manifest.digest === digest) {
+        const codes = await Promise.all(FUNCTION_KINDS.map((k) => readFile(join(prebuiltDir(), `${k}.js`), 'utf8')));
+        return Object.fromEntries(FUNCTION_KINDS.map((k, i) => [k, codes[i]!])) as Record<FunctionKind, string>;
+      }
+    } catch {
+      // No prebuilt bundles (a source checkout before `npm run build`): bundle now.
+    }
+    const codes = await Promise.all(FUNCTION_KINDS.map(bundleWithEsbuild));
+    return Object.fromEntries(FUNCTION_KINDS.map((k, i) => [k, codes[i]!])) as Record<FunctionKind, string>;
+  })();
+  bundlesPromise.catch(() => (bundlesPromise = undefined));
+  return bundlesPromise;
+}
+
+/** Run by `npm run build`: bundles every handler once, with the digest of what it was made from. */
+export async function writePrebuiltBundles(): Promise<void> {
+  const [digest, codes] = await Promise.all([sourceDigest(), Promise.all(FUNCTION_KINDS.map(bundleWithEsbuild))]);
+  await mkdir(prebuiltDir(), { recursive: true });
+  await Promise.all(FUNCTION_KINDS.map((k, i) => writeFile(join(prebuiltDir(), `${k}.js`), codes[i]!)));
+  await writeFile(join(prebuiltDir(), 'manifest.json'), `${JSON.stringify({ digest }, null, 2)}\n`);
 }
 
 export function sha256Base64(data: Buffer): string {
@@ -126,4 +192,5 @@ function assertTemplates(t: EmailTemplates): void {
 /** Forget the per-process build cache (tests use it to prove a fresh build gives the same bytes). */
 export function clearBuildCache(): void {
   cache.clear();
+  bundlesPromise = undefined;
 }

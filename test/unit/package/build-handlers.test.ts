@@ -227,3 +227,14 @@ describe('the zips load and run the way Lambda runs them', () => {
     }
   });
 });
+
+describe('prebuilt bundles', () => {
+  it('are what esbuild makes from the current sources (npm run build wrote them), template slot included', async () => {
+    const { bundleWithEsbuild } = await import('../../../src/package/build-handlers.js');
+    for (const kind of FUNCTION_KINDS) {
+      const prebuilt = await readFile(`${packageRoot()}/dist/handler-bundles/${kind}.js`, 'utf8');
+      expect(prebuilt, kind).toBe(await bundleWithEsbuild(kind));
+    }
+    expect(await bundleWithEsbuild('create-auth-challenge')).toContain('"@@OTP_SETUP_EMAIL_TEMPLATES@@"');
+  });
+});
