@@ -107,3 +107,12 @@ export async function callOrAbsent<T>(action: string, target: string | undefined
 export async function callIgnoringAbsent(action: string, target: string | undefined, fn: () => Promise<unknown>): Promise<void> {
   await callOrAbsent(action, target, fn);
 }
+
+/**
+ * True when a create call failed with "already exists" after the SDK had retried it: the first
+ * attempt reached AWS and did the work, only its answer was lost (a reset or timeout).
+ */
+export function isLostCreate(err: unknown, alreadyExists: readonly string[]): boolean {
+  const attempts = (err as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1;
+  return attempts > 1 && alreadyExists.includes(awsErrorName(err));
+}

@@ -1,5 +1,5 @@
-import { readFile, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, readdir, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { OtpError } from './errors.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -94,9 +94,17 @@ export class StateStore {
     await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`, 0o600);
   }
 
+  /** Deletes the state file and any temp file a run killed in mid-save left beside it. */
   async remove(): Promise<void> {
-    await unlink(this.path).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
+    const dir = dirname(this.path);
+    const prefix = `${basename(this.path)}.`;
+    const leftovers = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.startsWith(prefix) && f.endsWith('.tmp'));
+    await Promise.all(
+      [this.path, ...leftovers.map((f) => join(dir, f))].map((file) =>
+        unlink(file).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err;
+        }),
+      ),
+    );
   }
 }

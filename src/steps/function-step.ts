@@ -1,5 +1,5 @@
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
-import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, toUserError } from '../aws/aws-errors.js';
+import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } from '../aws/aws-errors.js';
 import { withBackoff } from '../core/backoff.js';
 import { diffFields, noop, type Change, type Step, type StepContext } from '../core/step.js';
 import type { FunctionKind } from '../package/build-handlers.js';
@@ -124,7 +124,13 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
                   c.progress(`waiting for the new IAM role to propagate (retry ${attempt})`);
                 },
               },
-            ).catch((err: unknown) => {
+            ).catch(async (err: unknown) => {
+              // A retried CreateFunction whose first attempt succeeded: the function is there, tagged as ours.
+              if (isLostCreate(err, ['ResourceConflictException'])) {
+                const { GetFunctionCommand } = await import('@aws-sdk/client-lambda');
+                const found = await call('lambda:GetFunction', FunctionName, () => lambda.send(new GetFunctionCommand({ FunctionName })));
+                if (found.Configuration && !foreignReason(c, 'Lambda function', FunctionName, found.Tags)) return found.Configuration;
+              }
               throw toUserError(err, 'lambda:CreateFunction', FunctionName);
             });
             (c.state.resources.functions ??= {})[kind] = { arn: created.FunctionArn ?? functionArn(c, kind), codeSha256: created.CodeSha256 ?? built.codeSha256 };

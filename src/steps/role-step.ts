@@ -1,5 +1,5 @@
 import type { Role } from '@aws-sdk/client-iam';
-import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
+import { call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } from '../aws/aws-errors.js';
 import { diffFields, noop, type Change, type Step, type StepContext } from '../core/step.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 import { rateLimitTableArn } from './rate-limit-table-step.js';
@@ -125,18 +125,25 @@ export const roleStep: Step<RoleActual> = {
         notes: [],
         apply: async (c) => {
           const iam = await c.aws.iam();
-          const { CreateRoleCommand, AttachRolePolicyCommand, PutRolePolicyCommand } = await import('@aws-sdk/client-iam');
+          const { CreateRoleCommand, GetRoleCommand, AttachRolePolicyCommand, PutRolePolicyCommand } = await import('@aws-sdk/client-iam');
           const RoleName = c.names.role;
-          const created = await call('iam:CreateRole', RoleName, () =>
-            iam.send(
+          const created = await iam
+            .send(
               new CreateRoleCommand({
                 RoleName,
                 AssumeRolePolicyDocument: JSON.stringify(want.trustPolicy),
                 Description: `Execution role of the otp-setup sign-in functions (${c.names.stackId})`,
                 Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })),
               }),
-            ),
-          );
+            )
+            .catch(async (err: unknown) => {
+              // A retried CreateRole whose first attempt succeeded: the role is there, tagged as ours.
+              if (isLostCreate(err, ['EntityAlreadyExistsException', 'EntityAlreadyExists'])) {
+                const found = await call('iam:GetRole', RoleName, () => iam.send(new GetRoleCommand({ RoleName })));
+                if (!foreignReason(c, 'IAM role', RoleName, tagsFromList(found.Role?.Tags))) return found;
+              }
+              throw toUserError(err, 'iam:CreateRole', RoleName);
+            });
           c.state.resources.roleArn = created.Role?.Arn ?? roleArn(c);
           await Promise.all([
             call('iam:AttachRolePolicy', RoleName, () => iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: want.attached[0] }))),

@@ -52,6 +52,17 @@ describe('state store', () => {
     expect(await readdir(join(dir, '.otp-setup', 'state'))).toEqual(['email-otp.us-east-1.123456789012.json']);
   });
 
+  it('remove() also deletes temp files a killed run left in mid-save, and nothing else', async () => {
+    const dir = await tempDir();
+    const store = new StateStore(dir, key);
+    await store.save(await store.load());
+    const folder = join(dir, '.otp-setup', 'state');
+    await writeFile(`${store.path}.4242.deadbeef.tmp`, '{"half": ');
+    await writeFile(join(folder, 'other-stack.us-east-1.123456789012.json'), '{}');
+    await store.remove();
+    expect(await readdir(folder)).toEqual(['other-stack.us-east-1.123456789012.json']);
+  });
+
   it('refuses a corrupt file with a clear error and leaves it untouched', async () => {
     const dir = await tempDir();
     const store = new StateStore(dir, key);
