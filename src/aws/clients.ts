@@ -18,6 +18,8 @@ export interface AwsSettings {
   endpoint?: string;
   /** Total attempts per call, first included (SDK standard retry strategy). */
   maxAttempts?: number;
+  /** Fixed credentials instead of the default chain (the local sandbox accepts any). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export interface CallStats {
@@ -73,6 +75,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     region: settings.region,
     ...(settings.profile ? { profile: settings.profile } : {}),
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
     maxAttempts: settings.maxAttempts ?? 8,
     retryMode: 'standard' as const,
     requestHandler: (await requestHandler()) as never,

@@ -30,7 +30,7 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
       io.out('');
     }
     for (const line of diffLines(reports)) io.out(line);
-    const costInput = costInputFromFlags(costFlags, ctx.config.lambda.memoryMb);
+    const costInput = costInputFromFlags(costFlags, ctx.config.lambda.memoryMb, ctx.config.rateLimit.enabled);
     const { describeEstimate, estimateCost } = await import('../cost/estimate.js');
     const cost = costInput ? estimateCost(costInput) : undefined;
     if (cost) {

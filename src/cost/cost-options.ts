@@ -15,7 +15,7 @@ function count(flag: string, value: string, allowFraction: boolean): number {
 }
 
 /** The estimate's input from plan's flags, or undefined without --mau. Bad values are usage errors. */
-export function costInputFromFlags(flags: CostFlags, memoryMb: number): EstimateInput | undefined {
+export function costInputFromFlags(flags: CostFlags, memoryMb: number, rateLimit = false): EstimateInput | undefined {
   if (flags.mau === undefined) {
     if (flags.signInsPerUser !== undefined || flags.cognitoTier !== undefined) {
       throw usageError('MAU_REQUIRED', '--sign-ins-per-user and --cognito-tier refine a cost estimate, which needs --mau.', 'Add --mau <monthly active users>, e.g. --mau 10000.');
@@ -31,5 +31,6 @@ export function costInputFromFlags(flags: CostFlags, memoryMb: number): Estimate
     signInsPerUser: count('--sign-ins-per-user', flags.signInsPerUser ?? '4', true),
     cognitoTier: tier as CognitoTier,
     memoryMb,
+    rateLimit,
   };
 }

@@ -9,6 +9,8 @@ export interface EstimateInput {
   cognitoTier: CognitoTier;
   /** Lambda memory of each function (config lambda.memoryMb). */
   memoryMb: number;
+  /** The rate-limit table is in use (config rateLimit.enabled). */
+  rateLimit?: boolean;
 }
 
 /**
@@ -20,9 +22,15 @@ export const INVOCATIONS_PER_SIGN_IN = 4;
 export const EMAILS_PER_SIGN_IN = 1;
 /** Average billed duration per invocation: the create function waits for SES, the others are quick. */
 export const AVERAGE_DURATION_MS = 100;
+/**
+ * The rate limiter per sign-in: Create reads the lockout and counts the code, Verify reads the
+ * lockout and counts or clears the failures (each item well under 1 KB: one unit per request).
+ */
+export const TABLE_READS_PER_SIGN_IN = 2;
+export const TABLE_WRITES_PER_SIGN_IN = 2;
 
 export interface CostLine {
-  service: 'cognito' | 'lambda' | 'ses';
+  service: 'cognito' | 'lambda' | 'ses' | 'dynamodb';
   quantity: number;
   unit: string;
   free: number;
@@ -54,16 +62,23 @@ export function estimateCost(input: EstimateInput): CostEstimate {
   const requests = (positive(invocations - prices.lambda.freeRequests) / 1_000_000) * prices.lambda.perMillionRequests;
   const compute = positive(gbSeconds - prices.lambda.freeGbSeconds) * prices.lambda.perGbSecond;
   const ses = (emails / 1000) * prices.ses.perThousandEmails;
+  const tableRequests = input.rateLimit ? signIns * (TABLE_READS_PER_SIGN_IN + TABLE_WRITES_PER_SIGN_IN) : 0;
+  const table = input.rateLimit
+    ? ((signIns * TABLE_WRITES_PER_SIGN_IN) / 1_000_000) * prices.dynamodb.perMillionWriteRequestUnits +
+      ((signIns * TABLE_READS_PER_SIGN_IN) / 1_000_000) * prices.dynamodb.perMillionReadRequestUnits
+    : 0;
 
   const lines: CostLine[] = [
     { service: 'cognito', quantity: input.monthlyActiveUsers, unit: 'MAU', free: tier.freeMau, monthlyUsd: cognito },
     { service: 'lambda', quantity: invocations, unit: 'invocations', free: prices.lambda.freeRequests, monthlyUsd: requests + compute },
     { service: 'ses', quantity: emails, unit: 'emails', free: 0, monthlyUsd: ses },
+    ...(input.rateLimit ? [{ service: 'dynamodb' as const, quantity: tableRequests, unit: 'requests', free: 0, monthlyUsd: table }] : []),
   ];
   const notes = [
     `Cognito ${input.cognitoTier} tier: ${tier.note}`,
     `Assumes ${input.signInsPerUser} sign-in(s) per user a month, ${INVOCATIONS_PER_SIGN_IN} Lambda invocations and ${EMAILS_PER_SIGN_IN} email per sign-in.`,
     prices.ses.freeTierNote,
+    ...(input.rateLimit ? [`Rate limiting: ${TABLE_READS_PER_SIGN_IN} reads and ${TABLE_WRITES_PER_SIGN_IN} writes per sign-in. ${prices.dynamodb.note}`] : []),
     'The guide\'s "~$0.10 for 1,000 users" is 1,000 emails at $0.10 per 1,000: one sign-in per user a month, Cognito and Lambda inside their free tiers.',
     'Free tiers are per account: other workloads in the same account use them up too. Data transfer, CloudWatch Logs and alarms are extra.',
   ];

@@ -29,6 +29,14 @@ const codeFor = async (email: string, after = 0) =>
 const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
 describe('otp-setup test-auth against the sandbox', () => {
+  it('needs no AWS credentials at all for the sandbox', async () => {
+    const env = { ...cliEnv(), AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, HOME: dir, AWS_CONFIG_FILE: `${dir}/none`, AWS_SHARED_CREDENTIALS_FILE: `${dir}/none` };
+    const res = await runCli([...base('nocreds@example.com'), '--create-user', '--code', '000000'], { cwd: dir, env });
+    expect(res.stderr).not.toContain('NO_CREDENTIALS');
+    expect(res.stderr).toContain('Created user nocreds@example.com');
+    expect(res.stderr).toContain('Code sent to n***@e***.com');
+  });
+
   it('creates the user, reads the code from stdin, verifies the tokens and revokes the session', async () => {
     const email = 'stdin@example.com';
     let code = '';

@@ -29,6 +29,15 @@ describe('cost estimate', () => {
     expect(e.lines.find((l) => l.service === 'ses')!.monthlyUsd).toBeCloseTo(50, 10);
   });
 
+  it('adds the rate-limit table: 2 reads and 2 writes per sign-in at on-demand prices', () => {
+    const e = estimateCost({ ...base, monthlyActiveUsers: 100_000, signInsPerUser: 5, rateLimit: true });
+    const table = e.lines.find((l) => l.service === 'dynamodb')!;
+    expect(table.quantity).toBe(2_000_000);
+    // 1M writes × $0.625/M + 1M reads × $0.125/M
+    expect(table.monthlyUsd).toBeCloseTo(0.75, 10);
+    expect(estimateCost({ ...base, monthlyActiveUsers: 1000, signInsPerUser: 1 }).lines.some((l) => l.service === 'dynamodb')).toBe(false);
+  });
+
   it('keeps prices in one data file with a checked date and sources', () => {
     expect(prices.checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(prices.sources.every((s) => s.startsWith('https://aws.amazon.com/'))).toBe(true);
