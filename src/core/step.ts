@@ -95,6 +95,11 @@ export function noop(summary: string, notes: string[] = []): Change {
   return { kind: 'noop', summary, diffs: [], notes };
 }
 
+/** An in-place update of the fields that differ. */
+export function update(diffs: FieldDiff[], apply: NonNullable<Change['apply']>): Change {
+  return { kind: 'update', summary: `update ${[...new Set(diffs.map((d) => d.field))].join(', ')}`, diffs, notes: [], apply };
+}
+
 /** Compares desired fields against actual ones, by value (JSON-shaped data, key order ignored). */
 export function diffFields(actual: Record<string, unknown>, desired: Record<string, unknown>): FieldDiff[] {
   const diffs: FieldDiff[] = [];

@@ -1,6 +1,6 @@
 import type { UpdateUserPoolClientCommandInput, UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
-import { diffFields, noop, type Change, type Step, type StepContext } from '../core/step.js';
+import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 
 interface ClientActual {
   client: UserPoolClientType;
@@ -164,17 +164,11 @@ export const appClientStep: Step<ClientActual> = {
         },
       };
     }
-    return {
-      kind: 'update',
-      summary: `update ${diffs.map((d) => d.field).join(', ')}`,
-      diffs,
-      notes: [],
-      apply: async (c) => {
-        const cognito = await c.aws.cognito();
-        const { UpdateUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
-        await call('cognito-idp:UpdateUserPoolClient', client.ClientId, () => cognito.send(new UpdateUserPoolClientCommand(mergedClientUpdate(client, want))));
-      },
-    };
+    return update(diffs, async (c) => {
+      const cognito = await c.aws.cognito();
+      const { UpdateUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+      await call('cognito-idp:UpdateUserPoolClient', client.ClientId, () => cognito.send(new UpdateUserPoolClientCommand(mergedClientUpdate(client, want))));
+    });
   },
 
   async destroy(ctx) {

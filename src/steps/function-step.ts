@@ -1,7 +1,7 @@
-import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
+import type { FunctionConfiguration, Runtime, TracingMode } from '@aws-sdk/client-lambda';
 import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } from '../aws/aws-errors.js';
 import { withBackoff } from '../core/backoff.js';
-import { diffFields, noop, type Change, type Step, type StepContext } from '../core/step.js';
+import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import type { FunctionKind } from '../package/build-handlers.js';
 import { handlerEnvironment } from './handler-environment.js';
 import { foreignReason, ownershipTags } from './ownership.js';
@@ -25,9 +25,20 @@ export function functionArn(ctx: Pick<StepContext, 'partition' | 'region' | 'acc
   return `arn:${ctx.partition}:lambda:${ctx.region}:${ctx.accountId}:function:${ctx.names.functions[kind]}`;
 }
 
-function desiredSettings(ctx: StepContext, kind: FunctionKind, handler: string): Record<string, unknown> {
+// A type alias, not an interface: diffFields compares it as a plain record.
+type FunctionSettings = {
+  Runtime: Runtime;
+  Role: string;
+  Handler: string;
+  Timeout: number;
+  MemorySize: number;
+  Environment: Record<string, string>;
+  TracingConfig: { Mode: TracingMode };
+};
+
+function desiredSettings(ctx: StepContext, kind: FunctionKind, handler: string): FunctionSettings {
   return {
-    Runtime: ctx.config.lambda.runtime,
+    Runtime: ctx.config.lambda.runtime as Runtime,
     Role: roleArn(ctx),
     Handler: handler,
     Timeout: ctx.config.lambda.timeoutSeconds,
@@ -35,6 +46,11 @@ function desiredSettings(ctx: StepContext, kind: FunctionKind, handler: string):
     Environment: handlerEnvironment(kind, ctx.config),
     TracingConfig: { Mode: ctx.config.monitoring.tracing ? 'Active' : 'PassThrough' },
   };
+}
+
+/** The settings as CreateFunction and UpdateFunctionConfiguration both take them. */
+function configurationInput(s: FunctionSettings) {
+  return { ...s, Environment: { Variables: s.Environment } };
 }
 
 function actualSettings(c: FunctionConfiguration): Record<string, unknown> {
@@ -105,13 +121,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
                 lambda.send(
                   new CreateFunctionCommand({
                     FunctionName,
-                    Runtime: settings.Runtime as never,
-                    Role: settings.Role as string,
-                    Handler: built.handler,
-                    Timeout: settings.Timeout as number,
-                    MemorySize: settings.MemorySize as number,
-                    Environment: { Variables: settings.Environment as Record<string, string> },
-                    TracingConfig: settings.TracingConfig as { Mode: 'Active' | 'PassThrough' },
+                    ...configurationInput(settings),
                     Code: { ZipFile: built.zip },
                     Description: `otp-setup ${kind} trigger (${c.names.stackId})`,
                     Tags: tags,
@@ -144,50 +154,35 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
       );
       if (diffs.length === 0) return noop('unchanged');
       const fields = new Set(diffs.map((d) => d.field));
-      return {
-        kind: 'update',
-        summary: `update ${[...fields].join(', ')}`,
-        diffs,
-        notes: [],
-        apply: async (c) => {
-          const lambda = await c.aws.lambda();
-          const sdk = await import('@aws-sdk/client-lambda');
-          if (fields.has('Tags')) {
-            await call('lambda:TagResource', FunctionName, () => lambda.send(new sdk.TagResourceCommand({ Resource: actual.arn, Tags: tags })));
-          }
-          if (fields.has('CodeSha256')) {
-            await call('lambda:UpdateFunctionCode', FunctionName, () => lambda.send(new sdk.UpdateFunctionCodeCommand({ FunctionName, ZipFile: built.zip })));
-          }
-          if ([...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags')) {
-            if (fields.has('CodeSha256')) await waitUntilUpdated(c, FunctionName);
-            await withBackoff(
-              () =>
-                lambda.send(
-                  new sdk.UpdateFunctionConfigurationCommand({
-                    FunctionName,
-                    Runtime: settings.Runtime as never,
-                    Role: settings.Role as string,
-                    Handler: built.handler,
-                    Timeout: settings.Timeout as number,
-                    MemorySize: settings.MemorySize as number,
-                    Environment: { Variables: settings.Environment as Record<string, string> },
-                    TracingConfig: settings.TracingConfig as { Mode: 'Active' | 'PassThrough' },
-                  }),
-                ),
-              {
-                retryable: roleNotYetAssumable,
-                onRetry: (n) => {
-                  c.aws.stats.retries += 1;
-                  c.progress(`waiting for IAM to propagate (retry ${n})`);
-                },
+      return update(diffs, async (c) => {
+        const lambda = await c.aws.lambda();
+        const sdk = await import('@aws-sdk/client-lambda');
+        if (fields.has('Tags')) {
+          await call('lambda:TagResource', FunctionName, () => lambda.send(new sdk.TagResourceCommand({ Resource: actual.arn, Tags: tags })));
+        }
+        if (fields.has('CodeSha256')) {
+          await call('lambda:UpdateFunctionCode', FunctionName, () => lambda.send(new sdk.UpdateFunctionCodeCommand({ FunctionName, ZipFile: built.zip })));
+        }
+        if ([...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags')) {
+          if (fields.has('CodeSha256')) await waitUntilUpdated(c, FunctionName);
+          await withBackoff(
+            () =>
+              lambda.send(
+                new sdk.UpdateFunctionConfigurationCommand({ FunctionName, ...configurationInput(settings) }),
+              ),
+            {
+              retryable: roleNotYetAssumable,
+              onRetry: (n) => {
+                c.aws.stats.retries += 1;
+                c.progress(`waiting for IAM to propagate (retry ${n})`);
               },
-            ).catch((err: unknown) => {
-              throw toUserError(err, 'lambda:UpdateFunctionConfiguration', FunctionName);
-            });
-          }
-          (c.state.resources.functions ??= {})[kind] = { arn: actual.arn, codeSha256: built.codeSha256 };
-        },
-      };
+            },
+          ).catch((err: unknown) => {
+            throw toUserError(err, 'lambda:UpdateFunctionConfiguration', FunctionName);
+          });
+        }
+        (c.state.resources.functions ??= {})[kind] = { arn: actual.arn, codeSha256: built.codeSha256 };
+      });
     },
 
     async destroy(ctx) {

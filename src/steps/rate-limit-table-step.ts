@@ -1,6 +1,6 @@
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
-import { diffFields, noop, type Change, type Step, type StepContext } from '../core/step.js';
+import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 
 interface TableActual {
@@ -114,23 +114,17 @@ export const rateLimitTableStep: Step<TableActual> = {
       };
     }
     const arn = observed.actual.table.TableArn;
-    return {
-      kind: 'update',
-      summary: `update ${[...fields].join(', ')}`,
-      diffs,
-      notes: [],
-      apply: async (c) => {
-        const db = await c.aws.dynamodb();
-        const sdk = await import('@aws-sdk/client-dynamodb');
-        if (fields.has('Tags')) {
-          await call('dynamodb:TagResource', TableName, () => db.send(new sdk.TagResourceCommand({ ResourceArn: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })));
-        }
-        if (fields.has('BillingMode')) {
-          await call('dynamodb:UpdateTable', TableName, () => db.send(new sdk.UpdateTableCommand({ TableName, BillingMode: 'PAY_PER_REQUEST' })));
-        }
-        if (fields.has('TimeToLive')) await enableTtl(c);
-      },
-    };
+    return update(diffs, async (c) => {
+      const db = await c.aws.dynamodb();
+      const sdk = await import('@aws-sdk/client-dynamodb');
+      if (fields.has('Tags')) {
+        await call('dynamodb:TagResource', TableName, () => db.send(new sdk.TagResourceCommand({ ResourceArn: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })));
+      }
+      if (fields.has('BillingMode')) {
+        await call('dynamodb:UpdateTable', TableName, () => db.send(new sdk.UpdateTableCommand({ TableName, BillingMode: 'PAY_PER_REQUEST' })));
+      }
+      if (fields.has('TimeToLive')) await enableTtl(c);
+    });
   },
 
   async destroy(ctx) {

@@ -1,6 +1,6 @@
 import type { Role } from '@aws-sdk/client-iam';
 import { call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } from '../aws/aws-errors.js';
-import { diffFields, noop, type Change, type Step, type StepContext } from '../core/step.js';
+import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 import { rateLimitTableArn } from './rate-limit-table-step.js';
 
@@ -163,30 +163,24 @@ export const roleStep: Step<RoleActual> = {
     };
     const diffs = diffFields(actualForDiff, want);
     if (diffs.length === 0) return noop('unchanged');
-    return {
-      kind: 'update',
-      summary: `update ${diffs.map((d) => d.field).join(', ')}`,
-      diffs,
-      notes: [],
-      apply: async (c) => {
-        const iam = await c.aws.iam();
-        const sdk = await import('@aws-sdk/client-iam');
-        const RoleName = c.names.role;
-        const fields = new Set(diffs.map((d) => d.field));
-        await Promise.all([
-          fields.has('trustPolicy') &&
-            call('iam:UpdateAssumeRolePolicy', RoleName, () => iam.send(new sdk.UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(want.trustPolicy) }))),
-          fields.has('attached') &&
-            call('iam:AttachRolePolicy', RoleName, () => iam.send(new sdk.AttachRolePolicyCommand({ RoleName, PolicyArn: want.attached[0] }))),
-          fields.has('inlinePolicy') &&
-            call('iam:PutRolePolicy', RoleName, () =>
-              iam.send(new sdk.PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
-            ),
-          fields.has('tags') &&
-            call('iam:TagRole', RoleName, () => iam.send(new sdk.TagRoleCommand({ RoleName, Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })) }))),
-        ]);
-      },
-    };
+    return update(diffs, async (c) => {
+      const iam = await c.aws.iam();
+      const sdk = await import('@aws-sdk/client-iam');
+      const RoleName = c.names.role;
+      const fields = new Set(diffs.map((d) => d.field));
+      await Promise.all([
+        fields.has('trustPolicy') &&
+          call('iam:UpdateAssumeRolePolicy', RoleName, () => iam.send(new sdk.UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(want.trustPolicy) }))),
+        fields.has('attached') &&
+          call('iam:AttachRolePolicy', RoleName, () => iam.send(new sdk.AttachRolePolicyCommand({ RoleName, PolicyArn: want.attached[0] }))),
+        fields.has('inlinePolicy') &&
+          call('iam:PutRolePolicy', RoleName, () =>
+            iam.send(new sdk.PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
+          ),
+        fields.has('tags') &&
+          call('iam:TagRole', RoleName, () => iam.send(new sdk.TagRoleCommand({ RoleName, Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })) }))),
+      ]);
+    });
   },
 
   async destroy(ctx) {

@@ -2,7 +2,7 @@ import type { CreateUserPoolCommandInput, UpdateUserPoolCommandInput, UserPoolTy
 import { call, callOrAbsent, callIgnoringAbsent } from '../aws/aws-errors.js';
 import { deletionProtectionFor } from '../config/resource-names.js';
 import { OtpError } from '../core/errors.js';
-import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
+import { diffFields, noop, update, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { functionArn } from './function-step.js';
 import { foreignReason, ownershipTags } from './ownership.js';
 
@@ -223,36 +223,32 @@ export const userPoolStep: Step<PoolActual> = {
         },
       };
     }
-    return {
-      kind: 'update',
-      summary: `update ${diffs.map((d) => d.field).join(', ')}`,
-      diffs,
-      notes: [],
-      apply: async (c) => {
-        const cognito = await c.aws.cognito();
-        const { UpdateUserPoolCommand } = await import('@aws-sdk/client-cognito-identity-provider');
-        const input = mergedUpdate(pool, {
-          AutoVerifiedAttributes: want.AutoVerifiedAttributes as UpdateUserPoolCommandInput['AutoVerifiedAttributes'],
-          LambdaConfig: { ...pool.LambdaConfig, ...want.LambdaConfig },
-          // Keep extra settings (e.g. a ConfigurationSet) while the sending account type stays the same.
-          EmailConfiguration: (pool.EmailConfiguration?.EmailSendingAccount === want.EmailConfiguration.EmailSendingAccount
-            ? { ...pool.EmailConfiguration, ...want.EmailConfiguration }
-            : want.EmailConfiguration) as UpdateUserPoolCommandInput['EmailConfiguration'],
-          DeletionProtection: want.DeletionProtection as 'ACTIVE' | 'INACTIVE',
-          UserPoolTags: { ...pool.UserPoolTags, ...want.Tags },
-        });
-        await call('cognito-idp:UpdateUserPool', pool.Id, () => cognito.send(new UpdateUserPoolCommand(input)));
-      },
-    };
+    return update(diffs, async (c) => {
+      const cognito = await c.aws.cognito();
+      const { UpdateUserPoolCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+      const input = mergedUpdate(pool, {
+        AutoVerifiedAttributes: want.AutoVerifiedAttributes as UpdateUserPoolCommandInput['AutoVerifiedAttributes'],
+        LambdaConfig: { ...pool.LambdaConfig, ...want.LambdaConfig },
+        // Keep extra settings (e.g. a ConfigurationSet) while the sending account type stays the same.
+        EmailConfiguration: (pool.EmailConfiguration?.EmailSendingAccount === want.EmailConfiguration.EmailSendingAccount
+          ? { ...pool.EmailConfiguration, ...want.EmailConfiguration }
+          : want.EmailConfiguration) as UpdateUserPoolCommandInput['EmailConfiguration'],
+        DeletionProtection: want.DeletionProtection as 'ACTIVE' | 'INACTIVE',
+        UserPoolTags: { ...pool.UserPoolTags, ...want.Tags },
+      });
+      await call('cognito-idp:UpdateUserPool', pool.Id, () => cognito.send(new UpdateUserPoolCommand(input)));
+    });
   },
 
   async destroy(ctx) {
     const observed = await userPoolStep.read(ctx);
     if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
     if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
-    await deletePool(ctx, observed.actual.pool);
+    const { pool } = observed.actual;
+    await deletePool(ctx, pool);
     delete ctx.state.resources.userPoolId;
     delete ctx.state.resources.clientId;
-    return { action: 'deleted', summary: `deleted ${observed.actual.pool.Id} (and its app client)` };
+    const protectedNote = pool.DeletionProtection === 'ACTIVE' ? ', after turning its deletion protection off' : '';
+    return { action: 'deleted', summary: `deleted ${pool.Id} (and its app client${protectedNote})` };
   },
 };
