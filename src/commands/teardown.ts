@@ -1,5 +1,6 @@
 import { readdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { deletionProtectionFor } from '../config/resource-names.js';
 import { usageError } from '../core/errors.js';
 import { destroyAll } from '../core/runner.js';
 import { stateDir } from '../core/state-store.js';
@@ -27,7 +28,8 @@ export async function teardownCommand(env: CommandEnv, options: TeardownOptions)
   try {
     io.info(`otp-setup teardown · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId}`);
     if (!env.global.yes) {
-      const question = `Delete the user pool "${ctx.names.userPool}" (and all its users), its app client, the 4 functions and role "${ctx.names.role}"${options.keepSes ? '' : ', and the SES identity if otp-setup created it'}?`;
+      const protection = deletionProtectionFor(ctx.config) ? ' Its deletion protection (on for this stage) will be turned off first.' : '';
+      const question = `Delete the user pool "${ctx.names.userPool}" (and all its users), its app client, the 4 functions and role "${ctx.names.role}"${options.keepSes ? '' : ', and the SES identity if otp-setup created it'}?${protection}`;
       if (!io.interactive) throw usageError('CONFIRMATION_REQUIRED', 'teardown deletes resources and needs confirmation.', 'Run it in a terminal to confirm, or pass --yes.');
       if (!(await io.confirm(question))) {
         io.out('Nothing was deleted.');

@@ -10,20 +10,10 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { DeleteFunctionCommand, GetFunctionCommand, GetPolicyCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BASE_CONFIG, startStackFixture, type StackFixture } from '../support/stack-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { BASE_CONFIG, useStackFixture } from '../support/stack-fixture.js';
 
-let f: StackFixture;
-beforeAll(async () => {
-  f = await startStackFixture();
-});
-afterAll(async () => {
-  await f?.close();
-});
-beforeEach(async () => {
-  await f.moto.reset();
-  f.proxy.reset();
-});
+const f = useStackFixture();
 
 const KINDS = ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up'] as const;
 
@@ -338,7 +328,9 @@ describe('otp-setup up against moto', () => {
     expect(UserPool!.Name).toBe('email-otp-pool-prod');
     // Non-dev stages get deletion protection; teardown turns it off first.
     expect(UserPool!.DeletionProtection).toBe('ACTIVE');
-    expect((await f.cli(dir, ['teardown', '--yes', '--stage', 'prod'])).code).toBe(0);
+    const teardown = await f.cli(dir, ['teardown', '--yes', '--stage', 'prod']);
+    expect(teardown.code).toBe(0);
+    expect(teardown.stderr).toContain('after turning its deletion protection off');
     const pools = await f.sdk.cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }));
     expect(pools.UserPools!.map((p) => p.Name)).toEqual(['email-otp-pool-dev']);
   });
