@@ -1,22 +1,12 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStackFixture, type StackFixture } from '../support/stack-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { useStackFixture } from '../support/stack-fixture.js';
 
 // Bad input never corrupts anything: each case fails with the field and the fix, exit 1 or 2,
 // makes no AWS write, and leaves the config, state and .env files exactly as they were.
 
-let f: StackFixture;
-beforeAll(async () => {
-  f = await startStackFixture();
-});
-afterAll(async () => {
-  await f?.close();
-});
-beforeEach(async () => {
-  await f.moto.reset();
-  f.proxy.reset();
-});
+const f = useStackFixture();
 
 const BASE = { region: 'us-east-1', email: { from: 'noreply@example.com' } };
 const STATE_NAME = 'email-otp.us-east-1.123456789012.json';

@@ -2,21 +2,11 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectExactlyOneOfEach, inventory } from '../support/inventory.js';
-import { startStackFixture, type StackFixture } from '../support/stack-fixture.js';
+import { useStackFixture } from '../support/stack-fixture.js';
 
-let f: StackFixture;
-beforeAll(async () => {
-  f = await startStackFixture();
-});
-afterAll(async () => {
-  await f?.close();
-});
-beforeEach(async () => {
-  await f.moto.reset();
-  f.proxy.reset();
-});
+const f = useStackFixture();
 
 const LOCK = join('.otp-setup', 'locks', 'email-otp.us-east-1.lock');
 

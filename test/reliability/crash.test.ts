@@ -1,26 +1,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seededRandom, startCli, type RunningCli } from '../support/cli-process.js';
 import { motoEnv } from '../support/moto.js';
 import { expectExactlyOneOfEach, inventory, isEmpty, readState, type Inventory } from '../support/inventory.js';
-import { startStackFixture, type StackFixture } from '../support/stack-fixture.js';
+import { useStackFixture } from '../support/stack-fixture.js';
 
 // "Lose the laptop mid-run": SIGKILL the CLI at every write it makes (and at random moments),
 // then run it again and count what exists. Also Ctrl-C (SIGINT), which must stop cleanly.
 
-let f: StackFixture;
-beforeAll(async () => {
-  f = await startStackFixture();
-});
-afterAll(async () => {
-  await f?.close();
-});
-beforeEach(async () => {
-  await f.moto.reset();
-  f.proxy.reset();
-  delete f.proxy.onResponse;
-});
+const f = useStackFixture();
 
 function start(dir: string, args: string[]): RunningCli {
   return startCli(args, { cwd: dir, env: motoEnv(f.proxy.url) });

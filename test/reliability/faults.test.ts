@@ -1,22 +1,12 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectExactlyOneOfEach, inventory, readState } from '../support/inventory.js';
-import { startStackFixture, type StackFixture } from '../support/stack-fixture.js';
+import { useStackFixture } from '../support/stack-fixture.js';
 
 // Faults no emulator produces, injected by the recording proxy between the CLI and moto.
 
-let f: StackFixture;
-beforeAll(async () => {
-  f = await startStackFixture();
-});
-afterAll(async () => {
-  await f?.close();
-});
-beforeEach(async () => {
-  await f.moto.reset();
-  f.proxy.reset();
-});
+const f = useStackFixture();
 
 const ROLE_LAG = { kind: 'error', status: 400, type: 'InvalidParameterValueException', message: 'The role defined for the function cannot be assumed by Lambda.' } as const;
 

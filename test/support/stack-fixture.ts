@@ -5,6 +5,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SESClient } from '@aws-sdk/client-ses';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startAwsProxy, type AwsProxy } from './aws-proxy.js';
 import { runCli, type CliResult } from './cli.js';
 import { motoEnv, startMoto, type Moto } from './moto.js';
@@ -50,4 +51,30 @@ export async function startStackFixture(): Promise<StackFixture> {
       await moto.stop();
     },
   };
+}
+
+/**
+ * One moto server and recording proxy for a test file, reset before each test (AWS state, recorded
+ * calls, injected faults and hooks). Returns the fixture, usable inside tests and hooks.
+ */
+export function useStackFixture(): StackFixture {
+  let fixture: StackFixture | undefined;
+  beforeAll(async () => {
+    fixture = await startStackFixture();
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+  beforeEach(async () => {
+    await fixture!.moto.reset();
+    fixture!.proxy.reset();
+    delete fixture!.proxy.onCall;
+    delete fixture!.proxy.onResponse;
+  });
+  return new Proxy({} as StackFixture, {
+    get(_target, key) {
+      if (!fixture) throw new Error('the stack fixture is used outside a test');
+      return Reflect.get(fixture, key);
+    },
+  });
 }
