@@ -10,6 +10,7 @@ import type { SESClient } from '@aws-sdk/client-ses';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { sdk } from './sdk.js';
 
 export interface AwsSettings {
   region: string;
@@ -56,19 +57,20 @@ type ClientLike = {
 export function createAwsClients(settings: AwsSettings): AwsClients {
   const stats: CallStats = { calls: 0, retries: 0 };
   const created: ClientLike[] = [];
-  let handlerPromise: Promise<unknown> | undefined;
+  let handler: unknown;
 
-  const requestHandler = (): Promise<unknown> => {
-    handlerPromise ??= import('@smithy/node-http-handler').then(
-      ({ NodeHttpHandler }) =>
-        new NodeHttpHandler({
-          httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 32 }),
-          httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 32 }),
-          connectionTimeout: 5_000,
-          requestTimeout: 30_000,
-        }),
-    );
-    return handlerPromise;
+  // One keep-alive pool for every client: parallel steps reuse connections instead of opening more.
+  const requestHandler = (): unknown => {
+    if (handler === undefined) {
+      const { NodeHttpHandler } = sdk('@smithy/node-http-handler');
+      handler = new NodeHttpHandler({
+        httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 32 }),
+        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 32 }),
+        connectionTimeout: 5_000,
+        requestTimeout: 30_000,
+      });
+    }
+    return handler;
   };
 
   const common = async () => ({
@@ -78,7 +80,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     maxAttempts: settings.maxAttempts ?? 8,
     retryMode: 'standard' as const,
-    requestHandler: (await requestHandler()) as never,
+    requestHandler: requestHandler() as never,
   });
 
   // The SDK's middleware types are generic per service; this middleware only reads $metadata.
@@ -110,44 +112,44 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     settings,
     stats,
     cognito: memo(async () => {
-      const { CognitoIdentityProviderClient } = await import('@aws-sdk/client-cognito-identity-provider');
+      const { CognitoIdentityProviderClient } = sdk('@aws-sdk/client-cognito-identity-provider');
       return track(new CognitoIdentityProviderClient(await common()));
     }),
     dynamodb: memo(async () => {
-      const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+      const { DynamoDBClient } = sdk('@aws-sdk/client-dynamodb');
       return track(new DynamoDBClient(await common()));
     }),
     iam: memo(async () => {
-      const { IAMClient } = await import('@aws-sdk/client-iam');
+      const { IAMClient } = sdk('@aws-sdk/client-iam');
       // IAM is a global service; the SDK routes it to the partition's global endpoint.
       return track(new IAMClient(await common()));
     }),
     lambda: memo(async () => {
-      const { LambdaClient } = await import('@aws-sdk/client-lambda');
+      const { LambdaClient } = sdk('@aws-sdk/client-lambda');
       return track(new LambdaClient(await common()));
     }),
     ses: memo(async () => {
-      const { SESClient } = await import('@aws-sdk/client-ses');
+      const { SESClient } = sdk('@aws-sdk/client-ses');
       return track(new SESClient(await common()));
     }),
     sts: memo(async () => {
-      const { STSClient } = await import('@aws-sdk/client-sts');
+      const { STSClient } = sdk('@aws-sdk/client-sts');
       return track(new STSClient(await common()));
     }),
     logs: memo(async () => {
-      const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
+      const { CloudWatchLogsClient } = sdk('@aws-sdk/client-cloudwatch-logs');
       return track(new CloudWatchLogsClient(await common()));
     }),
     cloudwatch: memo(async () => {
-      const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
+      const { CloudWatchClient } = sdk('@aws-sdk/client-cloudwatch');
       return track(new CloudWatchClient(await common()));
     }),
     sns: memo(async () => {
-      const { SNSClient } = await import('@aws-sdk/client-sns');
+      const { SNSClient } = sdk('@aws-sdk/client-sns');
       return track(new SNSClient(await common()));
     }),
     sesv2: memo(async () => {
-      const { SESv2Client } = await import('@aws-sdk/client-sesv2');
+      const { SESv2Client } = sdk('@aws-sdk/client-sesv2');
       return track(new SESv2Client(await common()));
     }),
     destroy() {

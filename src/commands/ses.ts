@@ -2,6 +2,7 @@ import { call } from '../aws/aws-errors.js';
 import { usageError } from '../core/errors.js';
 import type { CommandEnv } from './deps.js';
 import { openStack } from './stack-context.js';
+import { sdk } from '../aws/sdk.js';
 
 export interface RequestProductionOptions {
   websiteUrl?: string;
@@ -48,7 +49,7 @@ export async function sesRequestProductionCommand(env: CommandEnv, options: Requ
       }
     }
     const sesv2 = await ctx.aws.sesv2();
-    const { PutAccountDetailsCommand } = await import('@aws-sdk/client-sesv2');
+    const { PutAccountDetailsCommand } = sdk('@aws-sdk/client-sesv2');
     await call('ses:PutAccountDetails', ctx.region, () =>
       sesv2.send(new PutAccountDetailsCommand({ ProductionAccessEnabled: true, MailType: 'TRANSACTIONAL', WebsiteURL, UseCaseDescription, ContactLanguage: 'EN' })),
     );

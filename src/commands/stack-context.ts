@@ -11,6 +11,7 @@ import { StateStore, stateDir } from '../core/state-store.js';
 import type { StepContext } from '../core/step.js';
 import type { EmailTemplates } from '../package/build-handlers.js';
 import type { CommandEnv } from './deps.js';
+import { sdk } from '../aws/sdk.js';
 
 export interface OpenStackOptions {
   /** Command name recorded in the lock; no lock when undefined (read-only commands). */
@@ -85,7 +86,7 @@ interface Identity {
 
 async function callerIdentity(aws: AwsClients): Promise<Identity> {
   const sts = await aws.sts();
-  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  const { GetCallerIdentityCommand } = sdk('@aws-sdk/client-sts');
   const out = await call('sts:GetCallerIdentity', undefined, () => sts.send(new GetCallerIdentityCommand({})));
   return { accountId: out.Account ?? '000000000000', partition: out.Arn?.split(':')[1] ?? 'aws' };
 }

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import { OtpError, isOtpError, usageError } from '../core/errors.js';
 import type { CommandEnv } from './deps.js';
 import { configPath, openStack } from './stack-context.js';
+import { sdk } from '../aws/sdk.js';
 
 export interface TestAuthOptions {
   email: string;
@@ -163,9 +164,9 @@ function cognitoFailure(err: unknown, action: string, target: Target): OtpError 
 
 /** AdminGetUser, then AdminCreateUser + a permanent random password when asked to create it. */
 async function ensureUser(env: CommandEnv, cognito: CognitoIdentityProviderClient, target: Target, options: TestAuthOptions): Promise<boolean> {
-  const sdk = await import('@aws-sdk/client-cognito-identity-provider');
+  const api = sdk('@aws-sdk/client-cognito-identity-provider');
   try {
-    const user = await cognito.send(new sdk.AdminGetUserCommand({ UserPoolId: target.userPoolId, Username: options.email }));
+    const user = await cognito.send(new api.AdminGetUserCommand({ UserPoolId: target.userPoolId, Username: options.email }));
     if (user.UserStatus === 'FORCE_CHANGE_PASSWORD' && options.createUser) await setPermanentPassword(cognito, target, options.email);
     return false;
   } catch (err) {
@@ -184,7 +185,7 @@ async function ensureUser(env: CommandEnv, cognito: CognitoIdentityProviderClien
   const step = env.io.step(`Creating user ${options.email}`);
   try {
     await cognito.send(
-      new sdk.AdminCreateUserCommand({
+      new api.AdminCreateUserCommand({
         UserPoolId: target.userPoolId,
         Username: options.email,
         MessageAction: 'SUPPRESS',
@@ -206,7 +207,7 @@ async function ensureUser(env: CommandEnv, cognito: CognitoIdentityProviderClien
 }
 
 async function setPermanentPassword(cognito: CognitoIdentityProviderClient, target: Target, email: string): Promise<void> {
-  const { AdminSetUserPasswordCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+  const { AdminSetUserPasswordCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
   // Satisfies any password policy: upper, lower, digit and symbol classes, 40+ characters.
   const password = `Aa1!${randomBytes(30).toString('base64url')}`;
   await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: target.userPoolId, Username: email, Password: password, Permanent: true }));
@@ -220,7 +221,7 @@ interface SignInResult {
 }
 
 async function signIn(env: CommandEnv, cognito: CognitoIdentityProviderClient, target: Target, options: TestAuthOptions): Promise<SignInResult> {
-  const { InitiateAuthCommand, RespondToAuthChallengeCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+  const { InitiateAuthCommand, RespondToAuthChallengeCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
   const { io } = env;
   const maxAttempts = target.config?.otp.maxAttempts;
   const sessionMinutes = target.config?.client.authSessionValidityMinutes;
@@ -341,7 +342,7 @@ export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions)
     }
     check.succeed('Tokens verified: signature, issuer, audience, expiry');
 
-    const { GetUserCommand, RevokeTokenCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+    const { GetUserCommand, RevokeTokenCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
     const user = await cognito.send(new GetUserCommand({ AccessToken: tokens.accessToken })).catch((err: unknown) => {
       throw cognitoFailure(err, 'cognito-idp:GetUser', target);
     });

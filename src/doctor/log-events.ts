@@ -4,6 +4,7 @@ import { usageError } from '../core/errors.js';
 import type { StepContext } from '../core/step.js';
 import type { FunctionKind } from '../package/build-handlers.js';
 import { logGroupName } from '../steps/log-groups-step.js';
+import { sdk } from '../aws/sdk.js';
 
 export interface HandlerLogEvent {
   kind: FunctionKind;
@@ -65,7 +66,7 @@ export interface ReadOptions {
 /** FilterLogEvents over the functions' log groups (a missing group is no events), oldest first. */
 export async function readHandlerEvents(ctx: StepContext, options: ReadOptions): Promise<HandlerLogEvent[]> {
   const logs = await ctx.aws.logs();
-  const { FilterLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+  const { FilterLogEventsCommand } = sdk('@aws-sdk/client-cloudwatch-logs');
   const perGroup = await Promise.all(
     options.kinds.map(async (kind) => {
       const group = logGroupName(ctx, kind);

@@ -5,6 +5,7 @@ import type { StepContext } from '../core/step.js';
 import type { FunctionKind } from '../package/build-handlers.js';
 import { appClientStep } from '../steps/app-client-step.js';
 import { userPoolStep } from '../steps/user-pool-step.js';
+import { sdk } from '../aws/sdk.js';
 
 export interface PolicyStatement {
   Sid?: string;
@@ -51,13 +52,13 @@ export function doctorLookups(ctx: StepContext): DoctorLookups {
     }),
     functionConfig: memoBy(async (kind: FunctionKind) => {
       const lambda = await ctx.aws.lambda();
-      const { GetFunctionConfigurationCommand } = await import('@aws-sdk/client-lambda');
+      const { GetFunctionConfigurationCommand } = sdk('@aws-sdk/client-lambda');
       const FunctionName = ctx.names.functions[kind];
       return callOrAbsent('lambda:GetFunctionConfiguration', FunctionName, () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName })));
     }),
     policy: memoBy(async (kind: FunctionKind) => {
       const lambda = await ctx.aws.lambda();
-      const { GetPolicyCommand } = await import('@aws-sdk/client-lambda');
+      const { GetPolicyCommand } = sdk('@aws-sdk/client-lambda');
       const FunctionName = ctx.names.functions[kind];
       const out = await callOrAbsent('lambda:GetPolicy', FunctionName, () => lambda.send(new GetPolicyCommand({ FunctionName })));
       if (!out?.Policy) return undefined;

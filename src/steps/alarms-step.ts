@@ -3,6 +3,7 @@ import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS } from '../package/build-handlers.js';
 import { ownershipTags } from './ownership.js';
+import { sdk } from '../aws/sdk.js';
 
 /** What this step records in the state file (the state schema keeps unknown keys). */
 interface AlarmsState {
@@ -89,10 +90,10 @@ function observedAlarm(a: MetricAlarm): Record<string, unknown> {
 
 async function readTopic(ctx: StepContext, arn: string): Promise<AlarmsActual['topic']> {
   const sns = await ctx.aws.sns();
-  const sdk = await import('@aws-sdk/client-sns');
-  const attrs = await callOrAbsent('sns:GetTopicAttributes', arn, () => sns.send(new sdk.GetTopicAttributesCommand({ TopicArn: arn })));
+  const api = sdk('@aws-sdk/client-sns');
+  const attrs = await callOrAbsent('sns:GetTopicAttributes', arn, () => sns.send(new api.GetTopicAttributesCommand({ TopicArn: arn })));
   if (!attrs) return undefined;
-  const subs = await callOrAbsent('sns:ListSubscriptionsByTopic', arn, () => sns.send(new sdk.ListSubscriptionsByTopicCommand({ TopicArn: arn })));
+  const subs = await callOrAbsent('sns:ListSubscriptionsByTopic', arn, () => sns.send(new api.ListSubscriptionsByTopicCommand({ TopicArn: arn })));
   const emails = (subs?.Subscriptions ?? []).filter((s) => s.Protocol === 'email' && s.Endpoint).map((s) => s.Endpoint!.toLowerCase());
   return { arn, emails };
 }
@@ -109,7 +110,7 @@ export const alarmsStep: Step<AlarmsActual> = {
 
   async read(ctx) {
     const cloudwatch = await ctx.aws.cloudwatch();
-    const { DescribeAlarmsCommand } = await import('@aws-sdk/client-cloudwatch');
+    const { DescribeAlarmsCommand } = sdk('@aws-sdk/client-cloudwatch');
     const specs = alarmSpecs(ctx);
     // Exact names, one call: also finds alarms to remove after they were switched off.
     const out = await call('cloudwatch:DescribeAlarms', undefined, () =>
@@ -176,22 +177,22 @@ export const alarmsStep: Step<AlarmsActual> = {
       notes,
       apply: async (c) => {
         const cloudwatch = await c.aws.cloudwatch();
-        const cw = await import('@aws-sdk/client-cloudwatch');
+        const cw = sdk('@aws-sdk/client-cloudwatch');
         const s = stateOf(c);
         if (createTopic || subscribe || deleteTopic) {
           const sns = await c.aws.sns();
-          const sdk = await import('@aws-sdk/client-sns');
+          const api = sdk('@aws-sdk/client-sns');
           if (createTopic) {
             const tags = Object.entries(ownershipTags(c)).map(([Key, Value]) => ({ Key, Value }));
-            const created = await call('sns:CreateTopic', `${c.names.stackId}-alarms`, () => sns.send(new sdk.CreateTopicCommand({ Name: `${c.names.stackId}-alarms`, Tags: tags })));
+            const created = await call('sns:CreateTopic', `${c.names.stackId}-alarms`, () => sns.send(new api.CreateTopicCommand({ Name: `${c.names.stackId}-alarms`, Tags: tags })));
             s.alarms = { names: s.alarms?.names ?? [], topicArn: created.TopicArn ?? ourTopicArn(c) };
           }
           if (subscribe && email) {
-            await call('sns:Subscribe', ourTopicArn(c), () => sns.send(new sdk.SubscribeCommand({ TopicArn: ourTopicArn(c), Protocol: 'email', Endpoint: email })));
+            await call('sns:Subscribe', ourTopicArn(c), () => sns.send(new api.SubscribeCommand({ TopicArn: ourTopicArn(c), Protocol: 'email', Endpoint: email })));
           }
           if (deleteTopic && actual.topic) {
             const arn = actual.topic.arn;
-            await callIgnoringAbsent('sns:DeleteTopic', arn, () => sns.send(new sdk.DeleteTopicCommand({ TopicArn: arn })));
+            await callIgnoringAbsent('sns:DeleteTopic', arn, () => sns.send(new api.DeleteTopicCommand({ TopicArn: arn })));
             if (s.alarms) delete s.alarms.topicArn;
           }
         }
@@ -234,13 +235,13 @@ export const alarmsStep: Step<AlarmsActual> = {
     const names = Object.keys(observed.actual.alarms);
     if (names.length > 0) {
       const cloudwatch = await ctx.aws.cloudwatch();
-      const { DeleteAlarmsCommand } = await import('@aws-sdk/client-cloudwatch');
+      const { DeleteAlarmsCommand } = sdk('@aws-sdk/client-cloudwatch');
       await callIgnoringAbsent('cloudwatch:DeleteAlarms', undefined, () => cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: names })));
     }
     const topic = observed.actual.topic;
     if (topic) {
       const sns = await ctx.aws.sns();
-      const { DeleteTopicCommand } = await import('@aws-sdk/client-sns');
+      const { DeleteTopicCommand } = sdk('@aws-sdk/client-sns');
       await callIgnoringAbsent('sns:DeleteTopic', topic.arn, () => sns.send(new DeleteTopicCommand({ TopicArn: topic.arn })));
     }
     delete stateOf(ctx).alarms;

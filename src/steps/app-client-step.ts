@@ -1,6 +1,7 @@
 import type { UpdateUserPoolClientCommandInput, UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
+import { sdk } from '../aws/sdk.js';
 
 interface ClientActual {
   client: UserPoolClientType;
@@ -72,7 +73,7 @@ export function mergedClientUpdate(client: UserPoolClientType, want: ReturnType<
 
 async function describe(ctx: StepContext, UserPoolId: string, ClientId: string): Promise<UserPoolClientType | undefined> {
   const cognito = await ctx.aws.cognito();
-  const { DescribeUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+  const { DescribeUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
   const out = await callOrAbsent('cognito-idp:DescribeUserPoolClient', ClientId, () => cognito.send(new DescribeUserPoolClientCommand({ UserPoolId, ClientId })));
   return out?.UserPoolClient;
 }
@@ -80,7 +81,7 @@ async function describe(ctx: StepContext, UserPoolId: string, ClientId: string):
 /** App clients carry no tags: a client in our own pool with our name is ours. */
 async function findByName(ctx: StepContext, UserPoolId: string): Promise<UserPoolClientType | undefined> {
   const cognito = await ctx.aws.cognito();
-  const { paginateListUserPoolClients } = await import('@aws-sdk/client-cognito-identity-provider');
+  const { paginateListUserPoolClients } = sdk('@aws-sdk/client-cognito-identity-provider');
   const matches: string[] = [];
   // The pool itself may be gone (a teardown killed after deleting it): then so are its clients.
   await callOrAbsent('cognito-idp:ListUserPoolClients', UserPoolId, async () => {
@@ -113,7 +114,7 @@ export const appClientStep: Step<ClientActual> = {
     const want = desiredClient(ctx);
     const create = async (c: StepContext): Promise<void> => {
       const cognito = await c.aws.cognito();
-      const { CreateUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+      const { CreateUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
       const w = desiredClient(c);
       const out = await call('cognito-idp:CreateUserPoolClient', w.ClientName, () =>
         cognito.send(
@@ -135,7 +136,7 @@ export const appClientStep: Step<ClientActual> = {
       c.state.resources.clientId = out.UserPoolClient?.ClientId;
       // Not idempotent either: a retried create may have made a twin whose answer was lost.
       if ((out.$metadata.attempts ?? 1) > 1 && out.UserPoolClient?.ClientId) {
-        const { DeleteUserPoolClientCommand, ListUserPoolClientsCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+        const { DeleteUserPoolClientCommand, ListUserPoolClientsCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
         const UserPoolId = c.state.resources.userPoolId;
         const listed = await call('cognito-idp:ListUserPoolClients', UserPoolId, () => cognito.send(new ListUserPoolClientsCommand({ UserPoolId, MaxResults: 60 })));
         for (const twin of listed.UserPoolClients ?? []) {
@@ -156,7 +157,7 @@ export const appClientStep: Step<ClientActual> = {
         notes: [],
         apply: async (c) => {
           const cognito = await c.aws.cognito();
-          const { DeleteUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+          const { DeleteUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
           await callIgnoringAbsent('cognito-idp:DeleteUserPoolClient', client.ClientId, () =>
             cognito.send(new DeleteUserPoolClientCommand({ UserPoolId: client.UserPoolId, ClientId: client.ClientId })),
           );
@@ -166,7 +167,7 @@ export const appClientStep: Step<ClientActual> = {
     }
     return update(diffs, async (c) => {
       const cognito = await c.aws.cognito();
-      const { UpdateUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+      const { UpdateUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
       await call('cognito-idp:UpdateUserPoolClient', client.ClientId, () => cognito.send(new UpdateUserPoolClientCommand(mergedClientUpdate(client, want))));
     });
   },
@@ -176,7 +177,7 @@ export const appClientStep: Step<ClientActual> = {
     if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
     const { client } = observed.actual;
     const cognito = await ctx.aws.cognito();
-    const { DeleteUserPoolClientCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+    const { DeleteUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
     await callIgnoringAbsent('cognito-idp:DeleteUserPoolClient', client.ClientId, () =>
       cognito.send(new DeleteUserPoolClientCommand({ UserPoolId: client.UserPoolId, ClientId: client.ClientId })),
     );

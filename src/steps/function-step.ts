@@ -6,6 +6,7 @@ import type { FunctionKind } from '../package/build-handlers.js';
 import { handlerEnvironment } from './handler-environment.js';
 import { foreignReason, ownershipTags } from './ownership.js';
 import { roleArn } from './role-step.js';
+import { sdk } from '../aws/sdk.js';
 
 interface FunctionActual {
   arn: string;
@@ -74,7 +75,7 @@ function roleNotYetAssumable(err: unknown): boolean {
 async function waitUntilUpdated(ctx: StepContext, FunctionName: string): Promise<void> {
   // Lambda rejects a second update while LastUpdateStatus is InProgress (ResourceConflictException).
   const lambda = await ctx.aws.lambda();
-  const { waitUntilFunctionUpdatedV2 } = await import('@aws-sdk/client-lambda');
+  const { waitUntilFunctionUpdatedV2 } = sdk('@aws-sdk/client-lambda');
   await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { FunctionName });
 }
 
@@ -87,7 +88,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
 
     async read(ctx) {
       const lambda = await ctx.aws.lambda();
-      const { GetFunctionCommand } = await import('@aws-sdk/client-lambda');
+      const { GetFunctionCommand } = sdk('@aws-sdk/client-lambda');
       const FunctionName = ctx.names.functions[kind];
       const found = await callOrAbsent('lambda:GetFunction', FunctionName, () => lambda.send(new GetFunctionCommand({ FunctionName })));
       const conf = found?.Configuration;
@@ -115,7 +116,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
           notes: [],
           apply: async (c) => {
             const lambda = await c.aws.lambda();
-            const { CreateFunctionCommand } = await import('@aws-sdk/client-lambda');
+            const { CreateFunctionCommand } = sdk('@aws-sdk/client-lambda');
             const created = await withBackoff(
               () =>
                 lambda.send(
@@ -137,7 +138,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
             ).catch(async (err: unknown) => {
               // A retried CreateFunction whose first attempt succeeded: the function is there, tagged as ours.
               if (isLostCreate(err, ['ResourceConflictException'])) {
-                const { GetFunctionCommand } = await import('@aws-sdk/client-lambda');
+                const { GetFunctionCommand } = sdk('@aws-sdk/client-lambda');
                 const found = await call('lambda:GetFunction', FunctionName, () => lambda.send(new GetFunctionCommand({ FunctionName })));
                 if (found.Configuration && !foreignReason(c, 'Lambda function', FunctionName, found.Tags)) return found.Configuration;
               }
@@ -156,19 +157,19 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
       const fields = new Set(diffs.map((d) => d.field));
       return update(diffs, async (c) => {
         const lambda = await c.aws.lambda();
-        const sdk = await import('@aws-sdk/client-lambda');
+        const api = sdk('@aws-sdk/client-lambda');
         if (fields.has('Tags')) {
-          await call('lambda:TagResource', FunctionName, () => lambda.send(new sdk.TagResourceCommand({ Resource: actual.arn, Tags: tags })));
+          await call('lambda:TagResource', FunctionName, () => lambda.send(new api.TagResourceCommand({ Resource: actual.arn, Tags: tags })));
         }
         if (fields.has('CodeSha256')) {
-          await call('lambda:UpdateFunctionCode', FunctionName, () => lambda.send(new sdk.UpdateFunctionCodeCommand({ FunctionName, ZipFile: built.zip })));
+          await call('lambda:UpdateFunctionCode', FunctionName, () => lambda.send(new api.UpdateFunctionCodeCommand({ FunctionName, ZipFile: built.zip })));
         }
         if ([...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags')) {
           if (fields.has('CodeSha256')) await waitUntilUpdated(c, FunctionName);
           await withBackoff(
             () =>
               lambda.send(
-                new sdk.UpdateFunctionConfigurationCommand({ FunctionName, ...configurationInput(settings) }),
+                new api.UpdateFunctionConfigurationCommand({ FunctionName, ...configurationInput(settings) }),
               ),
             {
               retryable: roleNotYetAssumable,
@@ -194,7 +195,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
       }
       if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
       const lambda = await ctx.aws.lambda();
-      const { DeleteFunctionCommand } = await import('@aws-sdk/client-lambda');
+      const { DeleteFunctionCommand } = sdk('@aws-sdk/client-lambda');
       await callIgnoringAbsent('lambda:DeleteFunction', FunctionName, () => lambda.send(new DeleteFunctionCommand({ FunctionName })));
       delete ctx.state.resources.functions?.[kind];
       return { action: 'deleted', summary: `deleted ${FunctionName}` };

@@ -3,6 +3,7 @@ import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, toUserError } fro
 import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
 import { foreignReason, ownershipTags } from './ownership.js';
+import { sdk } from '../aws/sdk.js';
 
 /** What this step records in the state file (the state schema keeps unknown keys). */
 interface LogGroupsState {
@@ -47,7 +48,7 @@ function bareArn(group: LogGroup): string {
 
 async function describeOurs(ctx: StepContext): Promise<Map<string, LogGroup>> {
   const logs = await ctx.aws.logs();
-  const { paginateDescribeLogGroups } = await import('@aws-sdk/client-cloudwatch-logs');
+  const { paginateDescribeLogGroups } = sdk('@aws-sdk/client-cloudwatch-logs');
   const wanted = new Set(FUNCTION_KINDS.map((k) => logGroupName(ctx, k)));
   const found = new Map<string, LogGroup>();
   // One listing finds all four groups: they share the stack's name prefix.
@@ -78,7 +79,7 @@ export const logGroupsStep: Step<LogGroupsActual> = {
     const found = await describeOurs(ctx);
     if (found.size === 0) return { status: 'absent' };
     const logs = await ctx.aws.logs();
-    const { ListTagsForResourceCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+    const { ListTagsForResourceCommand } = sdk('@aws-sdk/client-cloudwatch-logs');
     const ours = new Set(recorded(ctx));
     const actual: LogGroupsActual = {};
     const foreign: string[] = [];
@@ -133,25 +134,25 @@ export const logGroupsStep: Step<LogGroupsActual> = {
       notes: [],
       apply: async (c) => {
         const logs = await c.aws.logs();
-        const sdk = await import('@aws-sdk/client-cloudwatch-logs');
+        const api = sdk('@aws-sdk/client-cloudwatch-logs');
         const setRetention = (name: string) =>
-          call('logs:PutRetentionPolicy', name, () => logs.send(new sdk.PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: want.retentionDays })));
+          call('logs:PutRetentionPolicy', name, () => logs.send(new api.PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: want.retentionDays })));
         await Promise.all([
           ...toCreate.map(async (kind) => {
             const name = logGroupName(c, kind);
             try {
-              await logs.send(new sdk.CreateLogGroupCommand({ logGroupName: name, tags: want.tags }));
+              await logs.send(new api.CreateLogGroupCommand({ logGroupName: name, tags: want.tags }));
             } catch (err) {
               // Lambda creates the group itself if the function ran in between: take it over.
               if (awsErrorName(err) !== 'ResourceAlreadyExistsException') throw toUserError(err, 'logs:CreateLogGroup', name);
-              await call('logs:TagLogGroup', name, () => logs.send(new sdk.TagLogGroupCommand({ logGroupName: name, tags: want.tags })));
+              await call('logs:TagLogGroup', name, () => logs.send(new api.TagLogGroupCommand({ logGroupName: name, tags: want.tags })));
             }
             await setRetention(name);
           }),
           ...toRetain.map((kind) => setRetention(logGroupName(c, kind))),
           ...toTag.map((kind) => {
             const name = logGroupName(c, kind);
-            return call('logs:TagResource', name, () => logs.send(new sdk.TagResourceCommand({ resourceArn: actual[kind]!.arn, tags: want.tags })));
+            return call('logs:TagResource', name, () => logs.send(new api.TagResourceCommand({ resourceArn: actual[kind]!.arn, tags: want.tags })));
           }),
         ]);
         record(c, FUNCTION_KINDS.map((k) => logGroupName(c, k)));
@@ -167,7 +168,7 @@ export const logGroupsStep: Step<LogGroupsActual> = {
     }
     if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
     const logs = await ctx.aws.logs();
-    const { DeleteLogGroupCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+    const { DeleteLogGroupCommand } = sdk('@aws-sdk/client-cloudwatch-logs');
     const kinds = FUNCTION_KINDS.filter((k) => observed.actual[k]);
     await Promise.all(
       kinds.map((kind) => {

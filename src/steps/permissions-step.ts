@@ -2,6 +2,7 @@ import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { sameValue, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
 import { functionArn } from './function-step.js';
+import { sdk } from '../aws/sdk.js';
 
 export const STATEMENT_ID = 'otp-setup-cognito-trigger';
 
@@ -36,7 +37,7 @@ export const permissionsStep: Step<PermissionsActual> = {
 
   async read(ctx) {
     const lambda = await ctx.aws.lambda();
-    const { GetPolicyCommand } = await import('@aws-sdk/client-lambda');
+    const { GetPolicyCommand } = sdk('@aws-sdk/client-lambda');
     const actual: PermissionsActual = {};
     await Promise.all(
       FUNCTION_KINDS.map(async (kind) => {
@@ -67,17 +68,17 @@ export const permissionsStep: Step<PermissionsActual> = {
       notes: [],
       apply: async (c) => {
         const lambda = await c.aws.lambda();
-        const sdk = await import('@aws-sdk/client-lambda');
+        const api = sdk('@aws-sdk/client-lambda');
         const w = desiredStatement(c);
         await Promise.all(
           kinds.map(async (kind) => {
             const FunctionName = c.names.functions[kind];
             if (actual[kind]) {
-              await callIgnoringAbsent('lambda:RemovePermission', FunctionName, () => lambda.send(new sdk.RemovePermissionCommand({ FunctionName, StatementId: STATEMENT_ID })));
+              await callIgnoringAbsent('lambda:RemovePermission', FunctionName, () => lambda.send(new api.RemovePermissionCommand({ FunctionName, StatementId: STATEMENT_ID })));
             }
             await call('lambda:AddPermission', FunctionName, () =>
               lambda.send(
-                new sdk.AddPermissionCommand({
+                new api.AddPermissionCommand({
                   FunctionName,
                   StatementId: STATEMENT_ID,
                   Action: 'lambda:InvokeFunction',
@@ -98,7 +99,7 @@ export const permissionsStep: Step<PermissionsActual> = {
     const observed = await permissionsStep.read(ctx);
     if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
     const lambda = await ctx.aws.lambda();
-    const { RemovePermissionCommand } = await import('@aws-sdk/client-lambda');
+    const { RemovePermissionCommand } = sdk('@aws-sdk/client-lambda');
     const kinds = FUNCTION_KINDS.filter((k) => observed.actual[k]);
     await Promise.all(
       kinds.map((kind) => {

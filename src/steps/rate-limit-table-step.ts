@@ -2,6 +2,7 @@ import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
+import { sdk } from '../aws/sdk.js';
 
 interface TableActual {
   table: TableDescription;
@@ -35,14 +36,14 @@ export const rateLimitTableStep: Step<TableActual> = {
 
   async read(ctx) {
     const db = await ctx.aws.dynamodb();
-    const sdk = await import('@aws-sdk/client-dynamodb');
+    const api = sdk('@aws-sdk/client-dynamodb');
     const TableName = ctx.names.rateLimitTable;
-    const described = await callOrAbsent('dynamodb:DescribeTable', TableName, () => db.send(new sdk.DescribeTableCommand({ TableName })));
+    const described = await callOrAbsent('dynamodb:DescribeTable', TableName, () => db.send(new api.DescribeTableCommand({ TableName })));
     const table = described?.Table;
     if (!table?.TableArn) return { status: 'absent' };
     const [ttl, tagged] = await Promise.all([
-      call('dynamodb:DescribeTimeToLive', TableName, () => db.send(new sdk.DescribeTimeToLiveCommand({ TableName }))),
-      call('dynamodb:ListTagsOfResource', TableName, () => db.send(new sdk.ListTagsOfResourceCommand({ ResourceArn: table.TableArn }))),
+      call('dynamodb:DescribeTimeToLive', TableName, () => db.send(new api.DescribeTimeToLiveCommand({ TableName }))),
+      call('dynamodb:ListTagsOfResource', TableName, () => db.send(new api.ListTagsOfResourceCommand({ ResourceArn: table.TableArn }))),
     ]);
     const tags = tagsFromList(tagged.Tags);
     const enabled = ttl?.TimeToLiveDescription?.TimeToLiveStatus;
@@ -62,7 +63,7 @@ export const rateLimitTableStep: Step<TableActual> = {
     const want = { Key: 'pk:HASH', BillingMode: 'PAY_PER_REQUEST', TimeToLive: TTL_ATTRIBUTE, Tags: tags };
     const enableTtl = async (c: StepContext): Promise<void> => {
       const db = await c.aws.dynamodb();
-      const { UpdateTimeToLiveCommand } = await import('@aws-sdk/client-dynamodb');
+      const { UpdateTimeToLiveCommand } = sdk('@aws-sdk/client-dynamodb');
       await call('dynamodb:UpdateTimeToLive', TableName, () =>
         db.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } })),
       );
@@ -75,7 +76,7 @@ export const rateLimitTableStep: Step<TableActual> = {
         notes: [],
         apply: async (c) => {
           const db = await c.aws.dynamodb();
-          const { CreateTableCommand, waitUntilTableExists } = await import('@aws-sdk/client-dynamodb');
+          const { CreateTableCommand, waitUntilTableExists } = sdk('@aws-sdk/client-dynamodb');
           await call('dynamodb:CreateTable', TableName, () =>
             db.send(
               new CreateTableCommand({
@@ -106,7 +107,7 @@ export const rateLimitTableStep: Step<TableActual> = {
         notes: [],
         apply: async (c) => {
           const db = await c.aws.dynamodb();
-          const { DeleteTableCommand, waitUntilTableNotExists } = await import('@aws-sdk/client-dynamodb');
+          const { DeleteTableCommand, waitUntilTableNotExists } = sdk('@aws-sdk/client-dynamodb');
           await callIgnoringAbsent('dynamodb:DeleteTable', TableName, () => db.send(new DeleteTableCommand({ TableName })));
           await waitUntilTableNotExists({ client: db, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName });
           await rateLimitTableStep.plan(c, { status: 'absent' }).apply?.(c);
@@ -116,12 +117,12 @@ export const rateLimitTableStep: Step<TableActual> = {
     const arn = observed.actual.table.TableArn;
     return update(diffs, async (c) => {
       const db = await c.aws.dynamodb();
-      const sdk = await import('@aws-sdk/client-dynamodb');
+      const api = sdk('@aws-sdk/client-dynamodb');
       if (fields.has('Tags')) {
-        await call('dynamodb:TagResource', TableName, () => db.send(new sdk.TagResourceCommand({ ResourceArn: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })));
+        await call('dynamodb:TagResource', TableName, () => db.send(new api.TagResourceCommand({ ResourceArn: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })));
       }
       if (fields.has('BillingMode')) {
-        await call('dynamodb:UpdateTable', TableName, () => db.send(new sdk.UpdateTableCommand({ TableName, BillingMode: 'PAY_PER_REQUEST' })));
+        await call('dynamodb:UpdateTable', TableName, () => db.send(new api.UpdateTableCommand({ TableName, BillingMode: 'PAY_PER_REQUEST' })));
       }
       if (fields.has('TimeToLive')) await enableTtl(c);
     });
@@ -132,7 +133,7 @@ export const rateLimitTableStep: Step<TableActual> = {
     if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
     if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
     const db = await ctx.aws.dynamodb();
-    const { DeleteTableCommand } = await import('@aws-sdk/client-dynamodb');
+    const { DeleteTableCommand } = sdk('@aws-sdk/client-dynamodb');
     await callIgnoringAbsent('dynamodb:DeleteTable', ctx.names.rateLimitTable, () => db.send(new DeleteTableCommand({ TableName: ctx.names.rateLimitTable })));
     return { action: 'deleted', summary: `deleted ${ctx.names.rateLimitTable}` };
   },

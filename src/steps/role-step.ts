@@ -3,6 +3,7 @@ import { call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } fro
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 import { rateLimitTableArn } from './rate-limit-table-step.js';
+import { sdk } from '../aws/sdk.js';
 
 interface RoleActual {
   arn: string;
@@ -91,7 +92,7 @@ export const roleStep: Step<RoleActual> = {
 
   async read(ctx) {
     const iam = await ctx.aws.iam();
-    const { GetRoleCommand, ListAttachedRolePoliciesCommand, GetRolePolicyCommand } = await import('@aws-sdk/client-iam');
+    const { GetRoleCommand, ListAttachedRolePoliciesCommand, GetRolePolicyCommand } = sdk('@aws-sdk/client-iam');
     const RoleName = ctx.names.role;
     const [role, attached, inline] = await Promise.all([
       callOrAbsent('iam:GetRole', RoleName, () => iam.send(new GetRoleCommand({ RoleName }))),
@@ -125,7 +126,7 @@ export const roleStep: Step<RoleActual> = {
         notes: [],
         apply: async (c) => {
           const iam = await c.aws.iam();
-          const { CreateRoleCommand, GetRoleCommand, AttachRolePolicyCommand, PutRolePolicyCommand } = await import('@aws-sdk/client-iam');
+          const { CreateRoleCommand, GetRoleCommand, AttachRolePolicyCommand, PutRolePolicyCommand } = sdk('@aws-sdk/client-iam');
           const RoleName = c.names.role;
           const created = await iam
             .send(
@@ -165,20 +166,20 @@ export const roleStep: Step<RoleActual> = {
     if (diffs.length === 0) return noop('unchanged');
     return update(diffs, async (c) => {
       const iam = await c.aws.iam();
-      const sdk = await import('@aws-sdk/client-iam');
+      const api = sdk('@aws-sdk/client-iam');
       const RoleName = c.names.role;
       const fields = new Set(diffs.map((d) => d.field));
       await Promise.all([
         fields.has('trustPolicy') &&
-          call('iam:UpdateAssumeRolePolicy', RoleName, () => iam.send(new sdk.UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(want.trustPolicy) }))),
+          call('iam:UpdateAssumeRolePolicy', RoleName, () => iam.send(new api.UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(want.trustPolicy) }))),
         fields.has('attached') &&
-          call('iam:AttachRolePolicy', RoleName, () => iam.send(new sdk.AttachRolePolicyCommand({ RoleName, PolicyArn: want.attached[0] }))),
+          call('iam:AttachRolePolicy', RoleName, () => iam.send(new api.AttachRolePolicyCommand({ RoleName, PolicyArn: want.attached[0] }))),
         fields.has('inlinePolicy') &&
           call('iam:PutRolePolicy', RoleName, () =>
-            iam.send(new sdk.PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
+            iam.send(new api.PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
           ),
         fields.has('tags') &&
-          call('iam:TagRole', RoleName, () => iam.send(new sdk.TagRoleCommand({ RoleName, Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })) }))),
+          call('iam:TagRole', RoleName, () => iam.send(new api.TagRoleCommand({ RoleName, Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })) }))),
       ]);
     });
   },
@@ -188,19 +189,19 @@ export const roleStep: Step<RoleActual> = {
     if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
     if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
     const iam = await ctx.aws.iam();
-    const sdk = await import('@aws-sdk/client-iam');
+    const api = sdk('@aws-sdk/client-iam');
     const RoleName = ctx.names.role;
-    const inline = await callOrAbsent('iam:ListRolePolicies', RoleName, () => iam.send(new sdk.ListRolePoliciesCommand({ RoleName })));
+    const inline = await callOrAbsent('iam:ListRolePolicies', RoleName, () => iam.send(new api.ListRolePoliciesCommand({ RoleName })));
     // A role cannot be deleted while policies are attached or embedded.
     await Promise.all([
       ...observed.actual.attached.map((PolicyArn) =>
-        callIgnoringAbsent('iam:DetachRolePolicy', RoleName, () => iam.send(new sdk.DetachRolePolicyCommand({ RoleName, PolicyArn }))),
+        callIgnoringAbsent('iam:DetachRolePolicy', RoleName, () => iam.send(new api.DetachRolePolicyCommand({ RoleName, PolicyArn }))),
       ),
       ...(inline?.PolicyNames ?? []).map((PolicyName) =>
-        callIgnoringAbsent('iam:DeleteRolePolicy', RoleName, () => iam.send(new sdk.DeleteRolePolicyCommand({ RoleName, PolicyName }))),
+        callIgnoringAbsent('iam:DeleteRolePolicy', RoleName, () => iam.send(new api.DeleteRolePolicyCommand({ RoleName, PolicyName }))),
       ),
     ]);
-    await callIgnoringAbsent('iam:DeleteRole', RoleName, () => iam.send(new sdk.DeleteRoleCommand({ RoleName })));
+    await callIgnoringAbsent('iam:DeleteRole', RoleName, () => iam.send(new api.DeleteRoleCommand({ RoleName })));
     delete ctx.state.resources.roleArn;
     return { action: 'deleted', summary: `deleted ${RoleName}` };
   },

@@ -1,5 +1,6 @@
 import { call, callIgnoringAbsent } from '../aws/aws-errors.js';
 import { noop, type Change, type Step, type StepContext } from '../core/step.js';
+import { sdk } from '../aws/sdk.js';
 
 interface DomainActual {
   verification: string | undefined;
@@ -18,11 +19,11 @@ export function dkimRecords(domain: string, tokens: readonly string[]): string[]
 
 async function readDomain(ctx: StepContext): Promise<DomainActual> {
   const ses = await ctx.aws.ses();
-  const sdk = await import('@aws-sdk/client-ses');
+  const api = sdk('@aws-sdk/client-ses');
   const domain = senderDomain(ctx);
   const [verification, dkim] = await Promise.all([
-    call('ses:GetIdentityVerificationAttributes', domain, () => ses.send(new sdk.GetIdentityVerificationAttributesCommand({ Identities: [domain] }))),
-    call('ses:GetIdentityDkimAttributes', domain, () => ses.send(new sdk.GetIdentityDkimAttributesCommand({ Identities: [domain] }))),
+    call('ses:GetIdentityVerificationAttributes', domain, () => ses.send(new api.GetIdentityVerificationAttributesCommand({ Identities: [domain] }))),
+    call('ses:GetIdentityDkimAttributes', domain, () => ses.send(new api.GetIdentityDkimAttributesCommand({ Identities: [domain] }))),
   ]);
   const d = dkim.DkimAttributes?.[domain];
   return { verification: verification.VerificationAttributes?.[domain]?.VerificationStatus, dkim: d?.DkimVerificationStatus, tokens: d?.DkimTokens ?? [] };
@@ -70,7 +71,7 @@ export const sesDomainStep: Step<DomainActual> = {
         notes: [],
         apply: async (c) => {
           const ses = await c.aws.ses();
-          const { VerifyDomainDkimCommand } = await import('@aws-sdk/client-ses');
+          const { VerifyDomainDkimCommand } = sdk('@aws-sdk/client-ses');
           // Recorded before the call: if the run dies right after it, teardown still knows it is ours.
           c.state.resources.sesDomain = { identity: domain, createdByUs: true };
           const out = await call('ses:VerifyDomainDkim', domain, () => ses.send(new VerifyDomainDkimCommand({ Domain: domain })));
@@ -90,7 +91,7 @@ export const sesDomainStep: Step<DomainActual> = {
         notes: [],
         apply: async (c) => {
           const ses = await c.aws.ses();
-          const { VerifyDomainDkimCommand } = await import('@aws-sdk/client-ses');
+          const { VerifyDomainDkimCommand } = sdk('@aws-sdk/client-ses');
           const out = await call('ses:VerifyDomainDkim', domain, () => ses.send(new VerifyDomainDkimCommand({ Domain: domain })));
           return pendingNotes(out.DkimTokens ?? tokens);
         },
@@ -104,7 +105,7 @@ export const sesDomainStep: Step<DomainActual> = {
     if (!recorded?.createdByUs) return { action: 'absent', summary: 'none created by otp-setup' };
     if (ctx.keepSes) return { action: 'kept', summary: `kept ${recorded.identity} (--keep-ses)` };
     const ses = await ctx.aws.ses();
-    const { DeleteIdentityCommand } = await import('@aws-sdk/client-ses');
+    const { DeleteIdentityCommand } = sdk('@aws-sdk/client-ses');
     await callIgnoringAbsent('ses:DeleteIdentity', recorded.identity, () => ses.send(new DeleteIdentityCommand({ Identity: recorded.identity })));
     delete ctx.state.resources.sesDomain;
     return { action: 'deleted', summary: `deleted ${recorded.identity}` };

@@ -1,5 +1,6 @@
 import { call, callIgnoringAbsent } from '../aws/aws-errors.js';
 import { noop, type Change, type Step, type StepContext } from '../core/step.js';
+import { sdk } from '../aws/sdk.js';
 
 interface SesActual {
   /** Status of the address identity, if it exists. */
@@ -15,7 +16,7 @@ interface SesActual {
  */
 async function verificationStatus(ctx: StepContext): Promise<SesActual> {
   const ses = await ctx.aws.ses();
-  const { GetIdentityVerificationAttributesCommand } = await import('@aws-sdk/client-ses');
+  const { GetIdentityVerificationAttributesCommand } = sdk('@aws-sdk/client-ses');
   const from = ctx.config.email.from;
   const domain = from.split('@')[1] ?? '';
   const out = await call('ses:GetIdentityVerificationAttributes', from, () =>
@@ -69,7 +70,7 @@ export const sesIdentityStep: Step<SesActual> = {
       notes: [],
       apply: async (c) => {
         const ses = await c.aws.ses();
-        const { VerifyEmailIdentityCommand } = await import('@aws-sdk/client-ses');
+        const { VerifyEmailIdentityCommand } = sdk('@aws-sdk/client-ses');
         // Recorded only when this run created it: an identity that existed before is not ours to delete.
         // SES identities carry no tags, so the record is saved before the call: a run killed right
         // after it would otherwise leave an identity no later teardown knows to delete.
@@ -95,7 +96,7 @@ export const sesIdentityStep: Step<SesActual> = {
     if (!recorded?.createdByUs) return { action: 'kept', summary: 'kept (not created by otp-setup)' };
     if (ctx.keepSes) return { action: 'kept', summary: `kept ${recorded.identity} (--keep-ses)` };
     const ses = await ctx.aws.ses();
-    const { DeleteIdentityCommand } = await import('@aws-sdk/client-ses');
+    const { DeleteIdentityCommand } = sdk('@aws-sdk/client-ses');
     await callIgnoringAbsent('ses:DeleteIdentity', recorded.identity, () => ses.send(new DeleteIdentityCommand({ Identity: recorded.identity })));
     delete ctx.state.resources.sesIdentity;
     return { action: 'deleted', summary: `deleted ${recorded.identity}` };

@@ -5,6 +5,7 @@ import { OtpError } from '../core/errors.js';
 import { diffFields, noop, update, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { functionArn } from './function-step.js';
 import { foreignReason, ownershipTags } from './ownership.js';
+import { sdk } from '../aws/sdk.js';
 
 interface PoolActual {
   pool: UserPoolType;
@@ -111,7 +112,7 @@ export function mergedUpdate(pool: UserPoolType, changes: Partial<UpdateUserPool
 
 async function describe(ctx: StepContext, UserPoolId: string): Promise<UserPoolType | undefined> {
   const cognito = await ctx.aws.cognito();
-  const { DescribeUserPoolCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+  const { DescribeUserPoolCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
   const out = await callOrAbsent('cognito-idp:DescribeUserPool', UserPoolId, () => cognito.send(new DescribeUserPoolCommand({ UserPoolId })));
   return out?.UserPool;
 }
@@ -119,7 +120,7 @@ async function describe(ctx: StepContext, UserPoolId: string): Promise<UserPoolT
 /** Finds pools by name (state lost, or never recorded); ours are those carrying our tag. */
 async function findByName(ctx: StepContext): Promise<{ ours: UserPoolType[]; others: UserPoolType[] }> {
   const cognito = await ctx.aws.cognito();
-  const { paginateListUserPools } = await import('@aws-sdk/client-cognito-identity-provider');
+  const { paginateListUserPools } = sdk('@aws-sdk/client-cognito-identity-provider');
   const ids: string[] = [];
   const pages = paginateListUserPools({ client: cognito, pageSize: 60 }, { MaxResults: 60 });
   await call('cognito-idp:ListUserPools', undefined, async () => {
@@ -134,14 +135,14 @@ async function findByName(ctx: StepContext): Promise<{ ours: UserPoolType[]; oth
 
 async function deletePool(ctx: StepContext, pool: UserPoolType): Promise<void> {
   const cognito = await ctx.aws.cognito();
-  const sdk = await import('@aws-sdk/client-cognito-identity-provider');
+  const api = sdk('@aws-sdk/client-cognito-identity-provider');
   const UserPoolId = pool.Id!;
   if (pool.DeletionProtection === 'ACTIVE') {
     // AWS refuses to delete a protected pool; teardown is the explicit request to do so.
     ctx.progress('turning deletion protection off');
-    await call('cognito-idp:UpdateUserPool', UserPoolId, () => cognito.send(new sdk.UpdateUserPoolCommand(mergedUpdate(pool, { DeletionProtection: 'INACTIVE' }))));
+    await call('cognito-idp:UpdateUserPool', UserPoolId, () => cognito.send(new api.UpdateUserPoolCommand(mergedUpdate(pool, { DeletionProtection: 'INACTIVE' }))));
   }
-  await callIgnoringAbsent('cognito-idp:DeleteUserPool', UserPoolId, () => cognito.send(new sdk.DeleteUserPoolCommand({ UserPoolId })));
+  await callIgnoringAbsent('cognito-idp:DeleteUserPool', UserPoolId, () => cognito.send(new api.DeleteUserPoolCommand({ UserPoolId })));
 }
 
 export const userPoolStep: Step<PoolActual> = {
@@ -178,7 +179,7 @@ export const userPoolStep: Step<PoolActual> = {
     const want = desired(ctx);
     const create = async (c: StepContext): Promise<void> => {
       const cognito = await c.aws.cognito();
-      const { CreateUserPoolCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+      const { CreateUserPoolCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
       const w = desired(c);
       const input: CreateUserPoolCommandInput = {
         PoolName: c.names.userPool,
@@ -225,7 +226,7 @@ export const userPoolStep: Step<PoolActual> = {
     }
     return update(diffs, async (c) => {
       const cognito = await c.aws.cognito();
-      const { UpdateUserPoolCommand } = await import('@aws-sdk/client-cognito-identity-provider');
+      const { UpdateUserPoolCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
       const input = mergedUpdate(pool, {
         AutoVerifiedAttributes: want.AutoVerifiedAttributes as UpdateUserPoolCommandInput['AutoVerifiedAttributes'],
         LambdaConfig: { ...pool.LambdaConfig, ...want.LambdaConfig },

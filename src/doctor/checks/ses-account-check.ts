@@ -1,5 +1,6 @@
 import { awsErrorName } from '../../aws/aws-errors.js';
 import { fail, ok, unknown, warn, type Check } from '../check.js';
+import { sdk } from '../../aws/sdk.js';
 
 const NOT_AVAILABLE = new Set(['NotImplemented', 'NotImplementedException', 'UnknownOperationException', 'InvalidAction', 'UnknownOperation']);
 
@@ -15,7 +16,7 @@ export const sesAccountCheck: Check = {
   title: 'SES sending (sandbox or production)',
   async run({ ctx }) {
     const sesv2 = await ctx.aws.sesv2();
-    const { GetAccountCommand } = await import('@aws-sdk/client-sesv2');
+    const { GetAccountCommand } = sdk('@aws-sdk/client-sesv2');
     let account;
     try {
       account = await sesv2.send(new GetAccountCommand({}));
