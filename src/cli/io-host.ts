@@ -63,8 +63,12 @@ export async function createIoHost(streams: IoStreams, options: IoHostOptions): 
   const interactive = Boolean(streams.stdin.isTTY && streams.stderr.isTTY);
   const color = colorEnabled(streams.stderr, options.env);
   const paint = (code: number, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  // The one spinner of the TTY face; lines printed while it spins go above it.
+  let spinner: { text: string; clear(): unknown; render(): unknown; stop(): unknown } | undefined;
   const errLine = (text: string): void => {
+    spinner?.clear();
     streams.stderr.write(`${text}\n`);
+    spinner?.render();
   };
 
   const plainStep = (text: string): StepHandle => {
@@ -80,16 +84,44 @@ export async function createIoHost(streams: IoStreams, options: IoHostOptions): 
     };
   };
 
+  /**
+   * Steps run concurrently, but a terminal holds one spinner: it shows the running steps, and each
+   * finished step becomes a permanent line above it.
+   */
+  const running = new Map<number, string>();
+  let nextId = 0;
+  const renderSpinner = (): void => {
+    const texts = [...running.values()];
+    if (texts.length === 0) {
+      spinner?.stop();
+      spinner = undefined;
+      return;
+    }
+    const text = texts.length === 1 ? texts[0]! : `${texts[0]}  (+${texts.length - 1} more)`;
+    const columns = (streams.stderr as { columns?: number }).columns ?? 80;
+    const fitted = text.length > columns - 3 ? `${text.slice(0, columns - 4)}…` : text;
+    if (spinner) spinner.text = fitted;
+    else spinner = ora!({ text: fitted, stream: streams.stderr, isEnabled: true, color: 'cyan' }).start();
+  };
   const ttyStep = (text: string): StepHandle => {
-    const spinner = ora!({ text, stream: streams.stderr, isEnabled: true, color: 'cyan' }).start();
+    const id = nextId++;
+    running.set(id, text);
+    renderSpinner();
+    const finish = (symbol: string) => (t: string) => {
+      running.delete(id);
+      errLine(`${symbol} ${t || text}`);
+      renderSpinner();
+    };
     return {
       update: (t) => {
-        spinner.text = t;
+        if (!running.has(id)) return;
+        running.set(id, t);
+        renderSpinner();
       },
-      succeed: (t) => void spinner.succeed(t),
-      fail: (t) => void spinner.fail(t),
-      info: (t) => void spinner.info(t),
-      warn: (t) => void spinner.warn(t),
+      succeed: finish(paint(32, symbols.ok)),
+      fail: finish(paint(31, symbols.fail)),
+      info: finish(paint(34, symbols.info)),
+      warn: finish(paint(33, symbols.warn)),
     };
   };
 
