@@ -72,12 +72,20 @@ function foreignError(step: Step, reason: string): OtpError {
 /** Converges every step (mode "apply") or only reports what would change (mode "plan"). */
 export async function converge(steps: readonly Step[], ctx: StepContext, mode: 'apply' | 'plan', options: RunOptions): Promise<StepReport[]> {
   const { io } = options;
+  // Reads that need nothing from earlier steps start now, so they are off the critical path.
+  const early = new Map<StepId, Promise<Observed<unknown>>>();
+  for (const step of steps) {
+    if (!step.independentRead) continue;
+    const reading = step.read({ ...ctx, progress: () => undefined, checkpoint: options.save });
+    reading.catch(() => undefined); // awaited (and rethrown) when the step's turn comes
+    early.set(step.id, reading);
+  }
   return schedule(steps, options.control, async (step) => {
     const handle = io.step(`${step.title}: reading`);
     // A shallow copy: state and facts stay shared, progress goes to this step's own line.
     const stepCtx: StepContext = { ...ctx, progress: (text) => handle.update(`${step.title}: ${text}`), checkpoint: options.save };
     try {
-      const observed: Observed<unknown> = await step.read(stepCtx);
+      const observed: Observed<unknown> = await (early.get(step.id) ?? step.read(stepCtx));
       const wasRecorded = ctx.state.steps[step.id] !== undefined;
       if (observed.status === 'present' && observed.foreign && !ctx.adopt) throw foreignError(step, observed.foreign);
       const change = step.plan(stepCtx, observed);

@@ -85,6 +85,11 @@ export interface Step<T = unknown> {
   id: StepId;
   title: string;
   dependsOn: readonly StepId[];
+  /**
+   * True when read() needs nothing the steps it depends on produce (it looks things up by name
+   * or recorded id): the runner then starts it at once, and only plan/apply wait for them.
+   */
+  independentRead?: boolean;
   read(ctx: StepContext): Promise<Observed<T>>;
   /** Pure: decides from the context's data and what read observed; never calls AWS. */
   plan(ctx: StepContext, observed: Observed<T>): Change;

@@ -88,13 +88,15 @@ function buildCached(kind: FunctionKind, templates: EmailTemplates | undefined):
 const TEMPLATE_SLOT = '"@@OTP_SETUP_EMAIL_TEMPLATES@@"';
 
 async function buildOne(kind: FunctionKind, templates: EmailTemplates | undefined): Promise<BuiltHandler> {
-  let code = (await bundles())[kind];
+  const prebuilt = await bundles();
+  let code = prebuilt.codes[kind];
   if (templates) {
     const parts = code.split(TEMPLATE_SLOT);
     if (parts.length !== 2) throw new Error(`the ${kind} bundle has ${parts.length - 1} template slots, expected 1`);
     code = parts.join(JSON.stringify(templates));
   }
-  const zip = await zipSingleFile(ENTRY_FILE, Buffer.from(code, 'utf8'));
+  // `npm run build` zipped the default bundles; the same code gives the same bytes, so reuse them.
+  const zip = prebuilt.zips[kind]?.codeSha256 === sha256Base64(Buffer.from(code, 'utf8')) ? await readFile(prebuilt.zips[kind]!.path) : await zipSingleFile(ENTRY_FILE, Buffer.from(code, 'utf8'));
   return { kind, zip, codeSha256: sha256Base64(zip), handler: HANDLER, code };
 }
 
@@ -143,37 +145,67 @@ async function sourceDigest(): Promise<string> {
 
 const prebuiltDir = (): string => join(packageRoot(), 'dist', 'handler-bundles');
 
-let bundlesPromise: Promise<Record<FunctionKind, string>> | undefined;
+interface Bundles {
+  codes: Record<FunctionKind, string>;
+  /** Zips `npm run build` made, each with the digest of the code inside it. */
+  zips: Partial<Record<FunctionKind, { path: string; codeSha256: string }>>;
+}
+
+interface Manifest {
+  digest?: string;
+  zips?: Partial<Record<FunctionKind, string>>;
+}
+
+let bundlesPromise: Promise<Bundles> | undefined;
+
+const byKind = <T>(values: readonly T[]): Record<FunctionKind, T> =>
+  Object.fromEntries(FUNCTION_KINDS.map((k, i) => [k, values[i]!])) as Record<FunctionKind, T>;
 
 /**
  * The four bundles: the ones `npm run build` wrote when they match the sources (so `up` starts
  * no bundler process), else fresh from esbuild.
  */
-function bundles(): Promise<Record<FunctionKind, string>> {
+function bundles(): Promise<Bundles> {
   bundlesPromise ??= (async () => {
     const digest = await sourceDigest();
     try {
-      const manifest = JSON.parse(await readFile(join(prebuiltDir(), 'manifest.json'), 'utf8')) as { digest?: string };
+      const manifest = JSON.parse(await readFile(join(prebuiltDir(), 'manifest.json'), 'utf8')) as Manifest;
       if (manifest.digest === digest) {
         const codes = await Promise.all(FUNCTION_KINDS.map((k) => readFile(join(prebuiltDir(), `${k}.js`), 'utf8')));
-        return Object.fromEntries(FUNCTION_KINDS.map((k, i) => [k, codes[i]!])) as Record<FunctionKind, string>;
+        const zips: Bundles['zips'] = {};
+        for (const k of FUNCTION_KINDS) {
+          const sha = manifest.zips?.[k];
+          if (sha) zips[k] = { path: join(prebuiltDir(), `${k}.zip`), codeSha256: sha };
+        }
+        return { codes: byKind(codes), zips };
       }
     } catch {
       // No prebuilt bundles (a source checkout before `npm run build`): bundle now.
     }
-    const codes = await Promise.all(FUNCTION_KINDS.map(bundleWithEsbuild));
-    return Object.fromEntries(FUNCTION_KINDS.map((k, i) => [k, codes[i]!])) as Record<FunctionKind, string>;
+    return { codes: byKind(await Promise.all(FUNCTION_KINDS.map(bundleWithEsbuild))), zips: {} };
   })();
   bundlesPromise.catch(() => (bundlesPromise = undefined));
   return bundlesPromise;
 }
 
-/** Run by `npm run build`: bundles every handler once, with the digest of what it was made from. */
+/**
+ * Run by `npm run build`: bundles every handler once, and zips each with the default templates,
+ * recording the digest of what they were made from.
+ */
 export async function writePrebuiltBundles(): Promise<void> {
-  const [digest, codes] = await Promise.all([sourceDigest(), Promise.all(FUNCTION_KINDS.map(bundleWithEsbuild))]);
+  const [digest, codes, templates] = await Promise.all([sourceDigest(), Promise.all(FUNCTION_KINDS.map(bundleWithEsbuild)), defaultTemplates()]);
   await mkdir(prebuiltDir(), { recursive: true });
-  await Promise.all(FUNCTION_KINDS.map((k, i) => writeFile(join(prebuiltDir(), `${k}.js`), codes[i]!)));
-  await writeFile(join(prebuiltDir(), 'manifest.json'), `${JSON.stringify({ digest }, null, 2)}\n`);
+  const manifest: Manifest = { digest, zips: {} };
+  await Promise.all(
+    FUNCTION_KINDS.map(async (k, i) => {
+      const code = codes[i]!;
+      const filled = k === 'create-auth-challenge' ? code.split(TEMPLATE_SLOT).join(JSON.stringify(templates)) : code;
+      await writeFile(join(prebuiltDir(), `${k}.js`), code);
+      await writeFile(join(prebuiltDir(), `${k}.zip`), await zipSingleFile(ENTRY_FILE, Buffer.from(filled, 'utf8')));
+      manifest.zips![k] = sha256Base64(Buffer.from(filled, 'utf8'));
+    }),
+  );
+  await writeFile(join(prebuiltDir(), 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 export function sha256Base64(data: Buffer): string {

@@ -3,7 +3,12 @@ import type { Archiver, ZipOptions } from 'archiver';
 
 // @types/archiver@8 describes archiver 8's class API (no default export), but archiver 7 is
 // installed and exports a factory function; load it through require and type it narrowly.
-const archiver = createRequire(import.meta.url)('archiver') as (format: 'zip', options: ZipOptions) => Archiver;
+// Loaded on first use: it pulls in some 170 modules, which `up` with prebuilt zips never needs.
+let archiverFactory: ((format: 'zip', options: ZipOptions) => Archiver) | undefined;
+const archiver = (format: 'zip', options: ZipOptions): Archiver => {
+  archiverFactory ??= createRequire(import.meta.url)('archiver') as (format: 'zip', options: ZipOptions) => Archiver;
+  return archiverFactory(format, options);
+};
 
 // Fixed so identical code gives identical bytes, hence an identical CodeSha256 and no redeploy.
 // archiver writes DOS time from the UTC fields, so this is the same on every machine and TZ.

@@ -52,6 +52,7 @@ export const frontendEnvStep: Step<FrontendActual> = {
   id: 'frontend-env',
   title: 'Frontend .env',
   dependsOn: ['app-client'],
+  independentRead: true,
 
   async read(ctx) {
     const env = envPath(ctx);

@@ -85,6 +85,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
     title: TITLES[kind],
     // The log group must exist (with its retention) before Lambda creates one that never expires.
     dependsOn: ['role', 'log-groups'],
+    independentRead: true,
 
     async read(ctx) {
       const lambda = await ctx.aws.lambda();

@@ -34,6 +34,7 @@ export const permissionsStep: Step<PermissionsActual> = {
   id: 'permissions',
   title: 'Invoke permissions for Cognito',
   dependsOn: ['user-pool'],
+  independentRead: true,
 
   async read(ctx) {
     const lambda = await ctx.aws.lambda();

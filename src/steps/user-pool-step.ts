@@ -149,6 +149,7 @@ export const userPoolStep: Step<PoolActual> = {
   id: 'user-pool',
   title: 'User pool',
   dependsOn: ['function:define-auth-challenge', 'function:create-auth-challenge', 'function:verify-auth-challenge', 'function:pre-sign-up', 'ses-identity', 'ses-domain'],
+  independentRead: true,
 
   async read(ctx) {
     const recordedId = ctx.state.resources.userPoolId;
