@@ -125,7 +125,6 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
       allowReplace: options.allowReplace ?? false,
       keepSes: options.keepSes ?? false,
       progress: () => undefined,
-      note: () => undefined,
     };
     return {
       ctx,

@@ -25,7 +25,7 @@ export interface FieldDiff {
 
 /** What `read` found. A resource found by name without our ownership tag is `foreign`. */
 export type Observed<T> =
-  | { status: 'absent'; note?: string }
+  | { status: 'absent' }
   | { status: 'present'; actual: T; foreign?: string };
 
 export type ChangeKind = 'noop' | 'create' | 'update' | 'replace';
@@ -72,8 +72,6 @@ export interface StepContext {
    * run killed in between still knows the resource is ours.
    */
   checkpoint?(): Promise<void>;
-  /** Non-fatal remarks collected into the summary. */
-  note(text: string): void;
 }
 
 export interface DestroyOutcome {

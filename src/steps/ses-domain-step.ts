@@ -74,6 +74,7 @@ export const sesDomainStep: Step<DomainActual> = {
           const { VerifyDomainDkimCommand } = sdk('@aws-sdk/client-ses');
           // Recorded before the call: if the run dies right after it, teardown still knows it is ours.
           c.state.resources.sesDomain = { identity: domain, createdByUs: true };
+          await c.checkpoint?.();
           const out = await call('ses:VerifyDomainDkim', domain, () => ses.send(new VerifyDomainDkimCommand({ Domain: domain })));
           const actual = await readDomain(c);
           learn(c, actual);

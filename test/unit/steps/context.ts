@@ -29,7 +29,6 @@ export function planContext(config: Partial<ConfigInput> = {}, overrides: Partia
     allowReplace: false,
     keepSes: false,
     progress: () => undefined,
-    note: () => undefined,
     ...overrides,
   };
 }
