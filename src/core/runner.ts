@@ -5,7 +5,7 @@ import type { Change, FieldDiff, Observed, Step, StepContext, StepId } from './s
 export type StepAction =
   | 'created' | 'updated' | 'replaced' | 'unchanged'
   | 'would-create' | 'would-update' | 'would-replace'
-  | 'deleted' | 'absent' | 'kept';
+  | 'deleted' | 'absent' | 'kept' | 'released';
 
 export interface StepReport {
   id: StepId;

@@ -75,7 +75,8 @@ export interface StepContext {
 }
 
 export interface DestroyOutcome {
-  action: 'deleted' | 'absent' | 'kept';
+  /** kept: not ours, left alone; released: ours but still used by this stack elsewhere. */
+  action: 'deleted' | 'absent' | 'kept' | 'released';
   summary: string;
 }
 

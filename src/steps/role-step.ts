@@ -2,7 +2,6 @@ import type { Role } from '@aws-sdk/client-iam';
 import { call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } from '../aws/aws-errors.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
-import { rateLimitTableArn } from './rate-limit-table-step.js';
 import { sdk } from '../aws/sdk.js';
 
 interface RoleActual {
@@ -30,8 +29,12 @@ export function roleArn(ctx: Pick<StepContext, 'partition' | 'accountId' | 'name
  * Least privilege instead of the guide's AmazonSESFullAccess: send only, only as our sender.
  * The resource is every identity because SES also authorizes the recipient's identity while the
  * account is in the SES sandbox; the ses:FromAddress condition keeps the sender fixed.
+ *
+ * IAM is global: the same stack deployed in two regions shares this role, so its resources name
+ * every region (`*`) and rely on the account and our names, never on one region's ARNs that a
+ * second region's `up` would overwrite.
  */
-export function sesSendPolicy(ctx: Pick<StepContext, 'partition' | 'region' | 'accountId' | 'config'>): unknown {
+export function sesSendPolicy(ctx: Pick<StepContext, 'partition' | 'accountId' | 'config'>): unknown {
   return {
     Version: '2012-10-17',
     Statement: [
@@ -39,7 +42,7 @@ export function sesSendPolicy(ctx: Pick<StepContext, 'partition' | 'region' | 'a
         Sid: 'SendOneTimeCodesAsOurSender',
         Effect: 'Allow',
         Action: ['ses:SendEmail', 'ses:SendRawEmail'],
-        Resource: `arn:${ctx.partition}:ses:${ctx.region}:${ctx.accountId}:identity/*`,
+        Resource: `arn:${ctx.partition}:ses:*:${ctx.accountId}:identity/*`,
         Condition: { StringEquals: { 'ses:FromAddress': ctx.config.email.from } },
       },
     ],
@@ -52,7 +55,7 @@ export function sesSendPolicy(ctx: Pick<StepContext, 'partition' | 'region' | 'a
  * (what AWSXRayDaemonWriteAccess grants for Lambda; X-Ray has no resource-level permissions).
  * Inline, so turning tracing off removes the permission again.
  */
-export function roleInlinePolicy(ctx: Pick<StepContext, 'partition' | 'region' | 'accountId' | 'config' | 'names'>): unknown {
+export function roleInlinePolicy(ctx: Pick<StepContext, 'partition' | 'accountId' | 'config' | 'names'>): unknown {
   const policy = sesSendPolicy(ctx) as { Version: string; Statement: unknown[] };
   const statements = [...policy.Statement];
   if (ctx.config.rateLimit.enabled) {
@@ -61,7 +64,7 @@ export function roleInlinePolicy(ctx: Pick<StepContext, 'partition' | 'region' |
       Sid: 'CountCodesAndFailures',
       Effect: 'Allow',
       Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-      Resource: rateLimitTableArn(ctx),
+      Resource: `arn:${ctx.partition}:dynamodb:*:${ctx.accountId}:table/${ctx.names.rateLimitTable}`,
     });
   }
   if (ctx.config.monitoring.tracing) {
@@ -76,12 +79,24 @@ function decodePolicy(document: string | undefined): unknown {
   return JSON.parse(decodeURIComponent(document));
 }
 
-function desired(ctx: StepContext) {
+/** Regions whose functions run under this role (the same stack may be deployed in several). */
+export const REGIONS_TAG = 'otp-setup:regions';
+
+function regionsOf(tags: Record<string, string> | undefined): string[] {
+  return (tags?.[REGIONS_TAG] ?? '').split(' ').filter(Boolean);
+}
+
+/** IAM tag values allow no commas: regions are space-separated, sorted so the value is stable. */
+function regionsTag(regions: Iterable<string>): string {
+  return [...new Set(regions)].sort().join(' ');
+}
+
+function desired(ctx: StepContext, actualTags?: Record<string, string>) {
   return {
     trustPolicy: TRUST_POLICY,
     attached: [basicExecutionPolicyArn(ctx.partition)],
     inlinePolicy: roleInlinePolicy(ctx),
-    tags: ownershipTags(ctx),
+    tags: { ...ownershipTags(ctx), [REGIONS_TAG]: regionsTag([...regionsOf(actualTags), ctx.region]) },
   };
 }
 
@@ -117,7 +132,7 @@ export const roleStep: Step<RoleActual> = {
   },
 
   plan(ctx, observed): Change {
-    const want = desired(ctx);
+    const want = desired(ctx, observed.status === 'present' ? observed.actual.tags : undefined);
     if (observed.status === 'absent') {
       return {
         kind: 'create',
@@ -191,6 +206,13 @@ export const roleStep: Step<RoleActual> = {
     const iam = await ctx.aws.iam();
     const api = sdk('@aws-sdk/client-iam');
     const RoleName = ctx.names.role;
+    const others = regionsOf(observed.actual.tags).filter((r) => r !== ctx.region);
+    if (others.length > 0) {
+      // Functions of this stack in other regions still run under the role: only let go of ours.
+      await call('iam:TagRole', RoleName, () => iam.send(new api.TagRoleCommand({ RoleName, Tags: [{ Key: REGIONS_TAG, Value: regionsTag(others) }] })));
+      delete ctx.state.resources.roleArn;
+      return { action: 'released', summary: `kept ${RoleName}: still used by this stack in ${others.join(', ')}` };
+    }
     const inline = await callOrAbsent('iam:ListRolePolicies', RoleName, () => iam.send(new api.ListRolePoliciesCommand({ RoleName })));
     // A role cannot be deleted while policies are attached or embedded.
     await Promise.all([

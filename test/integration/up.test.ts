@@ -52,6 +52,8 @@ describe('otp-setup up against moto', () => {
     const ses = JSON.parse(decodeURIComponent(inline.PolicyDocument!));
     expect(ses.Statement[0].Action).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
     expect(ses.Statement[0].Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'noreply@example.com' } });
+    expect(ses.Statement[0].Resource).toBe('arn:aws:ses:*:123456789012:identity/*');
+    expect(role.Role!.Tags).toContainEqual({ Key: 'otp-setup:regions', Value: 'us-east-1' });
 
     // Functions: current Node.js runtime, settings as environment variables, ownership tag.
     for (const kind of KINDS) {
@@ -121,7 +123,7 @@ describe('otp-setup up against moto', () => {
       Sid: 'CountCodesAndFailures',
       Effect: 'Allow',
       Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-      Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/email-otp-rate-limits',
+      Resource: 'arn:aws:dynamodb:*:123456789012:table/email-otp-rate-limits',
     });
     expect(create.Configuration!.Environment!.Variables).toMatchObject({ RATE_LIMIT_TABLE: 'email-otp-rate-limits', RATE_LIMIT_CODES: '5', RATE_LIMIT_FAILURES: '10' });
 
@@ -350,5 +352,28 @@ describe('otp-setup up against moto', () => {
     expect((await f.cli(dir, ['teardown', '--yes'])).code).toBe(0);
     const identities = await f.sdk.ses.send(new ListIdentitiesCommand({}));
     expect(identities.Identities).toEqual([]);
+  });
+
+  it('the same stack in two regions shares the (global) IAM role; teardown in one keeps it for the other', async () => {
+    const dir = await f.project();
+    await up(dir);
+    await up(dir, ['--region', 'eu-west-1']);
+    const role = () => f.sdk.iam.send(new GetRoleCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
+    expect((await role()).Role!.Tags).toContainEqual({ Key: 'otp-setup:regions', Value: 'eu-west-1 us-east-1' });
+    // Each region's up leaves the other's permissions intact: a second run in either writes nothing.
+    f.proxy.reset();
+    await up(dir);
+    await up(dir, ['--region', 'eu-west-1']);
+    expect(f.proxy.writes()).toEqual([]);
+
+    const first = await f.cli(dir, ['teardown', '--yes']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('still used by this stack in eu-west-1');
+    expect((await role()).Role!.Tags).toContainEqual({ Key: 'otp-setup:regions', Value: 'eu-west-1' });
+    expect((await readdir(join(dir, '.otp-setup', 'state')))).toEqual(['email-otp.eu-west-1.123456789012.json']);
+
+    expect((await f.cli(dir, ['teardown', '--yes', '--region', 'eu-west-1'])).code).toBe(0);
+    const roles = await f.sdk.iam.send(new ListRolesCommand({}));
+    expect(roles.Roles!.filter((r) => r.RoleName === 'EmailOTPLambdaExecutionRole')).toEqual([]);
   });
 });

@@ -21,7 +21,7 @@ describe('role plan', () => {
     trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
     attached: [basicExecutionPolicyArn('aws')],
     inlinePolicy: roleInlinePolicy(ctx),
-    tags,
+    tags: { ...tags, 'otp-setup:regions': 'us-east-1' },
   };
   it('absent → create', () => expect(roleStep.plan(ctx, absent).kind).toBe('create'));
   it('matching → noop', () => expect(roleStep.plan(ctx, { status: 'present', actual }).kind).toBe('noop'));
@@ -33,7 +33,12 @@ describe('role plan', () => {
     const off = roleStep.plan(planContext({ rateLimit: { enabled: false } }), { status: 'present', actual });
     expect(off.diffs.map((d) => d.field)).toEqual(['inlinePolicy']);
     expect(JSON.stringify(off.diffs[0]!.desired)).not.toContain('dynamodb');
-    expect(JSON.stringify(actual.inlinePolicy)).toContain('arn:aws:dynamodb:us-east-1:123456789012:table/email-otp-rate-limits');
+    expect(JSON.stringify(actual.inlinePolicy)).toContain('arn:aws:dynamodb:*:123456789012:table/email-otp-rate-limits');
+  });
+  it("another region's up adds its region to the role's regions tag, keeping the first", () => {
+    const eu = planContext({}, { region: 'eu-west-1' });
+    const change = roleStep.plan(eu, { status: 'present', actual });
+    expect(change.diffs).toEqual([expect.objectContaining({ field: 'tags', desired: expect.objectContaining({ 'otp-setup:regions': 'eu-west-1 us-east-1' }) })]);
   });
   it('inline policy for another sender → update of that field only', () => {
     const drifted = { ...actual, inlinePolicy: roleInlinePolicy(planContext({ email: { from: 'old@example.com' } })) };
