@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandEnv, Deps, GlobalOptions } from '../commands/deps.js';
+import { REGION_PATTERN } from '../config/patterns.js';
 import { usageError } from '../core/errors.js';
 import { formatErrorText, normalizeError } from './format-error.js';
 import { createIoHost, type IoHost } from './io-host.js';
@@ -7,8 +8,6 @@ import { VERSION } from './version.js';
 
 // Options come from commander, which has already checked them against the command's definition.
 type Action = (env: CommandEnv, options: never, args: string[]) => Promise<number>;
-
-const REGION_FLAG = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
@@ -28,7 +27,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
       const command = this;
       const global = command.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
       io = await createIoHost(deps, { json: Boolean(global.json), debug: Boolean(global.debug), env: deps.env });
-      if (global.region !== undefined && !REGION_FLAG.test(global.region)) {
+      if (global.region !== undefined && !REGION_PATTERN.test(global.region)) {
         throw usageError('INVALID_REGION', `--region ${global.region} is not an AWS region.`, 'Use a region code such as us-east-1 or eu-west-1.');
       }
       if (global.endpointUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(global.endpointUrl)) {

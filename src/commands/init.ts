@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { parseConfig } from '../config/load-config.js';
+import { REGION_PATTERN } from '../config/patterns.js';
 import { usageError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { packageRoot } from '../package/package-root.js';
@@ -43,7 +44,11 @@ export async function initCommand(env: CommandEnv, options: InitOptions): Promis
     from = await io.ask('Sender address for the sign-in emails (verified in SES):', {
       validate: (v) => (EMAIL.test(v.trim()) ? true : 'Enter an email address such as noreply@example.com'),
     });
-    region ??= await io.ask('AWS region:', { default: env.deps.env.AWS_REGION ?? 'us-east-1' });
+    region ??= await io.ask('AWS region:', {
+      default: env.deps.env.AWS_REGION ?? 'us-east-1',
+      validate: (v) => (REGION_PATTERN.test(v.trim()) ? true : 'Enter a region code such as us-east-1 or eu-west-1'),
+    });
+    region = region.trim();
   }
   const raw: Record<string, unknown> = {
     $schema: await schemaReference(path),

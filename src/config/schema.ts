@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { REGION_PATTERN } from './patterns.js';
 
 /**
  * The configuration file's schema. Defaults mirror the guide (design.md §4); field names
  * under "The contract other tools rely on" are a public interface and must stay stable.
  */
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const STAGE = /^[a-z0-9][a-z0-9-]{0,15}$/;
 const NAME = /^[a-z][a-z0-9-]{1,30}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -117,7 +117,7 @@ export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
     name: z.string().regex(NAME, { error: 'must be 2-31 lower-case letters, digits or dashes, starting with a letter' }).default('email-otp').describe('Prefix of every resource name and the ownership tag.'),
-    region: z.string().regex(REGION, { error: 'must be an AWS region such as us-east-1' }).optional(),
+    region: z.string().regex(REGION_PATTERN, { error: 'must be an AWS region such as us-east-1' }).optional(),
     stage: z.string().regex(STAGE, { error: 'must be 1-16 lower-case letters, digits or dashes, e.g. dev' }).optional().describe('Appended as -<stage> to every resource name.'),
     email: emailSchema,
     otp: otpSchema,
