@@ -1,3 +1,4 @@
+import { desiredClient } from '../steps/app-client-step.js';
 import { CognitoError, invalidParameter, notAuthorized, resourceNotFound } from './cognito-error.js';
 import { initiateCustomAuth, respondToCustomChallenge, tokenValidity, type AuthResponse } from './custom-auth.js';
 import { tokenHash } from './ids.js';
@@ -291,22 +292,8 @@ const describeUserPoolClient: Operation = async (ctx, input) => {
   checkPool(ctx, input);
   const clientId = required(input, 'ClientId');
   checkClient(ctx, clientId);
-  const c = ctx.config.client;
-  return {
-    UserPoolClient: {
-      UserPoolId: ctx.store.state.userPoolId,
-      ClientName: ctx.clientName,
-      ClientId: clientId,
-      ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-      PreventUserExistenceErrors: 'ENABLED',
-      EnableTokenRevocation: true,
-      AuthSessionValidity: c.authSessionValidityMinutes,
-      AccessTokenValidity: c.accessTokenValidityMinutes,
-      IdTokenValidity: c.idTokenValidityMinutes,
-      RefreshTokenValidity: c.refreshTokenValidityDays,
-      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
-    },
-  };
+  const { HasSecret: _noSecret, ...settings } = desiredClient(ctx.config, ctx.clientName);
+  return { UserPoolClient: { UserPoolId: ctx.store.state.userPoolId, ClientId: clientId, ...settings } };
 };
 
 export const OPERATIONS: Readonly<Record<string, Operation>> = {

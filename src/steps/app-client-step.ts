@@ -1,4 +1,5 @@
 import type { UpdateUserPoolClientCommandInput, UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
+import type { Config } from '../config/schema.js';
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { sdk } from '../aws/sdk.js';
@@ -7,11 +8,11 @@ interface ClientActual {
   client: UserPoolClientType;
 }
 
-/** The guide's step 6, field for field. */
-export function desiredClient(ctx: StepContext) {
-  const c = ctx.config.client;
+/** The guide's step 6, field for field (the sandbox describes its client with it too). */
+export function desiredClient(config: Config, clientName: string) {
+  const c = config.client;
   return {
-    ClientName: ctx.names.client,
+    ClientName: clientName,
     HasSecret: false,
     ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
     PreventUserExistenceErrors: 'ENABLED',
@@ -111,11 +112,11 @@ export const appClientStep: Step<ClientActual> = {
   },
 
   plan(ctx, observed): Change {
-    const want = desiredClient(ctx);
+    const want = desiredClient(ctx.config, ctx.names.client);
     const create = async (c: StepContext): Promise<void> => {
       const cognito = await c.aws.cognito();
       const { CreateUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
-      const w = desiredClient(c);
+      const w = desiredClient(c.config, c.names.client);
       const out = await call('cognito-idp:CreateUserPoolClient', w.ClientName, () =>
         cognito.send(
           new CreateUserPoolClientCommand({
