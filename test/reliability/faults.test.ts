@@ -167,4 +167,23 @@ describe('transient AWS faults', () => {
       expect(f.proxy.writes()).toEqual([]);
     }
   });
+
+  it('access denied names the permission to grant and stops with exit 1, no stack trace', async () => {
+    for (const [match, fault, action] of [
+      ['CreateRole', { kind: 'error', status: 403, type: 'AccessDenied', message: 'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: iam:CreateRole' }, 'iam:CreateRole'],
+      ['lambda:CreateFunction', { kind: 'error', status: 403, type: 'AccessDeniedException', message: 'not authorized to perform: lambda:CreateFunction' }, 'lambda:CreateFunction'],
+    ] as const) {
+      await f.moto.reset();
+      f.proxy.reset();
+      const dir = await f.project();
+      f.proxy.addFault({ match, fault, times: 100 });
+      const result = await f.cli(dir, ['up', '--json']);
+      expect(result.code, match).toBe(1);
+      const error = result.json!.error as { code: string; message: string; resolution: string };
+      expect(error.code).toBe('ACCESS_DENIED');
+      expect(error.message).toContain(`Access denied: ${action}`);
+      expect(error.resolution).toContain(`Grant the permission "${action}"`);
+      expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+    }
+  });
 });
