@@ -1,6 +1,6 @@
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
-import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
+import { diffFields, noop, type Change, type FieldDiff, type Observed, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS } from '../package/build-handlers.js';
 import { ownershipTags } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
@@ -103,26 +103,34 @@ async function readTopic(ctx: StepContext, arn: string): Promise<AlarmsActual['t
  * notifying an existing SNS topic or one created here with an email subscription. Off by
  * default: alarms cost money each month and need someone to read them.
  */
+async function readAlarms(ctx: StepContext): Promise<Observed<AlarmsActual>> {
+  const cloudwatch = await ctx.aws.cloudwatch();
+  const { DescribeAlarmsCommand } = sdk('@aws-sdk/client-cloudwatch');
+  const specs = alarmSpecs(ctx);
+  // Exact names, one call: also finds alarms to remove after they were switched off.
+  const out = await call('cloudwatch:DescribeAlarms', undefined, () =>
+    cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: specs.map((s) => s.AlarmName), AlarmTypes: ['MetricAlarm'], MaxRecords: 100 })),
+  );
+  const alarms: Record<string, MetricAlarm> = {};
+  for (const a of out.MetricAlarms ?? []) if (a.AlarmName) alarms[a.AlarmName] = a;
+  const recordedTopic = stateOf(ctx).alarms?.topicArn;
+  const wantOurs = ctx.config.monitoring.alarms.enabled && ctx.config.monitoring.alarms.email !== undefined;
+  const topic = wantOurs || recordedTopic ? await readTopic(ctx, recordedTopic ?? ourTopicArn(ctx)) : undefined;
+  if (Object.keys(alarms).length === 0 && !topic) return { status: 'absent' };
+  return { status: 'present', actual: { alarms, ...(topic ? { topic } : {}) } };
+}
+
 export const alarmsStep: Step<AlarmsActual> = {
   id: 'alarms',
   title: 'CloudWatch alarms',
   dependsOn: [],
 
   async read(ctx) {
-    const cloudwatch = await ctx.aws.cloudwatch();
-    const { DescribeAlarmsCommand } = sdk('@aws-sdk/client-cloudwatch');
-    const specs = alarmSpecs(ctx);
-    // Exact names, one call: also finds alarms to remove after they were switched off.
-    const out = await call('cloudwatch:DescribeAlarms', undefined, () =>
-      cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: specs.map((s) => s.AlarmName), AlarmTypes: ['MetricAlarm'], MaxRecords: 100 })),
-    );
-    const alarms: Record<string, MetricAlarm> = {};
-    for (const a of out.MetricAlarms ?? []) if (a.AlarmName) alarms[a.AlarmName] = a;
-    const recordedTopic = stateOf(ctx).alarms?.topicArn;
-    const wantOurs = ctx.config.monitoring.alarms.enabled && ctx.config.monitoring.alarms.email !== undefined;
-    const topic = wantOurs || recordedTopic ? await readTopic(ctx, recordedTopic ?? ourTopicArn(ctx)) : undefined;
-    if (Object.keys(alarms).length === 0 && !topic) return { status: 'absent' };
-    return { status: 'present', actual: { alarms, ...(topic ? { topic } : {}) } };
+    // Off and never on (nothing recorded): no call at all, and no CloudWatch client to load.
+    // Teardown still looks, in case a lost state file forgot alarms made earlier.
+    const { enabled } = ctx.config.monitoring.alarms;
+    if (!enabled && ctx.state.steps.alarms === undefined && !stateOf(ctx).alarms) return { status: 'absent' };
+    return readAlarms(ctx);
   },
 
   plan(ctx, observed): Change {
@@ -227,7 +235,7 @@ export const alarmsStep: Step<AlarmsActual> = {
   },
 
   async destroy(ctx) {
-    const observed = await alarmsStep.read(ctx);
+    const observed = await readAlarms(ctx);
     if (observed.status === 'absent') {
       delete stateOf(ctx).alarms;
       return { action: 'absent', summary: 'none' };

@@ -142,10 +142,11 @@ describe('otp-setup up against moto', () => {
     expect(f.proxy.writes()).toEqual([]);
     expect(second.json!.counts).toEqual({ unchanged: 14 });
     expect(second.stderr).not.toMatch(/created|updated/);
-    // At most one read per resource (role: role + attachment + inline policy; permissions: one per function;
-    // one listing for the four log groups; one DescribeAlarms, which also finds alarms switched off;
-    // the rate-limit table, its TTL setting and its tags).
-    expect(f.proxy.calls.length).toBeLessThanOrEqual(21);
+    // At most one read per AWS object, plus the identity check (role: role + attachment + inline
+    // policy; permissions: one per function; one listing for the four log groups; the rate-limit
+    // table, its TTL setting and its tags; no alarm read while alarms were never on).
+    expect(f.proxy.calls.length).toBeLessThanOrEqual(19);
+    expect(f.proxy.calls.map((c) => c.action)).not.toContain('DescribeAlarms');
   });
 
   it('updates only what a config change touches, in place, without resetting other fields', async () => {
