@@ -20,6 +20,10 @@ const stateSchema = z.object({
       userPoolId: z.string().optional(),
       clientId: z.string().optional(),
       permissions: z.array(z.string()).optional(),
+      /** Log groups otp-setup created, or tagged as its own. */
+      logGroups: z.array(z.string()).optional(),
+      /** Alarms, and the topic otp-setup created for `monitoring.alarms.email` (a topic given by ARN is never ours). */
+      alarms: z.object({ names: z.array(z.string()), topicArn: z.string().optional() }).optional(),
       frontend: z
         .object({ envFile: z.string().optional(), keys: z.array(z.string()), outputsFile: z.string().optional(), createdFile: z.boolean().optional() })
         .optional(),

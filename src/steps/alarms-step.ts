@@ -5,15 +5,6 @@ import { FUNCTION_KINDS } from '../package/build-handlers.js';
 import { ownershipTags } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
 
-/** What this step records in the state file (the state schema keeps unknown keys). */
-interface AlarmsState {
-  alarms?: {
-    names: string[];
-    /** The topic otp-setup created for `monitoring.alarms.email`; a topic given by ARN is never ours. */
-    topicArn?: string;
-  };
-}
-
 const METRICS = ['Errors', 'Throttles'] as const;
 type Metric = (typeof METRICS)[number];
 
@@ -27,10 +18,6 @@ interface AlarmsActual {
   alarms: Record<string, MetricAlarm>;
   /** Our topic (the one `email` asks for), when it exists. */
   topic?: { arn: string; emails: string[] };
-}
-
-function stateOf(ctx: Pick<StepContext, 'state'>): AlarmsState {
-  return ctx.state.resources as AlarmsState;
 }
 
 /** Two alarms per function; named after the function, which carries our ownership tag. */
@@ -113,7 +100,7 @@ async function readAlarms(ctx: StepContext): Promise<Observed<AlarmsActual>> {
   );
   const alarms: Record<string, MetricAlarm> = {};
   for (const a of out.MetricAlarms ?? []) if (a.AlarmName) alarms[a.AlarmName] = a;
-  const recordedTopic = stateOf(ctx).alarms?.topicArn;
+  const recordedTopic = ctx.state.resources.alarms?.topicArn;
   const wantOurs = ctx.config.monitoring.alarms.enabled && ctx.config.monitoring.alarms.email !== undefined;
   const topic = wantOurs || recordedTopic ? await readTopic(ctx, recordedTopic ?? ourTopicArn(ctx)) : undefined;
   if (Object.keys(alarms).length === 0 && !topic) return { status: 'absent' };
@@ -129,7 +116,7 @@ export const alarmsStep: Step<AlarmsActual> = {
     // Off and never on (nothing recorded): no call at all, and no CloudWatch client to load.
     // Teardown still looks, in case a lost state file forgot alarms made earlier.
     const { enabled } = ctx.config.monitoring.alarms;
-    if (!enabled && ctx.state.steps.alarms === undefined && !stateOf(ctx).alarms) return { status: 'absent' };
+    if (!enabled && ctx.state.steps.alarms === undefined && !ctx.state.resources.alarms) return { status: 'absent' };
     return readAlarms(ctx);
   },
 
@@ -186,7 +173,7 @@ export const alarmsStep: Step<AlarmsActual> = {
       apply: async (c) => {
         const cloudwatch = await c.aws.cloudwatch();
         const cw = sdk('@aws-sdk/client-cloudwatch');
-        const s = stateOf(c);
+        const s = c.state.resources;
         if (createTopic || subscribe || deleteTopic) {
           const sns = await c.aws.sns();
           const api = sdk('@aws-sdk/client-sns');
@@ -237,7 +224,7 @@ export const alarmsStep: Step<AlarmsActual> = {
   async destroy(ctx) {
     const observed = await readAlarms(ctx);
     if (observed.status === 'absent') {
-      delete stateOf(ctx).alarms;
+      delete ctx.state.resources.alarms;
       return { action: 'absent', summary: 'none' };
     }
     const names = Object.keys(observed.actual.alarms);
@@ -252,7 +239,7 @@ export const alarmsStep: Step<AlarmsActual> = {
       const { DeleteTopicCommand } = sdk('@aws-sdk/client-sns');
       await callIgnoringAbsent('sns:DeleteTopic', topic.arn, () => sns.send(new DeleteTopicCommand({ TopicArn: topic.arn })));
     }
-    delete stateOf(ctx).alarms;
+    delete ctx.state.resources.alarms;
     return { action: 'deleted', summary: `deleted ${names.length} alarm(s)${topic ? ' and the alarm topic' : ''}` };
   },
 };

@@ -5,12 +5,6 @@ import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js'
 import { foreignReason, ownershipTags } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
 
-/** What this step records in the state file (the state schema keeps unknown keys). */
-interface LogGroupsState {
-  /** Log groups otp-setup created, or tagged as its own. */
-  logGroups?: string[];
-}
-
 interface GroupActual {
   arn: string;
   retentionDays: number | undefined;
@@ -21,11 +15,11 @@ interface GroupActual {
 type LogGroupsActual = Partial<Record<FunctionKind, GroupActual>>;
 
 function recorded(ctx: Pick<StepContext, 'state'>): string[] {
-  return (ctx.state.resources as LogGroupsState).logGroups ?? [];
+  return ctx.state.resources.logGroups ?? [];
 }
 
 function record(ctx: Pick<StepContext, 'state'>, names: string[] | undefined): void {
-  const resources = ctx.state.resources as LogGroupsState;
+  const { resources } = ctx.state;
   if (names && names.length > 0) resources.logGroups = [...names].sort();
   else delete resources.logGroups;
 }
