@@ -54,8 +54,7 @@ export interface StepContext {
   state: StackState;
   /** Facts learned while reading earlier steps that later plans depend on. */
   facts: {
-    sesVerified?: boolean;
-    /** The verified SES identity covering the sender: the address itself, or its domain. */
+    /** The verified SES identity covering the sender (the address, or its domain); unset while unverified. */
     sesIdentity?: string;
     userPoolArn?: string;
   };

@@ -31,10 +31,7 @@ async function readDomain(ctx: StepContext): Promise<DomainActual> {
 
 /** A verified domain lets Cognito and the handlers send as any address on it (and DKIM-signs the mail). */
 function learn(ctx: StepContext, actual: DomainActual): void {
-  if (actual.verification === 'Success') {
-    ctx.facts.sesVerified = true;
-    ctx.facts.sesIdentity ??= senderDomain(ctx);
-  }
+  if (actual.verification === 'Success') ctx.facts.sesIdentity ??= senderDomain(ctx);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { call, callIgnoringAbsent } from '../aws/aws-errors.js';
 import { noop, type Change, type Step, type StepContext } from '../core/step.js';
 import { sdk } from '../aws/sdk.js';
+import { senderDomain } from './ses-domain-step.js';
 
 interface SesActual {
   /** Status of the address identity, if it exists. */
@@ -9,16 +10,11 @@ interface SesActual {
   domain?: string;
 }
 
-/**
- * SES (v1) identities carry no tags, so ownership is what state recorded: we delete the address
- * identity on teardown only if this tool created it. An identity that was already there (perhaps
- * used by other apps) is never deleted.
- */
 async function verificationStatus(ctx: StepContext): Promise<SesActual> {
   const ses = await ctx.aws.ses();
   const { GetIdentityVerificationAttributesCommand } = sdk('@aws-sdk/client-ses');
   const from = ctx.config.email.from;
-  const domain = from.split('@')[1] ?? '';
+  const domain = senderDomain(ctx);
   const out = await call('ses:GetIdentityVerificationAttributes', from, () =>
     ses.send(new GetIdentityVerificationAttributesCommand({ Identities: [from, domain] })),
   );
@@ -26,25 +22,25 @@ async function verificationStatus(ctx: StepContext): Promise<SesActual> {
   return { address: attrs[from]?.VerificationStatus, domain: attrs[domain]?.VerificationStatus };
 }
 
-function isVerified(actual: SesActual): boolean {
-  return actual.address === 'Success' || actual.domain === 'Success';
-}
-
 /** Cognito needs the ARN of the identity that is verified, which may be the domain, not the address. */
 function verifiedIdentity(ctx: StepContext, actual: SesActual): string | undefined {
   const from = ctx.config.email.from;
   if (actual.address === 'Success') return from;
-  if (actual.domain === 'Success') return from.split('@')[1];
+  if (actual.domain === 'Success') return senderDomain(ctx);
   return undefined;
 }
 
 function learn(ctx: StepContext, actual: SesActual): void {
-  ctx.facts.sesVerified = isVerified(actual);
   const identity = verifiedIdentity(ctx, actual);
   if (identity) ctx.facts.sesIdentity = identity;
   else delete ctx.facts.sesIdentity;
 }
 
+/**
+ * SES (v1) identities carry no tags, so ownership is what state recorded: we delete the address
+ * identity on teardown only if this tool created it. An identity that was already there (perhaps
+ * used by other apps) is never deleted.
+ */
 export const sesIdentityStep: Step<SesActual> = {
   id: 'ses-identity',
   title: 'SES sender identity',
@@ -81,12 +77,13 @@ export const sesIdentityStep: Step<SesActual> = {
         await call('ses:VerifyEmailIdentity', from, () => ses.send(new VerifyEmailIdentityCommand({ EmailAddress: from })));
         // Real SES leaves a new identity Pending until its link is clicked; emulators verify at once.
         learn(c, await verificationStatus(c));
-        return c.facts.sesVerified ? [] : pending;
+        return c.facts.sesIdentity ? [] : pending;
       },
     });
     if (observed.status === 'absent') return verify(`verify ${from}`);
-    const { address, domain } = observed.actual;
-    if (address === 'Success' || domain === 'Success') return noop(`${address === 'Success' ? from : from.split('@')[1]} is verified`);
+    const { address } = observed.actual;
+    const verified = verifiedIdentity(ctx, observed.actual);
+    if (verified) return noop(`${verified} is verified`);
     if (address === 'Pending') return noop(`${from} is waiting for you to click the link AWS emailed`, pending);
     return verify(`verification of ${from} ${address ?? 'is missing'}: sending a new verification email`);
   },

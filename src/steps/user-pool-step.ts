@@ -33,7 +33,7 @@ function desiredLambdaConfig(ctx: StepContext): Record<string, string> {
  * switches it over. When only the sender's domain is verified, Cognito wants the domain's ARN.
  */
 function desiredEmailConfiguration(ctx: StepContext): Record<string, string> {
-  const identity = ctx.facts.sesVerified ? (ctx.facts.sesIdentity ?? ctx.config.email.from) : undefined;
+  const identity = ctx.facts.sesIdentity;
   if (!identity) return { EmailSendingAccount: 'COGNITO_DEFAULT' };
   return {
     EmailSendingAccount: 'DEVELOPER',

@@ -148,12 +148,12 @@ describe('user pool plan', () => {
     expect(change.diffs.map((d) => d.field)).toEqual(['LambdaConfig']);
   });
   it('SES not yet verified → Cognito default email until it is', () => {
-    const pending = planContext({}, { facts: { sesVerified: false } });
+    const pending = planContext({}, { facts: {} });
     const change = userPoolStep.plan(pending, { status: 'present', actual: { pool: pool() } });
     expect(change.diffs).toEqual([expect.objectContaining({ field: 'EmailConfiguration', desired: { EmailSendingAccount: 'COGNITO_DEFAULT' } })]);
   });
   it('a verified domain (not the address) is the SES identity Cognito must be given', () => {
-    const domain = planContext({}, { facts: { sesVerified: true, sesIdentity: 'example.com' } });
+    const domain = planContext({}, { facts: { sesIdentity: 'example.com' } });
     const change = userPoolStep.plan(domain, { status: 'present', actual: { pool: pool() } });
     expect(change.diffs).toEqual([
       expect.objectContaining({ field: 'EmailConfiguration', desired: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/example.com' } }),
