@@ -10,6 +10,7 @@ import type { SESClient } from '@aws-sdk/client-ses';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { memo } from '../core/memo.js';
 import { sdk } from './sdk.js';
 
 export interface AwsSettings {
@@ -102,11 +103,6 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     created.push(client as unknown as ClientLike);
     return client;
   }
-
-  const memo = <T>(factory: () => Promise<T>): (() => Promise<T>) => {
-    let value: Promise<T> | undefined;
-    return () => (value ??= factory());
-  };
 
   return {
     settings,

@@ -80,7 +80,7 @@ async function describe(ctx: StepContext, UserPoolId: string, ClientId: string):
 }
 
 /** App clients carry no tags: a client in our own pool with our name is ours. */
-async function findByName(ctx: StepContext, UserPoolId: string): Promise<UserPoolClientType | undefined> {
+async function clientIdsByName(ctx: StepContext, UserPoolId: string): Promise<string[]> {
   const cognito = await ctx.aws.cognito();
   const { paginateListUserPoolClients } = sdk('@aws-sdk/client-cognito-identity-provider');
   const matches: string[] = [];
@@ -90,7 +90,12 @@ async function findByName(ctx: StepContext, UserPoolId: string): Promise<UserPoo
       for (const c of page.UserPoolClients ?? []) if (c.ClientName === ctx.names.client && c.ClientId) matches.push(c.ClientId);
     }
   });
-  return matches[0] ? describe(ctx, UserPoolId, matches[0]) : undefined;
+  return matches;
+}
+
+async function findByName(ctx: StepContext, UserPoolId: string): Promise<UserPoolClientType | undefined> {
+  const [first] = await clientIdsByName(ctx, UserPoolId);
+  return first ? describe(ctx, UserPoolId, first) : undefined;
 }
 
 export const appClientStep: Step<ClientActual> = {
@@ -136,13 +141,12 @@ export const appClientStep: Step<ClientActual> = {
       );
       c.state.resources.clientId = out.UserPoolClient?.ClientId;
       // Not idempotent either: a retried create may have made a twin whose answer was lost.
-      if ((out.$metadata.attempts ?? 1) > 1 && out.UserPoolClient?.ClientId) {
-        const { DeleteUserPoolClientCommand, ListUserPoolClientsCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
-        const UserPoolId = c.state.resources.userPoolId;
-        const listed = await call('cognito-idp:ListUserPoolClients', UserPoolId, () => cognito.send(new ListUserPoolClientsCommand({ UserPoolId, MaxResults: 60 })));
-        for (const twin of listed.UserPoolClients ?? []) {
-          if (twin.ClientName !== w.ClientName || !twin.ClientId || twin.ClientId === out.UserPoolClient.ClientId) continue;
-          await callIgnoringAbsent('cognito-idp:DeleteUserPoolClient', twin.ClientId, () => cognito.send(new DeleteUserPoolClientCommand({ UserPoolId, ClientId: twin.ClientId })));
+      const created = out.UserPoolClient?.ClientId;
+      if ((out.$metadata.attempts ?? 1) > 1 && created) {
+        const { DeleteUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
+        const UserPoolId = c.state.resources.userPoolId!;
+        for (const twin of (await clientIdsByName(c, UserPoolId)).filter((id) => id !== created)) {
+          await callIgnoringAbsent('cognito-idp:DeleteUserPoolClient', twin, () => cognito.send(new DeleteUserPoolClientCommand({ UserPoolId, ClientId: twin })));
         }
       }
     };

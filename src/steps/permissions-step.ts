@@ -6,25 +6,36 @@ import { sdk } from '../aws/sdk.js';
 
 export const STATEMENT_ID = 'otp-setup-cognito-trigger';
 
-interface Statement {
+/** A statement of a function's resource policy, as GetPolicy returns it (JSON in a string). */
+export interface PolicyStatement {
   Sid?: string;
-  Principal?: unknown;
-  Action?: unknown;
+  Effect?: string;
+  Principal?: { Service?: string } | string;
+  Action?: string | string[];
   Condition?: Record<string, Record<string, string>>;
 }
 
-type PermissionsActual = Partial<Record<FunctionKind, Statement>>;
+type PermissionsActual = Partial<Record<FunctionKind, PolicyStatement>>;
+
+/** The statements of a function's resource policy; undefined when it has no policy (or no function). */
+export async function functionPolicy(ctx: StepContext, kind: FunctionKind): Promise<PolicyStatement[] | undefined> {
+  const lambda = await ctx.aws.lambda();
+  const { GetPolicyCommand } = sdk('@aws-sdk/client-lambda');
+  const FunctionName = ctx.names.functions[kind];
+  const out = await callOrAbsent('lambda:GetPolicy', FunctionName, () => lambda.send(new GetPolicyCommand({ FunctionName })));
+  if (!out?.Policy) return undefined;
+  return (JSON.parse(out.Policy) as { Statement?: PolicyStatement[] }).Statement ?? [];
+}
 
 /** Only our user pool, in our account, may invoke the triggers (the guide omits SourceAccount). */
 function desiredStatement(ctx: StepContext): { principal: string; sourceArn: string; sourceAccount: string } {
   return { principal: 'cognito-idp.amazonaws.com', sourceArn: ctx.facts.userPoolArn ?? '', sourceAccount: ctx.accountId };
 }
 
-function summarize(statement: Statement | undefined): Record<string, unknown> | undefined {
+function summarize(statement: PolicyStatement | undefined): Record<string, unknown> | undefined {
   if (!statement) return undefined;
-  const principal = statement.Principal as { Service?: string } | undefined;
   return {
-    principal: principal?.Service,
+    principal: typeof statement.Principal === 'object' ? statement.Principal.Service : undefined,
     sourceArn: statement.Condition?.ArnLike?.['AWS:SourceArn'],
     sourceAccount: statement.Condition?.StringEquals?.['AWS:SourceAccount'],
   };
@@ -37,15 +48,10 @@ export const permissionsStep: Step<PermissionsActual> = {
   independentRead: true,
 
   async read(ctx) {
-    const lambda = await ctx.aws.lambda();
-    const { GetPolicyCommand } = sdk('@aws-sdk/client-lambda');
     const actual: PermissionsActual = {};
     await Promise.all(
       FUNCTION_KINDS.map(async (kind) => {
-        const FunctionName = ctx.names.functions[kind];
-        const out = await callOrAbsent('lambda:GetPolicy', FunctionName, () => lambda.send(new GetPolicyCommand({ FunctionName })));
-        const policy = out?.Policy ? (JSON.parse(out.Policy) as { Statement?: Statement[] }) : undefined;
-        const ours = policy?.Statement?.find((s) => s.Sid === STATEMENT_ID);
+        const ours = (await functionPolicy(ctx, kind))?.find((s) => s.Sid === STATEMENT_ID);
         if (ours) actual[kind] = ours;
       }),
     );

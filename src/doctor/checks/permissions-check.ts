@@ -1,6 +1,6 @@
 import { FUNCTION_KINDS } from '../../package/build-handlers.js';
 import { fail, ok, warn, type Check } from '../check.js';
-import type { PolicyStatement } from '../lookups.js';
+import type { PolicyStatement } from '../../steps/permissions-step.js';
 
 const COGNITO = 'cognito-idp.amazonaws.com';
 
