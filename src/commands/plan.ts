@@ -12,8 +12,8 @@ import { countActions, describeCounts, diffLines } from './summary.js';
  */
 export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', costFlags: CostFlags = {}): Promise<number> {
   const { io } = env;
-  // Checked before any AWS call, so a mistyped number fails fast as a usage error.
-  costInputFromFlags(costFlags, 0);
+  // Parsed before any AWS call, so a mistyped number fails fast as a usage error.
+  const costFlagsInput = costInputFromFlags(costFlags);
   const stack = await openStack(env, { buildHandlers: true });
   const { ctx } = stack;
   const { control, stop } = watchInterrupts(env);
@@ -30,9 +30,8 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
       io.out('');
     }
     for (const line of diffLines(reports)) io.out(line);
-    const costInput = costInputFromFlags(costFlags, ctx.config.lambda.memoryMb, ctx.config.rateLimit.enabled);
     const { describeEstimate, estimateCost } = await import('../cost/estimate.js');
-    const cost = costInput ? estimateCost(costInput) : undefined;
+    const cost = costFlagsInput ? estimateCost({ ...costFlagsInput, memoryMb: ctx.config.lambda.memoryMb, rateLimit: ctx.config.rateLimit.enabled }) : undefined;
     if (cost) {
       io.out('');
       for (const line of describeEstimate(cost)) io.out(line);

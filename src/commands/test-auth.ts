@@ -7,7 +7,7 @@ import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { OtpError, isOtpError, usageError } from '../core/errors.js';
 import type { CommandEnv } from './deps.js';
-import { configPath, openStack } from './stack-context.js';
+import { awsSettings, configPath, openStack } from './stack-context.js';
 import { sdk } from '../aws/sdk.js';
 
 export interface TestAuthOptions {
@@ -315,8 +315,7 @@ export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions)
   }
   const target = await resolveTarget(env, options);
   const aws = (env.deps.createAwsClients ?? createAwsClients)({
-    region: target.region,
-    ...(env.global.profile ? { profile: env.global.profile } : {}),
+    ...awsSettings(env, target.region),
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     // The sandbox checks no signature: needing real AWS credentials for it would defeat its purpose.
     ...(target.sandbox && !env.global.profile && !env.deps.env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } } : {}),

@@ -14,8 +14,8 @@ function count(flag: string, value: string, allowFraction: boolean): number {
   return n;
 }
 
-/** The estimate's input from plan's flags, or undefined without --mau. Bad values are usage errors. */
-export function costInputFromFlags(flags: CostFlags, memoryMb: number, rateLimit = false): EstimateInput | undefined {
+/** The estimate's input from plan's flags (the config adds the rest), or undefined without --mau. Bad values are usage errors. */
+export function costInputFromFlags(flags: CostFlags): Omit<EstimateInput, 'memoryMb' | 'rateLimit'> | undefined {
   if (flags.mau === undefined) {
     if (flags.signInsPerUser !== undefined || flags.cognitoTier !== undefined) {
       throw usageError('MAU_REQUIRED', '--sign-ins-per-user and --cognito-tier refine a cost estimate, which needs --mau.', 'Add --mau <monthly active users>, e.g. --mau 10000.');
@@ -30,7 +30,5 @@ export function costInputFromFlags(flags: CostFlags, memoryMb: number, rateLimit
     monthlyActiveUsers: count('--mau', flags.mau, false),
     signInsPerUser: count('--sign-ins-per-user', flags.signInsPerUser ?? '4', true),
     cognitoTier: tier as CognitoTier,
-    memoryMb,
-    rateLimit,
   };
 }

@@ -1,5 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { buildHandlers, FUNCTION_KINDS, type EmailTemplates, type FunctionKind } from './build-handlers.js';
 
 export interface WrittenPackage {
@@ -35,10 +36,8 @@ export async function writePackages(
     kinds.map(async (kind) => {
       const { zip, codeSha256 } = built[kind];
       const path = join(dir, `${functionNames[kind]}.zip`);
-      // Temp file + rename: an interrupted run never leaves a truncated zip behind.
-      const tmp = `${path}.${process.pid}.tmp`;
-      await writeFile(tmp, zip);
-      await rename(tmp, path);
+      // An interrupted run never leaves a truncated zip behind.
+      await writeFileAtomic(path, zip);
       return { kind, path, codeSha256, bytes: zip.length };
     }),
   );

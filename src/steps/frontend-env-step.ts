@@ -93,15 +93,12 @@ export const frontendEnvStep: Step<FrontendActual> = {
       notes: [],
       apply: async (c) => {
         const previous = c.state.resources.frontend;
-        let keys = previous?.keys ?? [];
+        const entries = desiredEntries(c);
         if (env && envDiffs.length > 0) {
           const text = (await readEnvFile(env)) ?? '';
-          const entries = desiredEntries(c);
           await writeEnvFile(env, editEnv(text, entries, [sandboxKey(c)]));
-          keys = Object.keys(entries);
-        } else if (env) {
-          keys = Object.keys(desiredEntries(c));
         }
+        const keys = env ? Object.keys(entries) : (previous?.keys ?? []);
         if (outputs && outputsDiffs.length > 0) {
           await writeOutputsFile(outputs, mergeOutputs(await readOutputsFile(outputs), desiredValues(c), outputs));
         }
