@@ -20,9 +20,14 @@ export const cliEnv = (): Record<string, string> => {
 
 /**
  * Runs the built CLI with a live stdin: `feed` is called once the process is running and may
- * write lines (codes) as they become known, like a person pasting from their inbox.
+ * write lines (codes) as they become known, like a person pasting from their inbox; `output`
+ * gives what the CLI printed so far.
  */
-export function runFed(args: string[], cwd: string, feed: (write: (line: string) => void, end: () => void) => Promise<void>): Promise<CliResult> {
+export function runFed(
+  args: string[],
+  cwd: string,
+  feed: (write: (line: string) => void, end: () => void, output: () => string) => Promise<void>,
+): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -45,7 +50,7 @@ export function runFed(args: string[], cwd: string, feed: (write: (line: string)
   const write = (line: string) => {
     if (child.stdin.writable) child.stdin.write(`${line}\n`);
   };
-  void feed(write, () => child.stdin.end()).catch(() => child.stdin.end());
+  void feed(write, () => child.stdin.end(), () => stdout + stderr).catch(() => child.stdin.end());
   return closed;
 }
 

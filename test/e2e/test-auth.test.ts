@@ -151,8 +151,11 @@ describe('otp-setup test-auth on an expired session', () => {
     const server = await startSandboxServer({ configDir: d, config, port: 0, now: () => Date.now() + clock, onMail: (m) => (mailed = m.code) });
     try {
       const args = ['test-auth', '--email', 'late@example.com', '--create-user', '--endpoint-url', server.url, '--user-pool-id', server.userPoolId, '--client-id', server.clientId, '--json'];
-      const res = await runFed(args, d, async (write, end) => {
+      const res = await runFed(args, d, async (write, end, output) => {
         const code = await waitFor(async () => mailed, 'the code email');
+        // The email goes out while the sign-in is still being set up; the session exists (and its
+        // clock has started) once test-auth says the code was sent.
+        await waitFor(async () => (output().includes('Code sent') ? true : undefined), 'the session');
         // The user takes longer than the client's auth-session validity to type the code.
         clock += (config.client.authSessionValidityMinutes * 60 + 5) * 1000;
         write(code);
