@@ -1,8 +1,8 @@
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadConfig, parseConfig } from '../config/load-config.js';
 import { resourceNames } from '../config/resource-names.js';
-import { OtpError } from '../core/errors.js';
+import { OtpError, usageError } from '../core/errors.js';
 import type { CommandEnv } from './deps.js';
 import { configPath, loadTemplates } from './stack-context.js';
 
@@ -26,6 +26,9 @@ export async function packageCommand(env: CommandEnv, options: PackageOptions): 
   const templates = await loadTemplates(loaded.config, loaded.dir);
   const { writePackages } = await import('../package/write-packages.js');
   const outDir = resolve(env.deps.cwd, options.out);
+  if ((await stat(outDir).catch(() => undefined))?.isDirectory() === false) {
+    throw usageError('OUT_NOT_A_FOLDER', `--out ${options.out} is a file, not a folder.`, 'Give a folder for the zips; it is created if missing.');
+  }
   let written;
   try {
     written = await writePackages(outDir, names.functions, templates ? { templates } : {});

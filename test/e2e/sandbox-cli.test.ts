@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,16 @@ describe('otp-setup sandbox (the built CLI)', () => {
       const zip = await readFile(join(out, `${fn}.zip`));
       expect(running[kind], kind).toBe(createHash('sha256').update(zip).digest('base64'));
     }
+  });
+
+  it('package --out naming a file is a usage error that says so, and writes nothing', async () => {
+    const file = join(dir, 'not-a-folder');
+    await writeFile(file, 'mine');
+    const res = await runCli(['package', '--out', file], { cwd: dir, env: cliEnv() });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('is a file, not a folder');
+    expect(res.stderr).toContain('OUT_NOT_A_FOLDER');
+    expect(await readFile(file, 'utf8')).toBe('mine');
   });
 
   it('keeps its pool across a restart', async () => {
