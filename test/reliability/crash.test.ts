@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { seededRandom, startCli, type RunningCli } from '../support/cli-process.js';
+import { startCli, type RunningCli } from '../support/cli.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { motoEnv } from '../support/moto.js';
 import { expectExactlyOneOfEach, inventory, isEmpty, readState, type Inventory } from '../support/inventory.js';
 import { useStackFixture } from '../support/stack-fixture.js';

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/otp-setup.js', import.meta.url));
@@ -19,34 +19,58 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
-/** Runs the built CLI as a user would: a child process, no TTY, its own environment. */
-export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
-    // Tests never inherit a developer's AWS profile or real endpoint.
-    delete env.AWS_PROFILE;
-    env.NO_COLOR = '1';
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+export interface RunningCli {
+  child: ChildProcess;
+  /** Resolves when the process has exited (normally, by a signal or by the timeout). */
+  done: Promise<CliResult>;
+  /** Collected so far. */
+  stderr(): string;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Starts the built CLI as a user would: a child process, no TTY, its own environment. The handle
+ * lets a test signal it mid-run (SIGINT like a Ctrl-C, SIGKILL like a lost laptop).
+ */
+export function startCli(args: string[], options: CliOptions): RunningCli {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
+  // Tests never inherit a developer's AWS profile or real endpoint.
+  delete env.AWS_PROFILE;
+  env.NO_COLOR = '1';
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const last = stdout.trim().split('\n').pop() ?? '';
       let json: Record<string, unknown> | undefined;
       if (args.includes('--json')) {
         try {
-          json = JSON.parse(last) as Record<string, unknown>;
+          json = JSON.parse(stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>;
         } catch {
           json = undefined;
         }
       }
       resolve({ code, signal, stdout, stderr, ...(json ? { json } : {}) });
     });
-    child.stdin.end(options.input ?? '');
   });
+  child.stdin.end(options.input ?? '');
+  return {
+    child,
+    done,
+    stderr: () => stderr,
+    kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+/** Runs the built CLI to the end. */
+export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+  return startCli(args, options).done;
 }
