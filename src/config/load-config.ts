@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { OtpError, usageError } from '../core/errors.js';
+import { environmentProblems } from './environment-limit.js';
+import { nameProblems } from './name-limits.js';
 import { configSchema, type Config } from './schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'otp-setup.config.json';
@@ -40,30 +42,51 @@ export async function loadConfig(path: string, overrides: ConfigOverrides = {}):
   if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
     for (const [key, value] of Object.entries(overrides)) if (value !== undefined) (raw as Record<string, unknown>)[key] = value;
   }
-  return { config: parseConfig(raw, absolute), path: absolute, dir: dirname(absolute) };
+  return { config: parseConfig(raw, absolute, { stageFromFlag: overrides.stage !== undefined }), path: absolute, dir: dirname(absolute) };
 }
 
-export function parseConfig(raw: unknown, source = 'the configuration'): Config {
+export interface ParseOptions {
+  /** The stage came from --stage: problems with names it lengthens say so. */
+  stageFromFlag?: boolean;
+}
+
+export function parseConfig(raw: unknown, source = 'the configuration', options: ParseOptions = {}): Config {
   const parsed = configSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(describeIssue);
-  throw usageError(
+  if (parsed.success) {
+    // What only the whole config shows: derived AWS names and each function's environment size.
+    // Checked here so no command gets as far as an AWS call with a config AWS would refuse.
+    const names = nameProblems(parsed.data, options);
+    const problems = [...names.map((p) => p.message), ...environmentProblems(parsed.data)];
+    if (problems.length === 0) return parsed.data;
+    const resolution =
+      names.length > 0
+        ? 'Shorten the fields named above: the resource names are built from them, and AWS refuses a name over its limit.'
+        : "Shorten the values named above: all of a function's environment variables must fit in Lambda's 4 KB.";
+    throw invalid(source, problems, resolution, {
+      ...(names.length > 0 ? { names: names.map(({ message: _message, ...rest }) => rest) } : {}),
+    });
+  }
+  throw invalid(source, parsed.error.issues.map(describeIssue));
+}
+
+function invalid(source: string, problems: string[], resolution?: string, details: Record<string, unknown> = {}) {
+  return usageError(
     'CONFIG_INVALID',
     `Invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    'Fix the fields named above; the JSON schema in "$schema" gives every field with its range.',
-    { problems },
+    resolution ?? 'Fix the fields named above; the JSON schema in "$schema" gives every field with its range.',
+    { problems, ...details },
   );
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': ['$schema', 'name', 'region', 'stage', 'email', 'otp', 'signUp', 'client', 'lambda', 'userPool', 'names', 'frontend', 'monitoring', 'rateLimit'],
-  email: ['from', 'fromName', 'dkim', 'templates'],
+  email: ['from', 'fromName', 'dkim', 'templates', 'sesRegion'],
   'email.templates': ['subject', 'text', 'html'],
   otp: ['length', 'ttlSeconds', 'maxAttempts'],
   signUp: ['allowedDomains'],
   client: ['authSessionValidityMinutes', 'accessTokenValidityMinutes', 'idTokenValidityMinutes', 'refreshTokenValidityDays'],
   lambda: ['runtime', 'memoryMb', 'timeoutSeconds'],
-  userPool: ['deletionProtection'],
+  userPool: ['deletionProtection', 'tier'],
   names: ['role', 'userPool', 'client', 'rateLimitTable'],
   rateLimit: ['enabled', 'codesPerWindow', 'windowMinutes', 'maxFailedAnswers', 'lockoutMinutes'],
   frontend: ['envFile', 'preset', 'prefix', 'outputsFile'],

@@ -10,6 +10,10 @@ const NAME = /^[a-z][a-z0-9-]{1,30}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const ENV_PREFIX = /^[A-Z][A-Z0-9_]*$/;
 
+/** Cognito's feature plans (CreateUserPool UserPoolTier). */
+export const USER_POOL_TIERS = ['LITE', 'ESSENTIALS', 'PLUS'] as const;
+export type UserPoolTier = (typeof USER_POOL_TIERS)[number];
+
 export const PRESET_PREFIXES = { vite: 'VITE_', next: 'NEXT_PUBLIC_', cra: 'REACT_APP_', expo: 'EXPO_PUBLIC_' } as const;
 export type EnvPreset = keyof typeof PRESET_PREFIXES | 'custom';
 
@@ -40,6 +44,11 @@ const emailSchema = z.strictObject({
     })
     .optional()
     .describe('Template files, relative to the config file. Placeholders: {{code}} {{minutes}} {{email}} {{name}}.'),
+  sesRegion: z
+    .string()
+    .regex(REGION_PATTERN, { error: 'must be an AWS region such as us-east-1' })
+    .optional()
+    .describe("Region of the SES identity, when Cognito in the stack's region must send through SES elsewhere (see the Cognito guide's SES Regions table). Default: the stack's region."),
 });
 
 const clientSchema = z
@@ -131,6 +140,11 @@ export const configSchema = z
     userPool: z
       .strictObject({
         deletionProtection: z.boolean().optional().describe('Default: on for stages other than dev/test/local, off otherwise.'),
+        // CreateUserPool's UserPoolTier defaults to ESSENTIALS; custom-auth triggers need only LITE.
+        tier: z
+          .enum(USER_POOL_TIERS, { error: `must be one of ${USER_POOL_TIERS.join(', ')}` })
+          .default('LITE')
+          .describe('Cognito feature plan (UserPoolTier). LITE covers custom-auth triggers and costs least per MAU.'),
       })
       .prefault({}),
     rateLimit: rateLimitSchema,
