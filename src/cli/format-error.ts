@@ -7,6 +7,8 @@ export interface FormattedError {
   resolution?: string;
   cause?: string;
   exitCode: 1 | 2;
+  /** Machine-readable detail (OtpError.details), for --json. */
+  details?: Record<string, unknown>;
 }
 
 /** Ctrl-C or Ctrl-D at an @inquirer prompt: the user's choice, not a bug. */
@@ -34,6 +36,7 @@ export function normalizeError(err: unknown): FormattedError {
     ...(known.resolution ? { resolution: known.resolution } : {}),
     ...(cause && !known.message.includes(cause) ? { cause } : {}),
     exitCode: known.exitCode,
+    ...(known.details ? { details: known.details } : {}),
   };
 }
 

@@ -197,7 +197,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     const host = io ?? (await createIoHost(deps, { json: argv.includes('--json'), debug: argv.includes('--debug'), env: deps.env }));
     const formatted = normalizeError(err);
     host.errorText(formatErrorText(err, host.debugEnabled));
-    host.result({ ok: false, error: { code: formatted.code, message: formatted.message, ...(formatted.resolution ? { resolution: formatted.resolution } : {}) } });
+    host.result({ ok: false, error: { code: formatted.code, message: formatted.message, ...(formatted.resolution ? { resolution: formatted.resolution } : {}), ...(formatted.details ? { details: formatted.details } : {}) } });
     return formatted.exitCode;
   }
 }
