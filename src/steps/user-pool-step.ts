@@ -49,6 +49,9 @@ function desired(ctx: StepContext) {
     LambdaConfig: desiredLambdaConfig(ctx),
     EmailConfiguration: desiredEmailConfiguration(ctx),
     DeletionProtection: deletionProtectionFor(ctx.config) ? 'ACTIVE' : 'INACTIVE',
+    // Sent explicitly: CreateUserPool would otherwise pick ESSENTIALS, which costs more per MAU
+    // (SDK model CreateUserPoolRequest.UserPoolTier: "Defaults to ESSENTIALS").
+    UserPoolTier: ctx.config.userPool.tier,
     Tags: ownershipTags(ctx),
   };
 }
@@ -63,6 +66,8 @@ function observedFields(pool: UserPoolType, want: ReturnType<typeof desired>): R
     LambdaConfig: pick(pool.LambdaConfig as Record<string, unknown>, Object.keys(want.LambdaConfig)),
     EmailConfiguration: pick(pool.EmailConfiguration as Record<string, unknown>, Object.keys(want.EmailConfiguration)),
     DeletionProtection: pool.DeletionProtection ?? 'INACTIVE',
+    // AWS reports every pool's tier; an endpoint that omits it (moto 5.2) shows no drift.
+    UserPoolTier: pool.UserPoolTier ?? want.UserPoolTier,
     Tags: pick(pool.UserPoolTags, Object.keys(want.Tags)),
   };
 }
@@ -192,6 +197,7 @@ export const userPoolStep: Step<PoolActual> = {
         LambdaConfig: w.LambdaConfig,
         EmailConfiguration: w.EmailConfiguration as CreateUserPoolCommandInput['EmailConfiguration'],
         DeletionProtection: w.DeletionProtection as 'ACTIVE' | 'INACTIVE',
+        UserPoolTier: w.UserPoolTier,
         AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
         UserPoolTags: w.Tags,
       };
@@ -208,7 +214,7 @@ export const userPoolStep: Step<PoolActual> = {
       delete c.state.resources.clientId;
     };
     if (observed.status === 'absent') {
-      return { kind: 'create', summary: `create ${ctx.names.userPool} (email as username, custom-auth triggers)`, diffs: [], notes: [], apply: create };
+      return { kind: 'create', summary: `create ${ctx.names.userPool} (email as username, custom-auth triggers, ${want.UserPoolTier} tier)`, diffs: [], notes: [], apply: create };
     }
     const pool = observed.actual.pool;
     const diffs: FieldDiff[] = diffFields(observedFields(pool, want), want);
@@ -236,6 +242,7 @@ export const userPoolStep: Step<PoolActual> = {
           ? { ...pool.EmailConfiguration, ...want.EmailConfiguration }
           : want.EmailConfiguration) as UpdateUserPoolCommandInput['EmailConfiguration'],
         DeletionProtection: want.DeletionProtection as 'ACTIVE' | 'INACTIVE',
+        UserPoolTier: want.UserPoolTier,
         UserPoolTags: { ...pool.UserPoolTags, ...want.Tags },
       });
       await call('cognito-idp:UpdateUserPool', pool.Id, () => cognito.send(new UpdateUserPoolCommand(input)));

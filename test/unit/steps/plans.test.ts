@@ -163,6 +163,17 @@ describe('user pool plan', () => {
     const change = userPoolStep.plan(ctx, { status: 'present', actual: { pool: pool({ UsernameAttributes: ['phone_number'] }) } });
     expect(change.kind).toBe('replace');
   });
+  it('creates on the configured tier, LITE unless set (CreateUserPool would pick ESSENTIALS)', () => {
+    expect(userPoolStep.plan(ctx, absent).summary).toBe('create email-otp-pool (email as username, custom-auth triggers, LITE tier)');
+    expect(userPoolStep.plan(planContext({ userPool: { tier: 'PLUS' } }), absent).summary).toMatch(/, PLUS tier\)$/);
+  });
+  it('a pool on another tier → update of UserPoolTier only', () => {
+    const change = userPoolStep.plan(ctx, { status: 'present', actual: { pool: pool({ UserPoolTier: 'ESSENTIALS' }) } });
+    expect(change.kind).toBe('update');
+    expect(change.diffs).toEqual([expect.objectContaining({ field: 'UserPoolTier', actual: 'ESSENTIALS', desired: 'LITE' })]);
+    const essentials = planContext({ userPool: { tier: 'ESSENTIALS' } });
+    expect(userPoolStep.plan(essentials, { status: 'present', actual: { pool: pool({ UserPoolTier: 'ESSENTIALS' }) } }).kind).toBe('noop');
+  });
   it('prod stage → deletion protection', () => {
     const prod = planContext({ stage: 'prod' });
     const change = userPoolStep.plan(prod, { status: 'present', actual: { pool: pool({ UserPoolTags: { ...tags, 'otp-setup:stack': 'email-otp-prod' }, LambdaConfig: Object.fromEntries(Object.entries(pool().LambdaConfig!).map(([k, v]) => [k, `${v}-prod`])) }) } });
