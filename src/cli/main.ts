@@ -87,7 +87,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .description('show what "up" would change, field by field (read-only)')
     .option('--mau <n>', 'also estimate the monthly cost for this many monthly active users')
     .option('--sign-ins-per-user <n>', 'sign-ins per user a month, for the estimate (default 4)')
-    .option('--cognito-tier <tier>', 'Cognito tier for the estimate: lite, essentials (default) or legacy')
+    .option('--cognito-tier <tier>', 'Cognito tier for the estimate: lite, essentials, plus or legacy (default: the configured userPool.tier)')
     .addHelpText('after', examples(['otp-setup plan', 'otp-setup plan --stage prod --json', 'otp-setup plan --mau 10000 --sign-ins-per-user 8']))
     .action(
       run(async () => ((env: CommandEnv, options: import('../cost/cost-options.js').CostFlags) => import('../commands/plan.js').then((m) => m.planCommand(env, 'plan', options))) as Action),

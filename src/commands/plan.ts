@@ -1,4 +1,4 @@
-import { costInputFromFlags, type CostFlags } from '../cost/cost-options.js';
+import { costInputFromFlags, pricedTier, type CostFlags } from '../cost/cost-options.js';
 import { converge, type StepReport } from '../core/runner.js';
 import { STEPS } from '../steps/index.js';
 import type { CommandEnv } from './deps.js';
@@ -18,7 +18,7 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
   const { ctx } = stack;
   const { control, stop } = watchInterrupts(env);
   try {
-    io.info(`otp-setup ${kind} · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId}`);
+    io.info(`otp-setup ${kind} · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId} · Cognito ${ctx.config.userPool.tier} tier`);
     const reports = await converge(STEPS, ctx, 'plan', { io, control, save: async () => undefined });
     const counts = countActions(reports);
     io.out('');
@@ -31,7 +31,9 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
     }
     for (const line of diffLines(reports)) io.out(line);
     const { describeEstimate, estimateCost } = await import('../cost/estimate.js');
-    const cost = costFlagsInput ? estimateCost({ ...costFlagsInput, memoryMb: ctx.config.lambda.memoryMb, rateLimit: ctx.config.rateLimit.enabled }) : undefined;
+    const cost = costFlagsInput
+      ? estimateCost({ ...costFlagsInput, cognitoTier: costFlagsInput.cognitoTier ?? pricedTier(ctx.config.userPool.tier), memoryMb: ctx.config.lambda.memoryMb, rateLimit: ctx.config.rateLimit.enabled })
+      : undefined;
     if (cost) {
       io.out('');
       for (const line of describeEstimate(cost)) io.out(line);
@@ -42,6 +44,7 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
       ...(cost ? { cost } : {}),
       stack: ctx.names.stackId,
       region: ctx.region,
+      userPoolTier: ctx.config.userPool.tier,
       accountId: ctx.accountId,
       userPoolId: ctx.state.resources.userPoolId,
       clientId: ctx.state.resources.clientId,

@@ -196,6 +196,25 @@ describe('preview, cost estimate, SES production access', () => {
     }
   });
 
+  it('plan shows the pool tier and --mau prices the configured one unless --cognito-tier says otherwise', async () => {
+    const cognito = (json: Record<string, unknown>) => {
+      const cost = json.cost as { input: { cognitoTier: string }; lines: Array<{ service: string; monthlyUsd: number }> };
+      return { tier: cost.input.cognitoTier, usd: cost.lines.find((l) => l.service === 'cognito')!.monthlyUsd };
+    };
+    const lite = await f.cli(await f.project(), ['plan', '--mau', '100000', '--json']);
+    expect(lite.code, lite.stderr).toBe(0);
+    expect(lite.json!.userPoolTier).toBe('LITE');
+    expect(lite.stderr).toContain('Cognito LITE tier');
+    // 90,000 MAU above the 10,000 free.
+    expect(cognito(lite.json!)).toEqual({ tier: 'lite', usd: expect.closeTo(90_000 * 0.0055, 6) });
+    const dir = await f.project({ ...BASE_CONFIG, userPool: { tier: 'ESSENTIALS' } });
+    const essentials = await f.cli(dir, ['plan', '--mau', '100000', '--json']);
+    expect(essentials.json!.userPoolTier).toBe('ESSENTIALS');
+    expect(cognito(essentials.json!)).toEqual({ tier: 'essentials', usd: expect.closeTo(90_000 * 0.015, 6) });
+    const plus = await f.cli(dir, ['plan', '--mau', '100000', '--cognito-tier', 'plus', '--json']);
+    expect(cognito(plus.json!)).toEqual({ tier: 'plus', usd: expect.closeTo(100_000 * 0.02, 6) });
+  });
+
   it('ses request-production refuses without a terminal, and rejects a bad URL', async () => {
     const dir = await f.project();
     const refused = await f.cli(dir, ['ses', 'request-production', '--website-url', 'https://app.example.com']);

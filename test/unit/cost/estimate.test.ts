@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { USER_POOL_TIERS } from '../../../src/config/schema.js';
+import { pricedTier } from '../../../src/cost/cost-options.js';
 import { estimateCost } from '../../../src/cost/estimate.js';
 import prices from '../../../src/cost/prices.json' with { type: 'json' };
 
@@ -18,6 +20,13 @@ describe('cost estimate', () => {
     expect(estimateCost({ ...base, monthlyActiveUsers: 60_000, signInsPerUser: 0 }).lines[0]!.monthlyUsd).toBeCloseTo(10_000 * 0.0055, 10);
     expect(estimateCost({ ...base, cognitoTier: 'essentials', monthlyActiveUsers: 60_000, signInsPerUser: 0 }).lines[0]!.monthlyUsd).toBeCloseTo(50_000 * 0.015, 10);
     expect(estimateCost({ ...base, cognitoTier: 'lite', monthlyActiveUsers: 10_000, signInsPerUser: 0 }).lines[0]!.monthlyUsd).toBe(0);
+    // Plus has no free MAU (https://aws.amazon.com/cognito/pricing/).
+    expect(estimateCost({ ...base, cognitoTier: 'plus', monthlyActiveUsers: 1_000, signInsPerUser: 0 }).lines[0]!.monthlyUsd).toBeCloseTo(1_000 * 0.02, 10);
+  });
+
+  it('prices every tier a pool can be configured with (userPool.tier)', () => {
+    for (const tier of USER_POOL_TIERS) expect(prices.cognito.tiers[pricedTier(tier)]).toBeDefined();
+    expect(pricedTier('LITE')).toBe('lite');
   });
 
   it('charges Lambda requests above 1M at $0.20 per million, 4 invocations per sign-in', () => {
