@@ -78,6 +78,8 @@ export class EmailDeliveryError extends Error {
 // a slow one, and each retry of a first round emails a different code (pitfall 14). Few, short
 // SDK retries keep one invocation inside that budget.
 const defaultSes = new SESClient({
+  // email.sesRegion: the sender is verified in SES of another region than the function's.
+  ...(process.env.SES_REGION ? { region: process.env.SES_REGION } : {}),
   maxAttempts: 2,
   requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_500 },
 });

@@ -20,6 +20,8 @@ export interface AwsSettings {
   endpoint?: string;
   /** Total attempts per call, first included (SDK standard retry strategy). */
   maxAttempts?: number;
+  /** Region of the SES clients when SES is used outside `region` (config email.sesRegion). */
+  sesRegion?: string;
   /** Fixed credentials instead of the default chain (the local sandbox accepts any). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
@@ -126,7 +128,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     }),
     ses: memo(async () => {
       const { SESClient } = sdk('@aws-sdk/client-ses');
-      return track(new SESClient(await common()));
+      return track(new SESClient({ ...(await common()), region: settings.sesRegion ?? settings.region }));
     }),
     sts: memo(async () => {
       const { STSClient } = sdk('@aws-sdk/client-sts');
@@ -146,7 +148,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     }),
     sesv2: memo(async () => {
       const { SESv2Client } = sdk('@aws-sdk/client-sesv2');
-      return track(new SESv2Client(await common()));
+      return track(new SESv2Client({ ...(await common()), region: settings.sesRegion ?? settings.region }));
     }),
     destroy() {
       for (const client of created) client.destroy();

@@ -19,6 +19,7 @@ interface SdkPackages {
   '@aws-sdk/client-sns': typeof import('@aws-sdk/client-sns');
   '@aws-sdk/client-sts': typeof import('@aws-sdk/client-sts');
   '@smithy/node-http-handler': typeof import('@smithy/node-http-handler');
+  '@smithy/core/config': typeof import('@smithy/core/config');
 }
 
 export function sdk<K extends keyof SdkPackages>(name: K): SdkPackages[K] {

@@ -27,7 +27,7 @@ export async function sandboxCommand(env: CommandEnv, options: SandboxOptions): 
   const { io } = env;
   const port = parsePort(options.port);
   const { config, dir } = await loadConfig(configPath(env), { stage: env.global.stage, region: env.global.region });
-  const region = resolveRegion(env, config);
+  const region = await resolveRegion(env, config);
   const handlers = await buildStackHandlers(config, dir);
   const { startSandboxServer } = await import('../sandbox/sandbox-server.js');
 

@@ -3,6 +3,7 @@ import { usageError } from '../core/errors.js';
 import type { CommandEnv } from './deps.js';
 import { openStack } from './stack-context.js';
 import { sdk } from '../aws/sdk.js';
+import { sesRegion } from '../steps/ses-identity-step.js';
 
 export interface RequestProductionOptions {
   websiteUrl?: string;
@@ -42,7 +43,7 @@ export async function sesRequestProductionCommand(env: CommandEnv, options: Requ
       `Transactional email only: one-time sign-in codes from ${ctx.config.email.from}, sent when a user of ${WebsiteURL} asks to sign in. No marketing; bounces and complaints are monitored.`;
     if (!env.global.yes) {
       if (!io.interactive) throw usageError('CONFIRMATION_REQUIRED', 'ses request-production sends a request to AWS and needs confirmation.', 'Run it in a terminal to confirm, or pass --yes.');
-      if (!(await io.confirm(`Ask AWS for SES production access in ${ctx.region} (account ${ctx.accountId}) for ${WebsiteURL}?`))) {
+      if (!(await io.confirm(`Ask AWS for SES production access in ${sesRegion(ctx)} (account ${ctx.accountId}) for ${WebsiteURL}?`))) {
         io.out('Nothing was sent.');
         io.result({ ok: false, command: 'ses request-production', cancelled: true });
         return 1;
@@ -50,11 +51,11 @@ export async function sesRequestProductionCommand(env: CommandEnv, options: Requ
     }
     const sesv2 = await ctx.aws.sesv2();
     const { PutAccountDetailsCommand } = sdk('@aws-sdk/client-sesv2');
-    await call('ses:PutAccountDetails', ctx.region, () =>
+    await call('ses:PutAccountDetails', sesRegion(ctx), () =>
       sesv2.send(new PutAccountDetailsCommand({ ProductionAccessEnabled: true, MailType: 'TRANSACTIONAL', WebsiteURL, UseCaseDescription, ContactLanguage: 'EN' })),
     );
-    io.out(`Requested SES production access in ${ctx.region}. AWS reviews it, usually within 24 hours, and answers by email; "otp-setup doctor" shows the status.`);
-    io.result({ ok: true, command: 'ses request-production', region: ctx.region, accountId: ctx.accountId, websiteUrl: WebsiteURL });
+    io.out(`Requested SES production access in ${sesRegion(ctx)}. AWS reviews it, usually within 24 hours, and answers by email; "otp-setup doctor" shows the status.`);
+    io.result({ ok: true, command: 'ses request-production', region: sesRegion(ctx), accountId: ctx.accountId, websiteUrl: WebsiteURL });
     return 0;
   } finally {
     await stack.close();

@@ -5,6 +5,7 @@ import { createAwsClients, type AwsClients } from '../aws/clients.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { resourceNames } from '../config/resource-names.js';
 import type { Config } from '../config/schema.js';
+import { REGION_PATTERN } from '../config/patterns.js';
 import { OtpError, usageError } from '../core/errors.js';
 import { acquireLock, type Lock } from '../core/lock.js';
 import { StateStore, stateDir } from '../core/state-store.js';
@@ -34,9 +35,29 @@ export function configPath(env: CommandEnv): string {
   return resolve(env.deps.cwd, env.global.config ?? DEFAULT_CONFIG_FILE);
 }
 
-export function resolveRegion(env: CommandEnv, config: Config): string {
-  // The flag was already validated as a config override; the environment is the SDK's convention.
-  return config.region ?? env.deps.env.AWS_REGION ?? env.deps.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+/**
+ * --region (already validated as a config override), the config's region, the environment, then
+ * the region the selected profile sets in ~/.aws/config, as the SDK and the AWS CLI would find it.
+ */
+export async function resolveRegion(env: CommandEnv, config: Config): Promise<string> {
+  const set = config.region ?? env.deps.env.AWS_REGION ?? env.deps.env.AWS_DEFAULT_REGION;
+  if (set) return set;
+  return (await profileRegion(env)) ?? 'us-east-1';
+}
+
+/** The SDK's own lookup (shared config file, AWS_CONFIG_FILE, [profile x] sections), for the profile only. */
+async function profileRegion(env: CommandEnv): Promise<string | undefined> {
+  const { loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS } = sdk('@smithy/core/config');
+  const profile = env.global.profile ?? env.deps.env.AWS_PROFILE;
+  const region = await loadConfig<string | undefined>(
+    { environmentVariableSelector: () => undefined, configFileSelector: (p) => p.region, default: () => undefined },
+    { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...(profile ? { profile } : {}) },
+  )();
+  if (region === undefined) return undefined;
+  if (!REGION_PATTERN.test(region)) {
+    throw usageError('INVALID_REGION', `The AWS profile "${profile ?? 'default'}" sets region = ${region}, which is not an AWS region.`, 'Fix the region in ~/.aws/config (or AWS_CONFIG_FILE), or pass --region such as us-east-1.');
+  }
+  return region;
 }
 
 export function awsSettings(env: CommandEnv, region: string) {
@@ -95,9 +116,10 @@ async function callerIdentity(aws: AwsClients): Promise<Identity> {
 export async function openStack(env: CommandEnv, options: OpenStackOptions = {}): Promise<OpenStack> {
   const loaded = await loadConfig(configPath(env), { stage: env.global.stage, region: env.global.region });
   const { config, dir } = loaded;
-  const region = resolveRegion(env, config);
+  const region = await resolveRegion(env, config);
   const names = resourceNames(config);
-  const aws = (env.deps.createAwsClients ?? createAwsClients)(awsSettings(env, region));
+  const sesRegion = config.email.sesRegion;
+  const aws = (env.deps.createAwsClients ?? createAwsClients)({ ...awsSettings(env, region), ...(sesRegion ? { sesRegion } : {}) });
   let lock: Lock | undefined;
   try {
     const [identity, builtHandlers] = await Promise.all([

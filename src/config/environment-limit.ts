@@ -17,6 +17,7 @@ const SOURCES: Record<string, string> = {
   ALLOWED_EMAIL_DOMAINS: 'signUp.allowedDomains',
   FROM_EMAIL: 'email.from',
   FROM_NAME: 'email.fromName',
+  SES_REGION: 'email.sesRegion',
   RATE_LIMIT_TABLE: 'names.rateLimitTable (or name + stage)',
 };
 

@@ -32,6 +32,8 @@ export function handlerEnvironment(kind: FunctionKind, config: Config): Record<s
         OTP_TTL_SECONDS: String(config.otp.ttlSeconds),
         FROM_EMAIL: config.email.from,
         ...(config.email.fromName ? { FROM_NAME: config.email.fromName } : {}),
+        // The identity is verified in that region only: the code email must be sent there too.
+        ...(config.email.sesRegion ? { SES_REGION: config.email.sesRegion } : {}),
         ...rateLimitEnvironment(config),
       };
     case 'verify-auth-challenge':

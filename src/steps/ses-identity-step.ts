@@ -10,6 +10,18 @@ interface SesActual {
   domain?: string;
 }
 
+/**
+ * Where the SES identity lives: the stack's region unless email.sesRegion names another. Cognito may
+ * send through SES in another region ("Amazon Cognito can send email messages with Amazon SES
+ * resources in the Region where you created your user pool, and in alternate Regions in some
+ * cases": API reference EmailConfigurationType; the developer guide's "Email settings for Amazon
+ * Cognito user pools" lists them, https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-email.html).
+ * The SES clients (src/aws/clients.ts) and the create function's SES_REGION follow the same setting.
+ */
+export function sesRegion(ctx: Pick<StepContext, 'config' | 'region'>): string {
+  return ctx.config.email.sesRegion ?? ctx.region;
+}
+
 async function verificationStatus(ctx: StepContext): Promise<SesActual> {
   const ses = await ctx.aws.ses();
   const { GetIdentityVerificationAttributesCommand } = sdk('@aws-sdk/client-ses');

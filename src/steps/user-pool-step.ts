@@ -5,6 +5,7 @@ import { OtpError } from '../core/errors.js';
 import { diffFields, noop, update, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { functionArn } from './function-step.js';
 import { foreignReason, ownershipTags } from './ownership.js';
+import { sesRegion } from './ses-identity-step.js';
 import { sdk } from '../aws/sdk.js';
 
 interface PoolActual {
@@ -37,7 +38,7 @@ function desiredEmailConfiguration(ctx: StepContext): Record<string, string> {
   if (!identity) return { EmailSendingAccount: 'COGNITO_DEFAULT' };
   return {
     EmailSendingAccount: 'DEVELOPER',
-    SourceArn: `arn:${ctx.partition}:ses:${ctx.region}:${ctx.accountId}:identity/${identity}`,
+    SourceArn: `arn:${ctx.partition}:ses:${sesRegion(ctx)}:${ctx.accountId}:identity/${identity}`,
   };
 }
 

@@ -34,9 +34,8 @@ export interface RunningCli {
  */
 export function startCli(args: string[], options: CliOptions): RunningCli {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
-  // Tests never inherit a developer's AWS profile or real endpoint.
-  delete env.AWS_PROFILE;
+  // Tests never inherit a developer's AWS profile or real endpoint (a test may set one explicitly).
+  for (const [k, v] of Object.entries({ ...process.env, AWS_PROFILE: undefined, ...options.env })) if (v !== undefined) env[k] = v;
   env.NO_COLOR = '1';
   const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
