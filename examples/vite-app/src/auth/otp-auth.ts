@@ -42,6 +42,7 @@ export type FailureReason =
   | 'sign-up-rejected'
   | 'not-confirmed'
   | 'rate-limited'
+  | 'email-not-sent'
   | 'network'
   | 'unknown';
 
@@ -216,6 +217,21 @@ function fail(reason: FailureReason, message: string): Failure {
   return { status: 'failed', reason, message };
 }
 
+/**
+ * A sign-in trigger threw: Cognito answers UserLambdaValidationException with the message
+ * "<Trigger> failed with error <the trigger's message>." (e.g. "CreateAuthChallenge failed with
+ * error Too many sign-in codes requested for this address. Try again in 15 minutes.").
+ */
+function triggerFailure(message: string): Failure {
+  const own = /failed with error (.*?)\.?$/s.exec(message)?.[1] ?? message;
+  // The sign-in limits otp-setup's functions enforce; their text says how long to wait.
+  if (/^Too many (sign-in codes|wrong codes)/.test(own)) return fail('rate-limited', `${own}.`);
+  // SES refused the email (e.g. the SES sandbox and an unverified address): no code is coming.
+  if (/^Could not send the sign-in code email/.test(own)) return fail('email-not-sent', 'The sign-in code could not be emailed. Try again later.');
+  if (/^PreSignUp failed/.test(message)) return fail('sign-up-rejected', 'This email address cannot be used to sign in here.');
+  return fail('unknown', 'Sign-in is not available right now. Try again later.');
+}
+
 function failure(error: unknown, during: 'sign-up' | 'sign-in' | 'confirm'): Failure {
   const name = errorName(error);
   const message = error instanceof Error ? error.message : String(error);
@@ -226,7 +242,7 @@ function failure(error: unknown, during: 'sign-up' | 'sign-in' | 'confirm'): Fai
     case 'SignInException':
       return fail('expired', 'The sign-in has expired. Request a new code.');
     case 'UserLambdaValidationException':
-      return fail('sign-up-rejected', 'This email address cannot be used to sign in here.');
+      return triggerFailure(message);
     case 'InvalidParameterException':
       return during === 'sign-up' ? fail('invalid-email', 'Enter a valid email address.') : fail('unknown', message);
     case 'UserNotConfirmedException':
