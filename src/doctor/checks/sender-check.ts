@@ -1,6 +1,5 @@
 import { sesIdentityStep } from '../../steps/ses-identity-step.js';
 import { fail, ok, warn, type Check } from '../check.js';
-import { sesRegion } from '../../steps/ses-identity-step.js';
 
 /** The guide's "Verify SES email" troubleshooting step. */
 export const senderCheck: Check = {
@@ -18,7 +17,7 @@ export const senderCheck: Check = {
     }
     const status = address ?? domainStatus;
     return fail(
-      status ? `${from} verification ${status}` : `${from} is not an SES identity in ${sesRegion(ctx)}`,
+      status ? `${from} verification ${status}` : `${from} is not an SES identity in ${ctx.aws.settings.sesRegion ?? ctx.region}`,
       `Run "otp-setup up" to start verification, then click the link AWS emails to ${from}. No code can be sent until then.`,
     );
   },

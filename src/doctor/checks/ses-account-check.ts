@@ -1,7 +1,6 @@
 import { awsErrorName } from '../../aws/aws-errors.js';
 import { fail, ok, unknown, warn, type Check } from '../check.js';
 import { sdk } from '../../aws/sdk.js';
-import { sesRegion } from '../../steps/ses-identity-step.js';
 
 const NOT_AVAILABLE = new Set(['NotImplemented', 'NotImplementedException', 'UnknownOperationException', 'InvalidAction', 'UnknownOperation']);
 
@@ -28,18 +27,18 @@ export const sesAccountCheck: Check = {
     const quota = account.SendQuota;
     const quotaText = quota ? `${quota.SentLast24Hours ?? 0}/${quota.Max24HourSend ?? '?'} sent in 24 h, ${quota.MaxSendRate ?? '?'}/s` : 'quota unknown';
     if (account.SendingEnabled === false) {
-      return fail(`sending is disabled for this account in ${sesRegion(ctx)} (${account.EnforcementStatus ?? 'status unknown'})`, 'See the SES console (Reputation metrics) and the email from AWS about it; no code can be sent.');
+      return fail(`sending is disabled for this account in ${ctx.aws.settings.sesRegion ?? ctx.region} (${account.EnforcementStatus ?? 'status unknown'})`, 'See the SES console (Reputation metrics) and the email from AWS about it; no code can be sent.');
     }
     if (account.ProductionAccessEnabled !== true) {
       const review = account.Details?.ReviewDetails?.Status;
       return warn(
-        `sandbox in ${sesRegion(ctx)}: codes reach only verified addresses; ${quotaText}${review ? `; production access request ${review}` : ''}`,
+        `sandbox in ${ctx.aws.settings.sesRegion ?? ctx.region}: codes reach only verified addresses; ${quotaText}${review ? `; production access request ${review}` : ''}`,
         'Request production access: otp-setup ses request-production --website-url https://your.site',
       );
     }
     if (quota?.Max24HourSend !== undefined && quota.SentLast24Hours !== undefined && quota.SentLast24Hours >= 0.8 * quota.Max24HourSend) {
       return warn(`production, but ${quotaText}: near the daily quota`, 'Ask AWS for a higher sending quota in the SES console (Account dashboard).');
     }
-    return ok(`production in ${sesRegion(ctx)}; ${quotaText}`);
+    return ok(`production in ${ctx.aws.settings.sesRegion ?? ctx.region}; ${quotaText}`);
   },
 };
