@@ -227,4 +227,27 @@ describe('example app in Chromium against otp-setup sandbox', () => {
     await shot(page, '7-too-many-attempts');
     expect(failedCalls).toEqual(['SignUp 400', 'RespondToAuthChallenge 400']);
   }, 120_000);
+
+  it("shows otp-setup's own rate limit as such (not as an address that cannot be used)", async () => {
+    // The example config keeps the default limit: 5 codes per address per 15 minutes.
+    const page = await browser!.newPage();
+    const email = `limited-${randomUUID().slice(0, 8)}@example.com`;
+    for (let round = 1; round <= 5; round += 1) {
+      await page.goto(appUrl);
+      await screen(page, 'email');
+      await page.fill('#email', email);
+      await page.click('#email-form button[type=submit]');
+      await screen(page, 'code');
+    }
+    failedCalls.length = 0;
+    await page.goto(appUrl);
+    await screen(page, 'email');
+    await page.fill('#email', email);
+    await page.click('#email-form button[type=submit]');
+    // Cognito's UserLambdaValidationException "CreateAuthChallenge failed with error Too many…".
+    await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toMatch(/^Too many sign-in codes requested for this address\. Try again in \d+ minutes?\.$/);
+    await screen(page, 'email');
+    await shot(page, '8-rate-limited');
+    expect(failedCalls).toEqual(['SignUp 400', 'InitiateAuth 400']);
+  }, 120_000);
 });
