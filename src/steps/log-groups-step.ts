@@ -1,5 +1,6 @@
 import type { LogGroup } from '@aws-sdk/client-cloudwatch-logs';
 import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, toUserError } from '../aws/aws-errors.js';
+import { grant, type PermissionScope } from '../core/permissions.js';
 import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
 import { foreignReason, ownershipTags } from './ownership.js';
@@ -27,6 +28,17 @@ function record(ctx: Pick<StepContext, 'state'>, names: string[] | undefined): v
 /** Lambda writes each function's logs to /aws/lambda/<function name>. */
 export function logGroupName(ctx: Pick<StepContext, 'names'>, kind: FunctionKind): string {
   return `/aws/lambda/${ctx.names.functions[kind]}`;
+}
+
+/**
+ * Our groups' ARNs in both spellings: the tagging APIs take the bare ARN, while IAM evaluates most
+ * log-group actions against "log-group:<name>:*" (what DescribeLogGroups reports as `arn`).
+ */
+export function logGroupArns(scope: PermissionScope): string[] {
+  return FUNCTION_KINDS.flatMap((kind) => {
+    const arn = `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${logGroupName(scope, kind)}`;
+    return [arn, `${arn}:*`];
+  });
 }
 
 function commonPrefix(values: string[]): string {
@@ -68,6 +80,15 @@ export const logGroupsStep: Step<LogGroupsActual> = {
   id: 'log-groups',
   title: 'Function log groups',
   dependsOn: [],
+
+  permissions(scope) {
+    return [
+      // A prefix search over the account's groups in this region: granted on every log group here.
+      grant(['logs:DescribeLogGroups'], [`arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:*`]),
+      // CreateLogGroup with tags also needs logs:TagResource; TagLogGroup is the takeover path.
+      grant(['logs:ListTagsForResource', 'logs:CreateLogGroup', 'logs:TagResource', 'logs:TagLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteLogGroup'], logGroupArns(scope)),
+    ];
+  },
 
   async read(ctx) {
     const found = await describeOurs(ctx);
