@@ -1,11 +1,14 @@
 import { createAwsClients } from '../aws/clients.js';
 import { loadConfig } from '../config/load-config.js';
 import { resourceNames } from '../config/resource-names.js';
-import { usageError } from '../core/errors.js';
+import { isOtpError, OtpError, usageError } from '../core/errors.js';
 import { partitionOf } from '../core/permissions.js';
 import { deployerGrants, MANAGED_POLICY_MAX_CHARS, policyDocument } from '../policy/deployer-policy.js';
 import type { CommandEnv } from './deps.js';
 import { awsSettings, callerIdentity, configPath, resolveRegion } from './stack-context.js';
+
+/** Failures of the account lookup that --account-id avoids. */
+const NO_ACCOUNT = new Set(['NO_CREDENTIALS', 'INVALID_CREDENTIALS', 'ENDPOINT_UNREACHABLE']);
 
 export interface PolicyOptions {
   accountId?: string;
@@ -28,6 +31,14 @@ export async function policyCommand(env: CommandEnv, options: PolicyOptions): Pr
     const aws = (env.deps.createAwsClients ?? createAwsClients)(awsSettings(env, region));
     try {
       ({ accountId, partition } = await callerIdentity(aws));
+    } catch (err) {
+      if (isOtpError(err) && NO_ACCOUNT.has(err.code)) {
+        throw new OtpError(err.code, `${err.message} otp-setup policy asks AWS only for the account id.`, {
+          cause: err,
+          resolution: `Pass it instead: otp-setup policy --account-id 123456789012. Or: ${err.resolution ?? 'fix the credentials.'}`,
+        });
+      }
+      throw err;
     } finally {
       aws.destroy();
     }
