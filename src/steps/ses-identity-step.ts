@@ -48,7 +48,8 @@ export const sesIdentityStep: Step<SesActual> = {
   dependsOn: [],
 
   permissions() {
-    // SES API v1's identity actions have no resource type: "*" (only sending is scoped, in the role's policy).
+    // SES API v1's identity actions have no resource type, so "*" (Service Authorization Reference, Amazon SES:
+    // VerifyEmailIdentity, GetIdentityVerificationAttributes, DeleteIdentity list none). Sending is scoped, in the role's policy.
     return [grant(['ses:GetIdentityVerificationAttributes', 'ses:VerifyEmailIdentity', 'ses:DeleteIdentity'], ['*'])];
   },
 
