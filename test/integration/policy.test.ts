@@ -119,4 +119,16 @@ describe('otp-setup policy covers every call the CLI makes', () => {
     // Nothing to create any more: the policy grants no creation of what is switched off.
     for (const a of ['cloudwatch:PutMetricAlarm', 'sns:CreateTopic', 'dynamodb:CreateTable', 'ses:VerifyDomainDkim']) expect(granted.has(a), a).toBe(false);
   });
+
+  it('--account-id writes the policy for another account without asking AWS; a bad one is a usage error', async () => {
+    const dir = await f.project({ ...BASE_CONFIG, region: 'eu-west-1' });
+    const other = await ok(dir, ['policy', '--account-id', '210987654321']);
+    expect(f.proxy.calls).toEqual([]);
+    const policy = JSON.parse(other.stdout) as PolicyDocument;
+    expect(statementsAllowing(policy, 'lambda:GetFunction', 'arn:aws:lambda:eu-west-1:210987654321:function:email-otp-pre-sign-up')).not.toEqual([]);
+    const bad = await f.cli(dir, ['policy', '--account-id', '1234', '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.json!.error).toMatchObject({ code: 'INVALID_ACCOUNT_ID' });
+    expect(bad.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
 });
