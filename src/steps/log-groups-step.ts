@@ -31,14 +31,12 @@ export function logGroupName(ctx: Pick<StepContext, 'names'>, kind: FunctionKind
 }
 
 /**
- * Our groups' ARNs in both spellings: the tagging APIs take the bare ARN, while IAM evaluates most
- * log-group actions against "log-group:<name>:*" (what DescribeLogGroups reports as `arn`).
+ * Our groups' ARNs as IAM policies must spell them: with a trailing ":*" for most actions, bare for
+ * TagResource, UntagResource and ListTagsForResource (LogGroup.arn in the CloudWatch Logs API
+ * reference, https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_LogGroup.html).
  */
-export function logGroupArns(scope: PermissionScope): string[] {
-  return FUNCTION_KINDS.flatMap((kind) => {
-    const arn = `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${logGroupName(scope, kind)}`;
-    return [arn, `${arn}:*`];
-  });
+export function logGroupArns(scope: PermissionScope, forTagging = false): string[] {
+  return FUNCTION_KINDS.map((kind) => `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${logGroupName(scope, kind)}${forTagging ? '' : ':*'}`);
 }
 
 function commonPrefix(values: string[]): string {
@@ -86,7 +84,8 @@ export const logGroupsStep: Step<LogGroupsActual> = {
       // A prefix search over the account's groups in this region: granted on every log group here.
       grant(['logs:DescribeLogGroups'], [`arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:*`]),
       // CreateLogGroup with tags also needs logs:TagResource; TagLogGroup is the takeover path.
-      grant(['logs:ListTagsForResource', 'logs:CreateLogGroup', 'logs:TagResource', 'logs:TagLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteLogGroup'], logGroupArns(scope)),
+      grant(['logs:CreateLogGroup', 'logs:TagLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteLogGroup'], logGroupArns(scope)),
+      grant(['logs:ListTagsForResource', 'logs:TagResource'], logGroupArns(scope, true)),
     ];
   },
 

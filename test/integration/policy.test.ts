@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
@@ -68,6 +69,10 @@ describe('otp-setup policy covers every call the CLI makes', () => {
     const functions = await Promise.all(
       KINDS.map(async (k) => (await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: `email-otp-${k}-prod` }))).Configuration!.FunctionArn!),
     );
+    const logs = new CloudWatchLogsClient({ region: 'us-east-1', endpoint: f.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const groups = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/email-otp-' }))).logGroups ?? [];
+    logs.destroy();
+    expect(groups).toHaveLength(4);
 
     await ok(dir, ['teardown', '--yes']);
     const calls = neededActions();
@@ -88,6 +93,12 @@ describe('otp-setup policy covers every call the CLI makes', () => {
     expect(statementsAllowing(policy, 'iam:PassRole', role)[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } });
     for (const arn of functions) expect(statementsAllowing(policy, 'lambda:UpdateFunctionCode', arn), arn).not.toEqual([]);
     expect(statementsAllowing(policy, 'cognito-idp:DeleteUserPool', poolArn)).not.toEqual([]);
+    // Logs wants "<arn>:*" for most actions and the bare ARN for its tagging APIs: both as moto reports them.
+    for (const g of groups) {
+      expect(statementsAllowing(policy, 'logs:PutRetentionPolicy', g.arn!), g.arn).not.toEqual([]);
+      expect(statementsAllowing(policy, 'logs:FilterLogEvents', g.arn!), g.arn).not.toEqual([]);
+      expect(statementsAllowing(policy, 'logs:TagResource', g.logGroupArn!), g.logGroupArn).not.toEqual([]);
+    }
     expect(statementsAllowing(policy, 'iam:PutRolePolicy', role.replace(/role\/.*/, 'role/SomeoneElsesRole'))).toEqual([]);
     expect(statementsAllowing(policy, 'lambda:UpdateFunctionCode', functions[0]!.replace(/function:.*/, 'function:someone-elses'))).toEqual([]);
     expect(statementsAllowing(policy, 'dynamodb:DeleteTable', 'arn:aws:dynamodb:us-east-1:123456789012:table/someone-elses')).toEqual([]);
