@@ -57,7 +57,7 @@ export function toUserError(err: unknown, action: string, target?: string): OtpE
   if (ACCESS_DENIED.has(name) && !(name === 'NotAuthorizedException' && action.startsWith('cognito-idp:InitiateAuth'))) {
     return new OtpError('ACCESS_DENIED', `Access denied: ${what}.`, {
       cause: err,
-      resolution: `Grant the permission "${action}" to the identity you are using (see "otp-setup doctor" and the README's IAM policy).`,
+      resolution: `Grant the permission "${action}" to the identity you are using ("otp-setup policy" prints every permission otp-setup needs).`,
       details: { action },
     });
   }

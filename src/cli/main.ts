@@ -166,6 +166,13 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .addHelpText('after', examples(['otp-setup logs --since 1h', 'otp-setup logs --follow --function create']))
     .action(run(async () => (await import('../commands/logs.js')).logsCommand as Action));
 
+  program
+    .command('policy')
+    .description('print the least-privilege IAM policy (JSON) that up, plan, status, teardown, doctor and test-auth need for this config')
+    .option('--account-id <id>', 'account the policy is for (default: the account of your credentials, from STS)')
+    .addHelpText('after', examples(['otp-setup policy > otp-setup-policy.json', 'otp-setup policy --stage prod --account-id 123456789012']))
+    .action(run(async () => (await import('../commands/policy.js')).policyCommand as Action));
+
   const ses = program.command('ses').description('SES account settings for sending the codes');
   ses
     .command('request-production')

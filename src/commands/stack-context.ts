@@ -105,7 +105,7 @@ interface Identity {
   partition: string;
 }
 
-async function callerIdentity(aws: AwsClients): Promise<Identity> {
+export async function callerIdentity(aws: AwsClients): Promise<Identity> {
   const sts = await aws.sts();
   const { GetCallerIdentityCommand } = sdk('@aws-sdk/client-sts');
   const out = await call('sts:GetCallerIdentity', undefined, () => sts.send(new GetCallerIdentityCommand({})));

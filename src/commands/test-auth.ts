@@ -6,6 +6,8 @@ import { createAwsClients } from '../aws/clients.js';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { OtpError, isOtpError, usageError } from '../core/errors.js';
+import { grant, type PermissionScope, type Grant } from '../core/permissions.js';
+import { userPoolArns } from '../steps/user-pool-step.js';
 import type { CommandEnv } from './deps.js';
 import { awsSettings, configPath, openStack } from './stack-context.js';
 import { sdk } from '../aws/sdk.js';
@@ -28,6 +30,14 @@ interface Target {
   config: Config | undefined;
   /** A running `otp-setup sandbox` answered at the endpoint. */
   sandbox?: boolean;
+}
+
+/**
+ * The administrative calls (IAM-authorized) that find or create the test user. The sign-in itself
+ * (InitiateAuth, RespondToAuthChallenge, GetUser, RevokeToken) is Cognito's public API: no IAM.
+ */
+export function testAuthPermissions(scope: PermissionScope): Grant[] {
+  return [grant(['cognito-idp:AdminGetUser', 'cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword'], userPoolArns(scope))];
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -2,6 +2,7 @@ import type { AwsClients } from '../aws/clients.js';
 import type { ResourceNames } from '../config/resource-names.js';
 import type { Config } from '../config/schema.js';
 import type { BuiltHandler, FunctionKind } from '../package/build-handlers.js';
+import type { Grant, PermissionScope } from './permissions.js';
 import type { StackState } from './state-store.js';
 
 export type StepId =
@@ -92,6 +93,11 @@ export interface Step<T = unknown> {
   /** Pure: decides from the context's data and what read observed; never calls AWS. */
   plan(ctx: StepContext, observed: Observed<T>): Change;
   destroy(ctx: StepContext): Promise<DestroyOutcome>;
+  /**
+   * Every IAM action read, plan's apply and destroy may call (waiters and tag-on-create included),
+   * scoped to this step's ARNs: `otp-setup policy` is built from these. Pure, like plan.
+   */
+  permissions(scope: PermissionScope): Grant[];
 }
 
 export function noop(summary: string, notes: string[] = []): Change {

@@ -1,4 +1,5 @@
 import { errorMessage, isOtpError } from '../core/errors.js';
+import type { Grant, PermissionScope } from '../core/permissions.js';
 import type { StepContext } from '../core/step.js';
 import type { DoctorLookups } from './lookups.js';
 
@@ -26,6 +27,8 @@ export interface Check {
   id: string;
   title: string;
   run(d: DoctorContext): Promise<Finding>;
+  /** IAM actions the check calls itself; reads through a step's `read` are the step's to declare. */
+  permissions?(scope: PermissionScope): Grant[];
 }
 
 /**

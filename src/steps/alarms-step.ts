@@ -1,5 +1,6 @@
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
+import { grant } from '../core/permissions.js';
 import { diffFields, noop, type Change, type FieldDiff, type Observed, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS } from '../package/build-handlers.js';
 import { ownershipTags } from './ownership.js';
@@ -111,6 +112,23 @@ export const alarmsStep: Step<AlarmsActual> = {
   id: 'alarms',
   title: 'CloudWatch alarms',
   dependsOn: [],
+
+  permissions(scope) {
+    const alarms = alarmSpecs(scope).map((s) => `arn:${scope.partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:${s.AlarmName}`);
+    const topic = [ourTopicArn(scope)];
+    const { enabled, email } = scope.config.monitoring.alarms;
+    // Teardown always looks for alarms (a lost state file may have forgotten them), so reading and deleting
+    // are granted even with alarms off. DescribeAlarms is read-only and granted on "*".
+    const grants = [
+      grant(['cloudwatch:DescribeAlarms'], ['*']),
+      grant(['cloudwatch:DeleteAlarms'], alarms),
+      grant(['sns:GetTopicAttributes', 'sns:ListSubscriptionsByTopic', 'sns:DeleteTopic'], topic),
+    ];
+    // PutMetricAlarm with Tags also needs cloudwatch:TagResource, CreateTopic with Tags sns:TagResource (SDK models).
+    if (enabled) grants.push(grant(['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'], alarms));
+    if (enabled && email) grants.push(grant(['sns:CreateTopic', 'sns:TagResource', 'sns:Subscribe'], topic));
+    return grants;
+  },
 
   async read(ctx) {
     // Off and never on (nothing recorded): no call at all, and no CloudWatch client to load.

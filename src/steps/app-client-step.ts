@@ -1,8 +1,10 @@
 import type { UpdateUserPoolClientCommandInput, UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
 import type { Config } from '../config/schema.js';
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
+import { grant } from '../core/permissions.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { sdk } from '../aws/sdk.js';
+import { userPoolArns } from './user-pool-step.js';
 
 interface ClientActual {
   client: UserPoolClientType;
@@ -102,6 +104,11 @@ export const appClientStep: Step<ClientActual> = {
   id: 'app-client',
   title: 'App client',
   dependsOn: ['user-pool'],
+
+  permissions(scope) {
+    const actions = ['ListUserPoolClients', 'DescribeUserPoolClient', 'CreateUserPoolClient', 'UpdateUserPoolClient', 'DeleteUserPoolClient'];
+    return [grant(actions.map((a) => `cognito-idp:${a}`), userPoolArns(scope))];
+  },
 
   async read(ctx) {
     const poolId = ctx.state.resources.userPoolId;

@@ -53,6 +53,8 @@ export const frontendEnvStep: Step<FrontendActual> = {
   title: 'Frontend .env',
   dependsOn: ['app-client'],
   independentRead: true,
+  // Local files only: no AWS call.
+  permissions: () => [],
 
   async read(ctx) {
     const env = envPath(ctx);

@@ -1,6 +1,7 @@
 import type { FunctionConfiguration, Runtime, TracingMode } from '@aws-sdk/client-lambda';
 import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } from '../aws/aws-errors.js';
 import { withBackoff } from '../core/backoff.js';
+import { grant } from '../core/permissions.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import type { FunctionKind } from '../package/build-handlers.js';
 import { handlerEnvironment } from './handler-environment.js';
@@ -86,6 +87,19 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
     // The log group must exist (with its retention) before Lambda creates one that never expires.
     dependsOn: ['role', 'log-groups'],
     independentRead: true,
+
+    permissions(scope) {
+      return [
+        // GetFunction returns Tags only to callers explicitly allowed lambda:ListTags (GetFunctionResponse.Tags);
+        // without them every function would look foreign. GetFunctionConfiguration: doctor and waiters.
+        grant(
+          ['lambda:GetFunction', 'lambda:ListTags', 'lambda:GetFunctionConfiguration', 'lambda:CreateFunction', 'lambda:TagResource', 'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:DeleteFunction'],
+          [functionArn(scope, kind)],
+        ),
+        // CreateFunction / UpdateFunctionConfiguration hand our role to Lambda.
+        grant(['iam:PassRole'], [roleArn(scope)], { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } }),
+      ];
+    },
 
     async read(ctx) {
       const lambda = await ctx.aws.lambda();

@@ -1,5 +1,6 @@
 import type { LogGroup } from '@aws-sdk/client-cloudwatch-logs';
 import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, toUserError } from '../aws/aws-errors.js';
+import { grant, type PermissionScope } from '../core/permissions.js';
 import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
 import { foreignReason, ownershipTags } from './ownership.js';
@@ -27,6 +28,15 @@ function record(ctx: Pick<StepContext, 'state'>, names: string[] | undefined): v
 /** Lambda writes each function's logs to /aws/lambda/<function name>. */
 export function logGroupName(ctx: Pick<StepContext, 'names'>, kind: FunctionKind): string {
   return `/aws/lambda/${ctx.names.functions[kind]}`;
+}
+
+/**
+ * Our groups' ARNs as IAM policies must spell them: with a trailing ":*" for most actions, bare for
+ * TagResource, UntagResource and ListTagsForResource (LogGroup.arn in the CloudWatch Logs API
+ * reference, https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_LogGroup.html).
+ */
+export function logGroupArns(scope: PermissionScope, forTagging = false): string[] {
+  return FUNCTION_KINDS.map((kind) => `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${logGroupName(scope, kind)}${forTagging ? '' : ':*'}`);
 }
 
 function commonPrefix(values: string[]): string {
@@ -68,6 +78,16 @@ export const logGroupsStep: Step<LogGroupsActual> = {
   id: 'log-groups',
   title: 'Function log groups',
   dependsOn: [],
+
+  permissions(scope) {
+    return [
+      // A prefix search over the account's groups in this region: granted on every log group here.
+      grant(['logs:DescribeLogGroups'], [`arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:*`]),
+      // CreateLogGroup with tags also needs logs:TagResource; TagLogGroup is the takeover path.
+      grant(['logs:CreateLogGroup', 'logs:TagLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteLogGroup'], logGroupArns(scope)),
+      grant(['logs:ListTagsForResource', 'logs:TagResource'], logGroupArns(scope, true)),
+    ];
+  },
 
   async read(ctx) {
     const found = await describeOurs(ctx);

@@ -1,4 +1,5 @@
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
+import { grant } from '../core/permissions.js';
 import { sameValue, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
 import { functionArn } from './function-step.js';
@@ -46,6 +47,10 @@ export const permissionsStep: Step<PermissionsActual> = {
   title: 'Invoke permissions for Cognito',
   dependsOn: ['user-pool'],
   independentRead: true,
+
+  permissions(scope) {
+    return [grant(['lambda:GetPolicy', 'lambda:AddPermission', 'lambda:RemovePermission'], FUNCTION_KINDS.map((k) => functionArn(scope, k)))];
+  },
 
   async read(ctx) {
     const actual: PermissionsActual = {};

@@ -1,5 +1,6 @@
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
+import { grant } from '../core/permissions.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
@@ -33,6 +34,15 @@ export const rateLimitTableStep: Step<TableActual> = {
   id: 'rate-limit-table',
   title: 'Rate-limit table',
   dependsOn: [],
+
+  permissions(scope) {
+    const table = [rateLimitTableArn(scope)];
+    // Read and delete even when the limiter is off: up and teardown still find and remove an earlier table.
+    const grants = [grant(['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:ListTagsOfResource', 'dynamodb:DeleteTable'], table)];
+    // CreateTable with Tags also needs dynamodb:TagResource.
+    if (scope.config.rateLimit.enabled) grants.push(grant(['dynamodb:CreateTable', 'dynamodb:TagResource', 'dynamodb:UpdateTimeToLive', 'dynamodb:UpdateTable'], table));
+    return grants;
+  },
 
   async read(ctx) {
     const db = await ctx.aws.dynamodb();

@@ -1,5 +1,6 @@
 import type { Role } from '@aws-sdk/client-iam';
 import { call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } from '../aws/aws-errors.js';
+import { grant } from '../core/permissions.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
@@ -104,6 +105,18 @@ export const roleStep: Step<RoleActual> = {
   id: 'role',
   title: 'Lambda execution role',
   dependsOn: [],
+
+  permissions(scope) {
+    const role = roleArn(scope);
+    return [
+      grant(
+        ['iam:GetRole', 'iam:ListAttachedRolePolicies', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:CreateRole', 'iam:TagRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRole'],
+        [role],
+      ),
+      // The one managed policy up attaches, and no other (an admin policy on this role would be an escalation path).
+      grant(['iam:AttachRolePolicy'], [role], { ArnEquals: { 'iam:PolicyARN': basicExecutionPolicyArn(scope.partition) } }),
+    ];
+  },
 
   async read(ctx) {
     const iam = await ctx.aws.iam();

@@ -1,4 +1,5 @@
 import { call, callIgnoringAbsent } from '../aws/aws-errors.js';
+import { grant } from '../core/permissions.js';
 import { noop, type Change, type Step, type StepContext } from '../core/step.js';
 import { sdk } from '../aws/sdk.js';
 
@@ -43,6 +44,12 @@ export const sesDomainStep: Step<DomainActual> = {
   id: 'ses-domain',
   title: 'SES sender domain (DKIM)',
   dependsOn: ['ses-identity'],
+
+  permissions(scope) {
+    // SES API v1: no resource types, "*". Without email.dkim only teardown's delete of a domain made earlier.
+    if (!scope.config.email.dkim) return [grant(['ses:DeleteIdentity'], ['*'])];
+    return [grant(['ses:GetIdentityVerificationAttributes', 'ses:GetIdentityDkimAttributes', 'ses:VerifyDomainDkim', 'ses:DeleteIdentity'], ['*'])];
+  },
 
   async read(ctx) {
     if (!ctx.config.email.dkim) return { status: 'absent' };

@@ -1,4 +1,5 @@
 import { call, callIgnoringAbsent } from '../aws/aws-errors.js';
+import { grant } from '../core/permissions.js';
 import { noop, type Change, type Step, type StepContext } from '../core/step.js';
 import { sdk } from '../aws/sdk.js';
 import { senderDomain } from './ses-domain-step.js';
@@ -57,6 +58,12 @@ export const sesIdentityStep: Step<SesActual> = {
   id: 'ses-identity',
   title: 'SES sender identity',
   dependsOn: [],
+
+  permissions() {
+    // SES API v1's identity actions have no resource type, so "*" (Service Authorization Reference, Amazon SES:
+    // VerifyEmailIdentity, GetIdentityVerificationAttributes, DeleteIdentity list none). Sending is scoped, in the role's policy.
+    return [grant(['ses:GetIdentityVerificationAttributes', 'ses:VerifyEmailIdentity', 'ses:DeleteIdentity'], ['*'])];
+  },
 
   async read(ctx) {
     const actual = await verificationStatus(ctx);

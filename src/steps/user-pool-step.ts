@@ -2,6 +2,7 @@ import type { CreateUserPoolCommandInput, UpdateUserPoolCommandInput, UserPoolTy
 import { call, callOrAbsent, callIgnoringAbsent } from '../aws/aws-errors.js';
 import { deletionProtectionFor } from '../config/resource-names.js';
 import { OtpError } from '../core/errors.js';
+import { grant, type PermissionScope } from '../core/permissions.js';
 import { diffFields, noop, update, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { functionArn } from './function-step.js';
 import { foreignReason, ownershipTags } from './ownership.js';
@@ -10,6 +11,11 @@ import { sdk } from '../aws/sdk.js';
 
 interface PoolActual {
   pool: UserPoolType;
+}
+
+/** Any pool of this account and region: pool ids are random, so no ARN can name ours in advance. */
+export function userPoolArns(scope: PermissionScope): string[] {
+  return [`arn:${scope.partition}:cognito-idp:${scope.region}:${scope.accountId}:userpool/*`];
 }
 
 /** The guide's schema: email required (it is the username), name optional. */
@@ -156,6 +162,19 @@ export const userPoolStep: Step<PoolActual> = {
   title: 'User pool',
   dependsOn: ['function:define-auth-challenge', 'function:create-auth-challenge', 'function:verify-auth-challenge', 'function:pre-sign-up', 'ses-identity', 'ses-domain'],
   independentRead: true,
+
+  permissions(scope) {
+    return [
+      // CreateUserPool and ListUserPools have no resource type: "*".
+      grant(['cognito-idp:ListUserPools', 'cognito-idp:CreateUserPool'], ['*']),
+      grant(['cognito-idp:DescribeUserPool', 'cognito-idp:UpdateUserPool', 'cognito-idp:DeleteUserPool'], userPoolArns(scope)),
+      // Switching the pool's email to SES (DEVELOPER) makes Cognito create its service-linked role once per
+      // account, with the caller's permission: https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-email.html
+      grant(['iam:CreateServiceLinkedRole'], [`arn:${scope.partition}:iam::${scope.accountId}:role/aws-service-role/email.cognito-idp.amazonaws.com/*`], {
+        StringEquals: { 'iam:AWSServiceName': 'email.cognito-idp.amazonaws.com' },
+      }),
+    ];
+  },
 
   async read(ctx) {
     const recordedId = ctx.state.resources.userPoolId;

@@ -1,6 +1,8 @@
 import { FUNCTION_KINDS } from '../../package/build-handlers.js';
 import { sameValue } from '../../core/step.js';
 import { handlerEnvironment } from '../../steps/handler-environment.js';
+import { grant } from '../../core/permissions.js';
+import { functionArn } from '../../steps/function-step.js';
 import { fail, ok, warn, type Check } from '../check.js';
 
 /** Runtimes Lambda has deprecated or is about to (nodejs20.x: April 2026). */
@@ -10,6 +12,7 @@ const OLD_RUNTIME = /^nodejs(1\d|20)\.x$/;
 export const handlersCheck: Check = {
   id: 'handlers',
   title: 'Handler runtime and settings',
+  permissions: (scope) => [grant(['lambda:GetFunctionConfiguration'], FUNCTION_KINDS.map((k) => functionArn(scope, k)))],
   async run({ ctx, lookups }) {
     const failures: string[] = [];
     const warnings: string[] = [];

@@ -1,5 +1,6 @@
 import { FUNCTION_KINDS } from '../../package/build-handlers.js';
-import { logGroupsStep, logGroupName } from '../../steps/log-groups-step.js';
+import { grant } from '../../core/permissions.js';
+import { logGroupArns, logGroupsStep, logGroupName } from '../../steps/log-groups-step.js';
 import { ok, warn, type Check } from '../check.js';
 import { isErrorEvent, readHandlerEvents } from '../log-events.js';
 
@@ -26,6 +27,7 @@ const WINDOW_MS = 60 * 60 * 1000;
 export const recentErrorsCheck: Check = {
   id: 'recent-errors',
   title: 'Handler errors in the last hour',
+  permissions: (scope) => [grant(['logs:FilterLogEvents'], logGroupArns(scope))],
   async run({ ctx, now }) {
     const events = await readHandlerEvents(ctx, {
       kinds: FUNCTION_KINDS,

@@ -1,4 +1,5 @@
 import { awsErrorName } from '../../aws/aws-errors.js';
+import { grant } from '../../core/permissions.js';
 import { fail, ok, unknown, warn, type Check } from '../check.js';
 import { sdk } from '../../aws/sdk.js';
 
@@ -14,6 +15,8 @@ function notAvailable(err: unknown): boolean {
 export const sesAccountCheck: Check = {
   id: 'ses-account',
   title: 'SES sending (sandbox or production)',
+  // Account-level: no resource type, "*".
+  permissions: () => [grant(['ses:GetAccount'], ['*'])],
   async run({ ctx }) {
     const sesv2 = await ctx.aws.sesv2();
     const { GetAccountCommand } = sdk('@aws-sdk/client-sesv2');
