@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { converge } from '../core/runner.js';
-import { readEnvFile } from '../frontend/env-file.js';
+import { preflightEnvFile } from '../frontend/env-file.js';
+import { assertOutputsFileWritable } from '../frontend/outputs-file.js';
 import { STEPS } from '../steps/index.js';
 import type { CommandEnv } from './deps.js';
 import { watchInterrupts } from './interrupts.js';
@@ -19,8 +20,9 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
   const { control, stop } = watchInterrupts(env);
   try {
     io.info(`otp-setup up · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId}`);
-    // The .env is written last: an unreadable one must stop the run before any AWS write, not after.
-    if (ctx.config.frontend.envFile !== false) await readEnvFile(resolve(ctx.configDir, ctx.config.frontend.envFile));
+    // The .env is written last: an unreadable or read-only one (or a device) must stop the run before any AWS write, not after.
+    if (ctx.config.frontend.envFile !== false) await preflightEnvFile(resolve(ctx.configDir, ctx.config.frontend.envFile));
+    if (ctx.config.frontend.outputsFile !== undefined) await assertOutputsFileWritable(resolve(ctx.configDir, ctx.config.frontend.outputsFile));
     const before = JSON.stringify(ctx.state.resources);
     const reports = await converge(STEPS, ctx, 'apply', { io, control, save: () => store.save(ctx.state) });
     // Ids found by name (a lost state file) are recorded even when nothing had to change.
