@@ -119,9 +119,9 @@ export function setEnvKeys(text: string, set: Readonly<Record<string, string>>):
     lines.push({ text: ENV_HEADER, eol });
     at = lines.length - 1;
   }
-  // Under the header, after the keys already there.
+  // Under the header, after those of our keys already there (a user's line added below them stays below).
   let end = at + 1;
-  while (end < lines.length && keyOf(lines[end]!.text) !== undefined) end++;
+  while (end < lines.length && Object.hasOwn(set, keyOf(lines[end]!.text) ?? '')) end++;
   lines.splice(end, 0, ...fresh);
   if (open) lines[lines.length - 1]!.eol = '';
   return joinLines(lines);
@@ -142,6 +142,8 @@ export function releaseEnvKeys(text: string, restore: ReadonlyMap<string, readon
   }
   const seen = new Map<string, number>();
   let out: Line[] = [];
+  // Our header goes with the lines we put under it, even when the user added a line below them.
+  let emptiedHeader = false;
   for (const line of lines) {
     const key = keyOf(line.text);
     if (key === undefined || !restore.has(key)) {
@@ -151,20 +153,21 @@ export function releaseEnvKeys(text: string, restore: ReadonlyMap<string, readon
     const prior = restore.get(key) ?? [];
     const n = seen.get(key) ?? 0;
     seen.set(key, n + 1);
+    if (n >= prior.length && out[out.length - 1]?.text === ENV_HEADER) emptiedHeader = true;
     if (n < prior.length) out.push({ text: prior[n]!, eol: line.eol });
     // More of the user's lines than ours now: the rest go right after the last one.
     if (n === total.get(key)! - 1) for (const extra of prior.slice(n + 1)) out.push({ text: extra, eol: line.eol || dominantEol(lines) });
   }
-  out = dropEmptyHeader(out);
+  out = dropEmptyHeader(out, emptiedHeader);
   const last = out[out.length - 1];
   if (open && last) last.eol = '';
   return joinLines(out);
 }
 
-function dropEmptyHeader(lines: Line[]): Line[] {
+function dropEmptyHeader(lines: Line[], emptied: boolean): Line[] {
   const at = lines.findIndex((l) => l.text === ENV_HEADER);
   if (at < 0) return lines;
-  if (at + 1 < lines.length && keyOf(lines[at + 1]!.text) !== undefined) return lines;
+  if (!emptied && at + 1 < lines.length && keyOf(lines[at + 1]!.text) !== undefined) return lines;
   const blankBefore = at > 0 && lines[at - 1]!.text.trim() === '';
   const blankOrEndAfter = at + 1 === lines.length || lines[at + 1]!.text.trim() === '';
   const from = blankBefore && blankOrEndAfter ? at - 1 : at;
