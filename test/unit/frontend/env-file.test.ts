@@ -8,9 +8,14 @@ import { deleteEnvFile, editEnv, parseEnv, preflightEnvFile, readEnvFile, writeE
 
 const isRoot = process.getuid?.() === 0;
 
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+async function errorOf(promise: Promise<unknown>): Promise<OtpError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
-  return error instanceof OtpError ? error.code : error === undefined ? undefined : String(error);
+  if (!(error instanceof OtpError)) throw new Error(`expected an OtpError, got ${String(error)}`);
+  return error;
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  return (await errorOf(promise)).code;
 }
 
 const OURS = { VITE_AWS_REGION: 'eu-west-1', VITE_EMAIL_OTP_USER_POOL_ID: 'eu-west-1_Abc123', VITE_EMAIL_OTP_CLIENT_ID: 'client123' };
@@ -173,7 +178,7 @@ describe('env file I/O', () => {
     expect(await codeOf(writeEnvFile(path, 'A=2\n'))).toBe('ENV_READ_ONLY');
     expect(await codeOf(preflightEnvFile(path))).toBe('ENV_READ_ONLY');
     expect(await codeOf(deleteEnvFile(path))).toBe('ENV_READ_ONLY');
-    const error = await writeEnvFile(path, 'A=2\n').catch((e: unknown) => e as OtpError);
+    const error = await errorOf(writeEnvFile(path, 'A=2\n'));
     expect(error.message).toContain('read-only (mode 0444)');
     expect(error.resolution).toMatch(/chmod u\+w/);
     expect(await readFile(path, 'utf8')).toBe('A=1\n');
@@ -191,7 +196,7 @@ describe('env file I/O', () => {
 
   it('refuses /dev/null with advice to set envFile to false, and never replaces it', async () => {
     // Reading and the preflight are harmless on the real device; the write is tried on a copy of it.
-    const read = await readEnvFile('/dev/null').catch((e: unknown) => e as OtpError);
+    const read = await errorOf(readEnvFile('/dev/null'));
     expect(read.code).toBe('ENV_NOT_A_FILE');
     expect(read.message).toContain('/dev/null is a character device');
     expect(read.resolution).toMatch(/"envFile": false/);
