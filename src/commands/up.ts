@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { RESERVED_SENDER_DOMAIN } from '../config/patterns.js';
+import { usageError } from '../core/errors.js';
 import { converge } from '../core/runner.js';
 import { preflightEnvFile } from '../frontend/env-file.js';
 import { assertOutputsFileWritable } from '../frontend/outputs-file.js';
@@ -13,6 +15,15 @@ export interface UpOptions {
   allowReplace?: boolean;
 }
 
+function refusePlaceholderSender(from: string, configFile: string): void {
+  if (!RESERVED_SENDER_DOMAIN.test(from.split('@').pop() ?? '')) return;
+  throw usageError(
+    'PLACEHOLDER_SENDER',
+    `email.from in ${configFile} is ${from}, a placeholder: its domain is reserved and can never receive the verification email SES sends, so no sign-in code could be sent.`,
+    'Set email.from to an address you can receive mail at (or run "npx otp-setup init --from noreply@your-domain.com --force"). To try the sign-in without AWS, run "npx otp-setup sandbox".',
+  );
+}
+
 export async function upCommand(env: CommandEnv, options: UpOptions): Promise<number> {
   const { io } = env;
   const stack = await openStack(env, { lockFor: 'up', buildHandlers: true, adopt: options.adopt, allowReplace: options.allowReplace });
@@ -20,6 +31,7 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
   const { control, stop } = watchInterrupts(env);
   try {
     io.info(`otp-setup up · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId}`);
+    refusePlaceholderSender(ctx.config.email.from, stack.loaded.path);
     // The .env is written last: an unreadable or read-only one (or a device) must stop the run before any AWS write, not after.
     if (ctx.config.frontend.envFile !== false) await preflightEnvFile(resolve(ctx.configDir, ctx.config.frontend.envFile));
     if (ctx.config.frontend.outputsFile !== undefined) await assertOutputsFileWritable(resolve(ctx.configDir, ctx.config.frontend.outputsFile));
