@@ -51,7 +51,7 @@ describe('the frontend .env, through up and teardown', () => {
     expect((await lstat(join(dir, '.env'))).isSymbolicLink()).toBe(true);
     expect((await stat(target)).mode & 0o777).toBe(0o600);
     expect((await readdir(join(dir, 'shared')))).toEqual(['app.env']);
-  });
+  }, 180_000);
 
   it('moving frontend.envFile takes our keys out of the old file, false takes them out of every file, teardown cleans the rest', async () => {
     const dir = await f.project();
@@ -79,7 +79,7 @@ describe('the frontend .env, through up and teardown', () => {
     expect(await readFile(join(dir, '.env'), 'utf8')).toContain('VITE_EMAIL_OTP_CLIENT_ID=');
     await ok(dir, ['teardown', '--yes']);
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe('A=1\n');
-  });
+  }, 180_000);
 
   it('two regions sharing one .env: each teardown leaves the other deployed stack\'s keys, the last one restores the file', async () => {
     const dir = await f.project();
@@ -94,7 +94,7 @@ describe('the frontend .env, through up and teardown', () => {
     expect(afterEu).toContain(`VITE_EMAIL_OTP_USER_POOL_ID=${String(us.json!.userPoolId)}\n`);
     await ok(dir, ['teardown', '--yes']);
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe(before);
-  });
+  }, 180_000);
 });
 
 describe('a .env otp-setup must not write is refused before any AWS change', () => {
@@ -167,7 +167,7 @@ describe('a newcomer in a clone', () => {
       expect(result.stderr).toContain('No AWS credentials found. [NO_CREDENTIALS]');
       expect(result.stderr).toContain('"npx otp-setup sandbox" runs the whole sign-in flow locally');
     }
-  });
+  }, 180_000);
 
   it('init writes a $schema relative to the config file, which resolves to the shipped schema', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'otp-init-'));
