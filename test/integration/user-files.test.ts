@@ -134,6 +134,9 @@ describe('a .env otp-setup must not write is refused before any AWS change', () 
 describe('a newcomer in a clone', () => {
   it('the repository\'s own config is valid: plan runs, up refuses its placeholder sender and points at the sandbox', async () => {
     const dir = await f.project();
+    const shipped = JSON.parse(await readFile(join(ROOT, 'otp-setup.config.json'), 'utf8')) as { $schema: string };
+    // Its $schema resolves inside the clone, so editors complete it there.
+    expect((await stat(resolve(ROOT, shipped.$schema))).isFile()).toBe(true);
     await copyFile(join(ROOT, 'otp-setup.config.json'), join(dir, 'otp-setup.config.json'));
     await ok(dir, ['plan']);
     f.proxy.reset();

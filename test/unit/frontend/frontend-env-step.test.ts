@@ -159,7 +159,20 @@ describe('frontend-env step', () => {
     await teardown(us);
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe(before);
   });
+
+  it('moving frontend.outputsFile removes our auth section from the old file and keeps the rest of it', async () => {
+    await writeFile(join(dir, 'old.json'), JSON.stringify({ version: '1.3', data: { url: 'https://api' } }));
+    const first = context({ envFile: false, outputsFile: 'old.json' });
+    await up(first);
+    const moved = context({ envFile: false, outputsFile: 'new.json' }, first.state.resources);
+    moved.state = first.state;
+    const change = await up(moved);
+    expect(change.summary).toContain(`remove our auth section from ${join(dir, 'old.json')}`);
+    expect(JSON.parse(await readFile(join(dir, 'old.json'), 'utf8'))).toEqual({ version: '1.3', data: { url: 'https://api' } });
+    expect(JSON.parse(await readFile(join(dir, 'new.json'), 'utf8')).auth.user_pool_id).toBe('us-east-1_Pool1');
+  });
 });
+
 
 function parseEnvKeys(text: string): string[] {
   return text.split('\n').map((l) => l.split('=')[0]!);
