@@ -213,11 +213,15 @@ export const frontendEnvStep: Step<FrontendActual> = {
     const done: string[] = [];
     const records = recordsOf(ctx);
     const env = envPath(ctx);
-    if (!recorded && env) {
-      // No record at all (a lost state file): only lines still holding this stack's values are ours.
+    if (!recorded && env && ctx.state.resources.userPoolId) {
+      // No record at all (a lost state file): ours are only the lines below our header that still
+      // hold this stack's values; a line of the user's we changed in place cannot be told apart.
       const text = await readEnvFile(env);
       const desired = desiredEntries(ctx);
-      if (text !== undefined) records[env] = { createdFile: holdsOnly(text, Object.keys(desired)), keys: Object.fromEntries(Object.entries(desired).map(([k, v]) => [k, { value: v }])) };
+      if (text !== undefined) {
+        const keys = Object.entries(desired).filter(([k]) => isUnderHeader(text, k));
+        records[env] = { createdFile: holdsOnly(text, Object.keys(desired)), keys: Object.fromEntries(keys.map(([k, v]) => [k, { value: v }])) };
+      }
     }
     for (const [path, record] of Object.entries(records)) {
       const summary = await releaseFile(ctx, path, record);

@@ -171,6 +171,18 @@ describe('frontend-env step', () => {
     expect(JSON.parse(await readFile(join(dir, 'old.json'), 'utf8'))).toEqual({ version: '1.3', data: { url: 'https://api' } });
     expect(JSON.parse(await readFile(join(dir, 'new.json'), 'utf8')).auth.user_pool_id).toBe('us-east-1_Pool1');
   });
+
+  it('without any record (a lost state file), teardown removes only the keys below our header that hold this stack\'s values', async () => {
+    const ours = '# Cognito email sign-in (written by otp-setup)\nVITE_EMAIL_OTP_USER_POOL_ID=us-east-1_Pool1\nVITE_EMAIL_OTP_CLIENT_ID=client1\n';
+    await writeFile(join(dir, '.env'), `VITE_AWS_REGION=us-east-1\nA=1\n\n${ours}`);
+    const ctx = context({});
+    await teardown(ctx);
+    expect(await readFile(join(dir, '.env'), 'utf8')).toBe('VITE_AWS_REGION=us-east-1\nA=1\n');
+    // A file that holds nothing else is deleted, as `up` would have recorded it created.
+    await writeFile(join(dir, '.env'), ours);
+    await teardown(context({}));
+    expect((await readdir(dir)).filter((f) => f === '.env')).toEqual([]);
+  });
 });
 
 
