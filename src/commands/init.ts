@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { parseConfig } from '../config/load-config.js';
 import { REGION_PATTERN } from '../config/patterns.js';
 import { usageError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/atomic-file.js';
+import { writeUserFile } from '../core/user-file.js';
 import { packageRoot } from '../package/package-root.js';
 import type { CommandEnv } from './deps.js';
 import { configPath } from './stack-context.js';
@@ -65,7 +65,8 @@ export async function initCommand(env: CommandEnv, options: InitOptions): Promis
   };
   // Validated exactly as every other command will read it, so a bad --from fails here.
   parseConfig(raw, '--from/--region/--stage');
-  await writeFileAtomic(path, `${JSON.stringify(raw, null, 2)}\n`);
+  // --force over an existing config keeps its mode, owner and symlink, like every file of the user's.
+  await writeUserFile(path, `${JSON.stringify(raw, null, 2)}\n`, { what: 'config file', field: '--config', code: 'CONFIG' });
   io.out(`Wrote ${path}.`);
   io.out('Next: otp-setup plan   (see what will be created)');
   io.out('      otp-setup up     (create it)');
