@@ -46,7 +46,7 @@ export function toUserError(err: unknown, action: string, target?: string): OtpE
     return new OtpError('NO_CREDENTIALS', 'No AWS credentials found.', {
       cause: err,
       resolution:
-        'Run "aws configure" or "aws sso login", set AWS_PROFILE / --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. No AWS account? "npx otp-setup sandbox" runs the whole sign-in flow locally, with no credentials.',
+        'Run "aws configure" or "aws sso login", set AWS_PROFILE / --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. No AWS account? "otp-setup sandbox" runs the whole sign-in flow locally, with no credentials.',
     });
   }
   if (BAD_CREDENTIALS.has(name)) {

@@ -20,7 +20,7 @@ function refusePlaceholderSender(from: string, configFile: string): void {
   throw usageError(
     'PLACEHOLDER_SENDER',
     `email.from in ${configFile} is ${from}, a placeholder: its domain is reserved and can never receive the verification email SES sends, so no sign-in code could be sent.`,
-    'Set email.from to an address you can receive mail at (or run "npx otp-setup init --from noreply@your-domain.com --force"). To try the sign-in without AWS, run "npx otp-setup sandbox".',
+    'Set email.from to an address you can receive mail at (or run "otp-setup init --from noreply@your-domain.com --force"). To try the sign-in without AWS, run "otp-setup sandbox".',
   );
 }
 

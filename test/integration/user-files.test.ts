@@ -168,7 +168,7 @@ describe('a newcomer in a clone', () => {
       const result = await f.cli(dir, command, noCredentials);
       expect(result.code, `${command.join(' ')}: ${result.stderr}`).toBe(1);
       expect(result.stderr).toContain('No AWS credentials found. [NO_CREDENTIALS]');
-      expect(result.stderr).toContain('"npx otp-setup sandbox" runs the whole sign-in flow locally');
+      expect(result.stderr).toContain('"otp-setup sandbox" runs the whole sign-in flow locally');
     }
   }, 180_000);
 
