@@ -45,7 +45,8 @@ export function toUserError(err: unknown, action: string, target?: string): OtpE
   if (name === 'CredentialsProviderError' || /Could not load credentials|credential.*(missing|not found)/i.test(e.message ?? '')) {
     return new OtpError('NO_CREDENTIALS', 'No AWS credentials found.', {
       cause: err,
-      resolution: 'Run "aws configure" or "aws sso login", set AWS_PROFILE / --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
+      resolution:
+        'Run "aws configure" or "aws sso login", set AWS_PROFILE / --profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. No AWS account? "otp-setup sandbox" runs the whole sign-in flow locally, with no credentials.',
     });
   }
   if (BAD_CREDENTIALS.has(name)) {

@@ -33,7 +33,8 @@ export interface IoHost {
   /** Writes a raw error text to stderr (used only by the error formatter). */
   errorText(text: string): void;
   confirm(question: string): Promise<boolean>;
-  ask(question: string, options?: { default?: string; validate?: (value: string) => string | true }): Promise<string>;
+  /** `mask`: echo each typed character as "*" (a sign-in code on a shared screen). */
+  ask(question: string, options?: { default?: string; validate?: (value: string) => string | true; mask?: boolean }): Promise<string>;
 }
 
 export interface IoStreams {
@@ -148,7 +149,8 @@ export async function createIoHost(streams: IoStreams, options: IoHostOptions): 
       return confirm({ message: question, default: false }, { input: streams.stdin, output: streams.stderr });
     },
     async ask(question, opts = {}) {
-      const { input } = await import('@inquirer/prompts');
+      const { input, password } = await import('@inquirer/prompts');
+      if (opts.mask) return password({ message: question, mask: '*', validate: opts.validate }, { input: streams.stdin, output: streams.stderr });
       return input(
         { message: question, default: opts.default, validate: opts.validate },
         { input: streams.stdin, output: streams.stderr },

@@ -1,9 +1,9 @@
 import { access } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { parseConfig } from '../config/load-config.js';
 import { REGION_PATTERN } from '../config/patterns.js';
 import { usageError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/atomic-file.js';
+import { writeUserFile } from '../core/user-file.js';
 import { packageRoot } from '../package/package-root.js';
 import type { CommandEnv } from './deps.js';
 import { configPath } from './stack-context.js';
@@ -22,11 +22,16 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Editors complete the file from this; relative when otp-setup is installed in the project. */
+/**
+ * Editors complete the file from this. Always relative to the config file, so a committed config
+ * works in every clone: the project's own node_modules/otp-setup when installed there, else the
+ * running package (this clone, or a linked or global install).
+ */
 async function schemaReference(configFile: string): Promise<string> {
   const installed = join(dirname(configFile), 'node_modules', 'otp-setup', 'schema', 'otp-setup.config.schema.json');
-  if (await exists(installed)) return `./${relative(dirname(configFile), installed)}`;
-  return join(packageRoot(), 'schema', 'otp-setup.config.schema.json');
+  const schema = (await exists(installed)) ? installed : join(packageRoot(), 'schema', 'otp-setup.config.schema.json');
+  const rel = relative(dirname(configFile), schema).split(sep).join('/');
+  return rel.startsWith('../') || isAbsolute(rel) ? rel : `./${rel}`;
 }
 
 export async function initCommand(env: CommandEnv, options: InitOptions): Promise<number> {
@@ -60,7 +65,8 @@ export async function initCommand(env: CommandEnv, options: InitOptions): Promis
   };
   // Validated exactly as every other command will read it, so a bad --from fails here.
   parseConfig(raw, '--from/--region/--stage');
-  await writeFileAtomic(path, `${JSON.stringify(raw, null, 2)}\n`);
+  // --force over an existing config keeps its mode, owner and symlink, like every file of the user's.
+  await writeUserFile(path, `${JSON.stringify(raw, null, 2)}\n`, { what: 'config file', field: '--config', code: 'CONFIG' });
   io.out(`Wrote ${path}.`);
   io.out('Next: otp-setup plan   (see what will be created)');
   io.out('      otp-setup up     (create it)');

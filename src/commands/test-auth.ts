@@ -115,7 +115,7 @@ function codeSource(env: CommandEnv, first: string | undefined) {
       }
       if (io.interactive) {
         try {
-          const answer = await io.ask(hint, { validate: (v) => (/^\s*\d{4,10}\s*$/.test(v) ? true : 'Enter the digits from the email.') });
+          const answer = await io.ask(hint, { mask: true, validate: (v) => (/^\s*\d{4,10}\s*$/.test(v) ? true : 'Enter the digits from the email.') });
           return answer.trim();
         } catch (err) {
           // Ctrl-C or a closed terminal ends the prompt; that is the user's choice, not a bug.

@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
+import { RESERVED_SENDER_DOMAIN } from '../config/patterns.js';
+import { usageError } from '../core/errors.js';
 import { converge } from '../core/runner.js';
-import { readEnvFile } from '../frontend/env-file.js';
+import { preflightEnvFile } from '../frontend/env-file.js';
+import { assertOutputsFileWritable } from '../frontend/outputs-file.js';
 import { STEPS } from '../steps/index.js';
 import type { CommandEnv } from './deps.js';
 import { watchInterrupts } from './interrupts.js';
@@ -12,6 +15,15 @@ export interface UpOptions {
   allowReplace?: boolean;
 }
 
+function refusePlaceholderSender(from: string, configFile: string): void {
+  if (!RESERVED_SENDER_DOMAIN.test(from.split('@').pop() ?? '')) return;
+  throw usageError(
+    'PLACEHOLDER_SENDER',
+    `email.from in ${configFile} is ${from}, a placeholder: its domain is reserved and can never receive the verification email SES sends, so no sign-in code could be sent.`,
+    'Set email.from to an address you can receive mail at (or run "otp-setup init --from noreply@your-domain.com --force"). To try the sign-in without AWS, run "otp-setup sandbox".',
+  );
+}
+
 export async function upCommand(env: CommandEnv, options: UpOptions): Promise<number> {
   const { io } = env;
   const stack = await openStack(env, { lockFor: 'up', buildHandlers: true, adopt: options.adopt, allowReplace: options.allowReplace });
@@ -19,8 +31,10 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
   const { control, stop } = watchInterrupts(env);
   try {
     io.info(`otp-setup up · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId}`);
-    // The .env is written last: an unreadable one must stop the run before any AWS write, not after.
-    if (ctx.config.frontend.envFile !== false) await readEnvFile(resolve(ctx.configDir, ctx.config.frontend.envFile));
+    refusePlaceholderSender(ctx.config.email.from, stack.loaded.path);
+    // The .env is written last: an unreadable or read-only one (or a device) must stop the run before any AWS write, not after.
+    if (ctx.config.frontend.envFile !== false) await preflightEnvFile(resolve(ctx.configDir, ctx.config.frontend.envFile));
+    if (ctx.config.frontend.outputsFile !== undefined) await assertOutputsFileWritable(resolve(ctx.configDir, ctx.config.frontend.outputsFile));
     const before = JSON.stringify(ctx.state.resources);
     const reports = await converge(STEPS, ctx, 'apply', { io, control, save: () => store.save(ctx.state) });
     // Ids found by name (a lost state file) are recorded even when nothing had to change.

@@ -4,6 +4,15 @@ import { z } from 'zod';
 import { OtpError } from './errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 
+/** Per key: the value otp-setup wrote, and the user's own lines it replaced (verbatim, in file order). */
+const envFileRecordSchema = z.object({
+  /** otp-setup created the file (or it held nothing else): teardown deletes it once it is empty. */
+  createdFile: z.boolean(),
+  keys: z.record(z.string(), z.object({ value: z.string(), prior: z.array(z.string()).optional() })),
+});
+
+export type EnvFileRecord = z.infer<typeof envFileRecordSchema>;
+
 /** What `up` created or adopted, so later runs find it by id and teardown knows what is ours. */
 const stateSchema = z.object({
   version: z.literal(1),
@@ -25,7 +34,14 @@ const stateSchema = z.object({
       /** Alarms, and the topic otp-setup created for `monitoring.alarms.email` (a topic given by ARN is never ours). */
       alarms: z.object({ names: z.array(z.string()), topicArn: z.string().optional() }).optional(),
       frontend: z
-        .object({ envFile: z.string().optional(), keys: z.array(z.string()), outputsFile: z.string().optional(), createdFile: z.boolean().optional() })
+        .object({
+          envFile: z.string().optional(),
+          keys: z.array(z.string()),
+          outputsFile: z.string().optional(),
+          createdFile: z.boolean().optional(),
+          /** Every env file we wrote keys into, by absolute path, so teardown restores each (see env-records.ts). */
+          envFiles: z.record(z.string(), envFileRecordSchema).optional(),
+        })
         .optional(),
     })
     .loose(),
@@ -52,6 +68,28 @@ export function statePath(configDir: string, key: StateKey): string {
 
 export function emptyState(key: StateKey, now: Date): StackState {
   return { version: 1, ...key, updatedAt: now.toISOString(), resources: {}, steps: {} };
+}
+
+/**
+ * The states of the other stacks kept beside this one (another region or stage of the same config),
+ * for files they share such as the .env. Unreadable or corrupt ones are skipped: this is a courtesy
+ * lookup, and each stack's own commands report its state's problems.
+ */
+export async function otherStates(configDir: string, key: StateKey): Promise<StackState[]> {
+  const dir = join(stateDir(configDir), 'state');
+  const own = basename(statePath(configDir, key));
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json') && f !== own);
+  const states = await Promise.all(
+    files.map(async (f) => {
+      try {
+        const parsed = stateSchema.safeParse(JSON.parse(await readFile(join(dir, f), 'utf8')));
+        return parsed.success ? [parsed.data] : [];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return states.flat();
 }
 
 export class StateStore {

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { OtpError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/atomic-file.js';
+import { assertUserFileWritable, deleteUserFile, readUserFile, writeUserFile, type UserFileRole } from '../core/user-file.js';
 
 /**
  * An amplify_outputs.json-style file (Amplify Gen 2 client config), so an app can call
@@ -94,27 +93,20 @@ export function observedAuth(text: string, path: string): Partial<Record<keyof O
   return Object.fromEntries(keys.map((k) => [k, auth[k]]));
 }
 
-export async function readOutputsFile(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new OtpError('OUTPUTS_UNREADABLE', `Cannot read the outputs file ${path} (${code ?? (err as Error).message}).`, {
-      cause: err,
-      resolution: code === 'EISDIR' ? 'frontend.outputsFile must name a file, not a folder.' : 'Check its permissions and its folder, or point frontend.outputsFile at another path.',
-    });
-  }
+const OUTPUTS_ROLE: UserFileRole = { what: 'outputs file', field: 'frontend.outputsFile', code: 'OUTPUTS' };
+
+export function readOutputsFile(path: string): Promise<string | undefined> {
+  return readUserFile(path, OUTPUTS_ROLE);
 }
 
-export async function writeOutputsFile(path: string, text: string): Promise<void> {
-  try {
-    await writeFileAtomic(path, text);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new OtpError('OUTPUTS_UNWRITABLE', `Cannot write the outputs file ${path} (${code ?? (err as Error).message}).`, {
-      cause: err,
-      resolution: 'Make the file and its folder writable, or point frontend.outputsFile at another path.',
-    });
-  }
+export function assertOutputsFileWritable(path: string): Promise<void> {
+  return assertUserFileWritable(path, OUTPUTS_ROLE);
+}
+
+export function writeOutputsFile(path: string, text: string): Promise<void> {
+  return writeUserFile(path, text, OUTPUTS_ROLE);
+}
+
+export function deleteOutputsFile(path: string): Promise<void> {
+  return deleteUserFile(path, OUTPUTS_ROLE);
 }

@@ -138,6 +138,10 @@ describe('otp-setup test-auth against the sandbox', () => {
     child.stdin.write(`${code}\r`);
     expect(await exited).toBe(0);
     expect(screen).toMatch(/Signed in as tty@example\.com/);
+    // The code is masked as the README shows it, never echoed.
+    expect(screen).toContain(`Code from the email to t***@e***.com: ${'*'.repeat(code.length)}`);
+    expect(screen).not.toContain(code);
+    expect(screen).not.toContain(wrong(code));
     child.stdin.end();
   });
 });

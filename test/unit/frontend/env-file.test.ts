@@ -1,9 +1,22 @@
-import { mkdtemp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, chown, lstat, mkdtemp, mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { OtpError } from '../../../src/core/errors.js';
-import { editEnv, parseEnv, readEnvFile, writeEnvFile } from '../../../src/frontend/env-file.js';
+import { deleteEnvFile, editEnv, parseEnv, preflightEnvFile, readEnvFile, writeEnvFile } from '../../../src/frontend/env-file.js';
+
+const isRoot = process.getuid?.() === 0;
+
+async function errorOf(promise: Promise<unknown>): Promise<OtpError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  if (!(error instanceof OtpError)) throw new Error(`expected an OtpError, got ${String(error)}`);
+  return error;
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  return (await errorOf(promise)).code;
+}
 
 const OURS = { VITE_AWS_REGION: 'eu-west-1', VITE_EMAIL_OTP_USER_POOL_ID: 'eu-west-1_Abc123', VITE_EMAIL_OTP_CLIENT_ID: 'client123' };
 const KEYS = Object.keys(OURS);
@@ -48,11 +61,36 @@ describe('editEnv', () => {
     expect(Object.fromEntries(parsed)).toEqual({ A: '1', B: 'x y', C: 'single', D: 'plain', E: '' });
   });
 
-  it('keeps an export prefix and drops stale duplicates that would override our value', () => {
-    const before = 'export VITE_AWS_REGION=us-east-1\nOTHER=1\nVITE_AWS_REGION=us-west-2\n';
+  it('keeps an export prefix and sets every duplicate, since dotenv lets a later one override ours', () => {
+    const before = 'export VITE_AWS_REGION=us-east-1\nOTHER=1\nVITE_AWS_REGION = us-west-2 # later\n';
     const after = editEnv(before, { VITE_AWS_REGION: 'eu-west-1' });
-    expect(after).toBe('export VITE_AWS_REGION=eu-west-1\nOTHER=1\n');
+    expect(after).toBe('export VITE_AWS_REGION=eu-west-1\nOTHER=1\nVITE_AWS_REGION = eu-west-1 # later\n');
     expect(parseEnv(after).get('VITE_AWS_REGION')).toBe('eu-west-1');
+  });
+
+  it('keeps each line\'s own ending in a file that mixes LF and CRLF', () => {
+    const before = 'A=1\r\nB=2\nC=3\r\nD=4\n';
+    const after = editEnv(before, { B: 'x', ...OURS });
+    expect(after.startsWith('A=1\r\nB=x\nC=3\r\nD=4\n')).toBe(true);
+    expect(editEnv(after, { B: '2' }, KEYS)).toBe(before);
+  });
+
+  it('keeps a missing final newline missing, through a write and a removal', () => {
+    for (const before of ['A=1', 'A=1\r\nB=2', '# only a comment']) {
+      const after = editEnv(before, OURS);
+      expect(after.endsWith('\n')).toBe(false);
+      expect(after).toContain('VITE_EMAIL_OTP_CLIENT_ID=client123');
+      expect(editEnv(after, {}, KEYS)).toBe(before);
+    }
+  });
+
+  it('adds a key that is new under our existing header, not in a second block', () => {
+    const before = editEnv('A=1\n', { VITE_AWS_REGION: 'eu-west-1' }) + 'MINE=2\n';
+    const after = editEnv(before, OURS);
+    expect(after.match(/written by otp-setup/g)).toHaveLength(1);
+    expect(after).toBe('A=1\n\n# Cognito email sign-in (written by otp-setup)\nVITE_AWS_REGION=eu-west-1\nVITE_EMAIL_OTP_USER_POOL_ID=eu-west-1_Abc123\nVITE_EMAIL_OTP_CLIENT_ID=client123\nMINE=2\n');
+    // The header goes with our keys; the user's line added below them stays.
+    expect(editEnv(after, {}, KEYS)).toBe('A=1\n\nMINE=2\n');
   });
 
   it('removes only our keys and our header on teardown, leaving the user\'s file as it was', () => {
@@ -103,5 +141,78 @@ describe('env file I/O', () => {
     expect((write as OtpError).code).toBe('ENV_UNWRITABLE');
     expect(await readdir(dir)).toEqual(['.env']);
     expect(await readdir(path)).toEqual([]);
+  });
+
+  it('writes through a symlink to its target and keeps the link', async () => {
+    await mkdir(join(dir, 'shared'));
+    await writeFile(join(dir, 'shared', 'common.env'), 'A=1\n');
+    await symlink('shared/common.env', join(dir, '.env'));
+    await writeEnvFile(join(dir, '.env'), 'A=1\nB=2\n');
+    expect((await lstat(join(dir, '.env'))).isSymbolicLink()).toBe(true);
+    expect(await readlink(join(dir, '.env'))).toBe('shared/common.env');
+    expect(await readFile(join(dir, 'shared', 'common.env'), 'utf8')).toBe('A=1\nB=2\n');
+    expect((await readdir(join(dir, 'shared'))).sort()).toEqual(['common.env']);
+    // A link whose target does not exist yet: the target is created, the link stays.
+    await symlink('shared/later.env', join(dir, 'dangling.env'));
+    await writeEnvFile(join(dir, 'dangling.env'), 'C=3\n');
+    expect((await lstat(join(dir, 'dangling.env'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(dir, 'shared', 'later.env'), 'utf8')).toBe('C=3\n');
+  });
+
+  it('keeps the file\'s mode (a chmod 600 .env stays 600) and, as root, its owner', async () => {
+    const path = join(dir, '.env');
+    await writeFile(path, 'SECRET=x\n');
+    await chmod(path, 0o600);
+    if (isRoot) await chown(path, 4321, 4321);
+    await writeEnvFile(path, 'SECRET=x\nB=2\n');
+    const after = await stat(path);
+    expect(after.mode & 0o777).toBe(0o600);
+    if (isRoot) expect([after.uid, after.gid]).toEqual([4321, 4321]);
+    expect(await readFile(path, 'utf8')).toBe('SECRET=x\nB=2\n');
+  });
+
+  it('refuses a read-only file, even as root, and leaves it as it was', async () => {
+    const path = join(dir, '.env');
+    await writeFile(path, 'A=1\n');
+    await chmod(path, 0o444);
+    expect(await codeOf(writeEnvFile(path, 'A=2\n'))).toBe('ENV_READ_ONLY');
+    expect(await codeOf(preflightEnvFile(path))).toBe('ENV_READ_ONLY');
+    expect(await codeOf(deleteEnvFile(path))).toBe('ENV_READ_ONLY');
+    const error = await errorOf(writeEnvFile(path, 'A=2\n'));
+    expect(error.message).toContain('read-only (mode 0444)');
+    expect(error.resolution).toMatch(/chmod u\+w/);
+    expect(await readFile(path, 'utf8')).toBe('A=1\n');
+    expect((await stat(path)).mode & 0o777).toBe(0o444);
+  });
+
+  it('refuses a FIFO without opening it (a read would block forever)', async () => {
+    const path = join(dir, '.env');
+    execFileSync('mkfifo', [path]);
+    expect(await codeOf(readEnvFile(path))).toBe('ENV_NOT_A_FILE');
+    expect(await codeOf(writeEnvFile(path, 'A=1\n'))).toBe('ENV_NOT_A_FILE');
+    expect((await lstat(path)).isFIFO()).toBe(true);
+    expect(await readdir(dir)).toEqual(['.env']);
+  });
+
+  it('refuses /dev/null with advice to set envFile to false, and never replaces it', async () => {
+    // Reading and the preflight are harmless on the real device; the write is tried on a copy of it.
+    const read = await errorOf(readEnvFile('/dev/null'));
+    expect(read.code).toBe('ENV_NOT_A_FILE');
+    expect(read.message).toContain('/dev/null is a character device');
+    expect(read.resolution).toMatch(/"envFile": false/);
+    expect(await codeOf(preflightEnvFile('/dev/null'))).toBe('ENV_NOT_A_FILE');
+    expect((await stat('/dev/null')).isCharacterDevice()).toBe(true);
+  });
+
+  it.runIf(isRoot)('refuses a device node (a copy of /dev/null), directly or through a symlink, and keeps it a device', async () => {
+    const device = join(dir, 'null');
+    execFileSync('mknod', [device, 'c', '1', '3']);
+    await symlink('null', join(dir, '.env'));
+    for (const path of [device, join(dir, '.env')]) {
+      expect(await codeOf(writeEnvFile(path, 'A=1\n'))).toBe('ENV_NOT_A_FILE');
+      expect(await codeOf(deleteEnvFile(path))).toBe('ENV_NOT_A_FILE');
+    }
+    expect((await lstat(device)).isCharacterDevice()).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual(['.env', 'null']);
   });
 });
