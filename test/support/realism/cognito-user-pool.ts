@@ -10,6 +10,10 @@ const DEFAULT_ACR = { Level1: { AcrValue: 'urn:cognito:loa:1' }, Level2: { AcrVa
  * - UserPoolTier defaults to ESSENTIALS ("Defaults to ESSENTIALS", CreateUserPoolRequest).
  * - AcrConfiguration is always the effective configuration, default level names merged in.
  *
+ * - Create-only settings (UsernameAttributes, AliasAttributes, UsernameConfiguration) stay what
+ *   CreateUserPool set: UpdateUserPool has no such members, so AWS keeps them, while moto resets
+ *   them with every other omitted field.
+ *
  * UpdateUserPool: AWS refuses what DescribeUserPool handed out.
  * - "When you set TemporaryPasswordValidityDays for a user pool, you can no longer set a value
  *   for the legacy UnusedAccountValidityDays parameter" (PasswordPolicyType); every pool has
@@ -22,6 +26,16 @@ const DEFAULT_ACR = { Level1: { AcrValue: 'urn:cognito:loa:1' }, Level2: { AcrVa
  *   treated as configuring them: the strict reading, since AWS does not say the defaults pass.
  */
 export function cognitoUserPoolRule(): RealismRule {
+  // Create-only settings per pool: UpdateUserPool has no such members and AWS keeps them
+  // (UsernameConfiguration: "This configuration is immutable after you set it"); moto's
+  // UpdateUserPool resets them to its defaults along with every omitted field.
+  const createOnly = new Map<string, Record<string, unknown>>();
+  const CREATE_ONLY = ['UsernameAttributes', 'AliasAttributes', 'UsernameConfiguration'];
+  const learn = (pool: Record<string, any>) => {
+    const known = createOnly.get(pool.Id) ?? {};
+    for (const k of CREATE_ONLY) if (pool[k] !== undefined && known[k] === undefined) known[k] = pool[k];
+    createOnly.set(pool.Id, known);
+  };
   return {
     id: 'cognito-user-pool-fields',
     sources: [
@@ -46,8 +60,11 @@ export function cognitoUserPoolRule(): RealismRule {
       return undefined;
     },
     response(call, body) {
-      if (call.service !== 'cognito-idp' || call.action !== 'DescribeUserPool' || !body.UserPool) return undefined;
+      if (call.service !== 'cognito-idp' || !body.UserPool?.Id) return undefined;
+      learn(body.UserPool);
+      if (call.action !== 'DescribeUserPool') return undefined;
       const pool = body.UserPool;
+      for (const [k, v] of Object.entries(createOnly.get(pool.Id) ?? {})) pool[k] ??= v;
       const policy = (pool.Policies ??= {}).PasswordPolicy ?? (pool.Policies.PasswordPolicy = { MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true });
       policy.TemporaryPasswordValidityDays ??= 7;
       (pool.AdminCreateUserConfig ??= { AllowAdminCreateUserOnly: false }).UnusedAccountValidityDays ??= policy.TemporaryPasswordValidityDays;
@@ -55,7 +72,7 @@ export function cognitoUserPoolRule(): RealismRule {
       pool.AcrConfiguration = { ...DEFAULT_ACR, ...(pool.AcrConfiguration ?? {}) };
       return body;
     },
-    reset() {},
+    reset: () => createOnly.clear(),
   };
 }
 

@@ -71,7 +71,7 @@ describe('UpdateUserPool gets nothing back that AWS refuses', () => {
     AdminCreateUserConfig: { AllowAdminCreateUserOnly: false, UnusedAccountValidityDays: 7 },
     UserPoolTier: 'LITE',
     AcrConfiguration: { Level1: { AcrValue: 'urn:cognito:loa:1' }, Level2: { AcrValue: 'urn:cognito:loa:2' }, Level3: { AcrValue: 'urn:cognito:loa:3' }, Level4: { AcrValue: 'urn:cognito:loa:4' } },
-    DcrConfiguration: { EnableStatus: 'DISABLED' },
+    DcrConfiguration: { EnableStatus: 'Disabled' },
   };
 
   it('drops UnusedAccountValidityDays ("Please use TemporaryPasswordValidityDays in PasswordPolicy instead")', () => {
