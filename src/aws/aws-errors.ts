@@ -55,10 +55,14 @@ export function toUserError(err: unknown, action: string, target?: string): OtpE
     });
   }
   if (ACCESS_DENIED.has(name)) {
-    return new OtpError('ACCESS_DENIED', `Access denied: ${what}.`, {
+    // AWS names the action it denied, which is not always the one called: e.g. UpdateUserPool
+    // switching to SES email makes Cognito create its service-linked role with the caller's
+    // iam:CreateServiceLinkedRole permission.
+    const denied = /not authorized to perform: ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(e.message ?? '')?.[1] ?? action;
+    return new OtpError('ACCESS_DENIED', `Access denied: ${what}${denied !== action ? ` (needs ${denied})` : ''}.`, {
       cause: err,
-      resolution: `Grant the permission "${action}" to the identity you are using (see "otp-setup doctor" and the README's IAM policy).`,
-      details: { action },
+      resolution: `Grant the permission "${denied}" to the identity you are using (see "otp-setup doctor" and the README's IAM policy).`,
+      details: { action: denied },
     });
   }
   // Cognito denies missing IAM permissions with AccessDeniedException; its NotAuthorizedException

@@ -36,7 +36,9 @@ function desiredLambdaConfig(ctx: StepContext): Record<string, string> {
  * `From` ("the sender's email address or the sender's name with their email address",
  * EmailConfigurationType), so `From` is always set, with `email.fromName` as the display name.
  * COGNITO_DEFAULT takes no `From` ("Cannot configure From email address for default email
- * configuration", aws-cdk#9739).
+ * configuration", aws-cdk#9739). With DEVELOPER, Cognito creates its service-linked role the
+ * first time, with the caller's permissions: the caller needs iam:CreateServiceLinkedRole
+ * (https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-email.html).
  */
 function desiredEmailConfiguration(ctx: StepContext): Record<string, string> {
   const identity = ctx.facts.sesIdentity;
