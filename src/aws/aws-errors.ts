@@ -30,7 +30,7 @@ export function isNotFound(err: unknown): boolean {
   return NOT_FOUND.has(awsErrorName(err));
 }
 
-const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'NotAuthorizedException']);
+const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
 const BAD_CREDENTIALS = new Set(['UnrecognizedClientException', 'InvalidClientTokenId', 'SignatureDoesNotMatch', 'InvalidSignatureException', 'ExpiredToken', 'ExpiredTokenException', 'IncompleteSignature']);
 
 /**
@@ -55,10 +55,26 @@ export function toUserError(err: unknown, action: string, target?: string): OtpE
       resolution: 'Your keys are wrong or your session expired: refresh them ("aws sso login" or new access keys) and check --profile.',
     });
   }
-  if (ACCESS_DENIED.has(name) && !(name === 'NotAuthorizedException' && action.startsWith('cognito-idp:InitiateAuth'))) {
-    return new OtpError('ACCESS_DENIED', `Access denied: ${what}.`, {
+  if (ACCESS_DENIED.has(name)) {
+    // AWS names the action it denied, which is not always the one called: e.g. UpdateUserPool
+    // switching to SES email makes Cognito create its service-linked role with the caller's
+    // iam:CreateServiceLinkedRole permission.
+    const denied = /not authorized to perform: ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(e.message ?? '')?.[1] ?? action;
+    return new OtpError('ACCESS_DENIED', `Access denied: ${what}${denied !== action ? ` (needs ${denied})` : ''}.`, {
       cause: err,
-      resolution: `Grant the permission "${action}" to the identity you are using ("otp-setup policy" prints every permission otp-setup needs).`,
+      resolution: `Grant the permission "${denied}" to the identity you are using ("otp-setup policy" prints every permission otp-setup needs).`,
+      details: { action: denied },
+    });
+  }
+  // Cognito denies missing IAM permissions with AccessDeniedException; its NotAuthorizedException
+  // is a refusal of the request itself (a wrong code, an expired session, "Email arn does not
+  // belong to your account", aws-cdk#25115), which no permission would fix.
+  if (name === 'NotAuthorizedException') {
+    return new OtpError('AWS_REFUSED', `Cognito refused ${what}: ${e.message ?? name}`, {
+      cause: err,
+      resolution: /email arn/i.test(e.message ?? '')
+        ? 'The SES identity must be verified in this account and region: check "otp-setup doctor", then run the command again.'
+        : 'Check the value AWS names in the message, then run the command again.',
       details: { action },
     });
   }

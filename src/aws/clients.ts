@@ -26,6 +26,16 @@ export interface AwsSettings {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
+/**
+ * Delays (seconds) for the SDK's waiters. AWS resources settle in seconds, so polling starts at
+ * 1 s; an endpoint override (an emulator such as moto or LocalStack, or a test's proxy) answers in
+ * milliseconds, and polling it once a second would only slow every run down.
+ */
+export function pollDelays(settings: AwsSettings): { minDelay: number; maxDelay: number } {
+  const override = settings.endpoint ?? process.env.AWS_ENDPOINT_URL;
+  return override ? { minDelay: 0.05, maxDelay: 0.5 } : { minDelay: 1, maxDelay: 5 };
+}
+
 export interface CallStats {
   calls: number;
   retries: number;

@@ -1,5 +1,6 @@
 import type { FunctionConfiguration, Runtime, TracingMode } from '@aws-sdk/client-lambda';
 import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } from '../aws/aws-errors.js';
+import { pollDelays } from '../aws/clients.js';
 import { withBackoff } from '../core/backoff.js';
 import { grant } from '../core/permissions.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
@@ -68,16 +69,50 @@ function actualSettings(c: FunctionConfiguration): Record<string, unknown> {
   };
 }
 
-/** Right after CreateRole, Lambda may not yet be able to assume it (IAM is eventually consistent). */
-function roleNotYetAssumable(err: unknown): boolean {
-  return awsErrorName(err) === 'InvalidParameterValueException' && /cannot be assumed|role defined for the function/i.test((err as Error).message ?? '');
+/**
+ * IAM is eventually consistent. Right after CreateRole, Lambda may not yet be able to assume the
+ * role ("The role defined for the function cannot be assumed by Lambda."); right after the role's
+ * policy gained X-Ray permissions, Lambda's check for them with tracing on may still fail ("The
+ * provided execution role does not have permissions to call PutTraceSegments on XRAY",
+ * serverless/serverless#6931). Both are InvalidParameterValueException and pass with time.
+ */
+export function iamNotYetPropagated(err: unknown): boolean {
+  return (
+    awsErrorName(err) === 'InvalidParameterValueException' &&
+    /cannot be assumed|role defined for the function|execution role does not have permissions|PutTraceSegments/i.test((err as Error).message ?? '')
+  );
 }
 
-async function waitUntilUpdated(ctx: StepContext, FunctionName: string): Promise<void> {
-  // Lambda rejects a second update while LastUpdateStatus is InProgress (ResourceConflictException).
+/**
+ * A new function is Pending, and an updated one InProgress, for a while; meanwhile Lambda refuses
+ * UpdateFunctionCode, UpdateFunctionConfiguration and invocations (ResourceConflictException).
+ * https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+ * So every update waits for State Active and LastUpdateStatus Successful first (a function a
+ * previous, interrupted run left Pending included), and every create and update waits for the
+ * same afterwards, so that `test-auth` or a second `up` right after this one finds it ready.
+ */
+async function waitUntilReady(ctx: StepContext, FunctionName: string, after: 'create' | 'update'): Promise<void> {
   const lambda = await ctx.aws.lambda();
-  const { waitUntilFunctionUpdatedV2 } = sdk('@aws-sdk/client-lambda');
-  await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { FunctionName });
+  const { waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2 } = sdk('@aws-sdk/client-lambda');
+  const options = { client: lambda, maxWaitTime: 300, ...pollDelays(ctx.aws.settings) };
+  await call('lambda:GetFunction', FunctionName, async () => {
+    await waitUntilFunctionActiveV2(options, { FunctionName });
+    if (after === 'update') await waitUntilFunctionUpdatedV2(options, { FunctionName });
+  });
+}
+
+/**
+ * GetFunction returns Tags "only if you have explicit allow permissions for lambda:ListTags", and
+ * a TagsError otherwise (GetFunctionResponse): without them every function would look foreign.
+ * Then ListTags answers, or names the permission that is missing.
+ */
+async function functionTags(ctx: StepContext, found: { Tags?: Record<string, string>; Configuration?: FunctionConfiguration }): Promise<Record<string, string>> {
+  if (found.Tags) return found.Tags;
+  const lambda = await ctx.aws.lambda();
+  const { ListTagsCommand } = sdk('@aws-sdk/client-lambda');
+  const arn = found.Configuration?.FunctionArn ?? '';
+  const listed = await call('lambda:ListTags', found.Configuration?.FunctionName, () => lambda.send(new ListTagsCommand({ Resource: arn })));
+  return listed.Tags ?? {};
 }
 
 export function functionStep(kind: FunctionKind): Step<FunctionActual> {
@@ -108,7 +143,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
       const found = await callOrAbsent('lambda:GetFunction', FunctionName, () => lambda.send(new GetFunctionCommand({ FunctionName })));
       const conf = found?.Configuration;
       if (!conf) return { status: 'absent' };
-      const tags = found.Tags ?? {};
+      const tags = await functionTags(ctx, found);
       const foreign = foreignReason(ctx, 'Lambda function', FunctionName, tags);
       if (!foreign) {
         (ctx.state.resources.functions ??= {})[kind] = { arn: conf.FunctionArn ?? functionArn(ctx, kind), codeSha256: conf.CodeSha256 ?? '' };
@@ -144,7 +179,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
                   }),
                 ),
               {
-                retryable: roleNotYetAssumable,
+                retryable: iamNotYetPropagated,
                 onRetry: (attempt) => {
                   c.aws.stats.retries += 1;
                   c.progress(`waiting for the new IAM role to propagate (retry ${attempt})`);
@@ -155,11 +190,13 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
               if (isLostCreate(err, ['ResourceConflictException'])) {
                 const { GetFunctionCommand } = sdk('@aws-sdk/client-lambda');
                 const found = await call('lambda:GetFunction', FunctionName, () => lambda.send(new GetFunctionCommand({ FunctionName })));
-                if (found.Configuration && !foreignReason(c, 'Lambda function', FunctionName, found.Tags)) return found.Configuration;
+                if (found.Configuration && !foreignReason(c, 'Lambda function', FunctionName, await functionTags(c, found))) return found.Configuration;
               }
               throw toUserError(err, 'lambda:CreateFunction', FunctionName);
             });
             (c.state.resources.functions ??= {})[kind] = { arn: created.FunctionArn ?? functionArn(c, kind), codeSha256: created.CodeSha256 ?? built.codeSha256 };
+            c.progress('waiting for the function to become active');
+            await waitUntilReady(c, FunctionName, 'create');
           },
         };
       }
@@ -176,18 +213,20 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
         if (fields.has('Tags')) {
           await call('lambda:TagResource', FunctionName, () => lambda.send(new api.TagResourceCommand({ Resource: actual.arn, Tags: tags })));
         }
+        const changesFunction = fields.has('CodeSha256') || [...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags');
+        if (changesFunction) await waitUntilReady(c, FunctionName, 'update');
         if (fields.has('CodeSha256')) {
           await call('lambda:UpdateFunctionCode', FunctionName, () => lambda.send(new api.UpdateFunctionCodeCommand({ FunctionName, ZipFile: built.zip })));
         }
         if ([...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags')) {
-          if (fields.has('CodeSha256')) await waitUntilUpdated(c, FunctionName);
+          if (fields.has('CodeSha256')) await waitUntilReady(c, FunctionName, 'update');
           await withBackoff(
             () =>
               lambda.send(
                 new api.UpdateFunctionConfigurationCommand({ FunctionName, ...configurationInput(settings) }),
               ),
             {
-              retryable: roleNotYetAssumable,
+              retryable: iamNotYetPropagated,
               onRetry: (n) => {
                 c.aws.stats.retries += 1;
                 c.progress(`waiting for IAM to propagate (retry ${n})`);
@@ -197,6 +236,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
             throw toUserError(err, 'lambda:UpdateFunctionConfiguration', FunctionName);
           });
         }
+        if (changesFunction) await waitUntilReady(c, FunctionName, 'update');
         (c.state.resources.functions ??= {})[kind] = { arn: actual.arn, codeSha256: built.codeSha256 };
       });
     },

@@ -158,8 +158,10 @@ export const logGroupsStep: Step<LogGroupsActual> = {
               await logs.send(new api.CreateLogGroupCommand({ logGroupName: name, tags: want.tags }));
             } catch (err) {
               // Lambda creates the group itself if the function ran in between: take it over.
+              // TagResource, not TagLogGroup, which "is on the path to deprecation" (CloudWatch Logs API reference).
               if (awsErrorName(err) !== 'ResourceAlreadyExistsException') throw toUserError(err, 'logs:CreateLogGroup', name);
-              await call('logs:TagLogGroup', name, () => logs.send(new api.TagLogGroupCommand({ logGroupName: name, tags: want.tags })));
+              const arn = `arn:${c.partition}:logs:${c.region}:${c.accountId}:log-group:${name}`;
+              await call('logs:TagResource', name, () => logs.send(new api.TagResourceCommand({ resourceArn: arn, tags: want.tags })));
             }
             await setRetention(name);
           }),

@@ -1,6 +1,8 @@
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
+import { pollDelays } from '../aws/clients.js';
+import { OtpError } from '../core/errors.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
@@ -12,6 +14,24 @@ interface TableActual {
 }
 
 const TTL_ATTRIBUTE = 'expiresAt';
+
+/**
+ * A table is CREATING or UPDATING for a while after CreateTable/UpdateTable, and meanwhile
+ * DynamoDB refuses UpdateTimeToLive, UpdateTable and DeleteTable ("If the table is in the CREATING
+ * or UPDATING states, then DynamoDB returns a ResourceInUseException", DeleteTable API reference).
+ * The SDK's TableExists waiter polls DescribeTable until the table is ACTIVE.
+ */
+async function waitUntilActive(ctx: StepContext, TableName: string): Promise<void> {
+  const db = await ctx.aws.dynamodb();
+  const { waitUntilTableExists } = sdk('@aws-sdk/client-dynamodb');
+  ctx.progress('waiting for the table to become active');
+  await call('dynamodb:DescribeTable', TableName, () => waitUntilTableExists({ client: db, maxWaitTime: 300, ...pollDelays(ctx.aws.settings) }, { TableName }));
+}
+
+/** Our TTL attribute is only switched on when none is on: DynamoDB keeps one TTL attribute per table. */
+function otherTtlAttribute(actual: TableActual): string | undefined {
+  return actual.ttlAttribute && actual.ttlAttribute !== TTL_ATTRIBUTE ? actual.ttlAttribute : undefined;
+}
 
 export function rateLimitTableArn(ctx: Pick<StepContext, 'partition' | 'region' | 'accountId' | 'names'>): string {
   return `arn:${ctx.partition}:dynamodb:${ctx.region}:${ctx.accountId}:table/${ctx.names.rateLimitTable}`;
@@ -86,7 +106,7 @@ export const rateLimitTableStep: Step<TableActual> = {
         notes: [],
         apply: async (c) => {
           const db = await c.aws.dynamodb();
-          const { CreateTableCommand, waitUntilTableExists } = sdk('@aws-sdk/client-dynamodb');
+          const { CreateTableCommand } = sdk('@aws-sdk/client-dynamodb');
           await call('dynamodb:CreateTable', TableName, () =>
             db.send(
               new CreateTableCommand({
@@ -99,8 +119,7 @@ export const rateLimitTableStep: Step<TableActual> = {
             ),
           );
           // TTL can only be switched on once the table is ACTIVE.
-          c.progress('waiting for the table to become active');
-          await waitUntilTableExists({ client: db, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName });
+          await waitUntilActive(c, TableName);
           await enableTtl(c);
         },
       };
@@ -118,21 +137,34 @@ export const rateLimitTableStep: Step<TableActual> = {
         apply: async (c) => {
           const db = await c.aws.dynamodb();
           const { DeleteTableCommand, waitUntilTableNotExists } = sdk('@aws-sdk/client-dynamodb');
+          if (observed.actual.table.TableStatus !== 'ACTIVE') await waitUntilActive(c, TableName);
           await callIgnoringAbsent('dynamodb:DeleteTable', TableName, () => db.send(new DeleteTableCommand({ TableName })));
-          await waitUntilTableNotExists({ client: db, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName });
+          await waitUntilTableNotExists({ client: db, maxWaitTime: 300, ...pollDelays(c.aws.settings) }, { TableName });
           await rateLimitTableStep.plan(c, { status: 'absent' }).apply?.(c);
         },
       };
     }
     const arn = observed.actual.table.TableArn;
+    const otherTtl = otherTtlAttribute(observed.actual);
     return update(diffs, async (c) => {
+      if (fields.has('TimeToLive') && otherTtl) {
+        // UpdateTimeToLive refuses a second attribute ("TimeToLive is active on a different
+        // AttributeName"), and after the old one is turned off it refuses any change for up to an
+        // hour (UpdateTimeToLive API reference): nothing this run can do, so say so before writing.
+        throw new OtpError('TABLE_TTL_IN_USE', `The table ${TableName} expires items by "${otherTtl}", but the rate limiter needs "${TTL_ATTRIBUTE}"; DynamoDB allows one TTL attribute per table.`, {
+          resolution: `Turn TTL off on "${otherTtl}" ("aws dynamodb update-time-to-live --table-name ${TableName} --time-to-live-specification Enabled=false,AttributeName=${otherTtl}"), wait an hour (DynamoDB refuses TTL changes meanwhile), then run the command again. If the table is not the rate limiter's, give this stack another name instead.`,
+        });
+      }
       const db = await c.aws.dynamodb();
       const api = sdk('@aws-sdk/client-dynamodb');
       if (fields.has('Tags')) {
         await call('dynamodb:TagResource', TableName, () => db.send(new api.TagResourceCommand({ ResourceArn: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })));
       }
+      if (observed.actual.table.TableStatus !== 'ACTIVE' && (fields.has('BillingMode') || fields.has('TimeToLive'))) await waitUntilActive(c, TableName);
       if (fields.has('BillingMode')) {
         await call('dynamodb:UpdateTable', TableName, () => db.send(new api.UpdateTableCommand({ TableName, BillingMode: 'PAY_PER_REQUEST' })));
+        // The table is UPDATING now; UpdateTimeToLive would be refused.
+        if (fields.has('TimeToLive')) await waitUntilActive(c, TableName);
       }
       if (fields.has('TimeToLive')) await enableTtl(c);
     });
@@ -144,6 +176,8 @@ export const rateLimitTableStep: Step<TableActual> = {
     if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
     const db = await ctx.aws.dynamodb();
     const { DeleteTableCommand } = sdk('@aws-sdk/client-dynamodb');
+    // A table still CREATING (an `up` stopped right after CreateTable) or UPDATING cannot be deleted yet.
+    if (observed.actual.table.TableStatus !== 'ACTIVE') await waitUntilActive(ctx, ctx.names.rateLimitTable);
     await callIgnoringAbsent('dynamodb:DeleteTable', ctx.names.rateLimitTable, () => db.send(new DeleteTableCommand({ TableName: ctx.names.rateLimitTable })));
     return { action: 'deleted', summary: `deleted ${ctx.names.rateLimitTable}` };
   },

@@ -1,6 +1,7 @@
 import type { Role } from '@aws-sdk/client-iam';
-import { call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } from '../aws/aws-errors.js';
+import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
+import { withBackoff } from '../core/backoff.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
@@ -92,6 +93,24 @@ function regionsTag(regions: Iterable<string>): string {
   return [...new Set(regions)].sort().join(' ');
 }
 
+/**
+ * TagRole (like CreateRole) "can throw ConcurrentModificationException: multiple requests to
+ * change this object were submitted simultaneously", which the SDK does not retry
+ * (https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagRole.html#API_TagRole_Errors). So
+ * our writes to the role go one after another, and a conflict with someone else's (the same stack's
+ * `up` in another region tags this shared role too) is retried with backoff.
+ */
+async function roleWrite<T>(ctx: StepContext, action: string, RoleName: string, fn: () => Promise<T>): Promise<T> {
+  return withBackoff(fn, {
+    retryable: (err) => /^ConcurrentModification(Exception)?$/.test(awsErrorName(err)),
+    onRetry: () => {
+      ctx.aws.stats.retries += 1;
+    },
+  }).catch((err: unknown) => {
+    throw toUserError(err, action, RoleName);
+  });
+}
+
 function desired(ctx: StepContext, actualTags?: Record<string, string>) {
   return {
     trustPolicy: TRUST_POLICY,
@@ -174,12 +193,10 @@ export const roleStep: Step<RoleActual> = {
               throw toUserError(err, 'iam:CreateRole', RoleName);
             });
           c.state.resources.roleArn = created.Role?.Arn ?? roleArn(c);
-          await Promise.all([
-            call('iam:AttachRolePolicy', RoleName, () => iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: want.attached[0] }))),
-            call('iam:PutRolePolicy', RoleName, () =>
-              iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
-            ),
-          ]);
+          await roleWrite(c, 'iam:AttachRolePolicy', RoleName, () => iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: want.attached[0] })));
+          await roleWrite(c, 'iam:PutRolePolicy', RoleName, () =>
+            iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
+          );
         },
       };
     }
@@ -197,18 +214,20 @@ export const roleStep: Step<RoleActual> = {
       const api = sdk('@aws-sdk/client-iam');
       const RoleName = c.names.role;
       const fields = new Set(diffs.map((d) => d.field));
-      await Promise.all([
-        fields.has('trustPolicy') &&
-          call('iam:UpdateAssumeRolePolicy', RoleName, () => iam.send(new api.UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(want.trustPolicy) }))),
-        fields.has('attached') &&
-          call('iam:AttachRolePolicy', RoleName, () => iam.send(new api.AttachRolePolicyCommand({ RoleName, PolicyArn: want.attached[0] }))),
-        fields.has('inlinePolicy') &&
-          call('iam:PutRolePolicy', RoleName, () =>
-            iam.send(new api.PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
-          ),
-        fields.has('tags') &&
-          call('iam:TagRole', RoleName, () => iam.send(new api.TagRoleCommand({ RoleName, Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })) }))),
-      ]);
+      if (fields.has('trustPolicy')) {
+        await roleWrite(c, 'iam:UpdateAssumeRolePolicy', RoleName, () => iam.send(new api.UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(want.trustPolicy) })));
+      }
+      if (fields.has('attached')) {
+        await roleWrite(c, 'iam:AttachRolePolicy', RoleName, () => iam.send(new api.AttachRolePolicyCommand({ RoleName, PolicyArn: want.attached[0] })));
+      }
+      if (fields.has('inlinePolicy')) {
+        await roleWrite(c, 'iam:PutRolePolicy', RoleName, () =>
+          iam.send(new api.PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
+        );
+      }
+      if (fields.has('tags')) {
+        await roleWrite(c, 'iam:TagRole', RoleName, () => iam.send(new api.TagRoleCommand({ RoleName, Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })) })));
+      }
     });
   },
 
@@ -222,20 +241,18 @@ export const roleStep: Step<RoleActual> = {
     const others = regionsOf(observed.actual.tags).filter((r) => r !== ctx.region);
     if (others.length > 0) {
       // Functions of this stack in other regions still run under the role: only let go of ours.
-      await call('iam:TagRole', RoleName, () => iam.send(new api.TagRoleCommand({ RoleName, Tags: [{ Key: REGIONS_TAG, Value: regionsTag(others) }] })));
+      await roleWrite(ctx, 'iam:TagRole', RoleName, () => iam.send(new api.TagRoleCommand({ RoleName, Tags: [{ Key: REGIONS_TAG, Value: regionsTag(others) }] })));
       delete ctx.state.resources.roleArn;
       return { action: 'released', summary: `kept ${RoleName}: still used by this stack in ${others.join(', ')}` };
     }
     const inline = await callOrAbsent('iam:ListRolePolicies', RoleName, () => iam.send(new api.ListRolePoliciesCommand({ RoleName })));
-    // A role cannot be deleted while policies are attached or embedded.
-    await Promise.all([
-      ...observed.actual.attached.map((PolicyArn) =>
-        callIgnoringAbsent('iam:DetachRolePolicy', RoleName, () => iam.send(new api.DetachRolePolicyCommand({ RoleName, PolicyArn }))),
-      ),
-      ...(inline?.PolicyNames ?? []).map((PolicyName) =>
-        callIgnoringAbsent('iam:DeleteRolePolicy', RoleName, () => iam.send(new api.DeleteRolePolicyCommand({ RoleName, PolicyName }))),
-      ),
-    ]);
+    // A role cannot be deleted while policies are attached or embedded. One write at a time (roleWrite).
+    for (const PolicyArn of observed.actual.attached) {
+      await callIgnoringAbsent('iam:DetachRolePolicy', RoleName, () => iam.send(new api.DetachRolePolicyCommand({ RoleName, PolicyArn })));
+    }
+    for (const PolicyName of inline?.PolicyNames ?? []) {
+      await callIgnoringAbsent('iam:DeleteRolePolicy', RoleName, () => iam.send(new api.DeleteRolePolicyCommand({ RoleName, PolicyName })));
+    }
     await callIgnoringAbsent('iam:DeleteRole', RoleName, () => iam.send(new api.DeleteRoleCommand({ RoleName })));
     delete ctx.state.resources.roleArn;
     return { action: 'deleted', summary: `deleted ${RoleName}` };

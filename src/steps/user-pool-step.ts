@@ -8,6 +8,7 @@ import { functionArn } from './function-step.js';
 import { foreignReason, ownershipTags } from './ownership.js';
 import { sesRegion } from './ses-identity-step.js';
 import { sdk } from '../aws/sdk.js';
+import { formatSource } from '../../handlers/shared/email.js';
 
 interface PoolActual {
   pool: UserPoolType;
@@ -37,7 +38,14 @@ function desiredLambdaConfig(ctx: StepContext): Record<string, string> {
  * Cognito's own mails (rare here: sign-up is auto-confirmed and codes go through our trigger)
  * use the SES sender once it is verified, as the guide's step 4 does. Until then AWS would
  * reject CreateUserPool with DEVELOPER, so the pool starts on COGNITO_DEFAULT and a later `up`
- * switches it over. When only the sender's domain is verified, Cognito wants the domain's ARN.
+ * switches it over. When only the sender's domain is verified, Cognito wants the domain's ARN
+ * (https://github.com/aws-amplify/amplify-backend/issues/3134); the address then comes from
+ * `From` ("the sender's email address or the sender's name with their email address",
+ * EmailConfigurationType), so `From` is always set, with `email.fromName` as the display name.
+ * COGNITO_DEFAULT takes no `From` ("Cannot configure From email address for default email
+ * configuration", aws-cdk#9739). With DEVELOPER, Cognito creates its service-linked role the
+ * first time, with the caller's permissions: the caller needs iam:CreateServiceLinkedRole
+ * (https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-email.html).
  */
 function desiredEmailConfiguration(ctx: StepContext): Record<string, string> {
   const identity = ctx.facts.sesIdentity;
@@ -45,6 +53,7 @@ function desiredEmailConfiguration(ctx: StepContext): Record<string, string> {
   return {
     EmailSendingAccount: 'DEVELOPER',
     SourceArn: `arn:${ctx.partition}:ses:${sesRegion(ctx)}:${ctx.accountId}:identity/${identity}`,
+    From: formatSource({ email: ctx.config.email.from, name: ctx.config.email.fromName }),
   };
 }
 
@@ -82,16 +91,52 @@ function observedFields(pool: UserPoolType, want: ReturnType<typeof desired>): R
 /** Fields that cannot change on an existing pool. */
 const REPLACE_FIELDS = new Set(['UsernameAttributes', 'EmailRequired']);
 
+const DEFAULT_ACR_NAME = /^urn:cognito:loa:[1-4]$/;
+
+/**
+ * What DescribeUserPool reports but UpdateUserPool must not get back:
+ * - AdminCreateUserConfig.UnusedAccountValidityDays: AWS fills it in on every pool (its
+ *   CreateUserPool example answers with 7 although the request never set it) and refuses it
+ *   back once TemporaryPasswordValidityDays is set, which it also always is: "Please use
+ *   TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays"
+ *   (PasswordPolicyType; hashicorp/terraform#21561). A pool that somehow has no
+ *   TemporaryPasswordValidityDays gets the value there instead.
+ * - DcrConfiguration: an Essentials feature; "If you omit this parameter, Amazon Cognito keeps the
+ *   existing configuration", so omitting it is both safe and valid on the Lite plan.
+ * - AcrConfiguration: always the effective configuration, default names merged in; custom names
+ *   need Essentials or Plus. Omitted levels keep their default names, so only custom ones are sent.
+ * UserPoolTier is sent back: an omitted tier falls back to the default (ESSENTIALS), which would
+ * move a Lite pool to a paid plan. Read-only fields (Id, Arn, Status, dates, SchemaAttributes,
+ * UsernameAttributes, Domain, ...) are not members of the request and are never sent.
+ * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPool.html
+ */
+function writablePolicies(pool: UserPoolType): Pick<UpdateUserPoolCommandInput, 'Policies' | 'AdminCreateUserConfig' | 'AcrConfiguration'> {
+  const { UnusedAccountValidityDays, ...adminCreateUserConfig } = pool.AdminCreateUserConfig ?? {};
+  const passwordPolicy = pool.Policies?.PasswordPolicy;
+  const policies =
+    UnusedAccountValidityDays !== undefined && passwordPolicy && passwordPolicy.TemporaryPasswordValidityDays === undefined
+      ? { ...pool.Policies, PasswordPolicy: { ...passwordPolicy, TemporaryPasswordValidityDays: UnusedAccountValidityDays } }
+      : pool.Policies;
+  const customAcr = Object.entries(pool.AcrConfiguration ?? {}).filter(([, level]) => level?.AcrValue && !DEFAULT_ACR_NAME.test(level.AcrValue));
+  return {
+    Policies: policies,
+    AdminCreateUserConfig: pool.AdminCreateUserConfig ? adminCreateUserConfig : undefined,
+    AcrConfiguration: customAcr.length > 0 ? Object.fromEntries(customAcr) : undefined,
+  };
+}
+
 /**
  * UpdateUserPool resets every field it is not given (LambdaConfig and EmailConfiguration
- * included), so the request is the whole described pool with our changes merged in.
+ * included), so the request is the whole described pool with our changes merged in, less what
+ * AWS refuses to get back (writablePolicies).
  */
 export function mergedUpdate(pool: UserPoolType, changes: Partial<UpdateUserPoolCommandInput>): UpdateUserPoolCommandInput {
   const template = pool.VerificationMessageTemplate;
+  const writable = writablePolicies(pool);
   return {
     UserPoolId: pool.Id!,
     PoolName: pool.Name,
-    Policies: pool.Policies,
+    Policies: writable.Policies,
     DeletionProtection: pool.DeletionProtection,
     LambdaConfig: pool.LambdaConfig,
     AutoVerifiedAttributes: pool.AutoVerifiedAttributes,
@@ -110,14 +155,13 @@ export function mergedUpdate(pool: UserPoolType, changes: Partial<UpdateUserPool
     EmailConfiguration: pool.EmailConfiguration,
     SmsConfiguration: pool.SmsConfiguration,
     UserPoolTags: pool.UserPoolTags,
-    AdminCreateUserConfig: pool.AdminCreateUserConfig,
+    AdminCreateUserConfig: writable.AdminCreateUserConfig,
     UserPoolAddOns: pool.UserPoolAddOns,
     AccountRecoverySetting: pool.AccountRecoverySetting,
     UserPoolTier: pool.UserPoolTier,
-    DcrConfiguration: pool.DcrConfiguration,
     KeyConfiguration: pool.KeyConfiguration,
     IssuerConfiguration: pool.IssuerConfiguration,
-    AcrConfiguration: pool.AcrConfiguration,
+    AcrConfiguration: writable.AcrConfiguration,
     ...changes,
   };
 }
@@ -149,6 +193,16 @@ async function deletePool(ctx: StepContext, pool: UserPoolType): Promise<void> {
   const cognito = await ctx.aws.cognito();
   const api = sdk('@aws-sdk/client-cognito-identity-provider');
   const UserPoolId = pool.Id!;
+  // AWS refuses to delete a pool that has a domain ("User pool cannot be deleted. It has a domain
+  // configured that should be deleted first."; hashicorp/terraform-provider-aws#16479). otp-setup
+  // never creates one: someone added it, perhaps with DNS and certificates around it, so it is not
+  // ours to delete. Checked before anything is changed (deletion protection stays as it was).
+  const domain = pool.CustomDomain ?? pool.Domain;
+  if (domain) {
+    throw new OtpError('POOL_HAS_DOMAIN', `The user pool ${UserPoolId} has the domain "${domain}", which otp-setup did not create; AWS does not delete a pool that has a domain.`, {
+      resolution: `If nothing uses that domain any more, delete it ("aws cognito-idp delete-user-pool-domain --user-pool-id ${UserPoolId} --domain ${domain}", or in the Cognito console under Domain), then run the command again.`,
+    });
+  }
   if (pool.DeletionProtection === 'ACTIVE') {
     // AWS refuses to delete a protected pool; teardown is the explicit request to do so.
     ctx.progress('turning deletion protection off');

@@ -83,7 +83,7 @@ describe('SIGKILL at every write', () => {
     }
     // A fresh up makes 14 writes (3 role, 1 SES, 4 functions, 1 pool, 4 permissions, 1 client).
     expect(killed).toBeGreaterThanOrEqual(14);
-  }, 300_000);
+  }, 600_000);
 
   it('teardown after an up killed at any write removes everything that was created', async () => {
     let killed = 0;
@@ -96,7 +96,7 @@ describe('SIGKILL at every write', () => {
       await teardownFinishes(dir, `up killed after write ${n}`);
     }
     expect(killed).toBeGreaterThanOrEqual(14);
-  }, 300_000);
+  }, 600_000);
 
   it('teardown killed after write 1..N, then teardown again: nothing left, no state', async () => {
     let killed = 0;
@@ -111,7 +111,7 @@ describe('SIGKILL at every write', () => {
     }
     // Teardown deletes: client, pool, 4 permissions, 4 functions, SES identity, 2 role policies, role.
     expect(killed).toBeGreaterThanOrEqual(13);
-  }, 300_000);
+  }, 600_000);
 });
 
 describe('SIGKILL at random moments (seeded, so every run kills at the same times)', () => {

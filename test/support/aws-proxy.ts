@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { freePort } from './free-port.js';
+import { createRealism, type Realism, type RealismCall } from './realism/index.js';
 
 /** One AWS API call as seen on the wire. */
 export interface RecordedCall {
@@ -8,6 +9,8 @@ export interface RecordedCall {
   write: boolean;
   /** The request body, to check what AWS would have received where moto is lenient. */
   body: string;
+  /** Set when the realism layer answered the call itself, as AWS would have (the rule's id). */
+  realism?: string;
 }
 
 export type Fault =
@@ -30,6 +33,8 @@ export interface FaultRule {
 export interface AwsProxy {
   url: string;
   calls: RecordedCall[];
+  /** The rules making moto answer as strictly as AWS (test/support/realism); undefined when off. */
+  realism: Realism | undefined;
   faultsInjected: number;
   addFault(rule: FaultRule): void;
   /** Called before each call is forwarded (e.g. to kill the CLI after the Nth write). */
@@ -41,6 +46,7 @@ export interface AwsProxy {
    */
   onResponse?: (call: RecordedCall, status: number) => void | Promise<void>;
   writes(): RecordedCall[];
+  /** Resets recorded calls, faults and the realism layer's counts. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -97,7 +103,7 @@ function sendFault(res: ServerResponse, fault: Fault, call: RecordedCall): void 
     res.writeHead(status, { 'content-type': 'text/xml' });
     res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>`);
   };
-  const queryProtocol = ['iam', 'sts', 'ses'].includes(call.service);
+  const queryProtocol = ['iam', 'sts', 'ses', 'sns'].includes(call.service);
   switch (fault.kind) {
     case 'throttle':
       return queryProtocol ? xml(400, 'Throttling', 'Rate exceeded') : json(429, 'TooManyRequestsException', 'Rate exceeded');
@@ -114,16 +120,49 @@ function sendFault(res: ServerResponse, fault: Fault, call: RecordedCall): void 
   }
 }
 
+function realismCall(req: IncomingMessage, call: RecordedCall): RealismCall | undefined {
+  let json: Record<string, any> | undefined;
+  if (call.body.startsWith('{')) {
+    try {
+      json = JSON.parse(call.body) as Record<string, any>;
+    } catch {
+      json = undefined;
+    }
+  }
+  let path = (req.url ?? '').split('?')[0] ?? '';
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // keep it encoded
+  }
+  return { ...call, method: req.method ?? 'GET', path, json, form: new URLSearchParams(json ? '' : call.body) };
+}
+
+/** Lets the realism layer rewrite a successful JSON answer; undefined when nothing changed. */
+function rewrite(realism: Realism, call: RealismCall, answer: Buffer): Buffer | undefined {
+  const text = answer.toString('utf8');
+  if (!text.startsWith('{')) return undefined;
+  let parsed: Record<string, any>;
+  try {
+    parsed = JSON.parse(text) as Record<string, any>;
+  } catch {
+    return undefined;
+  }
+  const changed = realism.response(call, parsed);
+  return changed ? Buffer.from(JSON.stringify(changed)) : undefined;
+}
+
 /**
  * An HTTP proxy between the CLI and moto that records every AWS call (to count writes) and can
  * inject faults no emulator produces: throttling, 5xx, connection resets, delays, IAM lag.
  */
-export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
+export async function startAwsProxy(targetUrl: string, options: { realism?: boolean } = {}): Promise<AwsProxy> {
   const target = new URL(targetUrl);
   const rules: FaultRule[] = [];
   const proxy: AwsProxy = {
     url: '',
     calls: [],
+    realism: options.realism === false ? undefined : createRealism(),
     faultsInjected: 0,
     addFault: (rule) => rules.push({ ...rule }),
     writes: () => proxy.calls.filter((c) => c.write),
@@ -131,6 +170,7 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
       proxy.calls.length = 0;
       rules.length = 0;
       proxy.faultsInjected = 0;
+      proxy.realism?.reset();
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -138,48 +178,81 @@ export async function startAwsProxy(targetUrl: string): Promise<AwsProxy> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const call = classify(req, body.toString('utf8'));
-      proxy.calls.push(call);
-      proxy.onCall?.(call);
-      const rule = rules.find((r) => r.times > 0 && matches(r, call));
-      const forward = (dropResponse = false) => {
-        const upstream = httpRequest(
-          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
-          (up) => {
-            const parts: Buffer[] = [];
-            up.on('data', (c: Buffer) => parts.push(c));
-            up.on('end', () => {
-              const status = up.statusCode ?? 502;
-              void Promise.resolve(proxy.onResponse?.(call, status))
-                .catch(() => undefined)
-                .then(() => {
-                  if (dropResponse) {
-                    res.socket?.destroy();
-                    return;
-                  }
-                  if (res.destroyed || res.socket?.destroyed) return;
-                  res.writeHead(status, up.headers);
-                  res.end(Buffer.concat(parts));
-                });
-            });
-          },
-        );
-        upstream.on('error', () => res.socket?.destroy());
-        upstream.end(body);
-      };
-      res.on('error', () => undefined);
-      if (!rule) return forward();
-      rule.times -= 1;
-      proxy.faultsInjected += 1;
-      if (rule.fault.kind === 'delay') {
-        setTimeout(forward, rule.fault.ms);
-        return;
-      }
-      if (rule.fault.kind === 'drop-response') return forward(true);
-      sendFault(res, rule.fault, call);
+      void handle(req, res, Buffer.concat(chunks));
     });
   });
+  async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const call = classify(req, body.toString('utf8'));
+    proxy.calls.push(call);
+    proxy.onCall?.(call);
+    res.on('error', () => undefined);
+    const realism = proxy.realism;
+    const seen = realism ? realismCall(req, call) : undefined;
+    if (realism && seen) {
+      const refusal = await realism.request(seen).catch(() => undefined);
+      if (refusal) {
+        call.realism = refusal.rule;
+        sendFault(res, { kind: 'error', status: refusal.status, type: refusal.type, message: refusal.message }, call);
+        return;
+      }
+    }
+    let settled = false;
+    const settle = (status: number) => {
+      if (settled || !realism || !seen) return;
+      settled = true;
+      realism.settled(seen, status);
+    };
+    const rule = rules.find((r) => r.times > 0 && matches(r, call));
+    const forward = (dropResponse = false) => {
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+        (up) => {
+          const parts: Buffer[] = [];
+          up.on('data', (c: Buffer) => parts.push(c));
+          up.on('end', () => {
+            const status = up.statusCode ?? 502;
+            let answer: Buffer = Buffer.concat(parts);
+            const headers = { ...up.headers };
+            if (realism && seen && status < 300) {
+              const rewritten = rewrite(realism, seen, answer);
+              if (rewritten) {
+                answer = rewritten;
+                delete headers['transfer-encoding'];
+                headers['content-length'] = String(answer.length);
+              }
+            }
+            settle(status);
+            void Promise.resolve(proxy.onResponse?.(call, status))
+              .catch(() => undefined)
+              .then(() => {
+                if (dropResponse) {
+                  res.socket?.destroy();
+                  return;
+                }
+                if (res.destroyed || res.socket?.destroyed) return;
+                res.writeHead(status, headers);
+                res.end(answer);
+              });
+          });
+        },
+      );
+      upstream.on('error', () => {
+        settle(502);
+        res.socket?.destroy();
+      });
+      upstream.end(body);
+    };
+    if (!rule) return forward();
+    rule.times -= 1;
+    proxy.faultsInjected += 1;
+    if (rule.fault.kind === 'delay') {
+      setTimeout(forward, rule.fault.ms);
+      return;
+    }
+    if (rule.fault.kind === 'drop-response') return forward(true);
+    settle(rule.fault.kind === 'status' || rule.fault.kind === 'error' ? rule.fault.status : 400);
+    sendFault(res, rule.fault, call);
+  }
   server.keepAliveTimeout = 1000;
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

@@ -49,11 +49,49 @@ describe('Cognito update requests carry every field (AWS resets omitted ones)', 
     expect(merged.DeletionProtection).toBe('ACTIVE');
     // The legacy message fields are dropped when a template is present (AWS rejects both at once).
     const legacy = new Set(['SmsVerificationMessage', 'EmailVerificationMessage', 'EmailVerificationSubject']);
+    // What AWS fills in and refuses back is checked with a real description below.
+    const refusedBack = ['AdminCreateUserConfig', 'Policies', 'DcrConfiguration', 'AcrConfiguration'];
     for (const field of Object.keys(POOL_FIELDS)) {
-      if (['UserPoolId', 'PoolName', 'DeletionProtection'].includes(field) || legacy.has(field)) continue;
+      if (['UserPoolId', 'PoolName', 'DeletionProtection', ...refusedBack].includes(field) || legacy.has(field)) continue;
       expect(merged[field], field).toBe(`marker:${field}`);
     }
     const withoutTemplate = mergedUpdate({ ...pool, VerificationMessageTemplate: undefined }, {}) as unknown as Record<string, unknown>;
     for (const field of legacy) expect(withoutTemplate[field], field).toBe(`marker:${field}`);
+  });
+});
+
+describe('UpdateUserPool gets nothing back that AWS refuses', () => {
+  // What a real DescribeUserPool answers for a pool created without these settings: AWS's own
+  // CreateUserPool example returns UnusedAccountValidityDays 7 next to TemporaryPasswordValidityDays 7
+  // (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPool.html#API_CreateUserPool_Examples).
+  const pool: UserPoolType = {
+    Id: 'us-east-1_x',
+    Name: 'p',
+    Policies: { PasswordPolicy: { MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true, TemporaryPasswordValidityDays: 7 } },
+    AdminCreateUserConfig: { AllowAdminCreateUserOnly: false, UnusedAccountValidityDays: 7 },
+    UserPoolTier: 'LITE',
+    AcrConfiguration: { Level1: { AcrValue: 'urn:cognito:loa:1' }, Level2: { AcrValue: 'urn:cognito:loa:2' }, Level3: { AcrValue: 'urn:cognito:loa:3' }, Level4: { AcrValue: 'urn:cognito:loa:4' } },
+    DcrConfiguration: { EnableStatus: 'Disabled' },
+  };
+
+  it('drops UnusedAccountValidityDays ("Please use TemporaryPasswordValidityDays in PasswordPolicy instead")', () => {
+    const merged = mergedUpdate(pool, {});
+    expect(merged.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: false });
+    expect(merged.Policies?.PasswordPolicy?.TemporaryPasswordValidityDays).toBe(7);
+  });
+
+  it('moves a legacy UnusedAccountValidityDays into PasswordPolicy when that has no TemporaryPasswordValidityDays', () => {
+    const legacy = mergedUpdate({ ...pool, Policies: { PasswordPolicy: { MinimumLength: 8 } }, AdminCreateUserConfig: { AllowAdminCreateUserOnly: false, UnusedAccountValidityDays: 3 } }, {});
+    expect(legacy.AdminCreateUserConfig).toEqual({ AllowAdminCreateUserOnly: false });
+    expect(legacy.Policies?.PasswordPolicy).toEqual({ MinimumLength: 8, TemporaryPasswordValidityDays: 3 });
+  });
+
+  it('keeps the tier, omits DCR (kept when omitted) and default ACR names, sends custom ACR names', () => {
+    const merged = mergedUpdate(pool, {});
+    expect(merged.UserPoolTier).toBe('LITE');
+    expect(merged.DcrConfiguration).toBeUndefined();
+    expect(merged.AcrConfiguration).toBeUndefined();
+    const custom = mergedUpdate({ ...pool, UserPoolTier: 'ESSENTIALS', AcrConfiguration: { ...pool.AcrConfiguration, Level2: { AcrValue: 'urn:acme:mfa' } } }, {});
+    expect(custom.AcrConfiguration).toEqual({ Level2: { AcrValue: 'urn:acme:mfa' } });
   });
 });

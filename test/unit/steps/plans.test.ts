@@ -127,7 +127,7 @@ function pool(overrides: Partial<UserPoolType> = {}): UserPoolType {
       VerifyAuthChallengeResponse: arn('verify-auth-challenge'),
       PreSignUp: arn('pre-sign-up'),
     },
-    EmailConfiguration: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/noreply@example.com' },
+    EmailConfiguration: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/noreply@example.com', From: 'noreply@example.com' },
     DeletionProtection: 'INACTIVE',
     UserPoolTags: tags,
     ...overrides,
@@ -156,8 +156,16 @@ describe('user pool plan', () => {
     const domain = planContext({}, { facts: { sesIdentity: 'example.com' } });
     const change = userPoolStep.plan(domain, { status: 'present', actual: { pool: pool() } });
     expect(change.diffs).toEqual([
-      expect.objectContaining({ field: 'EmailConfiguration', desired: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/example.com' } }),
+      expect.objectContaining({
+        field: 'EmailConfiguration',
+        desired: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/example.com', From: 'noreply@example.com' },
+      }),
     ]);
+  });
+  it('DEVELOPER mode always names the sender in From, with email.fromName as its display name', () => {
+    const named = planContext({ email: { from: 'noreply@example.com', fromName: 'Acme' } });
+    const change = userPoolStep.plan(named, { status: 'present', actual: { pool: pool() } });
+    expect(change.diffs).toEqual([expect.objectContaining({ field: 'EmailConfiguration', actual: expect.objectContaining({ From: 'noreply@example.com' }), desired: expect.objectContaining({ From: '"Acme" <noreply@example.com>' }) })]);
   });
   it('username by phone instead of email → replace', () => {
     const change = userPoolStep.plan(ctx, { status: 'present', actual: { pool: pool({ UsernameAttributes: ['phone_number'] }) } });
