@@ -74,15 +74,26 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     return handler;
   };
 
-  const common = async () => ({
-    region: settings.region,
-    ...(settings.profile ? { profile: settings.profile } : {}),
-    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-    ...(settings.credentials ? { credentials: settings.credentials } : {}),
-    maxAttempts: settings.maxAttempts ?? 8,
-    retryMode: 'standard' as const,
-    requestHandler: requestHandler() as never,
+  // Checked once, before the first client: the SDK would only say "no credentials".
+  const profileChecked = memo(async () => {
+    const profile = settings.profile ?? process.env.AWS_PROFILE;
+    if (settings.credentials || !profile) return;
+    const { assertProfileExists } = await import('./profile-check.js');
+    await assertProfileExists(profile, settings.profile ? '--profile' : 'AWS_PROFILE');
   });
+
+  const common = async () => {
+    await profileChecked();
+    return {
+      region: settings.region,
+      ...(settings.profile ? { profile: settings.profile } : {}),
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      ...(settings.credentials ? { credentials: settings.credentials } : {}),
+      maxAttempts: settings.maxAttempts ?? 8,
+      retryMode: 'standard' as const,
+      requestHandler: requestHandler() as never,
+    };
+  };
 
   // The SDK's middleware types are generic per service; this middleware only reads $metadata.
   function track<C extends { destroy(): void }>(client: C): C {
