@@ -84,6 +84,8 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
     const handle = io.step(`${step.title}: reading`);
     // A shallow copy: state and facts stay shared, progress goes to this step's own line.
     const stepCtx: StepContext = { ...ctx, progress: (text) => handle.update(`${step.title}: ${text}`), checkpoint: options.save };
+    // Set once AWS has done the step's change: a failure after that (saving state) must not say "failed".
+    let done: string | undefined;
     try {
       const observed: Observed<unknown> = await (early.get(step.id) ?? step.read(stepCtx));
       const wasRecorded = ctx.state.steps[step.id] !== undefined;
@@ -107,14 +109,16 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
       handle.update(`${step.title}: ${change.summary}`);
       const learned = (await change.apply(stepCtx)) ?? [];
       const notes = [...change.notes, ...learned];
+      const fields = change.kind === 'update' || change.kind === 'replace' ? ` (${change.diffs.map((d) => d.field).join(', ')})` : '';
+      done = `${step.title}: ${PAST[change.kind]}${fields}`;
       ctx.state.steps[step.id] = { action: PAST[change.kind], at: new Date().toISOString() };
       await options.save();
-      const fields = change.kind === 'update' || change.kind === 'replace' ? ` (${change.diffs.map((d) => d.field).join(', ')})` : '';
-      handle.succeed(`${step.title}: ${PAST[change.kind]}${fields}`);
+      handle.succeed(done);
       for (const note of notes) io.info(`  ${note}`);
       return { id: step.id, title: step.title, action: PAST[change.kind], summary: change.summary, diffs: change.diffs, notes };
     } catch (err) {
-      handle.fail(`${step.title}: failed`);
+      if (done) handle.warn(`${done}, but not recorded in the state file`);
+      else handle.fail(`${step.title}: failed`);
       // Whatever the step recorded before failing (e.g. an id returned by a create call) is kept.
       await options.save().catch(() => undefined);
       throw err;
@@ -129,16 +133,19 @@ export async function destroyAll(steps: readonly Step[], ctx: StepContext, optio
     if (options.control.interrupted) throw new InterruptedError('Interrupted. Run "otp-setup teardown" again to finish.');
     const handle = options.io.step(`${step.title}: deleting`);
     const stepCtx: StepContext = { ...ctx, progress: (text) => handle.update(`${step.title}: ${text}`) };
+    let done: string | undefined;
     try {
       const outcome = await step.destroy(stepCtx);
+      const text = `${step.title}: ${outcome.summary}`;
+      done = text;
       delete ctx.state.steps[step.id];
       await options.save();
-      const text = `${step.title}: ${outcome.summary}`;
       if (outcome.action === 'deleted') handle.succeed(text);
       else handle.info(text);
       reports.push({ id: step.id, title: step.title, action: outcome.action, summary: outcome.summary, diffs: [], notes: [] });
     } catch (err) {
-      handle.fail(`${step.title}: failed`);
+      if (done) handle.warn(`${done}, but not recorded in the state file`);
+      else handle.fail(`${step.title}: failed`);
       await options.save().catch(() => undefined);
       throw err;
     }

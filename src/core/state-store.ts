@@ -1,7 +1,7 @@
 import { readFile, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { OtpError } from './errors.js';
+import { isNotWritable, OtpError } from './errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /** What `up` created or adopted, so later runs find it by id and teardown knows what is ours. */
@@ -95,7 +95,18 @@ export class StateStore {
 
   async save(state: StackState): Promise<void> {
     state.updatedAt = this.now().toISOString();
-    await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`, 0o600);
+    try {
+      await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`, 0o600);
+    } catch (err) {
+      if (!isNotWritable(err)) throw err;
+      const dir = dirname(this.path);
+      // Saves follow AWS calls: what was reported done is done, only its record is missing.
+      throw new OtpError('STATE_UNWRITABLE', `Cannot write the state file in ${dir} (${err.code}). The AWS changes reported above were applied, but they are not recorded.`, {
+        cause: err,
+        resolution: `Make ${dir} writable (permissions, a read-only mount, the immutable flag or a full disk), then run the same command again: it finds those resources and records them.`,
+        details: { path: this.path },
+      });
+    }
   }
 
   /** Deletes the state file and any temp file a run killed in mid-save left beside it. */
