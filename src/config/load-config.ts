@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { OtpError, usageError } from '../core/errors.js';
 import { configSchema, type Config } from './schema.js';
@@ -29,30 +29,55 @@ export async function loadConfig(path: string, overrides: ConfigOverrides = {}):
     if (code === 'ENOENT') {
       throw usageError('CONFIG_NOT_FOUND', `No configuration file at ${absolute}.`, 'Run "otp-setup init --from you@example.com" to create one, or pass --config <path>.');
     }
+    if (code === 'EISDIR') {
+      throw usageError('CONFIG_IS_FOLDER', `${absolute} is a folder, not a configuration file.`, `Pass the file itself, e.g. --config ${join(path, DEFAULT_CONFIG_FILE)}.`);
+    }
     throw new OtpError('CONFIG_UNREADABLE', `Cannot read ${absolute}: ${(err as Error).message}`, { cause: err, resolution: 'Check the file permissions.' });
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Windows editors (Notepad) save UTF-8 with a byte order mark, which JSON.parse refuses.
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw usageError('CONFIG_INVALID_JSON', `${absolute} is not valid JSON: ${(err as Error).message}`, 'Fix the JSON syntax (a trailing comma or a missing quote is the usual cause).');
   }
+  const flags: Record<string, string> = {};
   if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
-    for (const [key, value] of Object.entries(overrides)) if (value !== undefined) (raw as Record<string, unknown>)[key] = value;
+    for (const [key, value] of Object.entries(overrides)) {
+      if (value === undefined) continue;
+      (raw as Record<string, unknown>)[key] = value;
+      flags[key] = `--${key}`;
+    }
   }
-  return { config: parseConfig(raw, absolute), path: absolute, dir: dirname(absolute) };
+  return { config: parseConfig(raw, absolute, flags), path: absolute, dir: dirname(absolute) };
 }
 
-export function parseConfig(raw: unknown, source = 'the configuration'): Config {
+/**
+ * `flags` names the top-level fields that came from the command line or the environment (e.g.
+ * stage → "--stage"), so a bad value is blamed on where the user typed it, not on the file.
+ */
+export function parseConfig(raw: unknown, source = 'the configuration', flags: Readonly<Record<string, string>> = {}): Config {
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(describeIssue);
+  const fromFlag = (issue: z.core.$ZodIssue): string | undefined => flags[String(issue.path[0])];
+  const problems = parsed.error.issues.map((issue) => {
+    const flag = fromFlag(issue);
+    return flag ? `${flag} ${JSON.stringify((raw as Record<string, unknown>)[String(issue.path[0])])}: ${issue.message}` : describeIssue(issue);
+  });
+  const onlyFlags = parsed.error.issues.every((issue) => fromFlag(issue) !== undefined);
   throw usageError(
     'CONFIG_INVALID',
-    `Invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    'Fix the fields named above; the JSON schema in "$schema" gives every field with its range.',
+    `Invalid ${onlyFlags ? 'option' : `configuration in ${source}`}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    onlyFlags ? 'Fix the value of the option named above (the configuration file is fine).' : 'Fix the fields named above; the JSON schema in "$schema" gives every field with its range.',
     { problems },
   );
+}
+
+// An unknown key is echoed back; a pasted blob must not flood the terminal.
+const ECHO_LIMIT = 60;
+
+function echo(key: string): string {
+  return key.length > ECHO_LIMIT ? `${key.slice(0, ECHO_LIMIT)}… (${key.length} characters)` : key;
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
@@ -77,8 +102,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     const known = KNOWN_KEYS[where] ?? [];
     return issue.keys
       .map((key) => {
-        const field = where ? `${where}.${key}` : key;
-        const guess = closest(key, known);
+        const field = echo(where ? `${where}.${key}` : key);
+        const guess = key.length <= ECHO_LIMIT ? closest(key, known) : undefined;
         return `${field}: unknown field${guess ? ` (did you mean "${guess}"?)` : ''}`;
       })
       .join('\n  - ');
