@@ -73,7 +73,8 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .description('write otp-setup.config.json (asks, or takes flags)')
     .option('--from <email>', 'sender address of the sign-in emails (required without a terminal)')
     .option('--force', 'overwrite an existing config file')
-    .addHelpText('after', examples(['otp-setup init --from noreply@example.com --region eu-west-1 --yes']))
+    .addOption(new Option('--preset <framework>', 'frontend framework, for the .env key prefix (default: asked on a terminal, else vite)').choices(['vite', 'next', 'cra', 'expo']))
+    .addHelpText('after', examples(['otp-setup init --from noreply@example.com --region eu-west-1 --yes', 'otp-setup init --from noreply@example.com --preset next']))
     .action(run(async () => (await import('../commands/init.js')).initCommand as Action));
 
   program

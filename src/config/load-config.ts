@@ -53,22 +53,31 @@ export async function loadConfig(path: string, overrides: ConfigOverrides = {}):
 }
 
 /**
- * `flags` names the top-level fields that came from the command line or the environment (e.g.
+ * `flags` names the fields (dotted paths) that came from the command line or the environment (e.g.
  * stage → "--stage"), so a bad value is blamed on where the user typed it, not on the file.
  */
 export function parseConfig(raw: unknown, source = 'the configuration', flags: Readonly<Record<string, string>> = {}): Config {
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const fromFlag = (issue: z.core.$ZodIssue): string | undefined => flags[String(issue.path[0])];
+  const flagFor = (issue: z.core.$ZodIssue): string | undefined => {
+    const where = issue.path.map(String).join('.');
+    return Object.keys(flags).find((field) => where === field || where.startsWith(`${field}.`));
+  };
+  const fromFlag = (issue: z.core.$ZodIssue): string | undefined => {
+    const field = flagFor(issue);
+    return field === undefined ? undefined : flags[field];
+  };
+  const valueAt = (field: string): unknown =>
+    field.split('.').reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), raw);
   const problems = parsed.error.issues.map((issue) => {
-    const flag = fromFlag(issue);
-    return flag ? `${flag} ${JSON.stringify((raw as Record<string, unknown>)[String(issue.path[0])])}: ${issue.message}` : describeIssue(issue);
+    const field = flagFor(issue);
+    return field === undefined ? describeIssue(issue) : `${flags[field]} ${JSON.stringify(valueAt(field))}: ${issue.message}`;
   });
   const onlyFlags = parsed.error.issues.every((issue) => fromFlag(issue) !== undefined);
   throw usageError(
     'CONFIG_INVALID',
-    `Invalid ${onlyFlags ? 'option' : `configuration in ${source}`}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    onlyFlags ? 'Fix the value of the option named above (the configuration file is fine).' : 'Fix the fields named above; the JSON schema in "$schema" gives every field with its range.',
+    `Invalid ${onlyFlags ? 'option values' : `configuration in ${source}`}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    onlyFlags ? 'Fix the option values named above.' : 'Fix the fields named above; the JSON schema in "$schema" gives every field with its range.',
     { problems },
   );
 }
