@@ -4,6 +4,8 @@ import type { Change, FieldDiff, Observed, Step, StepContext, StepId } from './s
 
 export type StepAction =
   | 'created' | 'updated' | 'replaced' | 'unchanged'
+  /** Nothing exists and nothing is wanted: a feature switched off (alarms, DKIM, the .env). */
+  | 'skipped'
   | 'would-create' | 'would-update' | 'would-replace'
   | 'deleted' | 'absent' | 'kept' | 'released';
 
@@ -27,6 +29,8 @@ export interface RunOptions {
   io: IoHost;
   save: () => Promise<void>;
   control: RunControl;
+  /** Progress only while reading (status prints its own table of the outcome). */
+  quiet?: boolean;
 }
 
 const PAST: Record<Change['kind'], StepAction> = { noop: 'unchanged', create: 'created', update: 'updated', replace: 'replaced' };
@@ -81,7 +85,7 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
     early.set(step.id, reading);
   }
   return schedule(steps, options.control, async (step) => {
-    const handle = io.step(`${step.title}: reading`);
+    const handle = io.step(`${step.title}: reading`, { transient: options.quiet });
     // A shallow copy: state and facts stay shared, progress goes to this step's own line.
     const stepCtx: StepContext = { ...ctx, progress: (text) => handle.update(`${step.title}: ${text}`), checkpoint: options.save };
     // Set once AWS has done the step's change: a failure after that (saving state) must not say "failed".
@@ -93,11 +97,12 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
       const change = step.plan(stepCtx, observed);
       const missing = observed.status === 'absent' && wasRecorded;
       if (mode === 'plan' || change.kind === 'noop' || !change.apply) {
-        const action = mode === 'plan' ? FUTURE[change.kind] : 'unchanged';
+        // "unchanged" would claim something exists; a feature that is off has nothing to compare.
+        const action = change.kind === 'noop' && observed.status === 'absent' && !missing ? 'skipped' : mode === 'plan' ? FUTURE[change.kind] : 'unchanged';
         const text = `${step.title}: ${missing ? 'missing (deleted outside otp-setup); ' : ''}${change.summary}`;
         if (change.kind === 'noop') handle.info(text);
         else handle.warn(text);
-        for (const note of change.notes) io.info(`  ${note}`);
+        if (!options.quiet) for (const note of change.notes) io.info(`  ${note}`);
         return { id: step.id, title: step.title, action, summary: change.summary, diffs: change.diffs, notes: change.notes, ...(missing ? { missing } : {}) };
       }
       if (change.kind === 'replace' && !ctx.allowReplace) {
