@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
-import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isNotWritable, OtpError } from './errors.js';
+import { makeDirs } from './make-dirs.js';
 
 export interface LockHolder {
   pid: number;
@@ -72,7 +73,7 @@ export async function acquireLock(path: string, command: string, now: () => Date
 }
 
 async function takeLock(path: string, command: string, now: () => Date): Promise<Lock> {
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirs(dirname(path));
   const host = hostname();
   const me: LockHolder = { pid: process.pid, host, command, startedAt: now().toISOString() };
   const content = `${JSON.stringify(me)}\n`;
