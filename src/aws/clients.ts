@@ -55,6 +55,8 @@ type ClientLike = {
   destroy(): void;
 };
 
+const QUIET_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
 export function createAwsClients(settings: AwsSettings): AwsClients {
   const stats: CallStats = { calls: 0, retries: 0 };
   const created: ClientLike[] = [];
@@ -86,7 +88,10 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     await profileChecked();
     return {
       region: settings.region,
-      ...(settings.profile ? { profile: settings.profile } : {}),
+      // --profile is an explicit choice: the SDK's 9-line "Multiple credential sources" warning (a
+      // profile and AWS_ACCESS_KEY_ID both set) only restates it. A plain object, not the SDK's
+      // NoOpLogger, is what makes the SDK call this warn() instead of console.warn.
+      ...(settings.profile ? { profile: settings.profile, logger: QUIET_LOGGER } : {}),
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
       ...(settings.credentials ? { credentials: settings.credentials } : {}),
       maxAttempts: settings.maxAttempts ?? 8,

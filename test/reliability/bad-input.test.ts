@@ -209,6 +209,10 @@ describe('output and usage errors', () => {
     expect(missing.stderr).not.toContain('No AWS credentials found');
     const ok = await f.cli(dir, ['plan', '--profile', 'dev'], { ...files, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
     expect(ok.code, ok.stderr).toBe(0);
+    // With keys in the environment as well, --profile wins without the SDK's 9-line warning.
+    const both = await f.cli(dir, ['plan', '--profile', 'dev'], files);
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stderr).not.toContain('Multiple credential sources');
   });
 
   it('an unwritable state folder is a user error naming it; the AWS change was applied and a re-run records it', async (ctx) => {
