@@ -117,7 +117,12 @@ export class StateStore {
     await Promise.all(
       [this.path, ...leftovers.map((f) => join(dir, f))].map((file) =>
         unlink(file).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT') throw err;
+          if (err.code === 'ENOENT') return;
+          if (!isNotWritable(err)) throw err;
+          throw new OtpError('STATE_UNWRITABLE', `Cannot delete ${file} (${err.code}); the AWS resources reported above were deleted.`, {
+            cause: err,
+            resolution: `Make ${dir} writable, then delete the file (or run the same command again).`,
+          });
         }),
       ),
     );

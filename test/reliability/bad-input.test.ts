@@ -150,7 +150,7 @@ describe('bad input is refused without touching anything', () => {
         expect(f.proxy.writes()).toEqual([]);
         expect(await snapshot(dir)).toEqual(before);
       }
-    }, 30_000);
+    }, 90_000);
   }
 });
 
