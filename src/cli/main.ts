@@ -169,7 +169,10 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .addHelpText('after', examples(['otp-setup logs --since 1h', 'otp-setup logs --follow --function create']))
     .action(run(async () => (await import('../commands/logs.js')).logsCommand as Action));
 
-  const ses = program.command('ses').description('SES account settings for sending the codes');
+  const ses = program
+    .command('ses')
+    .description('SES account settings for sending the codes')
+    .addHelpText('after', examples(['otp-setup ses request-production --website-url https://app.example.com']));
   ses
     .command('request-production')
     .description('ask AWS to move SES sending out of the sandbox in this region (aws sesv2 put-account-details)')
