@@ -1,8 +1,9 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { runCli, startCli } from '../support/cli.js';
+import { spawn } from 'node:child_process';
+import { describe, expect, it, vi } from 'vitest';
+import { BIN, runCli, startCli } from '../support/cli.js';
 import { motoEnv } from '../support/moto.js';
 import { useStackFixture } from '../support/stack-fixture.js';
 import { makeUnwritable } from '../support/unwritable.js';
@@ -294,6 +295,31 @@ describe('output and usage errors', () => {
     // Run through npx, the printed next steps must be typed with npx too.
     expect(made.stdout).toContain('Next: npx otp-setup plan');
   });
+
+  it('init on a terminal asks for the frontend framework (pseudo-terminal via script)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'otp-setup-init-'));
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'CI') env[k] = v;
+    // A pty from `script` has no size; give it one, as a real terminal has.
+    const command = `stty cols 120 rows 40; '${process.execPath}' '${BIN}' init`;
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: dir, env: { ...env, TERM: 'xterm', NO_COLOR: '1', AWS_REGION: 'eu-west-1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    const shown = (text: string) => vi.waitFor(() => expect(screen).toContain(text), { timeout: 30_000, interval: 50 });
+    await shown('Sender address');
+    child.stdin.write('noreply@example.com\r');
+    await shown('AWS region');
+    child.stdin.write('\r');
+    await shown('Frontend framework (vite, next, cra, expo');
+    child.stdin.write('svelte\r');
+    await shown('Enter one of vite, next, cra, expo');
+    child.stdin.write('\u0015next\r');
+    expect(await exited).toBe(0);
+    child.stdin.end();
+    const config = JSON.parse(await readFile(join(dir, 'otp-setup.config.json'), 'utf8'));
+    expect(config).toMatchObject({ region: 'eu-west-1', email: { from: 'noreply@example.com' }, frontend: { preset: 'next' } });
+  }, 90_000);
 
   it('status lists each resource once; a first up skips what is off instead of calling it unchanged; its next step is runnable', async () => {
     const dir = await f.project();
