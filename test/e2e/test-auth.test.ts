@@ -108,6 +108,15 @@ describe('otp-setup test-auth against the sandbox', () => {
     expect((await sandbox.mails(email)).length).toBe(before + 1);
   });
 
+  it('a trigger refusing the address: one final period, and advice that fits the sandbox (not CloudWatch)', async () => {
+    const res = await runCli([...base('<script>@x.com'), '--create-user', '--code', '000000'], { cwd: dir, env: cliEnv() });
+    expect(res.code, res.stderr).toBe(1);
+    expect(res.stderr).toContain('[TRIGGER_FAILED]');
+    expect(res.stderr).not.toMatch(/\.\. \[TRIGGER_FAILED\]/);
+    expect(res.stderr).toContain('restart it with --debug');
+    expect(res.stderr).not.toContain('aws logs tail');
+  });
+
   it('fails with exit 1 after three wrong codes, without a stack trace', async () => {
     const email = 'wrong@example.com';
     await runFed([...base(email), '--create-user'], dir, async (write, end) => {
