@@ -15,7 +15,21 @@ process.on('SIGINT', () => {
   interrupts += 1;
   // A second Ctrl-C quits at once; the state file was written after the last completed call.
   if (interrupts > 1 || listeners.size === 0) process.exit(130);
-  for (const listener of listeners) listener();
+  for (const listener of listeners) listener('signal');
+});
+
+// The reader went away (`otp-setup status | head -2`, `logs --follow | grep -m1 x`): what is left
+// to print is unwanted, not an error. Further writes are dropped; a command still running (a follow,
+// the sandbox) winds down as on Ctrl-C, without the Ctrl-C message, and exits with its own code.
+let outputClosed = false;
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+  if (outputClosed) return;
+  outputClosed = true;
+  for (const listener of listeners) listener('output-closed');
+});
+process.stderr.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
 });
 
 const code = await main(process.argv.slice(2), {

@@ -67,6 +67,8 @@ type ClientLike = {
   destroy(): void;
 };
 
+const QUIET_LOGGER = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
 export function createAwsClients(settings: AwsSettings): AwsClients {
   const stats: CallStats = { calls: 0, retries: 0 };
   const created: ClientLike[] = [];
@@ -86,15 +88,29 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     return handler;
   };
 
-  const common = async () => ({
-    region: settings.region,
-    ...(settings.profile ? { profile: settings.profile } : {}),
-    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-    ...(settings.credentials ? { credentials: settings.credentials } : {}),
-    maxAttempts: settings.maxAttempts ?? 8,
-    retryMode: 'standard' as const,
-    requestHandler: requestHandler() as never,
+  // Checked once, before the first client: the SDK would only say "no credentials".
+  const profileChecked = memo(async () => {
+    const profile = settings.profile ?? process.env.AWS_PROFILE;
+    if (settings.credentials || !profile) return;
+    const { assertProfileExists } = await import('./profile-check.js');
+    await assertProfileExists(profile, settings.profile ? '--profile' : 'AWS_PROFILE');
   });
+
+  const common = async () => {
+    await profileChecked();
+    return {
+      region: settings.region,
+      // --profile is an explicit choice: the SDK's 9-line "Multiple credential sources" warning (a
+      // profile and AWS_ACCESS_KEY_ID both set) only restates it. A plain object, not the SDK's
+      // NoOpLogger, is what makes the SDK call this warn() instead of console.warn.
+      ...(settings.profile ? { profile: settings.profile, logger: QUIET_LOGGER } : {}),
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      ...(settings.credentials ? { credentials: settings.credentials } : {}),
+      maxAttempts: settings.maxAttempts ?? 8,
+      retryMode: 'standard' as const,
+      requestHandler: requestHandler() as never,
+    };
+  };
 
   // The SDK's middleware types are generic per service; this middleware only reads $metadata.
   function track<C extends { destroy(): void }>(client: C): C {

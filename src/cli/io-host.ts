@@ -22,7 +22,8 @@ export interface IoHost {
   readonly face: Face;
   readonly interactive: boolean;
   readonly debugEnabled: boolean;
-  step(text: string): StepHandle;
+  /** A transient step shows while it runs and leaves no line behind unless it fails. */
+  step(text: string, options?: StepOptions): StepHandle;
   info(text: string): void;
   warn(text: string): void;
   debug(text: string): void;
@@ -35,6 +36,10 @@ export interface IoHost {
   confirm(question: string): Promise<boolean>;
   /** `mask`: echo each typed character as "*" (a sign-in code on a shared screen). */
   ask(question: string, options?: { default?: string; validate?: (value: string) => string | true; mask?: boolean }): Promise<string>;
+}
+
+export interface StepOptions {
+  transient?: boolean;
 }
 
 export interface IoStreams {
@@ -72,16 +77,19 @@ export async function createIoHost(streams: IoStreams, options: IoHostOptions): 
     spinner?.render();
   };
 
-  const plainStep = (text: string): StepHandle => {
+  const plainStep = (text: string, options: StepOptions = {}): StepHandle => {
     let current = text;
+    const line = (symbol: string) => (t: string) => {
+      if (!options.transient) errLine(`${symbol} ${t || current}`);
+    };
     return {
       update(next) {
         current = next;
       },
-      succeed: (t) => errLine(`${paint(32, symbols.ok)} ${t || current}`),
+      succeed: line(paint(32, symbols.ok)),
       fail: (t) => errLine(`${paint(31, symbols.fail)} ${t || current}`),
-      info: (t) => errLine(`${paint(34, symbols.info)} ${t || current}`),
-      warn: (t) => errLine(`${paint(33, symbols.warn)} ${t || current}`),
+      info: line(paint(34, symbols.info)),
+      warn: line(paint(33, symbols.warn)),
     };
   };
 
@@ -104,13 +112,13 @@ export async function createIoHost(streams: IoStreams, options: IoHostOptions): 
     if (spinner) spinner.text = fitted;
     else spinner = ora!({ text: fitted, stream: streams.stderr, isEnabled: true, color: 'cyan' }).start();
   };
-  const ttyStep = (text: string): StepHandle => {
+  const ttyStep = (text: string, options: StepOptions = {}): StepHandle => {
     const id = nextId++;
     running.set(id, text);
     renderSpinner();
-    const finish = (symbol: string) => (t: string) => {
+    const finish = (symbol: string, keep = !options.transient) => (t: string) => {
       running.delete(id);
-      errLine(`${symbol} ${t || text}`);
+      if (keep) errLine(`${symbol} ${t || text}`);
       renderSpinner();
     };
     return {
@@ -120,7 +128,7 @@ export async function createIoHost(streams: IoStreams, options: IoHostOptions): 
         renderSpinner();
       },
       succeed: finish(paint(32, symbols.ok)),
-      fail: finish(paint(31, symbols.fail)),
+      fail: finish(paint(31, symbols.fail), true),
       info: finish(paint(34, symbols.info)),
       warn: finish(paint(33, symbols.warn)),
     };

@@ -51,6 +51,8 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .option('--json', 'print one JSON result on stdout (progress stays on stderr)')
     .option('--debug', 'show debug output and stack traces')
     .showHelpAfterError('(run with --help for usage)')
+    // Every subcommand's --help also lists --json, --stage, --config, --region, --yes…
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => deps.stdout.write(s),
@@ -71,7 +73,8 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .description('write otp-setup.config.json (asks, or takes flags)')
     .option('--from <email>', 'sender address of the sign-in emails (required without a terminal)')
     .option('--force', 'overwrite an existing config file')
-    .addHelpText('after', examples(['otp-setup init --from noreply@example.com --region eu-west-1 --yes']))
+    .addOption(new Option('--preset <framework>', 'frontend framework, for the .env key prefix (default: asked on a terminal, else vite)').choices(['vite', 'next', 'cra', 'expo']))
+    .addHelpText('after', examples(['otp-setup init --from noreply@example.com --region eu-west-1 --yes', 'otp-setup init --from noreply@example.com --preset next']))
     .action(run(async () => (await import('../commands/init.js')).initCommand as Action));
 
   program
@@ -173,7 +176,10 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .addHelpText('after', examples(['otp-setup policy > otp-setup-policy.json', 'otp-setup policy --stage prod --account-id 123456789012']))
     .action(run(async () => (await import('../commands/policy.js')).policyCommand as Action));
 
-  const ses = program.command('ses').description('SES account settings for sending the codes');
+  const ses = program
+    .command('ses')
+    .description('SES account settings for sending the codes')
+    .addHelpText('after', examples(['otp-setup ses request-production --website-url https://app.example.com']));
   ses
     .command('request-production')
     .description('ask AWS to move SES sending out of the sandbox in this region (aws sesv2 put-account-details)')
@@ -198,7 +204,8 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      // Commander already printed the message.
+      // Commander already printed the message on stderr; a script asking for --json gets it as JSON too.
+      if (wantsJson(argv)) deps.stdout.write(`${JSON.stringify(usageResult(err, argv, program.commands.map((c) => c.name())))}\n`);
       return 2;
     }
     const host = io ?? (await createIoHost(deps, { json: argv.includes('--json'), debug: argv.includes('--debug'), env: deps.env }));
@@ -207,4 +214,23 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     host.result({ ok: false, error: { code: formatted.code, message: formatted.message, ...(formatted.resolution ? { resolution: formatted.resolution } : {}), ...(formatted.details ? { details: formatted.details } : {}) } });
     return formatted.exitCode;
   }
+}
+
+/** Whether --json was asked for; usage errors happen before commander has parsed the options. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+function usageResult(err: CommanderError, argv: readonly string[], commands: readonly string[]): Record<string, unknown> {
+  const command = argv.find((a) => commands.includes(a));
+  return {
+    ok: false,
+    error: {
+      code: 'USAGE',
+      message: err.message.replace(/^error: /, ''),
+      resolution: `Run "otp-setup ${command ? `${command} ` : ''}--help" for the commands and options.`,
+      details: { reason: err.code.replace(/^commander\./, '') },
+    },
+  };
 }

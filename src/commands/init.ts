@@ -7,11 +7,16 @@ import { writeUserFile } from '../core/user-file.js';
 import { packageRoot } from '../package/package-root.js';
 import type { CommandEnv } from './deps.js';
 import { configPath } from './stack-context.js';
+import { cliName } from './summary.js';
 
 export interface InitOptions {
   from?: string;
   force?: boolean;
+  preset?: string;
 }
+
+/** The frameworks `init` offers; "custom" (any prefix) is set by editing frontend.prefix in the file. */
+export const INIT_PRESETS = ['vite', 'next', 'cra', 'expo'] as const;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -42,6 +47,12 @@ export async function initCommand(env: CommandEnv, options: InitOptions): Promis
   }
   let from = options.from;
   let region = global.region;
+  let preset = options.preset;
+  const envRegion = env.deps.env.AWS_REGION;
+  // Checked before any question: the user never typed it, so say where it came from.
+  if (region === undefined && envRegion !== undefined && !REGION_PATTERN.test(envRegion)) {
+    throw usageError('INVALID_REGION', `AWS_REGION=${envRegion} (from the environment) is not an AWS region.`, 'Fix or unset AWS_REGION, or pass --region us-east-1.');
+  }
   if (from === undefined) {
     if (global.yes || !io.interactive) {
       throw usageError('MISSING_FROM', 'The sender address is required.', 'Pass --from noreply@your-domain.com (it must be an address you can receive mail at, to verify it in SES).');
@@ -54,22 +65,29 @@ export async function initCommand(env: CommandEnv, options: InitOptions): Promis
       validate: (v) => (REGION_PATTERN.test(v.trim()) ? true : 'Enter a region code such as us-east-1 or eu-west-1'),
     });
     region = region.trim();
+    preset ??= (
+      await io.ask(`Frontend framework (${INIT_PRESETS.join(', ')}; it decides the .env key prefix):`, {
+        default: 'vite',
+        validate: (v) => ((INIT_PRESETS as readonly string[]).includes(v.trim()) ? true : `Enter one of ${INIT_PRESETS.join(', ')}`),
+      })
+    ).trim();
   }
   const raw: Record<string, unknown> = {
     $schema: await schemaReference(path),
-    region: region ?? env.deps.env.AWS_REGION ?? 'us-east-1',
+    region: region ?? envRegion ?? 'us-east-1',
     ...(global.stage ? { stage: global.stage } : {}),
     email: { from: from.trim() },
     otp: { length: 6, ttlSeconds: 180, maxAttempts: 3 },
-    frontend: { envFile: '.env', preset: 'vite' },
+    frontend: { envFile: '.env', preset: preset ?? 'vite' },
   };
   // Validated exactly as every other command will read it, so a bad --from fails here.
-  parseConfig(raw, '--from/--region/--stage');
+  parseConfig(raw, 'the values given to init', { 'email.from': '--from', stage: '--stage', region: '--region' });
   // --force over an existing config keeps its mode, owner and symlink, like every file of the user's.
   await writeUserFile(path, `${JSON.stringify(raw, null, 2)}\n`, { what: 'config file', field: '--config', code: 'CONFIG' });
+  const cli = cliName(env.deps.env);
   io.out(`Wrote ${path}.`);
-  io.out('Next: otp-setup plan   (see what will be created)');
-  io.out('      otp-setup up     (create it)');
+  io.out(`Next: ${cli} plan   (see what will be created)`);
+  io.out(`      ${cli} up     (create it)`);
   io.result({ ok: true, command: 'init', path, config: raw });
   return 0;
 }

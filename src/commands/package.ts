@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfig, parseConfig } from '../config/load-config.js';
 import { resourceNames } from '../config/resource-names.js';
 import { OtpError, usageError } from '../core/errors.js';
+import { assertWritableDir } from '../core/make-dirs.js';
 import type { CommandEnv } from './deps.js';
 import { configPath, loadTemplates } from './stack-context.js';
 
@@ -29,11 +30,20 @@ export async function packageCommand(env: CommandEnv, options: PackageOptions): 
   if ((await stat(outDir).catch(() => undefined))?.isDirectory() === false) {
     throw usageError('OUT_NOT_A_FOLDER', `--out ${options.out} is a file, not a folder.`, 'Give a folder for the zips; it is created if missing.');
   }
+  const cannotWrite = (err: unknown): OtpError =>
+    new OtpError('PACKAGE_WRITE_FAILED', `Cannot write the packages to ${outDir}: ${(err as Error).message}`, {
+      cause: err,
+      resolution: 'Give --out a folder you can write to (it is created if missing), on a normal file system.',
+    });
+  // Before the build: a folder that cannot be written fails in a moment, not after bundling.
+  await assertWritableDir(outDir).catch((err: unknown) => {
+    throw cannotWrite(err);
+  });
   let written;
   try {
     written = await writePackages(outDir, names.functions, templates ? { templates } : {});
   } catch (err) {
-    throw new OtpError('PACKAGE_WRITE_FAILED', `Cannot write the packages to ${outDir}: ${(err as Error).message}`, { cause: err, resolution: 'Check that the folder is writable.' });
+    throw cannotWrite(err);
   }
   for (const p of written) io.out(`${p.path}  ${p.bytes} bytes  sha256 ${p.codeSha256}`);
   io.result({ ok: true, command: 'package', outDir, packages: written });

@@ -19,14 +19,18 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
   const { control, stop } = watchInterrupts(env);
   try {
     io.info(`otp-setup ${kind} · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId} · Cognito ${ctx.config.userPool.tier} tier`);
-    const reports = await converge(STEPS, ctx, 'plan', { io, control, save: async () => undefined });
+    // status prints one table; plan's per-step lines are its progress and reasons.
+    const reports = await converge(STEPS, ctx, 'plan', { io, control, save: async () => undefined, quiet: kind === 'status' });
     const counts = countActions(reports);
     io.out('');
     if (kind === 'plan') {
-      const pending = reports.filter((r) => r.action !== 'unchanged');
+      const pending = reports.filter(isChange);
       io.out(pending.length === 0 ? 'No changes: AWS matches the configuration.' : `Plan: ${describeCounts(counts)}.`);
     } else {
-      for (const r of reports) io.out(`  ${r.title.padEnd(32)} ${statusWord(r)}`);
+      for (const r of reports) {
+        io.out(`  ${r.title.padEnd(32)} ${statusWord(r)}`);
+        for (const note of r.notes) io.out(`  ${''.padEnd(32)}   ${note}`);
+      }
       io.out('');
     }
     for (const line of diffLines(reports)) io.out(line);
@@ -49,7 +53,7 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
       userPoolId: ctx.state.resources.userPoolId,
       clientId: ctx.state.resources.clientId,
       counts,
-      changes: reports.filter((r) => r.action !== 'unchanged').length,
+      changes: reports.filter(isChange).length,
       drift: reports.filter((r) => r.missing || r.action === 'would-update' || r.action === 'would-replace').map((r) => ({ id: r.id, missing: Boolean(r.missing), diffs: r.diffs })),
       steps: reports,
     });
@@ -58,6 +62,10 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
     stop();
     await stack.close();
   }
+}
+
+function isChange(r: StepReport): boolean {
+  return r.action !== 'unchanged' && r.action !== 'skipped';
 }
 
 function statusWord(r: StepReport): string {

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatMinutes, renderEmail } from '../../handlers/shared/email.js';
 import { loadConfig } from '../config/load-config.js';
-import { OtpError, usageError } from '../core/errors.js';
+import { OtpError } from '../core/errors.js';
 import type { CommandEnv } from './deps.js';
 import { configPath, loadTemplates } from './stack-context.js';
 
@@ -34,12 +34,6 @@ export async function previewCommand(env: CommandEnv, options: PreviewOptions): 
   const loaded = await loadConfig(configPath(env), { stage: env.global.stage, region: env.global.region });
   const { config, dir } = loaded;
   const templates = (await loadTemplates(config, dir)) ?? (await (await import('../package/build-handlers.js')).defaultTemplates());
-  // The same rule the build enforces: an email without the code is useless.
-  for (const field of ['text', 'html'] as const) {
-    if (!/\{\{\s*code\s*\}\}/.test(templates[field])) {
-      throw usageError('TEMPLATE_INVALID', `The ${field} template has no {{code}} placeholder.`, `Add {{code}} to ${config.email.templates?.[field] ?? `the ${field} template`}.`);
-    }
-  }
   const code = sampleCode(config.otp.length);
   const rendered = renderEmail(templates, {
     code,

@@ -88,6 +88,12 @@ export async function loadTemplates(config: Config, dir: string): Promise<EmailT
     }
   };
   const [subject, text, html] = await Promise.all([read('subject'), read('text'), read('html')]);
+  // The build's own rule, checked here so every command (plan, up, package, preview) names the file.
+  for (const [field, body] of [['text', text], ['html', html]] as const) {
+    if (!/\{\{\s*code\s*\}\}/.test(body)) {
+      throw usageError('TEMPLATE_INVALID', `The ${field} template has no {{code}} placeholder: an email without the code is useless.`, `Add {{code}} to ${files[field] ? resolve(dir, files[field]) : `the ${field} template`}.`);
+    }
+  }
   return { subject, text, html };
 }
 

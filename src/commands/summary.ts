@@ -26,3 +26,11 @@ export function diffLines(reports: readonly StepReport[]): string[] {
   }
   return lines;
 }
+
+/**
+ * How to type otp-setup in a printed next step: installed in a project (run through npm/npx) it
+ * is not on the PATH, so a bare "otp-setup …" would fail with "command not found".
+ */
+export function cliName(env: NodeJS.ProcessEnv): string {
+  return env.npm_command !== undefined || env.npm_lifecycle_event === 'npx' ? 'npx otp-setup' : 'otp-setup';
+}

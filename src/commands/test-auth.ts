@@ -142,6 +142,11 @@ function codeSource(env: CommandEnv, first: string | undefined) {
   };
 }
 
+/** The code length, when the config describes the pool (not for a pool named by --user-pool-id). */
+function codeLength(target: Target, options: TestAuthOptions): number | undefined {
+  return options.userPoolId === undefined ? target.config?.otp.length : undefined;
+}
+
 function cognitoFailure(err: unknown, action: string, target: Target): OtpError {
   const name = awsErrorName(err);
   const message = err instanceof Error ? err.message : String(err);
@@ -158,9 +163,12 @@ function cognitoFailure(err: unknown, action: string, target: Target): OtpError 
     });
   }
   if (name === 'UserLambdaValidationException' || name === 'UnexpectedLambdaException' || name === 'InvalidLambdaResponseException') {
-    return new OtpError('TRIGGER_FAILED', `A Cognito trigger failed: ${message}`, {
+    // Cognito wraps the trigger's own sentence in "… failed with error <message>." (two periods).
+    return new OtpError('TRIGGER_FAILED', `A Cognito trigger failed: ${message.replace(/\.{2,}$/, '.')}`, {
       cause: err,
-      resolution: 'Read the function\'s log (aws logs tail /aws/lambda/<function> --since 10m); "otp-setup doctor" checks the usual causes.',
+      resolution: target.sandbox
+        ? 'The triggers run inside the sandbox: restart it with --debug to see their log lines.'
+        : 'Read the function\'s log (aws logs tail /aws/lambda/<function> --since 10m); "otp-setup doctor" checks the usual causes.',
     });
   }
   if (name === 'InvalidParameterException' && /flow not enabled/i.test(message)) {
@@ -259,12 +267,18 @@ async function signIn(env: CommandEnv, cognito: CognitoIdentityProviderClient, t
   const where = challenge.ChallengeParameters?.maskedEmail ?? options.email;
   step.succeed(`Code sent to ${where}`);
 
+  const length = codeLength(target, options);
   const codes = codeSource(env, options.code);
   let session = challenge.Session;
   const username = challenge.ChallengeParameters?.USERNAME ?? options.email;
   try {
     for (let attempt = 1; ; attempt++) {
       const code = await codes.next(`Code from the email to ${where}:`);
+      if (code !== undefined && length !== undefined && code.length !== length) {
+        io.warn(`That code has ${code.length} digits; this pool's codes have ${length}. It was not sent and used no attempt.`);
+        attempt -= 1; // the loop's attempt += 1 then asks for the same attempt again
+        continue;
+      }
       if (code === undefined) {
         throw new OtpError('NO_CODE', attempt === 1 ? 'No code was given.' : 'The code was wrong and no other code was given.', {
           resolution: 'Pass --code <digits>, pipe the code on stdin, or run in a terminal to be asked for it.',
@@ -324,6 +338,11 @@ export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions)
     throw usageError('INVALID_CODE', '--code must be the digits from the email.', 'Copy the code exactly as the email shows it.');
   }
   const target = await resolveTarget(env, options);
+  const length = codeLength(target, options);
+  // Refused here, before InitiateAuth: a wrong-length code would cost an email and an attempt.
+  if (options.code !== undefined && length !== undefined && options.code.trim().length !== length) {
+    throw usageError('INVALID_CODE', `--code has ${options.code.trim().length} digits, but this pool's codes have ${length} (otp.length).`, 'Copy the whole code from the newest email. Nothing was sent and no attempt was used.');
+  }
   const aws = (env.deps.createAwsClients ?? createAwsClients)({
     ...awsSettings(env, target.region),
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),

@@ -8,7 +8,7 @@ import { STEPS } from '../steps/index.js';
 import type { CommandEnv } from './deps.js';
 import { watchInterrupts } from './interrupts.js';
 import { openStack } from './stack-context.js';
-import { countActions, describeCounts, diffLines } from './summary.js';
+import { cliName, countActions, describeCounts, diffLines } from './summary.js';
 
 export interface UpOptions {
   adopt?: boolean;
@@ -55,7 +55,15 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
     io.out('');
     io.out('Next steps:');
     for (const note of notes) io.out(`  - ${note}`);
-    io.out(`  - Try a sign-in: otp-setup test-auth --email you@example.com${ctx.config.stage ? ` --stage ${ctx.config.stage}` : ''}`);
+    // Runnable as printed: the same config, stage and region flags this run was given.
+    const flags = [
+      ...(env.global.config !== undefined && env.global.config !== 'otp-setup.config.json' ? ['--config', env.global.config] : []),
+      ...(env.global.stage ? ['--stage', env.global.stage] : []),
+      ...(env.global.region ? ['--region', env.global.region] : []),
+      ...(env.global.profile ? ['--profile', env.global.profile] : []),
+    ];
+    const quoted = flags.map((f) => (/^[\w@%+=:,./-]+$/.test(f) ? f : `'${f.replace(/'/g, `'\\''`)}'`));
+    io.out(`  - Try a sign-in: ${cliName(env.deps.env)} test-auth --email you@example.com --create-user${quoted.map((f) => ` ${f}`).join('')}`);
     io.result({
       ok: true,
       command: 'up',

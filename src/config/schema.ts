@@ -71,7 +71,7 @@ const lambdaSchema = z
 
 const frontendSchema = z
   .strictObject({
-    envFile: z.union([z.string().min(1), z.literal(false)]).default('.env').describe('Frontend env file to merge our keys into (false: do not write one).'),
+    envFile: z.union([z.string().min(1), z.literal(false)], { error: 'must be a file path such as ".env", or false for no env file' }).default('.env').describe('Frontend env file to merge our keys into (false: do not write one).'),
     preset: z.enum(['vite', 'next', 'cra', 'expo', 'custom']).default('vite'),
     prefix: z.string().regex(ENV_PREFIX, { error: 'must be upper-case letters, digits and underscores, e.g. MY_APP_' }).optional(),
     outputsFile: z.string().min(1).optional().describe('Also write an amplify_outputs.json-style file here.'),

@@ -45,6 +45,13 @@ export class InterruptedError extends OtpError {
   }
 }
 
+const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT']);
+
+/** A write refused by the file system (permissions, read-only mount, immutable flag, full disk): the user's to fix. */
+export function isNotWritable(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && NOT_WRITABLE.has((err as NodeJS.ErrnoException).code ?? '');
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
-import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { OtpError } from './errors.js';
+import { isNotWritable, OtpError } from './errors.js';
+import { makeDirs } from './make-dirs.js';
 
 export interface LockHolder {
   pid: number;
@@ -59,7 +60,20 @@ function isStale(holder: LockHolder | undefined, host: string): boolean {
  * cannot both take it.
  */
 export async function acquireLock(path: string, command: string, now: () => Date = () => new Date()): Promise<Lock> {
-  await mkdir(dirname(path), { recursive: true });
+  try {
+    return await takeLock(path, command, now);
+  } catch (err) {
+    if (!isNotWritable(err)) throw err;
+    const dir = dirname(path);
+    throw new OtpError('LOCK_UNWRITABLE', `Cannot create the lock file in ${dir} (${err.code}); nothing was changed.`, {
+      cause: err,
+      resolution: `Make ${dir} writable (permissions, a read-only mount, the immutable flag or a full disk), then run the command again.`,
+    });
+  }
+}
+
+async function takeLock(path: string, command: string, now: () => Date): Promise<Lock> {
+  await makeDirs(dirname(path));
   const host = hostname();
   const me: LockHolder = { pid: process.pid, host, command, startedAt: now().toISOString() };
   const content = `${JSON.stringify(me)}\n`;

@@ -4,6 +4,8 @@ import type { Change, FieldDiff, Observed, Step, StepContext, StepId } from './s
 
 export type StepAction =
   | 'created' | 'updated' | 'replaced' | 'unchanged'
+  /** Nothing exists and nothing is wanted: a feature switched off (alarms, DKIM, the .env). */
+  | 'skipped'
   | 'would-create' | 'would-update' | 'would-replace'
   | 'deleted' | 'absent' | 'kept' | 'released';
 
@@ -27,6 +29,8 @@ export interface RunOptions {
   io: IoHost;
   save: () => Promise<void>;
   control: RunControl;
+  /** Progress only while reading (status prints its own table of the outcome). */
+  quiet?: boolean;
 }
 
 const PAST: Record<Change['kind'], StepAction> = { noop: 'unchanged', create: 'created', update: 'updated', replace: 'replaced' };
@@ -81,9 +85,11 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
     early.set(step.id, reading);
   }
   return schedule(steps, options.control, async (step) => {
-    const handle = io.step(`${step.title}: reading`);
+    const handle = io.step(`${step.title}: reading`, { transient: options.quiet });
     // A shallow copy: state and facts stay shared, progress goes to this step's own line.
     const stepCtx: StepContext = { ...ctx, progress: (text) => handle.update(`${step.title}: ${text}`), checkpoint: options.save };
+    // Set once AWS has done the step's change: a failure after that (saving state) must not say "failed".
+    let done: string | undefined;
     try {
       const observed: Observed<unknown> = await (early.get(step.id) ?? step.read(stepCtx));
       const wasRecorded = ctx.state.steps[step.id] !== undefined;
@@ -91,11 +97,12 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
       const change = step.plan(stepCtx, observed);
       const missing = observed.status === 'absent' && wasRecorded;
       if (mode === 'plan' || change.kind === 'noop' || !change.apply) {
-        const action = mode === 'plan' ? FUTURE[change.kind] : 'unchanged';
+        // "unchanged" would claim something exists; a feature that is off has nothing to compare.
+        const action = change.kind === 'noop' && observed.status === 'absent' && !missing ? 'skipped' : mode === 'plan' ? FUTURE[change.kind] : 'unchanged';
         const text = `${step.title}: ${missing ? 'missing (deleted outside otp-setup); ' : ''}${change.summary}`;
         if (change.kind === 'noop') handle.info(text);
         else handle.warn(text);
-        for (const note of change.notes) io.info(`  ${note}`);
+        if (!options.quiet) for (const note of change.notes) io.info(`  ${note}`);
         return { id: step.id, title: step.title, action, summary: change.summary, diffs: change.diffs, notes: change.notes, ...(missing ? { missing } : {}) };
       }
       if (change.kind === 'replace' && !ctx.allowReplace) {
@@ -107,14 +114,16 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
       handle.update(`${step.title}: ${change.summary}`);
       const learned = (await change.apply(stepCtx)) ?? [];
       const notes = [...change.notes, ...learned];
+      const fields = change.kind === 'update' || change.kind === 'replace' ? ` (${change.diffs.map((d) => d.field).join(', ')})` : '';
+      done = `${step.title}: ${PAST[change.kind]}${fields}`;
       ctx.state.steps[step.id] = { action: PAST[change.kind], at: new Date().toISOString() };
       await options.save();
-      const fields = change.kind === 'update' || change.kind === 'replace' ? ` (${change.diffs.map((d) => d.field).join(', ')})` : '';
-      handle.succeed(`${step.title}: ${PAST[change.kind]}${fields}`);
+      handle.succeed(done);
       for (const note of notes) io.info(`  ${note}`);
       return { id: step.id, title: step.title, action: PAST[change.kind], summary: change.summary, diffs: change.diffs, notes };
     } catch (err) {
-      handle.fail(`${step.title}: failed`);
+      if (done) handle.warn(`${done}, but not recorded in the state file`);
+      else handle.fail(`${step.title}: failed`);
       // Whatever the step recorded before failing (e.g. an id returned by a create call) is kept.
       await options.save().catch(() => undefined);
       throw err;
@@ -129,16 +138,19 @@ export async function destroyAll(steps: readonly Step[], ctx: StepContext, optio
     if (options.control.interrupted) throw new InterruptedError('Interrupted. Run "otp-setup teardown" again to finish.');
     const handle = options.io.step(`${step.title}: deleting`);
     const stepCtx: StepContext = { ...ctx, progress: (text) => handle.update(`${step.title}: ${text}`) };
+    let done: string | undefined;
     try {
       const outcome = await step.destroy(stepCtx);
+      const text = `${step.title}: ${outcome.summary}`;
+      done = text;
       delete ctx.state.steps[step.id];
       await options.save();
-      const text = `${step.title}: ${outcome.summary}`;
       if (outcome.action === 'deleted') handle.succeed(text);
       else handle.info(text);
       reports.push({ id: step.id, title: step.title, action: outcome.action, summary: outcome.summary, diffs: [], notes: [] });
     } catch (err) {
-      handle.fail(`${step.title}: failed`);
+      if (done) handle.warn(`${done}, but not recorded in the state file`);
+      else handle.fail(`${step.title}: failed`);
       await options.save().catch(() => undefined);
       throw err;
     }

@@ -1,7 +1,7 @@
 import { readFile, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { OtpError } from './errors.js';
+import { isNotWritable, OtpError } from './errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /** Per key: the value otp-setup wrote, and the user's own lines it replaced (verbatim, in file order). */
@@ -133,7 +133,18 @@ export class StateStore {
 
   async save(state: StackState): Promise<void> {
     state.updatedAt = this.now().toISOString();
-    await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`, 0o600);
+    try {
+      await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`, 0o600);
+    } catch (err) {
+      if (!isNotWritable(err)) throw err;
+      const dir = dirname(this.path);
+      // Saves follow AWS calls: what was reported done is done, only its record is missing.
+      throw new OtpError('STATE_UNWRITABLE', `Cannot write the state file in ${dir} (${err.code}). The AWS changes reported above were applied, but they are not recorded.`, {
+        cause: err,
+        resolution: `Make ${dir} writable (permissions, a read-only mount, the immutable flag or a full disk), then run the same command again: it finds those resources and records them.`,
+        details: { path: this.path },
+      });
+    }
   }
 
   /** Deletes the state file and any temp file a run killed in mid-save left beside it. */
@@ -144,7 +155,12 @@ export class StateStore {
     await Promise.all(
       [this.path, ...leftovers.map((f) => join(dir, f))].map((file) =>
         unlink(file).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'ENOENT') throw err;
+          if (err.code === 'ENOENT') return;
+          if (!isNotWritable(err)) throw err;
+          throw new OtpError('STATE_UNWRITABLE', `Cannot delete ${file} (${err.code}); the AWS resources reported above were deleted.`, {
+            cause: err,
+            resolution: `Make ${dir} writable, then delete the file (or run the same command again).`,
+          });
         }),
       ),
     );

@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
+import { makeDirs } from '../core/make-dirs.js';
 import { buildHandlers, FUNCTION_KINDS, type EmailTemplates, type FunctionKind } from './build-handlers.js';
 
 export interface WrittenPackage {
@@ -31,7 +31,7 @@ export async function writePackages(
   }
   const built = await buildHandlers({ templates: opts.templates, kinds });
   const dir = resolve(outDir);
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   return Promise.all(
     kinds.map(async (kind) => {
       const { zip, codeSha256 } = built[kind];

@@ -98,13 +98,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   let url = '';
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new OtpError('PORT_IN_USE', `Port ${options.port} is already in use.`, { resolution: 'Stop the other process or pick another port with --port.', exitCode: 2 })
-          : err,
-      ),
-    );
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, options.port, options.host)));
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const address = server.address() as AddressInfo;
@@ -273,4 +267,22 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       await store.flush();
     },
   };
+}
+
+/** What the user typed (--port, --host) made listen() fail: say which, instead of "a bug". */
+function listenError(err: NodeJS.ErrnoException, port: number | undefined, host: string | undefined): Error {
+  const usage = (code: string, message: string, resolution: string) => new OtpError(code, message, { resolution, exitCode: 2, cause: err });
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return usage('PORT_IN_USE', `Port ${port} is already in use.`, 'Stop the other process or pick another port with --port.');
+    case 'EADDRNOTAVAIL':
+      return usage('HOST_UNAVAILABLE', `--host ${host} is not an address of this machine (EADDRNOTAVAIL).`, 'Use 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of this machine\'s own addresses.');
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return usage('HOST_UNAVAILABLE', `--host ${host} does not resolve to an address (${err.code}).`, 'Use an IP address such as 127.0.0.1, or a name this machine resolves.');
+    case 'EACCES':
+      return usage('PORT_NOT_ALLOWED', `Port ${port} needs administrator rights (EACCES).`, 'Pick a port above 1023 with --port.');
+    default:
+      return err;
+  }
 }

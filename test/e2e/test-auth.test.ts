@@ -85,6 +85,38 @@ describe('otp-setup test-auth against the sandbox', () => {
     expect((await sandbox.mails(email)).length).toBe(before + 1);
   });
 
+  it('a piped code of the wrong length is not sent and costs no attempt', async () => {
+    const email = 'length@example.com';
+    await runFed([...base(email), '--create-user'], dir, async (write, end) => {
+      write((await codeFor(email))!);
+      end();
+    });
+    const before = (await sandbox.mails(email)).length;
+    const res = await runFed(base(email), dir, async (write, end) => {
+      const code = (await codeFor(email, before))!;
+      write(code.slice(1));
+      write(`${code}9`);
+      write(code);
+      end();
+    });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toContain("That code has 5 digits; this pool's codes have 6. It was not sent and used no attempt.");
+    expect(res.stderr).toContain("That code has 7 digits; this pool's codes have 6.");
+    expect(res.stderr).not.toContain('Wrong code');
+    // Signed in on the first attempt the pool saw.
+    expect(res.stdout).toMatch(/Signed in as length@example\.com \(username [^)]*\)\.\n/);
+    expect((await sandbox.mails(email)).length).toBe(before + 1);
+  });
+
+  it('a trigger refusing the address: one final period, and advice that fits the sandbox (not CloudWatch)', async () => {
+    const res = await runCli([...base('<script>@x.com'), '--create-user', '--code', '000000'], { cwd: dir, env: cliEnv() });
+    expect(res.code, res.stderr).toBe(1);
+    expect(res.stderr).toContain('[TRIGGER_FAILED]');
+    expect(res.stderr).not.toMatch(/\.\. \[TRIGGER_FAILED\]/);
+    expect(res.stderr).toContain('restart it with --debug');
+    expect(res.stderr).not.toContain('aws logs tail');
+  });
+
   it('fails with exit 1 after three wrong codes, without a stack trace', async () => {
     const email = 'wrong@example.com';
     await runFed([...base(email), '--create-user'], dir, async (write, end) => {

@@ -38,8 +38,8 @@ describe('otp-setup up against moto', () => {
     expect(json.ok).toBe(true);
     const poolId = json.userPoolId as string;
     const clientId = json.clientId as string;
-    // The alarms step is off by default: it reports unchanged.
-    expect(json.counts).toEqual({ created: 12, unchanged: 2 });
+    // Alarms and DKIM are off by default: skipped, not "unchanged" (nothing of theirs exists).
+    expect(json.counts).toEqual({ created: 12, skipped: 2 });
 
     // Role: Lambda trust, basic execution, SES send as our sender only (not AmazonSESFullAccess).
     const role = await f.sdk.iam.send(new GetRoleCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
@@ -140,7 +140,7 @@ describe('otp-setup up against moto', () => {
     f.proxy.reset();
     const second = await up(dir);
     expect(f.proxy.writes()).toEqual([]);
-    expect(second.json!.counts).toEqual({ unchanged: 14 });
+    expect(second.json!.counts).toEqual({ unchanged: 12, skipped: 2 });
     expect(second.stderr).not.toMatch(/created|updated/);
     // At most one read per AWS object, plus the identity check (role: role + attachment + inline
     // policy; permissions: one per function; one listing for the four log groups; the rate-limit
@@ -177,7 +177,7 @@ describe('otp-setup up against moto', () => {
     await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, client: { accessTokenValidityMinutes: 120 } }));
     f.proxy.reset();
     const second = await up(dir);
-    expect(second.json!.counts).toEqual({ unchanged: 12, updated: 2 });
+    expect(second.json!.counts).toEqual({ unchanged: 10, skipped: 2, updated: 2 });
     const writes = f.proxy.writes().map((c) => c.action).sort();
     expect(writes).toEqual(['UpdateFunctionConfiguration', 'UpdateUserPoolClient']);
     const create = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-create-auth-challenge' }));

@@ -40,7 +40,7 @@ describe('transient AWS faults', () => {
     // Converged means converged: a second run writes nothing.
     f.proxy.reset();
     const again = await f.cli(dir, ['up', '--json']);
-    expect(Object.keys(again.json!.counts as object)).toEqual(['unchanged']);
+    expect(Object.keys(again.json!.counts as object).sort()).toEqual(['skipped', 'unchanged']);
     expect(f.proxy.writes()).toEqual([]);
   });
 
@@ -82,8 +82,9 @@ describe('transient AWS faults', () => {
     f.proxy.reset();
     const resumed = await f.cli(dir, ['up', '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    // Pool, permissions, client and .env were left; everything before them is resumed as unchanged.
-    expect(Object.keys(resumed.json!.counts as object).sort()).toEqual(['created', 'unchanged']);
+    // Pool, permissions, client and .env were left; everything before them is resumed as unchanged
+    // (the features that are off, alarms and DKIM, are skipped).
+    expect(Object.keys(resumed.json!.counts as object).sort()).toEqual(['created', 'skipped', 'unchanged']);
     expect((resumed.json!.counts as Record<string, number>).created).toBe(4);
     // Resumed, not redone: only the missing resources were written.
     expect(f.proxy.writes().map((c) => c.action).filter((a) => /^Create/.test(a)).sort()).toEqual(['CreateUserPool', 'CreateUserPoolClient']);

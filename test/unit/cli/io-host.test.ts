@@ -56,4 +56,18 @@ describe('IoHost', () => {
     expect(out.text()).toBe('{"ok":true}\n');
     expect(err.text()).toContain('Role: created');
   });
+
+  it('a transient step leaves no line behind unless it fails (status prints its own table)', async () => {
+    for (const columns of [0, 80]) {
+      const err = terminal(columns);
+      const io = await createIoHost({ stdout: terminal(80).stream, stderr: err.stream, stdin: new PassThrough() }, { json: false, debug: false, env: { NO_COLOR: '1' } });
+      io.step('Role: reading', { transient: true }).info('Role: ok');
+      io.step('Pool: reading', { transient: true }).warn('Pool: drift');
+      io.step('Client: reading', { transient: true }).fail('Client: failed');
+      const text = err.text();
+      expect(text).not.toContain('Role: ok');
+      expect(text).not.toContain('Pool: drift');
+      expect(text).toContain('✖ Client: failed');
+    }
+  });
 });

@@ -11,7 +11,7 @@ const from = { email: { from: 'noreply@example.com' } };
 
 function rejection(raw: unknown, options?: { stageFromFlag?: boolean }): OtpError {
   try {
-    parseConfig(raw, 'the test config', options);
+    parseConfig(raw, 'the test config', options?.stageFromFlag ? { stage: '--stage' } : {});
   } catch (err) {
     expect(err).toBeInstanceOf(OtpError);
     return err as OtpError;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { OtpError } from '../../../src/core/errors.js';
 import { acquireLock } from '../../../src/core/lock.js';
 import { StateStore } from '../../../src/core/state-store.js';
+import { makeUnwritable } from '../../support/unwritable.js';
 
 const key = { stackId: 'email-otp', region: 'us-east-1', accountId: '123456789012' };
 
@@ -118,5 +119,39 @@ describe('lock', () => {
     const winners = results.filter((r) => r.status === 'fulfilled');
     expect(winners).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect((r.reason as OtpError).code).toBe('LOCKED');
+  });
+});
+
+describe('an unwritable state folder', () => {
+  it('saving says which folder, that the AWS changes were applied, and how to recover (not INTERNAL)', async (ctx) => {
+    const dir = await tempDir();
+    const store = new StateStore(dir, key);
+    await store.save(await store.load());
+    const stateFolder = join(dir, '.otp-setup', 'state');
+    const undo = await makeUnwritable(stateFolder);
+    if (!undo) return ctx.skip();
+    try {
+      const err = await expectOtpError(store.save(await store.load()), 'STATE_UNWRITABLE');
+      expect(err.message).toContain(stateFolder);
+      expect(err.message).toContain('AWS changes reported above were applied');
+      expect(err.resolution).toContain(`Make ${stateFolder} writable`);
+      expect(err.resolution).toContain('run the same command again');
+      expect(err.exitCode).toBe(1);
+    } finally {
+      await undo();
+    }
+  });
+
+  it('taking the lock says nothing was changed', async (ctx) => {
+    const dir = await tempDir();
+    const undo = await makeUnwritable(dir);
+    if (!undo) return ctx.skip();
+    try {
+      const err = await expectOtpError(acquireLock(join(dir, 'locks', 'x.lock'), 'up'), 'LOCK_UNWRITABLE');
+      expect(err.message).toContain('nothing was changed');
+      expect(err.message).toContain(join(dir, 'locks'));
+    } finally {
+      await undo();
+    }
   });
 });
