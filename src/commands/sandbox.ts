@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { loadConfig, parseConfig } from '../config/load-config.js';
+import { DEFAULT_CONFIG_FILE, loadConfig, parseConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { OtpError, usageError } from '../core/errors.js';
 import { editEnv, readEnvFile, writeEnvFile } from '../frontend/env-file.js';
@@ -36,7 +36,10 @@ async function sandboxConfig(env: CommandEnv): Promise<{ config: Config; dir: st
   try {
     return { ...(await loadConfig(configPath(env), overrides)), defaults: false };
   } catch (err) {
-    if (!(err instanceof OtpError && err.code === 'CONFIG_NOT_FOUND') || env.global.config !== undefined) throw err;
+    // Only the default file may be absent (commander fills --config in with it); a path the user
+    // named must exist.
+    const named = env.global.config !== undefined && env.global.config !== DEFAULT_CONFIG_FILE;
+    if (!(err instanceof OtpError && err.code === 'CONFIG_NOT_FOUND') || named) throw err;
     const raw: Record<string, unknown> = { email: { from: SANDBOX_PLACEHOLDER_SENDER } };
     for (const [key, value] of Object.entries(overrides)) if (value !== undefined) raw[key] = value;
     return { config: parseConfig(raw, 'the sandbox defaults'), dir: env.deps.cwd, defaults: true };
