@@ -39,7 +39,11 @@ async function verifyIdToken(token: string): Promise<Record<string, unknown>> {
   const header = b64urlJson(h);
   const claims = b64urlJson(p);
   const iss = String(claims.iss);
-  const { keys } = (await (await fetch(`${iss}/.well-known/jwks.json`)).json()) as { keys: Array<JsonWebKey & { kid: string }> };
+  const res = await fetch(`${iss}/.well-known/jwks.json`, { cache: 'no-store' });
+  // Expiry is judged by the pool's clock (the response's Date), as a backend beside it would:
+  // a browser whose clock is off would otherwise call a fresh token expired.
+  const serverNow = Date.parse(res.headers.get('date') ?? '') || Date.now();
+  const { keys } = (await res.json()) as { keys: Array<JsonWebKey & { kid: string }> };
   const jwk = keys.find((k) => k.kid === header.kid);
   if (!jwk) throw new Error(`no key ${String(header.kid)} in the JWKS`);
   const key = await crypto.subtle.importKey('jwk', jwk, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
@@ -49,7 +53,7 @@ async function verifyIdToken(token: string): Promise<Record<string, unknown>> {
   if (iss !== `${location.origin}/${cfg.userPoolId}`) throw new Error(`issuer ${iss} is not this pool`);
   if (claims.aud !== cfg.clientId) throw new Error('audience is not this app client');
   if (claims.token_use !== 'id') throw new Error('not an ID token');
-  if (Number(claims.exp) * 1000 <= Date.now()) throw new Error('expired');
+  if (Number(claims.exp) * 1000 <= serverNow) throw new Error('expired');
   return claims;
 }
 
