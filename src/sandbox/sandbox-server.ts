@@ -15,9 +15,9 @@ import { mailboxPage } from './mailbox-page.js';
 import { loadSignInApp, signInPage } from './sign-in-page.js';
 import type { PoolContext } from './pool-context.js';
 import { SandboxStore, type StoredMail } from './sandbox-store.js';
-import { parseSesRequest, sendEmailResponseXml, sesErrorXml, toStoredMails } from './ses-catcher.js';
+import { parseSesRequest, sendEmailResponseXml, sesErrorXml, sesSendEmail, toStoredMails } from './ses-catcher.js';
 import { loadSigningKey } from './signing-key.js';
-import { createTriggerRunner } from './trigger-runner.js';
+import { createTriggerRunner, type ServiceCall, type ServiceReply } from './trigger-runner.js';
 
 export interface SandboxServerOptions {
   /** Folder of otp-setup.config.json; the sandbox keeps its pool under `.otp-setup/sandbox/`. */
@@ -185,6 +185,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
       ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
     }),
+    onServiceCall: (_kind, call) => serviceCall(call),
     ...(options.triggerTimeoutMs !== undefined ? { timeoutMs: options.triggerTimeoutMs } : {}),
     ...(options.onLog ? { onLog: options.onLog } : {}),
   });
@@ -193,6 +194,24 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     store.addMail(mail);
     options.onMail?.(mail);
   };
+  /** The handlers' DynamoDB and SES commands, answered by the same emulation as the HTTP endpoints. */
+  function serviceCall(call: ServiceCall): ServiceReply {
+    if (call.service === 'dynamodb') {
+      try {
+        const output = dynamoOperation(store.state.tables, call.op, call.input);
+        if (call.op !== 'GetItem') store.itemChanged(String(call.input.TableName), itemKey(call.op, call.input));
+        return { ok: true, output };
+      } catch (err) {
+        const e = err instanceof CognitoError ? err : new CognitoError('ValidationException', (err as Error).message);
+        return { ok: false, error: { name: e.type.slice(e.type.indexOf('#') + 1), message: e.message, status: e.status } };
+      }
+    }
+    const parsed = sesSendEmail(call.op, call.input);
+    if (!parsed.ok) return { ok: false, error: { name: parsed.code, message: parsed.message, status: parsed.status } };
+    const mails = toStoredMails(parsed.email, config.otp.length, new Date(now()));
+    for (const mail of mails) deliverMail(mail);
+    return { ok: true, output: { MessageId: mails[0]!.messageId } };
+  }
   const baseCtx: PoolContext = {
     store,
     triggers,

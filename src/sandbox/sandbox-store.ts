@@ -132,8 +132,8 @@ function parseJournal(text: string, path: string): Entry[] {
 
 /**
  * Users, sessions, tokens and mail of one sandbox pool. Every change is appended to a journal
- * (one small write, done before the request is answered, so `kill -9` loses nothing the caller
- * was told about); changes to users are also fdatasync'd, in groups, before the answer. The
+ * (written before the request is answered, so `kill -9` loses nothing the caller was told
+ * about); changes to users are also fdatasync'd, in groups, before the answer. The
  * journal is folded into a snapshot (`state.json`) once it outgrows it, and expired sessions,
  * tokens and rate-limit items are dropped every few seconds.
  *
@@ -308,6 +308,7 @@ export class SandboxStore {
    */
   durable(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    this.writePending();
     if (!this.syncing) {
       this.syncing = this.syncOnce().finally(() => (this.syncing = undefined));
       return this.syncing;
@@ -350,6 +351,7 @@ export class SandboxStore {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.writePending();
     await this.compact().catch(() => undefined);
     await this.flush();
     this.closed = true;
@@ -360,14 +362,25 @@ export class SandboxStore {
 
   private append(entry: Entry): void {
     if (this.closed) return;
-    const line = `${JSON.stringify(entry)}\n`;
-    // Synchronous on purpose: the line is in the kernel before the caller answers its client.
-    this.journalBytes += writeSync(this.fd, line);
+    this.pending.push(JSON.stringify(entry));
+    // One write for everything changed until the microtask queue drains. The write is queued
+    // before the answer that follows the change, so it lands first; durable() (users) writes at
+    // once and then syncs.
+    if (this.pending.length === 1) queueMicrotask(this.writePending);
+  }
+
+  private pending: string[] = [];
+
+  private readonly writePending = (): void => {
+    if (this.pending.length === 0 || this.closed) return;
+    const text = `${this.pending.join('\n')}\n`;
+    this.pending = [];
+    this.journalBytes += writeSync(this.fd, text);
     if (!this.compacting && this.journalBytes > Math.max(JOURNAL_MIN_BYTES, 2 * this.snapshotBytes)) {
       this.compacting = this.compact().finally(() => (this.compacting = undefined));
       this.compacting.catch(() => undefined);
     }
-  }
+  };
 
   private syncOnce(): Promise<void> {
     const fd = this.fd;
@@ -380,6 +393,7 @@ export class SandboxStore {
    * same state.
    */
   private async compact(): Promise<void> {
+    this.writePending();
     const previous = this.gen;
     const old = this.fd;
     this.gen += 1;
