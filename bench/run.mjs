@@ -82,7 +82,10 @@ const SANDBOX_LEVELS = [1, 8, 32];
 
 function sandboxRows(ours, baseline) {
   const rows = [];
-  const fmt = (r) => `${r.signInsPerSecond.toFixed(0)}/s · p50 ${ms(r.p50)} · p95 ${ms(r.p95)} · ${r.errors} errors · CPU ${r.cpuPercent.toFixed(0)}%`;
+  // CPU per sign-in is the figure the machine's other load does not distort: on a loaded machine
+  // the pinned core is shared, and sign-ins per second only show the share the sandbox got.
+  const cpuMs = (r) => (r.cpuPercent * 10) / r.signInsPerSecond;
+  const fmt = (r) => `${r.signInsPerSecond.toFixed(0)}/s · p50 ${ms(r.p50)} · p95 ${ms(r.p95)} · ${r.errors} errors · ${r.cpuPercent.toFixed(0)}% of the core, ${cpuMs(r).toFixed(1)} ms CPU per sign-in`;
   for (const r of ours.results) {
     const b = baseline?.results.find((x) => x.concurrency === r.concurrency);
     const target = r.concurrency === 8 ? '≥ 200/s, p95 < 100 ms, 0 errors' : 'report';
@@ -94,6 +97,16 @@ function sandboxRows(ours, baseline) {
       ratio: b ? `${times(r.signInsPerSecond / b.signInsPerSecond)} the sign-ins` : '—',
       target,
       ...(ok === undefined ? {} : { ok }),
+    });
+  }
+  const at8 = ours.results.find((r) => r.concurrency === 8);
+  if (at8) {
+    const b8 = baseline?.results.find((r) => r.concurrency === 8);
+    rows.push({
+      metric: 'sandbox sign-ins per second one free core would give, 8 users (1000 ÷ CPU ms per sign-in)',
+      ours: `${(1000 / cpuMs(at8)).toFixed(0)}/s`,
+      guide: b8 ? `before: ${(1000 / cpuMs(b8)).toFixed(0)}/s` : '—',
+      target: 'report',
     });
   }
   const peak = Math.max(...ours.results.map((r) => r.rssKb));

@@ -85,7 +85,7 @@ describe('otp-setup sandbox (the built CLI)', () => {
     let session: string | undefined;
     try {
       await Promise.all(emails.map((email) => cognito.send(new SignUpCommand({ ClientId: sandbox.clientId, Username: email, Password: 'Crash-Pass-1!', UserAttributes: [{ Name: 'email', Value: email }] }))));
-      session = (await cognito.send(new InitiateAuthCommand({ ClientId: sandbox.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: emails[0] } }))).Session;
+      session = (await cognito.send(new InitiateAuthCommand({ ClientId: sandbox.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: emails[0]! } }))).Session;
     } finally {
       cognito.destroy();
     }
