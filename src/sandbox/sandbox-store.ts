@@ -352,6 +352,8 @@ export class SandboxStore {
     if (this.closed) return;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.writePending();
+    // One compaction at a time: two interleaved could leave an older snapshot over a deleted journal.
+    await this.compacting?.catch(() => undefined);
     await this.compact().catch(() => undefined);
     await this.flush();
     this.closed = true;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -272,5 +272,22 @@ describe('what a web page from elsewhere can reach', () => {
     const rebound = await raw({ path: '/_sandbox/mailbox', headers: { host: `attacker.example:${new URL(server.url).port}` } });
     expect(rebound.status).toBe(421);
     expect(rebound.body).not.toContain('"mails"');
+  });
+});
+
+describe('the signing key file', () => {
+  it('is tightened to 0600 when found readable by others', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'otp-sandbox-key-'));
+    try {
+      await (await startSandboxServer({ configDir: d, config, port: 0 })).close();
+      const sandboxDir = join(d, '.otp-setup', 'sandbox');
+      const [stack] = await readdir(sandboxDir);
+      const key = join(sandboxDir, stack!, 'signing-key.json');
+      await chmod(key, 0o644);
+      await (await startSandboxServer({ configDir: d, config, port: 0 })).close();
+      expect((await stat(key)).mode & 0o777).toBe(0o600);
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
   });
 });
