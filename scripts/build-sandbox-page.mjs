@@ -1,7 +1,7 @@
 // Bundles the sandbox's sign-in page (sandbox-page/app.ts + the module `otp-setup scaffold` writes,
 // with aws-amplify) into dist/sandbox-page/app.js, once, at build time: `otp-setup sandbox` serves
 // the file and runs no bundler. Run after tsc (it renders the module with the compiled code).
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -10,6 +10,7 @@ import { renderClientModule } from '../dist/src/frontend/client-module.js';
 import { envKeyNames } from '../dist/src/frontend/env-keys.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Inside the checkout, so esbuild finds aws-amplify in its node_modules; removed afterwards.
 const work = join(root, 'dist', 'sandbox-page', 'src');
 await mkdir(work, { recursive: true });
 
@@ -36,3 +37,4 @@ await build({
   outfile: join(root, 'dist', 'sandbox-page', 'app.js'),
   logLevel: 'warning',
 });
+await rm(work, { recursive: true, force: true });

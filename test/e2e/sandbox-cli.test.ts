@@ -126,4 +126,17 @@ describe('otp-setup sandbox in an empty folder', () => {
       await rm(empty, { recursive: true, force: true });
     }
   });
+
+  it('warns when --host reaches beyond this machine', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'otp-sandbox-host-'));
+    const s = await startSandbox({ cwd: empty, args: ['--host', '0.0.0.0', '--no-env'] });
+    try {
+      const ready = JSON.parse(s.output().stdout.split('\n').find((l) => l.includes('"event":"ready"'))!) as Record<string, unknown>;
+      expect(ready).toMatchObject({ exposed: true });
+      expect(s.output().stderr).toContain('beyond this machine');
+    } finally {
+      await s.stop();
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
 });
