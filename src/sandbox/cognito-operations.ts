@@ -9,8 +9,11 @@ import { checkPassword } from './password-policy.js';
 import type { PoolContext } from './pool-context.js';
 import type { SandboxUser } from './sandbox-store.js';
 import { issueTokens, type IssuedTokens } from './tokens.js';
-import { callTrigger } from './trigger-calls.js';
-import { attributeList, checkClientWritable, findUser, newUser, parseAttributes, requireUser, userSummary } from './user-directory.js';
+import { callTrigger, triggerName } from './trigger-calls.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
+
+const FUNCTION_KINDS_AND_MORE: readonly string[] = [...FUNCTION_KINDS, 'post-authentication'];
+import { attributeList, checkClientWritable, findUser, newUser, parseAttributes, requireUser, STANDARD_ATTRIBUTES, userSummary } from './user-directory.js';
 
 type Input = Record<string, unknown>;
 type Operation = (ctx: PoolContext, input: Input) => Promise<Record<string, unknown>>;
@@ -363,6 +366,24 @@ const adminSetUserPassword: Operation = async (ctx, input) => {
   return {};
 };
 
+const adminUpdateUserAttributes: Operation = async (ctx, input) => {
+  checkPool(ctx, input);
+  const user = requireUser(ctx, required(input, 'Username'));
+  const attributes = parseAttributes(input.UserAttributes);
+  for (const name of Object.keys(attributes)) {
+    if (name.startsWith('cognito:') || !STANDARD_ATTRIBUTES.includes(name)) {
+      throw invalidParameter(`Attributes did not conform to the schema: ${name}: Attribute does not exist in the schema.\n`);
+    }
+  }
+  if (attributes.email !== undefined) {
+    const other = findUser(ctx, attributes.email);
+    if (other && other.username !== user.username) throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');
+  }
+  ctx.store.putUser({ ...user, attributes: { ...user.attributes, ...attributes }, updatedAt: ctx.now() });
+  await ctx.store.durable();
+  return {};
+};
+
 const adminGetUser: Operation = async (ctx, input) => {
   checkPool(ctx, input);
   const user = requireUser(ctx, required(input, 'Username'));
@@ -415,13 +436,7 @@ const describeUserPool: Operation = async (ctx, input) => {
   const s = ctx.store.state;
   const arn = (fn: string) => `arn:aws:lambda:${ctx.region}:000000000000:function:${fn}`;
   const lambda: Record<string, string> = {};
-  const names: Array<[string, 'define-auth-challenge' | 'create-auth-challenge' | 'verify-auth-challenge' | 'pre-sign-up']> = [
-    ['DefineAuthChallenge', 'define-auth-challenge'],
-    ['CreateAuthChallenge', 'create-auth-challenge'],
-    ['VerifyAuthChallengeResponse', 'verify-auth-challenge'],
-    ['PreSignUp', 'pre-sign-up'],
-  ];
-  for (const [field, kind] of names) if (ctx.triggers.has(kind)) lambda[field] = arn(`${ctx.config.name}-${kind}`);
+  for (const kind of FUNCTION_KINDS_AND_MORE) if (ctx.triggers.has(kind as FunctionKind)) lambda[triggerName(kind)] = arn(`${ctx.config.name}-${kind}`);
   return {
     UserPool: {
       Id: s.userPoolId,
@@ -467,6 +482,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   AdminCreateUser: adminCreateUser,
   AdminSetUserPassword: adminSetUserPassword,
   AdminGetUser: adminGetUser,
+  AdminUpdateUserAttributes: adminUpdateUserAttributes,
   AdminDeleteUser: adminDeleteUser,
   AdminUserGlobalSignOut: adminUserGlobalSignOut,
   ListUsers: listUsers,

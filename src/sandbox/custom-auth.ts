@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { CognitoError, INCORRECT_CREDENTIALS, invalidParameter, notAuthorized } from './cognito-error.js';
 import { newOpaqueToken, newUuid, tokenHash } from './ids.js';
+import type { FunctionKind } from '../package/build-handlers.js';
 import type { PoolContext } from './pool-context.js';
 import type { AuthSession, SandboxUser, SessionRound } from './sandbox-store.js';
 import { issueTokens, newRefreshToken, type IssuedTokens, type TokenValidity } from './tokens.js';
@@ -191,7 +192,19 @@ async function challenge(
   return { ChallengeName: challengeName, Session: token, ChallengeParameters: { ...publicParameters, USERNAME: flow.username } };
 }
 
-async function authenticated(ctx: PoolContext, clientId: string, user: SandboxUser): Promise<AuthResponse> {
+// Not one of the triggers `up` deploys today; run when a handler of that kind is configured.
+const POST_AUTHENTICATION = 'post-authentication' as FunctionKind;
+
+async function authenticated(ctx: PoolContext, clientId: string, signedIn: SandboxUser): Promise<AuthResponse> {
+  let user = signedIn;
+  if (ctx.triggers.has(POST_AUTHENTICATION)) {
+    // Cognito runs PostAuthentication once the user has authenticated, before it returns tokens;
+    // an error there fails the sign-in. The trigger may change the user (AdminUpdateUserAttributes
+    // on this sandbox), so the tokens are built from the user as it is afterwards.
+    // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-authentication.html
+    await callTrigger(ctx, POST_AUTHENTICATION, 'PostAuthentication_Authentication', user.username, { userAttributes: eventAttributes(user), newDeviceUsed: false, clientMetadata: {} }, {});
+    user = ctx.store.state.users[user.username] ?? user;
+  }
   const nowMs = ctx.now();
   const validity = tokenValidity(ctx);
   const originJti = newUuid();

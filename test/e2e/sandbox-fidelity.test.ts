@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
+import { buildHandlers } from '../../src/package/build-handlers.js';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/sandbox-server.js';
 import type { StoredMail } from '../../src/sandbox/sandbox-store.js';
 
@@ -287,6 +288,36 @@ describe('the signing key file', () => {
       await (await startSandboxServer({ configDir: d, config, port: 0 })).close();
       expect((await stat(key)).mode & 0o777).toBe(0o600);
     } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('triggers beyond the four `up` deploys today', () => {
+  it('runs a PostAuthentication handler before the tokens, which carry what it changed (AdminUpdateUserAttributes)', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'otp-sandbox-postauth-'));
+    const postAuth = `
+const { CognitoIdentityProviderClient, AdminUpdateUserAttributesCommand } = require('@aws-sdk/client-cognito-identity-provider');
+const cognito = new CognitoIdentityProviderClient({});
+exports.handler = async (event) => {
+  await cognito.send(new AdminUpdateUserAttributesCommand({ UserPoolId: event.userPoolId, Username: event.userName, UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }));
+  return event;
+};`;
+    const handlers = { ...(await buildHandlers()), 'post-authentication': { code: postAuth, codeSha256: 'test' } } as Parameters<typeof startSandboxServer>[0]['handlers'];
+    const own: StoredMail[] = [];
+    const s = await startSandboxServer({ configDir: d, config, port: 0, handlers, onMail: (m) => own.push(m) });
+    const c = client(s.url);
+    try {
+      const email = 'postauth@example.com';
+      await c.send(new SignUpCommand({ ClientId: s.clientId, Username: email, Password: STRONG, UserAttributes: [{ Name: 'email', Value: email }] }));
+      const challenge = await c.send(new InitiateAuthCommand({ ClientId: s.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+      const done = await c.send(
+        new RespondToAuthChallengeCommand({ ClientId: s.clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: challenge.Session, ChallengeResponses: { USERNAME: email, ANSWER: own.at(-1)!.code! } }),
+      );
+      expect(claims(done.AuthenticationResult!.IdToken!)).toMatchObject({ email, email_verified: true });
+    } finally {
+      c.destroy();
+      await s.close();
       await rm(d, { recursive: true, force: true });
     }
   });
