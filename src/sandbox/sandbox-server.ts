@@ -13,6 +13,8 @@ import { dynamoOperation, itemKey } from './dynamodb-lite.js';
 import { OPERATIONS, PUBLIC_OPERATIONS, unknownOperation } from './cognito-operations.js';
 import { mailboxPage } from './mailbox-page.js';
 import { loadSignInApp, signInPage } from './sign-in-page.js';
+import { BodyTooLarge, MAX_BODY, readBody } from './request-body.js';
+import { COGNITO_CORS, fromPageElsewhere, hostnameOf, isLoopbackName, isLoopbackOrigin, WILDCARD_HOSTS } from './request-policy.js';
 import type { PoolContext } from './pool-context.js';
 import { SandboxStore, type StoredMail } from './sandbox-store.js';
 import { parseSesRequest, sendEmailResponseXml, sesErrorXml, sesSendEmail, toStoredMails } from './ses-catcher.js';
@@ -50,60 +52,6 @@ export interface SandboxServer {
   /** sha256 (base64) of each handler zip the sandbox runs, as Lambda reports CodeSha256. */
   handlerShas: Partial<Record<FunctionKind, string>>;
   close(): Promise<void>;
-}
-
-// What Cognito's endpoint answers a browser: any origin may call the user-facing operations
-// (that is how Amplify in a web page reaches it), with the headers the SDKs send.
-const COGNITO_CORS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, POST, OPTIONS',
-  'access-control-allow-headers':
-    'content-type, x-amz-target, x-amz-user-agent, x-amz-date, x-amz-security-token, x-amz-content-sha256, authorization, cache-control, amz-sdk-invocation-id, amz-sdk-request, x-amzn-trace-id',
-  'access-control-expose-headers': 'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, date',
-  'access-control-max-age': '600',
-};
-
-const MAX_BODY = 1 << 20;
-/** Past this much, the request is not worth reading to the end to answer it politely. */
-const MAX_DISCARD = 16 << 20;
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-      // Keep reading (and dropping) so the caller gets an answer, not a reset connection.
-      else if (size > MAX_DISCARD) req.destroy();
-    });
-    req.on('end', () => (size > MAX_BODY ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
-  });
-}
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-const isLoopbackName = (hostname: string) => LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
-
-function hostnameOf(hostHeader: string): string | undefined {
-  try {
-    return new URL(`http://${hostHeader}`).hostname;
-  } catch {
-    return undefined;
-  }
-}
-
-/** An origin of a page served from this machine (http://localhost:5173, http://127.0.0.1:8787, …). */
-export function isLoopbackOrigin(origin: string): boolean {
-  try {
-    const u = new URL(origin);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && isLoopbackName(u.hostname);
-  } catch {
-    return false;
-  }
 }
 
 function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
@@ -237,9 +185,8 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       if (!PUBLIC_OPERATIONS.has(op)) {
         // Admin operations need AWS credentials: an SDK or the aws CLI signs them (the sandbox
         // does not check the signature), a web page has none to sign with.
-        const origin = req.headers.origin;
-        if (origin !== undefined && !isLoopbackOrigin(origin) && origin !== `http://${req.headers.host}`) {
-          throw new CognitoError('AccessDeniedException', `The sandbox does not answer ${op} to a web page from ${origin}.`, 403);
+        if (fromPageElsewhere(req.headers.origin, req.headers.host)) {
+          throw new CognitoError('AccessDeniedException', `The sandbox does not answer ${op} to a web page from ${req.headers.origin}.`, 403);
         }
         if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
           throw new CognitoError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
@@ -316,9 +263,8 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       );
     }
     const cors = ownCors(req);
-    const origin = req.headers.origin;
-    if (origin !== undefined && !cors['access-control-allow-origin'] && origin !== `http://${req.headers.host}`) {
-      return json(res, 403, { message: `The sandbox's own endpoints answer pages from this machine only, not ${origin}.` }, cors);
+    if (fromPageElsewhere(req.headers.origin, req.headers.host)) {
+      return json(res, 403, { message: `The sandbox's own endpoints answer pages from this machine only, not ${req.headers.origin}.` }, cors);
     }
     const base = `http://${req.headers.host}`;
     if (path === '/_sandbox/mailbox/latest') {
@@ -373,11 +319,11 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
           return send(res, 413, JSON.stringify(e), { ...COGNITO_CORS, 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': `${e.__type}:`, 'x-amzn-requestid': requestId, connection: 'close' });
         }
         const target = req.headers['x-amz-target'];
-        const origin = req.headers.origin;
-        const pageElsewhere = origin !== undefined && !isLoopbackOrigin(origin) && origin !== `http://${req.headers.host}`;
         const internal = (typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) || typeof target !== 'string';
         // The handlers' DynamoDB and SES calls come from this process; no web page needs them.
-        if (internal && pageElsewhere) return json(res, 403, { message: `The sandbox's own endpoints answer pages from this machine only, not ${origin}.` });
+        if (internal && fromPageElsewhere(req.headers.origin, req.headers.host)) {
+          return json(res, 403, { message: `The sandbox's own endpoints answer pages from this machine only, not ${req.headers.origin}.` });
+        }
         if (typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) return handleDynamo(target, body, res, requestId);
         if (typeof target === 'string') return await handleCognito(target, body, req, res, requestId);
         if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return handleSes(body, res, requestId);
