@@ -1,19 +1,19 @@
 import { createHash, randomInt } from 'node:crypto';
+import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
 import { desiredClient } from '../steps/app-client-step.js';
 import { clientSettings } from './client-settings.js';
 import { CognitoError, invalidParameter, notAuthorized, resourceNotFound } from './cognito-error.js';
 import { initiateCustomAuth, readableAttributes, respondToCustomChallenge, tokenValidity, type AuthResponse } from './custom-auth.js';
-import { newRefreshToken } from './tokens.js';
 import { newUuid, tokenHash } from './ids.js';
 import { checkPassword } from './password-policy.js';
 import type { PoolContext } from './pool-context.js';
 import type { SandboxUser } from './sandbox-store.js';
-import { issueTokens, type IssuedTokens } from './tokens.js';
+import { issueTokens, newRefreshToken, type IssuedTokens } from './tokens.js';
 import { callTrigger, triggerName } from './trigger-calls.js';
-import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
-
-const FUNCTION_KINDS_AND_MORE: readonly string[] = [...FUNCTION_KINDS, 'post-authentication'];
 import { attributeList, checkClientWritable, findUser, newUser, parseAttributes, requireUser, STANDARD_ATTRIBUTES, userSummary } from './user-directory.js';
+
+/** The triggers DescribeUserPool may list: the ones `up` deploys, and PostAuthentication when configured. */
+const TRIGGER_KINDS: readonly string[] = [...FUNCTION_KINDS, 'post-authentication'];
 
 type Input = Record<string, unknown>;
 type Operation = (ctx: PoolContext, input: Input) => Promise<Record<string, unknown>>;
@@ -40,7 +40,6 @@ function token(input: Input, field: string): string {
   }
   return value;
 }
-
 
 function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -110,10 +109,10 @@ function refreshedTokens(ctx: PoolContext, clientId: string, refreshToken: strin
   const grace = clientSettings(ctx).RefreshTokenRotation?.RetryGracePeriodSeconds ?? 0;
   if (record.replacedUntil === undefined) ctx.store.putRefresh(key, { ...record, replacedUntil: nowMs + grace * 1000 });
   const next = newRefreshToken();
-  ctx.store.putRefresh(tokenHash(next), { ...record, replacedUntil: undefined, createdAt: nowMs, expiresAt: nowMs + tokenValidity(ctx).refreshSeconds * 1000 } as typeof record);
+  const { replacedUntil: _rotatedAway, ...family } = record;
+  ctx.store.putRefresh(tokenHash(next), { ...family, createdAt: nowMs, expiresAt: nowMs + tokenValidity(ctx).refreshSeconds * 1000 });
   return { ...tokens, RefreshToken: next };
 }
-
 
 const rotationEnabled = (ctx: PoolContext) => clientSettings(ctx).RefreshTokenRotation?.Feature === 'ENABLED';
 
@@ -436,7 +435,7 @@ const describeUserPool: Operation = async (ctx, input) => {
   const s = ctx.store.state;
   const arn = (fn: string) => `arn:aws:lambda:${ctx.region}:000000000000:function:${fn}`;
   const lambda: Record<string, string> = {};
-  for (const kind of FUNCTION_KINDS_AND_MORE) if (ctx.triggers.has(kind as FunctionKind)) lambda[triggerName(kind)] = arn(`${ctx.config.name}-${kind}`);
+  for (const kind of TRIGGER_KINDS) if (ctx.triggers.has(kind as FunctionKind)) lambda[triggerName(kind)] = arn(`${ctx.config.name}-${kind}`);
   return {
     UserPool: {
       Id: s.userPoolId,
