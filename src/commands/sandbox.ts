@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import { loadConfig } from '../config/load-config.js';
-import { usageError } from '../core/errors.js';
+import { DEFAULT_CONFIG_FILE, loadConfig, parseConfig } from '../config/load-config.js';
+import type { Config } from '../config/schema.js';
+import { OtpError, usageError } from '../core/errors.js';
 import { editEnv, readEnvFile, writeEnvFile } from '../frontend/env-file.js';
 import { envEntries } from '../frontend/env-keys.js';
 import type { StoredMail } from '../sandbox/sandbox-store.js';
@@ -23,10 +24,32 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
+/** A placeholder sender: the sandbox catches every email, so nothing is ever sent from it. */
+export const SANDBOX_PLACEHOLDER_SENDER = 'noreply@example.com';
+
+/**
+ * The project's config, or — in a folder without one, and no --config given — the defaults with
+ * a placeholder sender, so `npx otp-setup sandbox` in an empty folder is the whole demo.
+ */
+async function sandboxConfig(env: CommandEnv): Promise<{ config: Config; dir: string; defaults: boolean }> {
+  const overrides = { stage: env.global.stage, region: env.global.region };
+  try {
+    return { ...(await loadConfig(configPath(env), overrides)), defaults: false };
+  } catch (err) {
+    // Only the default file may be absent (commander fills --config in with it); a path the user
+    // named must exist.
+    const named = env.global.config !== undefined && env.global.config !== DEFAULT_CONFIG_FILE;
+    if (!(err instanceof OtpError && err.code === 'CONFIG_NOT_FOUND') || named) throw err;
+    const raw: Record<string, unknown> = { email: { from: SANDBOX_PLACEHOLDER_SENDER } };
+    for (const [key, value] of Object.entries(overrides)) if (value !== undefined) raw[key] = value;
+    return { config: parseConfig(raw, 'the sandbox defaults'), dir: env.deps.cwd, defaults: true };
+  }
+}
+
 export async function sandboxCommand(env: CommandEnv, options: SandboxOptions): Promise<number> {
   const { io } = env;
   const port = parsePort(options.port);
-  const { config, dir } = await loadConfig(configPath(env), { stage: env.global.stage, region: env.global.region });
+  const { config, dir, defaults } = await sandboxConfig(env);
   const region = await resolveRegion(env, config);
   const handlers = await buildStackHandlers(config, dir);
   const { startSandboxServer } = await import('../sandbox/sandbox-server.js');
@@ -67,9 +90,16 @@ export async function sandboxCommand(env: CommandEnv, options: SandboxOptions): 
   }
 
   io.out(`otp-setup sandbox · ${server.url}`);
+  io.out(`  Sign-in page:  ${server.url}/  (try it: enter an email, the code shows up beside it)`);
   io.out(`  User pool id:  ${server.userPoolId}`);
   io.out(`  App client id: ${server.clientId}`);
   io.out(`  Mailbox:       ${server.url}/_sandbox  (JSON: ${server.url}/_sandbox/mailbox/latest?email=…)`);
+  if (defaults) io.out(`  Settings:      defaults (no ${configPath(env)}; sender ${SANDBOX_PLACEHOLDER_SENDER}, a placeholder: the sandbox sends no real email)`);
+  if (server.exposed) {
+    io.warn(`Listening on ${options.host}, beyond this machine: anyone who can reach it can read sign-in codes from the mailbox and sign in as any sandbox user. Leave out --host to listen on 127.0.0.1 only.`);
+  } else {
+    io.out('  Listening on loopback only (use --host to listen elsewhere).');
+  }
   if (envFile) io.out(`  Frontend env:  ${envFile} (points at the sandbox; run "otp-setup up" to point it back at AWS)`);
   io.out('Sign-in emails appear below. Press Ctrl-C to stop.');
   io.result({
@@ -78,6 +108,8 @@ export async function sandboxCommand(env: CommandEnv, options: SandboxOptions): 
     event: 'ready',
     url: server.url,
     port: server.port,
+    exposed: server.exposed,
+    defaults,
     region,
     userPoolId: server.userPoolId,
     clientId: server.clientId,

@@ -1,22 +1,42 @@
+import { createHash, randomInt } from 'node:crypto';
+import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
 import { desiredClient } from '../steps/app-client-step.js';
+import { clientSettings } from './client-settings.js';
 import { CognitoError, invalidParameter, notAuthorized, resourceNotFound } from './cognito-error.js';
-import { initiateCustomAuth, respondToCustomChallenge, tokenValidity, type AuthResponse } from './custom-auth.js';
-import { tokenHash } from './ids.js';
+import { initiateCustomAuth, readableAttributes, respondToCustomChallenge, tokenValidity, type AuthResponse } from './custom-auth.js';
+import { newUuid, tokenHash } from './ids.js';
+import { checkPassword } from './password-policy.js';
 import type { PoolContext } from './pool-context.js';
 import type { SandboxUser } from './sandbox-store.js';
-import { issueTokens } from './tokens.js';
-import { callTrigger } from './trigger-calls.js';
-import { attributeList, findUser, newUser, parseAttributes, requireUser, userSummary } from './user-directory.js';
+import { issueTokens, newRefreshToken, type IssuedTokens } from './tokens.js';
+import { callTrigger, triggerName } from './trigger-calls.js';
+import { attributeList, checkClientWritable, findUser, newUser, parseAttributes, requireUser, STANDARD_ATTRIBUTES, userSummary } from './user-directory.js';
+
+/** The triggers DescribeUserPool may list: the ones `up` deploys, and PostAuthentication when configured. */
+const TRIGGER_KINDS: readonly string[] = [...FUNCTION_KINDS, 'post-authentication'];
 
 type Input = Record<string, unknown>;
 type Operation = (ctx: PoolContext, input: Input) => Promise<Record<string, unknown>>;
 
 const str = (input: Input, field: string): string | undefined => (typeof input[field] === 'string' ? (input[field] as string) : undefined);
 
+const member = (field: string) => `${field[0]!.toLowerCase()}${field.slice(1)}`;
+
 function required(input: Input, field: string): string {
-  const value = str(input, field);
-  if (value === undefined || value === '') {
-    throw invalidParameter(`1 validation error detected: Value at '${field[0]!.toLowerCase()}${field.slice(1)}' failed to satisfy constraint: Member must not be null`);
+  const value = input[field];
+  if (value === undefined || value === null || value === '') {
+    throw invalidParameter(`1 validation error detected: Value null at '${member(field)}' failed to satisfy constraint: Member must not be null`);
+  }
+  // The JSON protocol refuses a member of the wrong type before any validation.
+  if (typeof value !== 'string') throw new CognitoError('SerializationException', `Expected a string for ${field}, got ${Array.isArray(value) ? 'a list' : typeof value}.`);
+  return value;
+}
+
+/** The API model's TokenModelType (access and refresh tokens): `[A-Za-z0-9-_=.]+`. */
+function token(input: Input, field: string): string {
+  const value = required(input, field);
+  if (!/^[A-Za-z0-9\-_=.]+$/.test(value)) {
+    throw invalidParameter(`1 validation error detected: Value at '${member(field)}' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9-_=.]+`);
   }
   return value;
 }
@@ -38,9 +58,9 @@ function checkPool(ctx: PoolContext, input: Input): void {
 }
 
 /** Reads an access token the way Cognito's user APIs do, with Cognito's error messages. */
-function userFromAccessToken(ctx: PoolContext, token: string): { user: SandboxUser; claims: Record<string, unknown> } {
-  const claims = ctx.key.readJwt(token);
-  if (!claims || claims.token_use !== 'access' || claims.iss !== ctx.issuer) throw notAuthorized('Invalid Access Token');
+function userFromAccessToken(ctx: PoolContext, input: Input): { user: SandboxUser; claims: Record<string, unknown> } {
+  const claims = ctx.key.readJwt(token(input, 'AccessToken'));
+  if (!claims || claims.token_use !== 'access' || typeof claims.iss !== 'string' || !ctx.acceptsIssuer(claims.iss)) throw notAuthorized('Invalid Access Token');
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= ctx.now()) throw notAuthorized('Access Token has expired');
   if (typeof claims.origin_jti === 'string' && ctx.store.state.revokedOrigins[claims.origin_jti] !== undefined) {
     throw notAuthorized('Access Token has been revoked');
@@ -53,8 +73,48 @@ function userFromAccessToken(ctx: PoolContext, token: string): { user: SandboxUs
 function revokeOrigin(ctx: PoolContext, originJti: string): void {
   const v = tokenValidity(ctx);
   const longest = Math.max(v.accessSeconds, v.idSeconds, v.refreshSeconds) * 1000;
-  ctx.store.state.revokedOrigins[originJti] = ctx.now() + longest;
+  ctx.store.revokeOrigin(originJti, ctx.now() + longest);
 }
+
+/**
+ * New ID and access tokens for a refresh token, as REFRESH_TOKEN_AUTH and
+ * GetTokensFromRefreshToken give them: same auth_time and origin_jti as the sign-in. With
+ * refresh-token rotation on (the app client's RefreshTokenRotation), also a new refresh token;
+ * the old one keeps working for RetryGracePeriodSeconds, then is refused as reused.
+ * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RefreshTokenRotationType.html
+ */
+function refreshedTokens(ctx: PoolContext, clientId: string, refreshToken: string, rotate: boolean): IssuedTokens & { RefreshToken?: string } {
+  const key = tokenHash(refreshToken);
+  const record = ctx.store.state.refreshTokens[key];
+  if (!record || record.clientId !== clientId) throw notAuthorized('Invalid Refresh Token');
+  if (ctx.store.state.revokedOrigins[record.originJti] !== undefined) throw notAuthorized('Refresh Token has been revoked');
+  if (record.expiresAt <= ctx.now()) throw notAuthorized('Refresh Token has expired');
+  if (record.replacedUntil !== undefined && record.replacedUntil <= ctx.now()) {
+    throw new CognitoError('RefreshTokenReuseException', 'Refresh token has been invalidated by refresh token rotation.');
+  }
+  const user = ctx.store.state.users[record.username];
+  if (!user) throw notAuthorized('User does not exist.');
+  if (!user.enabled) throw notAuthorized('User is disabled.');
+  const nowMs = ctx.now();
+  const tokens = issueTokens(ctx.key, tokenValidity(ctx), {
+    issuer: ctx.issuer,
+    clientId,
+    user,
+    authTime: record.authTime,
+    originJti: record.originJti,
+    nowMs,
+    ...readableAttributes(ctx),
+  });
+  if (!rotate) return tokens;
+  const grace = clientSettings(ctx).RefreshTokenRotation?.RetryGracePeriodSeconds ?? 0;
+  if (record.replacedUntil === undefined) ctx.store.putRefresh(key, { ...record, replacedUntil: nowMs + grace * 1000 });
+  const next = newRefreshToken();
+  const { replacedUntil: _rotatedAway, ...family } = record;
+  ctx.store.putRefresh(tokenHash(next), { ...family, createdAt: nowMs, expiresAt: nowMs + tokenValidity(ctx).refreshSeconds * 1000 });
+  return { ...tokens, RefreshToken: next };
+}
+
+const rotationEnabled = (ctx: PoolContext) => clientSettings(ctx).RefreshTokenRotation?.Feature === 'ENABLED';
 
 const initiateAuth: Operation = async (ctx, input) => {
   const clientId = required(input, 'ClientId');
@@ -67,24 +127,11 @@ const initiateAuth: Operation = async (ctx, input) => {
     return initiateCustomAuth(ctx, clientId, username) as Promise<AuthResponse & Record<string, unknown>>;
   }
   if (flow === 'REFRESH_TOKEN_AUTH' || flow === 'REFRESH_TOKEN') {
-    const token = params.REFRESH_TOKEN;
-    if (!token) throw invalidParameter('Missing required parameter REFRESH_TOKEN');
-    const record = ctx.store.state.refreshTokens[tokenHash(token)];
-    if (!record || record.clientId !== clientId) throw notAuthorized('Invalid Refresh Token');
-    if (ctx.store.state.revokedOrigins[record.originJti] !== undefined) throw notAuthorized('Refresh Token has been revoked');
-    if (record.expiresAt <= ctx.now()) throw notAuthorized('Refresh Token has expired');
-    const user = ctx.store.state.users[record.username];
-    if (!user) throw notAuthorized('User does not exist.');
-    if (!user.enabled) throw notAuthorized('User is disabled.');
-    const tokens = issueTokens(ctx.key, tokenValidity(ctx), {
-      issuer: ctx.issuer,
-      clientId,
-      user,
-      authTime: record.authTime,
-      originJti: record.originJti,
-      nowMs: ctx.now(),
-    });
-    return { AuthenticationResult: tokens, ChallengeParameters: {} };
+    const refresh = params.REFRESH_TOKEN;
+    if (!refresh) throw invalidParameter('Missing required parameter REFRESH_TOKEN');
+    // With rotation on, refreshing goes through GetTokensFromRefreshToken only.
+    if (rotationEnabled(ctx)) throw invalidParameter('Refresh token rotation is enabled for this client; use GetTokensFromRefreshToken.');
+    return { AuthenticationResult: refreshedTokens(ctx, clientId, refresh, false), ChallengeParameters: {} };
   }
   if (['USER_SRP_AUTH', 'USER_PASSWORD_AUTH', 'USER_AUTH', 'ADMIN_USER_PASSWORD_AUTH', 'ADMIN_NO_SRP_AUTH'].includes(flow)) {
     throw invalidParameter(`${flow} flow not enabled for this client`);
@@ -98,6 +145,11 @@ const respondToAuthChallenge: Operation = async (ctx, input) => {
   checkClient(ctx, clientId);
   const session = str(input, 'Session');
   if (!session) throw invalidParameter('Missing required parameter Session');
+  // The API model's SessionType: 20 to 2048 characters.
+  if (session.length < 20 || session.length > 2048) {
+    const bound = session.length < 20 ? 'greater than or equal to 20' : 'less than or equal to 2048';
+    throw invalidParameter(`1 validation error detected: Value at 'session' failed to satisfy constraint: Member must have length ${bound}`);
+  }
   return respondToCustomChallenge(ctx, clientId, session, challengeName, stringMap(input.ChallengeResponses)) as Promise<AuthResponse & Record<string, unknown>>;
 };
 
@@ -105,9 +157,11 @@ const signUp: Operation = async (ctx, input) => {
   const clientId = required(input, 'ClientId');
   checkClient(ctx, clientId);
   const username = required(input, 'Username');
-  // Custom-auth pools still require a password on SignUp (pitfall 11); any value will do here.
-  required(input, 'Password');
+  // Custom-auth pools still require a password on SignUp (pitfall 11), and it must meet the
+  // pool's password policy even though nobody ever signs in with it.
+  checkPassword(required(input, 'Password'));
   const attributes = parseAttributes(input.UserAttributes);
+  checkClientWritable(attributes, clientSettings(ctx).WriteAttributes);
   const user = newUser(ctx, username, attributes, 'UNCONFIRMED');
   if (ctx.triggers.has('pre-sign-up')) {
     const answer = await callTrigger(
@@ -123,8 +177,8 @@ const signUp: Operation = async (ctx, input) => {
   }
   // The trigger ran concurrently with nothing holding the name: check again before committing.
   if (findUser(ctx, user.attributes.email!)) throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
-  ctx.store.state.users[user.username] = user;
-  await ctx.store.save();
+  ctx.store.putUser(user);
+  await ctx.store.durable();
   return {
     UserConfirmed: user.status === 'CONFIRMED',
     UserSub: user.username,
@@ -138,36 +192,141 @@ function maskedDestination(email: string): string {
 }
 
 const getUser: Operation = async (ctx, input) => {
-  const { user } = userFromAccessToken(ctx, required(input, 'AccessToken'));
-  return { Username: user.username, UserAttributes: attributeList(user) };
+  const { user } = userFromAccessToken(ctx, input);
+  const read = clientSettings(ctx).ReadAttributes;
+  return { Username: user.username, UserAttributes: attributeList(user).filter((a) => !read || a.Name === 'sub' || read.includes(a.Name)) };
+};
+
+const getTokensFromRefreshToken: Operation = async (ctx, input) => {
+  const refresh = token(input, 'RefreshToken');
+  const clientId = required(input, 'ClientId');
+  checkClient(ctx, clientId);
+  return { AuthenticationResult: refreshedTokens(ctx, clientId, refresh, rotationEnabled(ctx)) };
 };
 
 const globalSignOut: Operation = async (ctx, input) => {
-  const { user } = userFromAccessToken(ctx, required(input, 'AccessToken'));
+  const { user } = userFromAccessToken(ctx, input);
   signOutEverywhere(ctx, user);
-  await ctx.store.save();
   return {};
 };
 
 /** Every sign-in of the user has a refresh record until it expires: revoke each one's origin. */
 function signOutEverywhere(ctx: PoolContext, user: SandboxUser): void {
-  const origins = Object.values(ctx.store.state.refreshTokens)
-    .filter((r) => r.username === user.username && ctx.store.state.revokedOrigins[r.originJti] === undefined)
+  const origins = ctx.store
+    .refreshKeysOf(user.username)
+    .map((k) => ctx.store.state.refreshTokens[k]!)
+    .filter((r) => r && ctx.store.state.revokedOrigins[r.originJti] === undefined)
     .map((r) => r.originJti);
   for (const origin of new Set(origins)) revokeOrigin(ctx, origin);
 }
 
 const revokeToken: Operation = async (ctx, input) => {
-  const token = required(input, 'Token');
+  const refresh = token(input, 'Token');
   const clientId = required(input, 'ClientId');
   checkClient(ctx, clientId);
-  const record = ctx.store.state.refreshTokens[tokenHash(token)];
+  const record = ctx.store.state.refreshTokens[tokenHash(refresh)];
   if (record && record.clientId !== clientId) throw new CognitoError('UnauthorizedException', 'Token is not issued to this client.');
   // Revoking also ends the access and ID tokens minted from the same sign-in (same origin_jti).
-  if (record) {
-    revokeOrigin(ctx, record.originJti);
-    await ctx.store.save();
+  if (record) revokeOrigin(ctx, record.originJti);
+  return {};
+};
+
+const deleteUser: Operation = async (ctx, input) => {
+  const { user } = userFromAccessToken(ctx, input);
+  signOutEverywhere(ctx, user);
+  ctx.store.removeUser(user.username);
+  await ctx.store.durable();
+  return {};
+};
+
+// Cognito's attribute verification codes: 6 digits, valid for 24 hours.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html
+const VERIFICATION_CODE_MS = 24 * 3_600_000;
+const codeHash = (code: string) => createHash('sha256').update(code).digest('base64url');
+
+function maskedDelivery(email: string) {
+  return { Destination: maskedDestination(email), DeliveryMedium: 'EMAIL', AttributeName: 'email' };
+}
+
+/** Emails a verification code for the user's address, as the pool's own messages do. */
+function sendVerificationCode(ctx: PoolContext, user: SandboxUser): SandboxUser {
+  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  const email = user.attributes.email!;
+  ctx.deliverMail({
+    to: email,
+    from: ctx.config.email.from,
+    subject: 'Your verification code',
+    text: `Your verification code is ${code}. `,
+    html: `<p>Your verification code is <strong>${code}</strong>.</p>`,
+    code,
+    messageId: `${newUuid()}-sandbox`,
+    at: new Date(ctx.now()).toISOString(),
+  });
+  return { ...user, pendingVerification: { attribute: 'email', codeHash: codeHash(code), expiresAt: ctx.now() + VERIFICATION_CODE_MS } };
+}
+
+const updateUserAttributes: Operation = async (ctx, input) => {
+  const { user } = userFromAccessToken(ctx, input);
+  const attributes = parseAttributes(input.UserAttributes);
+  if (Object.keys(attributes).length === 0) throw invalidParameter("1 validation error detected: Value null at 'userAttributes' failed to satisfy constraint: Member must not be null");
+  checkClientWritable(attributes, clientSettings(ctx).WriteAttributes);
+  let next: SandboxUser = { ...user, attributes: { ...user.attributes }, updatedAt: ctx.now() };
+  let delivery: ReturnType<typeof maskedDelivery> | undefined;
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === 'email') {
+      const email = value.trim();
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw invalidParameter('Invalid email address format.');
+      const other = findUser(ctx, email);
+      if (other && other.username !== user.username) throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');
+      if (email.toLowerCase() === (user.attributes.email ?? '').toLowerCase()) continue;
+      // The pool auto-verifies email: a new address is unverified until its code is confirmed.
+      next.attributes.email = email;
+      next.attributes.email_verified = 'false';
+      next = sendVerificationCode(ctx, next);
+      delivery = maskedDelivery(email);
+    } else {
+      next.attributes[name] = value;
+    }
   }
+  ctx.store.putUser(next);
+  await ctx.store.durable();
+  return { CodeDeliveryDetailsList: delivery ? [delivery] : [] };
+};
+
+const deleteUserAttributes: Operation = async (ctx, input) => {
+  const { user } = userFromAccessToken(ctx, input);
+  const names = input.UserAttributeNames;
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw invalidParameter("1 validation error detected: Value null at 'userAttributeNames' failed to satisfy constraint: Member must not be null");
+  checkClientWritable(Object.fromEntries((names as string[]).map((n) => [n, ''])), clientSettings(ctx).WriteAttributes);
+  if ((names as string[]).includes('email')) throw invalidParameter('Cannot delete a required attribute: email');
+  const attributes = { ...user.attributes };
+  for (const n of names as string[]) delete attributes[n];
+  ctx.store.putUser({ ...user, attributes, updatedAt: ctx.now() });
+  await ctx.store.durable();
+  return {};
+};
+
+const getUserAttributeVerificationCode: Operation = async (ctx, input) => {
+  const { user } = userFromAccessToken(ctx, input);
+  const attribute = required(input, 'AttributeName');
+  if (attribute !== 'email') throw invalidParameter(`Auto verification not turned on for attribute ${attribute}.`);
+  ctx.store.putUser(sendVerificationCode(ctx, user));
+  await ctx.store.durable();
+  return { CodeDeliveryDetails: maskedDelivery(user.attributes.email!) };
+};
+
+const verifyUserAttribute: Operation = async (ctx, input) => {
+  const { user } = userFromAccessToken(ctx, input);
+  const attribute = required(input, 'AttributeName');
+  const code = required(input, 'Code');
+  const pending = user.pendingVerification;
+  if (!pending || pending.attribute !== attribute || pending.codeHash !== codeHash(code)) {
+    throw new CognitoError('CodeMismatchException', 'Invalid verification code provided, please try again.');
+  }
+  if (pending.expiresAt <= ctx.now()) throw new CognitoError('ExpiredCodeException', 'Invalid code provided, please request a code again.');
+  const { pendingVerification: _done, ...rest } = user;
+  ctx.store.putUser({ ...rest, attributes: { ...user.attributes, [`${attribute}_verified`]: 'true' }, updatedAt: ctx.now() });
+  await ctx.store.durable();
   return {};
 };
 
@@ -192,18 +351,35 @@ const adminCreateUser: Operation = async (ctx, input) => {
     );
   }
   if (findUser(ctx, user.attributes.email!)) throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
-  ctx.store.state.users[user.username] = user;
-  await ctx.store.save();
+  ctx.store.putUser(user);
+  await ctx.store.durable();
   return { User: userSummary(user) };
 };
 
 const adminSetUserPassword: Operation = async (ctx, input) => {
   checkPool(ctx, input);
   const user = requireUser(ctx, required(input, 'Username'));
-  required(input, 'Password');
-  user.status = input.Permanent === true ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD';
-  user.updatedAt = ctx.now();
-  await ctx.store.save();
+  checkPassword(required(input, 'Password'));
+  ctx.store.putUser({ ...user, status: input.Permanent === true ? 'CONFIRMED' : 'FORCE_CHANGE_PASSWORD', updatedAt: ctx.now() });
+  await ctx.store.durable();
+  return {};
+};
+
+const adminUpdateUserAttributes: Operation = async (ctx, input) => {
+  checkPool(ctx, input);
+  const user = requireUser(ctx, required(input, 'Username'));
+  const attributes = parseAttributes(input.UserAttributes);
+  for (const name of Object.keys(attributes)) {
+    if (name.startsWith('cognito:') || !STANDARD_ATTRIBUTES.includes(name)) {
+      throw invalidParameter(`Attributes did not conform to the schema: ${name}: Attribute does not exist in the schema.\n`);
+    }
+  }
+  if (attributes.email !== undefined) {
+    const other = findUser(ctx, attributes.email);
+    if (other && other.username !== user.username) throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');
+  }
+  ctx.store.putUser({ ...user, attributes: { ...user.attributes, ...attributes }, updatedAt: ctx.now() });
+  await ctx.store.durable();
   return {};
 };
 
@@ -218,15 +394,14 @@ const adminDeleteUser: Operation = async (ctx, input) => {
   checkPool(ctx, input);
   const user = requireUser(ctx, required(input, 'Username'));
   signOutEverywhere(ctx, user);
-  delete ctx.store.state.users[user.username];
-  await ctx.store.save();
+  ctx.store.removeUser(user.username);
+  await ctx.store.durable();
   return {};
 };
 
 const adminUserGlobalSignOut: Operation = async (ctx, input) => {
   checkPool(ctx, input);
   signOutEverywhere(ctx, requireUser(ctx, required(input, 'Username')));
-  await ctx.store.save();
   return {};
 };
 
@@ -260,13 +435,7 @@ const describeUserPool: Operation = async (ctx, input) => {
   const s = ctx.store.state;
   const arn = (fn: string) => `arn:aws:lambda:${ctx.region}:000000000000:function:${fn}`;
   const lambda: Record<string, string> = {};
-  const names: Array<[string, 'define-auth-challenge' | 'create-auth-challenge' | 'verify-auth-challenge' | 'pre-sign-up']> = [
-    ['DefineAuthChallenge', 'define-auth-challenge'],
-    ['CreateAuthChallenge', 'create-auth-challenge'],
-    ['VerifyAuthChallengeResponse', 'verify-auth-challenge'],
-    ['PreSignUp', 'pre-sign-up'],
-  ];
-  for (const [field, kind] of names) if (ctx.triggers.has(kind)) lambda[field] = arn(`${ctx.config.name}-${kind}`);
+  for (const kind of TRIGGER_KINDS) if (ctx.triggers.has(kind as FunctionKind)) lambda[triggerName(kind)] = arn(`${ctx.config.name}-${kind}`);
   return {
     UserPool: {
       Id: s.userPoolId,
@@ -301,17 +470,43 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   RespondToAuthChallenge: respondToAuthChallenge,
   SignUp: signUp,
   GetUser: getUser,
+  GetTokensFromRefreshToken: getTokensFromRefreshToken,
+  UpdateUserAttributes: updateUserAttributes,
+  DeleteUserAttributes: deleteUserAttributes,
+  GetUserAttributeVerificationCode: getUserAttributeVerificationCode,
+  VerifyUserAttribute: verifyUserAttribute,
+  DeleteUser: deleteUser,
   GlobalSignOut: globalSignOut,
   RevokeToken: revokeToken,
   AdminCreateUser: adminCreateUser,
   AdminSetUserPassword: adminSetUserPassword,
   AdminGetUser: adminGetUser,
+  AdminUpdateUserAttributes: adminUpdateUserAttributes,
   AdminDeleteUser: adminDeleteUser,
   AdminUserGlobalSignOut: adminUserGlobalSignOut,
   ListUsers: listUsers,
   DescribeUserPool: describeUserPool,
   DescribeUserPoolClient: describeUserPoolClient,
 };
+
+/**
+ * The operations a browser or app calls without AWS credentials (the API model marks them
+ * `authtype: none`); every other one (Admin*, ListUsers, Describe*) needs a SigV4 signature.
+ */
+export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set([
+  'InitiateAuth',
+  'RespondToAuthChallenge',
+  'SignUp',
+  'GetUser',
+  'GetTokensFromRefreshToken',
+  'UpdateUserAttributes',
+  'DeleteUserAttributes',
+  'GetUserAttributeVerificationCode',
+  'VerifyUserAttribute',
+  'DeleteUser',
+  'GlobalSignOut',
+  'RevokeToken',
+]);
 
 export function unknownOperation(name: string): CognitoError {
   return new CognitoError('UnknownOperationException', `The sandbox does not implement ${name}.`);

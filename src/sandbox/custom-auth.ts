@@ -1,11 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { CognitoError, INCORRECT_CREDENTIALS, invalidParameter, notAuthorized } from './cognito-error.js';
 import { newOpaqueToken, newUuid, tokenHash } from './ids.js';
+import type { FunctionKind } from '../package/build-handlers.js';
 import type { PoolContext } from './pool-context.js';
 import type { AuthSession, SandboxUser, SessionRound } from './sandbox-store.js';
 import { issueTokens, newRefreshToken, type IssuedTokens, type TokenValidity } from './tokens.js';
 import { callTrigger, eventAttributes } from './trigger-calls.js';
 import { findUser } from './user-directory.js';
+import { checkPassword } from './password-policy.js';
+import { clientSettings } from './client-settings.js';
 
 const CUSTOM_CHALLENGE = 'CUSTOM_CHALLENGE';
 
@@ -16,6 +19,12 @@ export type AuthResponse =
 export function tokenValidity(ctx: PoolContext): TokenValidity {
   const c = ctx.config.client;
   return { accessSeconds: c.accessTokenValidityMinutes * 60, idSeconds: c.idTokenValidityMinutes * 60, refreshSeconds: c.refreshTokenValidityDays * 86_400 };
+}
+
+/** The ID token carries only what the app client may read (ReadAttributes, when set). */
+export function readableAttributes(ctx: PoolContext): { readAttributes?: readonly string[] } {
+  const read = clientSettings(ctx).ReadAttributes;
+  return read ? { readAttributes: read } : {};
 }
 
 interface Flow {
@@ -51,37 +60,43 @@ export async function respondToCustomChallenge(
   responses: Record<string, string>,
 ): Promise<AuthResponse> {
   const key = tokenHash(sessionToken);
-  const session = ctx.store.state.sessions[key];
-  if (!session || session.clientId !== clientId) throw notAuthorized('Invalid session for the user.');
-  // Single use: the token is spent before any trigger runs, so a replay (or a double submit)
-  // cannot race the first answer.
-  delete ctx.store.state.sessions[key];
-  if (session.expiresAt <= ctx.now()) {
-    await ctx.store.save();
+  const pending = ctx.store.state.sessions[key];
+  if (!pending || pending.clientId !== clientId) throw notAuthorized('Invalid session for the user.');
+  if (pending.expiresAt <= ctx.now()) {
+    ctx.store.takeSession(key);
     throw notAuthorized('Invalid session for the user, session is expired.');
   }
-  if (challengeName !== session.challengeName) {
-    await ctx.store.save();
-    throw invalidParameter(`Invalid challenge name: expected ${session.challengeName}.`);
-  }
+  // A request that fails validation is refused before the session is touched, so the caller can
+  // correct it and answer with the same session. Cognito's documentation does not say whether a
+  // malformed RespondToAuthChallenge spends the session; we follow the API's general rule that
+  // invalid input is rejected before the request is processed, and a retry stays possible.
+  if (challengeName !== pending.challengeName) throw invalidParameter(`Invalid challenge name: expected ${pending.challengeName}.`);
   const named = responses.USERNAME;
   if (!named) throw invalidParameter('Missing required parameter USERNAME');
-  const user = session.userNotFound ? undefined : ctx.store.state.users[session.username];
-  if (!session.userNotFound && !user) throw notAuthorized(INCORRECT_CREDENTIALS);
+  if (pending.challengeName === 'NEW_PASSWORD_REQUIRED') {
+    if (!responses.NEW_PASSWORD) throw invalidParameter('Missing required parameter NEW_PASSWORD');
+    checkPassword(responses.NEW_PASSWORD, 'newPassword');
+  } else if (responses.ANSWER === undefined) {
+    throw invalidParameter('Missing required parameter ANSWER');
+  }
+  const user = pending.userNotFound ? undefined : ctx.store.state.users[pending.username];
   const sameUser = user
     ? findUser(ctx, named)?.username === user.username
-    : named === session.username || named.trim().toLowerCase() === session.typed.trim().toLowerCase();
-  if (!sameUser) throw notAuthorized('Invalid session for the user.');
+    : named === pending.username || named.trim().toLowerCase() === pending.typed.trim().toLowerCase();
+  if (!sameUser && (user || pending.userNotFound)) throw notAuthorized('Invalid session for the user.');
+  // Single use: the token is spent before any trigger runs, so a replay (or a double submit)
+  // cannot race the first answer.
+  const session = ctx.store.takeSession(key);
+  if (!session) throw notAuthorized('Invalid session for the user.');
+  if (!session.userNotFound && !user) throw notAuthorized(INCORRECT_CREDENTIALS);
 
   if (session.challengeName === 'NEW_PASSWORD_REQUIRED') {
-    if (!responses.NEW_PASSWORD) throw invalidParameter('Missing required parameter NEW_PASSWORD');
-    user!.status = 'CONFIRMED';
-    user!.updatedAt = ctx.now();
-    return authenticated(ctx, clientId, user!);
+    ctx.store.putUser({ ...user!, status: 'CONFIRMED', updatedAt: ctx.now() });
+    await ctx.store.durable();
+    return authenticated(ctx, clientId, ctx.store.state.users[user!.username]!);
   }
 
-  const answer = responses.ANSWER;
-  if (answer === undefined) throw invalidParameter('Missing required parameter ANSWER');
+  const answer = responses.ANSWER!;
   const verdict = await callTrigger(
     ctx,
     'verify-auth-challenge',
@@ -118,7 +133,6 @@ async function advance(ctx: PoolContext, flow: Flow): Promise<AuthResponse> {
   );
 
   if (decision.failAuthentication === true) {
-    await ctx.store.save();
     throw notAuthorized(INCORRECT_CREDENTIALS);
   }
   if (decision.issueTokens === true) {
@@ -174,26 +188,36 @@ async function challenge(
     ...(challengeMetadata !== undefined ? { challengeMetadata } : {}),
     expiresAt: ctx.now() + ctx.config.client.authSessionValidityMinutes * 60_000,
   };
-  ctx.store.prune(ctx.now());
-  ctx.store.state.sessions[tokenHash(token)] = record;
-  await ctx.store.save();
+  ctx.store.putSession(tokenHash(token), record);
   return { ChallengeName: challengeName, Session: token, ChallengeParameters: { ...publicParameters, USERNAME: flow.username } };
 }
 
-async function authenticated(ctx: PoolContext, clientId: string, user: SandboxUser): Promise<AuthResponse> {
+// Not one of the triggers `up` deploys today; run when a handler of that kind is configured.
+const POST_AUTHENTICATION = 'post-authentication' as FunctionKind;
+
+async function authenticated(ctx: PoolContext, clientId: string, signedIn: SandboxUser): Promise<AuthResponse> {
+  let user = signedIn;
+  if (ctx.triggers.has(POST_AUTHENTICATION)) {
+    // Cognito runs PostAuthentication once the user has authenticated, before it returns tokens;
+    // an error there fails the sign-in. The trigger may change the user (AdminUpdateUserAttributes
+    // on this sandbox), so the tokens are built from the user as it is afterwards.
+    // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-authentication.html
+    await callTrigger(ctx, POST_AUTHENTICATION, 'PostAuthentication_Authentication', user.username, { userAttributes: eventAttributes(user), newDeviceUsed: false, clientMetadata: {} }, {});
+    user = ctx.store.state.users[user.username] ?? user;
+  }
   const nowMs = ctx.now();
   const validity = tokenValidity(ctx);
   const originJti = newUuid();
-  const tokens = issueTokens(ctx.key, validity, { issuer: ctx.issuer, clientId, user, authTime: Math.floor(nowMs / 1000), originJti, nowMs });
+  const tokens = issueTokens(ctx.key, validity, { issuer: ctx.issuer, clientId, user, authTime: Math.floor(nowMs / 1000), originJti, nowMs, ...readableAttributes(ctx) });
   const refreshToken = newRefreshToken();
-  ctx.store.state.refreshTokens[tokenHash(refreshToken)] = {
+  ctx.store.putRefresh(tokenHash(refreshToken), {
     clientId,
     username: user.username,
     originJti,
     authTime: Math.floor(nowMs / 1000),
     expiresAt: nowMs + validity.refreshSeconds * 1000,
-  };
-  await ctx.store.save();
+    createdAt: nowMs,
+  });
   return { AuthenticationResult: { ...tokens, RefreshToken: refreshToken }, ChallengeParameters: {} };
 }
 

@@ -229,3 +229,12 @@ export function dynamoOperation(tables: Tables, op: string, input: Record<string
       throw new CognitoError('UnknownOperationException', `The sandbox does not implement DynamoDB ${op}.`);
   }
 }
+
+/** The key (as the table map stores it) of the item an operation wrote or deleted. */
+export function itemKey(op: string, input: Record<string, unknown>): string {
+  if (op === 'PutItem') {
+    const item = input.Item as Item;
+    return keyId(Object.fromEntries(Object.entries(item).filter(([k]) => k === 'pk' || k === 'sk')));
+  }
+  return keyId(input.Key);
+}

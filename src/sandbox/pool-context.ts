@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { SandboxStore } from './sandbox-store.js';
+import type { SandboxStore, StoredMail } from './sandbox-store.js';
 import type { SigningKey } from './signing-key.js';
 import type { TriggerRunner } from './trigger-runner.js';
 
@@ -10,8 +10,12 @@ export interface PoolContext {
   key: SigningKey;
   config: Config;
   region: string;
-  /** `<sandbox url>/<pool id>`, the `iss` of every token. */
+  /** `<the address the caller used>/<pool id>`: the `iss` of the tokens this request issues. */
   issuer: string;
+  /** Whether `iss` names this pool at an address the sandbox answers on (localhost, 127.0.0.1, …). */
+  acceptsIssuer(iss: string): boolean;
+  /** Puts a message the pool itself sends (attribute verification codes) in the mailbox. */
+  deliverMail(mail: StoredMail): void;
   poolName: string;
   clientName: string;
   /** Epoch milliseconds; injectable so tests can expire sessions without waiting minutes. */

@@ -9,14 +9,17 @@ import { stateDir } from '../core/state-store.js';
 import { FUNCTION_KINDS, type BuiltHandler, type EmailTemplates, type FunctionKind } from '../package/build-handlers.js';
 import { handlerEnvironment } from '../steps/handler-environment.js';
 import { CognitoError } from './cognito-error.js';
-import { dynamoOperation } from './dynamodb-lite.js';
-import { OPERATIONS, unknownOperation } from './cognito-operations.js';
+import { dynamoOperation, itemKey } from './dynamodb-lite.js';
+import { OPERATIONS, PUBLIC_OPERATIONS, unknownOperation } from './cognito-operations.js';
 import { mailboxPage } from './mailbox-page.js';
+import { loadSignInApp, signInPage } from './sign-in-page.js';
+import { BodyTooLarge, MAX_BODY, readBody } from './request-body.js';
+import { COGNITO_CORS, fromPageElsewhere, hostnameOf, isLoopbackName, isLoopbackOrigin, WILDCARD_HOSTS } from './request-policy.js';
 import type { PoolContext } from './pool-context.js';
 import { SandboxStore, type StoredMail } from './sandbox-store.js';
-import { parseSesRequest, sendEmailResponseXml, sesErrorXml, toStoredMails } from './ses-catcher.js';
+import { parseSesRequest, sendEmailResponseXml, sesErrorXml, sesSendEmail, toStoredMails } from './ses-catcher.js';
 import { loadSigningKey } from './signing-key.js';
-import { createTriggerRunner } from './trigger-runner.js';
+import { createTriggerRunner, type ServiceCall, type ServiceReply } from './trigger-runner.js';
 
 export interface SandboxServerOptions {
   /** Folder of otp-setup.config.json; the sandbox keeps its pool under `.otp-setup/sandbox/`. */
@@ -39,6 +42,8 @@ export interface SandboxServerOptions {
 
 export interface SandboxServer {
   url: string;
+  /** True when it listens beyond loopback (--host 0.0.0.0 or an interface address). */
+  exposed: boolean;
   port: number;
   region: string;
   userPoolId: string;
@@ -49,35 +54,8 @@ export interface SandboxServer {
   close(): Promise<void>;
 }
 
-const CORS_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, POST, OPTIONS',
-  'access-control-allow-headers':
-    'content-type, x-amz-target, x-amz-user-agent, x-amz-date, x-amz-security-token, x-amz-content-sha256, authorization, cache-control, amz-sdk-invocation-id, amz-sdk-request, x-amzn-trace-id',
-  'access-control-expose-headers': 'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, date',
-  'access-control-max-age': '600',
-};
-
-const MAX_BODY = 1 << 20;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new CognitoError('InvalidParameterException', 'Request body too large.'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
-  res.writeHead(status, { ...CORS_HEADERS, 'content-length': String(Buffer.byteLength(body)), ...headers });
+function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
+  res.writeHead(status, { 'content-length': String(Buffer.byteLength(body)), ...headers });
   res.end(body);
 }
 
@@ -91,10 +69,11 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   const names = resourceNames(config);
   const dir = join(stateDir(options.configDir), 'sandbox', names.stackId);
   const now = options.now ?? Date.now;
-  const [store, key] = await Promise.all([SandboxStore.open(dir, region), loadSigningKey(dir)]);
+  const [store, key] = await Promise.all([SandboxStore.open(dir, region, now), loadSigningKey(dir)]);
   const handlers: Partial<Record<FunctionKind, Pick<BuiltHandler, 'code' | 'codeSha256'>>> =
     options.handlers ?? (await (await import('../package/build-handlers.js')).buildHandlers(options.templates ? { templates: options.templates } : {}));
 
+  const app = await loadSignInApp();
   let url = '';
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -102,9 +81,33 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
+  const bound = options.host ?? '127.0.0.1';
+  const wildcard = WILDCARD_HOSTS.has(bound);
+  const exposed = !isLoopbackName(bound.replace(/^\[|\]$/g, '')) && bound !== '::1';
+  const host = options.host && !wildcard ? options.host : '127.0.0.1';
   url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-  const issuer = `${url}/${store.state.userPoolId}`;
+  const poolId = store.state.userPoolId;
+  const issuer = `${url}/${poolId}`;
+  const boundName = host.includes(':') ? `[${host}]` : host;
+  /**
+   * Which Host headers the sandbox answers: its loopback names, the address it was told to bind,
+   * or any when bound to all interfaces. Anything else is refused, so a web page cannot reach the
+   * sandbox through a DNS name rebound to 127.0.0.1.
+   */
+  const allowedHostname = (hostname: string) => wildcard || isLoopbackName(hostname) || hostname === boundName || hostname === host;
+  /** Tokens name the address the client used, as a real pool's name its own endpoint. */
+  const issuerFor = (hostHeader: string | undefined): string => {
+    const hostname = hostHeader ? hostnameOf(hostHeader) : undefined;
+    return hostname && allowedHostname(hostname) ? `http://${hostHeader}/${poolId}` : issuer;
+  };
+  const acceptsIssuer = (iss: string): boolean => {
+    try {
+      const u = new URL(iss);
+      return u.protocol === 'http:' && u.pathname === `/${poolId}` && Number(u.port || 80) === address.port && allowedHostname(u.hostname);
+    } catch {
+      return false;
+    }
+  };
 
   const triggers = createTriggerRunner({
     bundles: handlers,
@@ -119,33 +122,70 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       AWS_ENDPOINT_URL_SES: url,
       // ...and its rate-limit table lives here too (a few DynamoDB item operations).
       AWS_ENDPOINT_URL_DYNAMODB: url,
+      // ...and a trigger that calls Cognito (AdminUpdateUserAttributes) reaches this pool.
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: url,
       // Keep a developer's ~/.aws config (profiles, endpoint overrides) out of the handlers.
       AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
       ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
     }),
+    onServiceCall: (_kind, call) => serviceCall(call),
     ...(options.triggerTimeoutMs !== undefined ? { timeoutMs: options.triggerTimeoutMs } : {}),
     ...(options.onLog ? { onLog: options.onLog } : {}),
   });
 
-  const ctx: PoolContext = {
+  const deliverMail = (mail: StoredMail) => {
+    store.addMail(mail);
+    options.onMail?.(mail);
+  };
+  /** The handlers' DynamoDB and SES commands, answered by the same emulation as the HTTP endpoints. */
+  function serviceCall(call: ServiceCall): ServiceReply {
+    if (call.service === 'dynamodb') {
+      try {
+        const output = dynamoOperation(store.state.tables, call.op, call.input);
+        if (call.op !== 'GetItem') store.itemChanged(String(call.input.TableName), itemKey(call.op, call.input));
+        return { ok: true, output };
+      } catch (err) {
+        const e = err instanceof CognitoError ? err : new CognitoError('ValidationException', (err as Error).message);
+        return { ok: false, error: { name: e.type.slice(e.type.indexOf('#') + 1), message: e.message, status: e.status } };
+      }
+    }
+    const parsed = sesSendEmail(call.op, call.input);
+    if (!parsed.ok) return { ok: false, error: { name: parsed.code, message: parsed.message, status: parsed.status } };
+    const mails = toStoredMails(parsed.email, config.otp.length, new Date(now()));
+    for (const mail of mails) deliverMail(mail);
+    return { ok: true, output: { MessageId: mails[0]!.messageId } };
+  }
+  const baseCtx: PoolContext = {
     store,
     triggers,
     key,
     config,
     region,
     issuer,
+    acceptsIssuer,
+    deliverMail,
     poolName: names.userPool,
     clientName: names.client,
     now,
   };
 
-  const handleCognito = async (target: string, body: string, res: ServerResponse, requestId: string) => {
+  const handleCognito = async (target: string, body: string, req: IncomingMessage, res: ServerResponse, requestId: string) => {
     const op = target.slice(target.indexOf('.') + 1);
-    const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId };
+    const headers = { ...COGNITO_CORS, 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId };
     try {
       const fn = OPERATIONS[op];
       if (!target.startsWith('AWSCognitoIdentityProviderService.') || !fn) throw unknownOperation(op);
+      if (!PUBLIC_OPERATIONS.has(op)) {
+        // Admin operations need AWS credentials: an SDK or the aws CLI signs them (the sandbox
+        // does not check the signature), a web page has none to sign with.
+        if (fromPageElsewhere(req.headers.origin, req.headers.host)) {
+          throw new CognitoError('AccessDeniedException', `The sandbox does not answer ${op} to a web page from ${req.headers.origin}.`, 403);
+        }
+        if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
+          throw new CognitoError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
+        }
+      }
       let input: unknown;
       try {
         input = body === '' ? {} : JSON.parse(body);
@@ -153,7 +193,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         throw new CognitoError('SerializationException', 'Request body is not valid JSON.');
       }
       if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new CognitoError('SerializationException', 'Request body must be a JSON object.');
-      const out = await fn(ctx, input as Record<string, unknown>);
+      const out = await fn({ ...baseCtx, issuer: issuerFor(req.headers.host) }, input as Record<string, unknown>);
       send(res, 200, JSON.stringify(out), headers);
     } catch (err) {
       const e = err instanceof CognitoError ? err : new CognitoError('InternalErrorException', `Sandbox error: ${(err as Error).message}`, 500);
@@ -167,7 +207,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       const input = JSON.parse(body || '{}') as Record<string, unknown>;
       const op = target.slice(target.indexOf('.') + 1);
       const out = dynamoOperation(store.state.tables, op, input);
-      if (op !== 'GetItem') void store.save();
+      if (op !== 'GetItem') store.itemChanged(String(input.TableName), itemKey(op, input));
       send(res, 200, JSON.stringify(out), headers);
     } catch (err) {
       const e = err instanceof CognitoError ? err : new CognitoError('com.amazonaws.dynamodb.v20120810#ValidationException', (err as Error).message);
@@ -180,48 +220,71 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': requestId };
     if (!parsed.ok) return send(res, parsed.status, sesErrorXml(parsed.code, parsed.message, requestId), headers);
     const mails = toStoredMails(parsed.email, config.otp.length, new Date(now()));
-    for (const mail of mails) {
-      store.addMail(mail);
-      options.onMail?.(mail);
-    }
-    void store.save();
+    for (const mail of mails) deliverMail(mail);
     send(res, 200, sendEmailResponseXml(mails[0]!.messageId, requestId), headers);
   };
 
-  const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, JSON.stringify(value), { 'content-type': 'application/json' });
+  /** CORS for the sandbox's own endpoints: pages served from this machine only. */
+  const ownCors = (req: IncomingMessage): Record<string, string> => {
+    const origin = req.headers.origin;
+    return origin && isLoopbackOrigin(origin) ? { 'access-control-allow-origin': origin, vary: 'origin' } : { vary: 'origin' };
+  };
+  const json = (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) =>
+    send(res, status, JSON.stringify(value), { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   const mailsFor = (email: string | null) =>
     email === null ? store.state.mails : store.state.mails.filter((m) => m.to.toLowerCase() === email.trim().toLowerCase());
   const publicMail = ({ to, subject, text, html, code, at, from }: StoredMail) => ({ to, from, subject, text, html, ...(code ? { code } : {}), at });
 
-  const handleGet = (path: string, query: URLSearchParams, res: ServerResponse) => {
+  const handleGet = (req: IncomingMessage, path: string, query: URLSearchParams, res: ServerResponse) => {
     const pool = store.state.userPoolId;
-    if (path === `/${pool}/.well-known/jwks.json`) return json(res, 200, { keys: [key.jwk] });
+    const iss = issuerFor(req.headers.host);
+    // Public like a real pool's: any page or backend may fetch the keys to verify tokens.
+    if (path === `/${pool}/.well-known/jwks.json`) return json(res, 200, { keys: [key.jwk] }, { 'access-control-allow-origin': '*' });
     if (path === `/${pool}/.well-known/openid-configuration`) {
-      return json(res, 200, {
-        issuer,
-        jwks_uri: `${issuer}/.well-known/jwks.json`,
-        subject_types_supported: ['public'],
-        id_token_signing_alg_values_supported: ['RS256'],
-        response_types_supported: ['code', 'token'],
-        scopes_supported: ['openid', 'email', 'aws.cognito.signin.user.admin'],
-        claims_supported: ['sub', 'email', 'email_verified', 'cognito:username', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'token_use'],
-      });
+      return json(
+        res,
+        200,
+        {
+          issuer: iss,
+          jwks_uri: `${iss}/.well-known/jwks.json`,
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: ['RS256'],
+          response_types_supported: ['code', 'token'],
+          scopes_supported: ['openid', 'email', 'aws.cognito.signin.user.admin'],
+          claims_supported: ['sub', 'email', 'email_verified', 'cognito:username', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'token_use'],
+        },
+        { 'access-control-allow-origin': '*' },
+      );
     }
+    const cors = ownCors(req);
+    if (fromPageElsewhere(req.headers.origin, req.headers.host)) {
+      return json(res, 403, { message: `The sandbox's own endpoints answer pages from this machine only, not ${req.headers.origin}.` }, cors);
+    }
+    const base = `http://${req.headers.host}`;
     if (path === '/_sandbox/mailbox/latest') {
       const latest = mailsFor(query.get('email')).at(-1);
-      return latest ? json(res, 200, publicMail(latest)) : json(res, 404, { message: 'No email for that address yet.' });
+      return latest ? json(res, 200, publicMail(latest), cors) : json(res, 404, { message: 'No email for that address yet.' }, cors);
     }
-    if (path === '/_sandbox/mailbox') return json(res, 200, { mails: mailsFor(query.get('email')).map(publicMail) });
+    if (path === '/_sandbox/mailbox') return json(res, 200, { mails: mailsFor(query.get('email')).map(publicMail) }, cors);
     if (path === '/_sandbox/handlers') {
-      return json(res, 200, Object.fromEntries(FUNCTION_KINDS.filter((k) => handlers[k]).map((k) => [k, handlers[k]!.codeSha256])));
+      return json(res, 200, Object.fromEntries(FUNCTION_KINDS.filter((k) => handlers[k]).map((k) => [k, handlers[k]!.codeSha256])), cors);
     }
     if (path === '/_sandbox/info') {
-      return json(res, 200, { url, region, userPoolId: pool, clientId: store.state.clientId, issuer, jwksUri: `${issuer}/.well-known/jwks.json` });
+      return json(res, 200, { url: base, region, userPoolId: pool, clientId: store.state.clientId, issuer: iss, jwksUri: `${iss}/.well-known/jwks.json` }, cors);
     }
-    if (path === '/' || path === '/_sandbox' || path === '/_sandbox/') {
-      return send(res, 200, mailboxPage(store.state.mails, { url, userPoolId: pool, clientId: store.state.clientId }), { 'content-type': 'text/html; charset=utf-8' });
+    if (path === '/_sandbox' || path === '/_sandbox/') {
+      return send(res, 200, mailboxPage(store.state.mails, { url: base, userPoolId: pool, clientId: store.state.clientId }), { 'content-type': 'text/html; charset=utf-8', ...cors });
     }
-    return json(res, 404, { message: `Nothing at ${path}.` });
+    if (path === '/' || path === '/index.html') {
+      return send(res, 200, signInPage({ url: base, region, userPoolId: pool, clientId: store.state.clientId, appBuilt: app !== undefined }), {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+      });
+    }
+    if (path === '/_sandbox/app.js' && app) {
+      return send(res, 200, app, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' });
+    }
+    return json(res, 404, { message: `Nothing at ${path}.` }, cors);
   };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -229,15 +292,36 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     const parsedUrl = new URL(req.url ?? '/', 'http://sandbox');
     void (async () => {
       try {
-        if (req.method === 'OPTIONS') return send(res, 204, '', {});
-        if (req.method === 'GET' || req.method === 'HEAD') return handleGet(parsedUrl.pathname, parsedUrl.searchParams, res);
+        const hostname = hostnameOf(String(req.headers.host ?? ''));
+        if (!hostname || !allowedHostname(hostname)) {
+          req.resume();
+          return json(res, 421, { message: `The sandbox does not answer for host ${String(req.headers.host ?? '(none)')}. Use ${url}.` }, { connection: 'close' });
+        }
+        if (req.method === 'OPTIONS') {
+          // Cognito's preflight is open to every origin; the sandbox's own paths only to loopback pages.
+          const own = parsedUrl.pathname.startsWith('/_sandbox');
+          return send(res, 204, '', own ? { ...ownCors(req), 'access-control-allow-methods': 'GET, OPTIONS' } : COGNITO_CORS);
+        }
+        if (req.method === 'GET' || req.method === 'HEAD') return handleGet(req, parsedUrl.pathname, parsedUrl.searchParams, res);
         if (req.method !== 'POST') return json(res, 405, { message: 'Method not allowed.' });
-        const body = await readBody(req);
+        let body: string;
+        try {
+          body = await readBody(req);
+        } catch (err) {
+          if (!(err instanceof BodyTooLarge)) throw err;
+          const e = { __type: 'InvalidParameterException', message: `Request body larger than ${MAX_BODY} bytes.` };
+          return send(res, 413, JSON.stringify(e), { ...COGNITO_CORS, 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': `${e.__type}:`, 'x-amzn-requestid': requestId, connection: 'close' });
+        }
         const target = req.headers['x-amz-target'];
+        const internal = (typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) || typeof target !== 'string';
+        // The handlers' DynamoDB and SES calls come from this process; no web page needs them.
+        if (internal && fromPageElsewhere(req.headers.origin, req.headers.host)) {
+          return json(res, 403, { message: `The sandbox's own endpoints answer pages from this machine only, not ${req.headers.origin}.` });
+        }
         if (typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) return handleDynamo(target, body, res, requestId);
-        if (typeof target === 'string') return await handleCognito(target, body, res, requestId);
+        if (typeof target === 'string') return await handleCognito(target, body, req, res, requestId);
         if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return handleSes(body, res, requestId);
-        return json(res, 400, { __type: 'UnknownOperationException', message: 'Missing X-Amz-Target header.' });
+        return json(res, 400, { __type: 'UnknownOperationException', message: 'Missing X-Amz-Target header.' }, COGNITO_CORS);
       } catch (err) {
         if (!res.headersSent) json(res, 500, { __type: 'InternalErrorException', message: (err as Error).message });
       }
@@ -254,6 +338,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
 
   return {
     url,
+    exposed,
     port: address.port,
     region,
     userPoolId: store.state.userPoolId,
@@ -264,7 +349,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await triggers.close();
-      await store.flush();
+      await store.close();
     },
   };
 }

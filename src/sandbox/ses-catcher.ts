@@ -39,6 +39,24 @@ export function parseSesRequest(body: string): SesParseResult {
   };
 }
 
+interface SendEmailInput {
+  Source?: string;
+  Destination?: { ToAddresses?: string[] };
+  Message?: { Subject?: { Data?: string }; Body?: { Text?: { Data?: string }; Html?: { Data?: string } } };
+}
+
+/** The same, from a SendEmailCommand's input as a handler's SESClient holds it. */
+export function sesSendEmail(op: string, input: Record<string, unknown>): SesParseResult {
+  if (op !== 'SendEmail') return { ok: false, status: 400, code: 'InvalidAction', message: `The sandbox SES catcher handles SendEmail only, not ${op}.` };
+  const i = input as SendEmailInput;
+  const to = i.Destination?.ToAddresses ?? [];
+  if (!i.Source || to.length === 0) return { ok: false, status: 400, code: 'ValidationError', message: 'Source and Destination.ToAddresses are required.' };
+  return {
+    ok: true,
+    email: { from: i.Source, to, subject: i.Message?.Subject?.Data ?? '', text: i.Message?.Body?.Text?.Data ?? '', html: i.Message?.Body?.Html?.Data ?? '' },
+  };
+}
+
 const xmlEscape = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function sendEmailResponseXml(messageId: string, requestId: string): string {

@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { OtpError } from '../core/errors.js';
@@ -34,6 +34,9 @@ export async function loadSigningKey(dir: string): Promise<SigningKey> {
     const stored = JSON.parse(await readFile(path, 'utf8')) as { privateJwk?: JsonWebKey };
     if (!stored.privateJwk) throw new Error('no privateJwk');
     privateKey = createPrivateKey({ key: stored.privateJwk, format: 'jwk' });
+    // The sandbox's own key file: others on the machine must not be able to mint its tokens.
+    const { mode } = await stat(path);
+    if ((mode & 0o077) !== 0) await chmod(path, 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new OtpError('SANDBOX_KEY_CORRUPT', `The sandbox signing key ${path} is unreadable: ${(err as Error).message}`, {

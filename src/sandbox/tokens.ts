@@ -16,6 +16,8 @@ export interface IssueInput {
   authTime: number;
   originJti: string;
   nowMs: number;
+  /** The app client's ReadAttributes; every attribute when absent. */
+  readAttributes?: readonly string[];
 }
 
 export interface IssuedTokens {
@@ -26,10 +28,10 @@ export interface IssuedTokens {
 }
 
 /** Attributes that appear in an ID token as Cognito writes them (booleans for *_verified). */
-function idAttributes(user: SandboxUser): Record<string, unknown> {
+function idAttributes(user: SandboxUser, readable: readonly string[] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(user.attributes)) {
-    if (name === 'sub') continue;
+    if (name === 'sub' || (readable && !readable.includes(name))) continue;
     out[name] = name.endsWith('_verified') ? value === 'true' : value;
   }
   return out;
@@ -42,7 +44,7 @@ export function issueTokens(key: SigningKey, validity: TokenValidity, input: Iss
   const eventId = newUuid();
   const IdToken = key.signJwt({
     sub,
-    ...idAttributes(input.user),
+    ...idAttributes(input.user, input.readAttributes),
     iss: input.issuer,
     'cognito:username': input.user.username,
     origin_jti: input.originJti,

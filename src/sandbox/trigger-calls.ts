@@ -4,12 +4,17 @@ import type { PoolContext } from './pool-context.js';
 import type { SandboxUser } from './sandbox-store.js';
 import { TriggerError } from './trigger-runner.js';
 
-const TRIGGER_NAMES: Record<FunctionKind, string> = {
+const TRIGGER_NAMES: Partial<Record<string, string>> = {
   'define-auth-challenge': 'DefineAuthChallenge',
   'create-auth-challenge': 'CreateAuthChallenge',
   'verify-auth-challenge': 'VerifyAuthChallengeResponse',
   'pre-sign-up': 'PreSignUp',
 };
+
+/** Cognito's name for a trigger (its LambdaConfig field): `post-authentication` → PostAuthentication. */
+export function triggerName(kind: string): string {
+  return TRIGGER_NAMES[kind] ?? kind.replace(/(^|-)([a-z])/g, (_m, _dash: string, c: string) => c.toUpperCase());
+}
 
 /** The userAttributes Cognito puts in trigger events: every attribute plus sub and the status. */
 export function eventAttributes(user: SandboxUser | undefined): Record<string, string> {
@@ -30,7 +35,7 @@ export async function callTrigger(
   request: Record<string, unknown>,
   response: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
-  const name = TRIGGER_NAMES[kind];
+  const name = triggerName(kind);
   const event = {
     version: '1',
     region: ctx.region,

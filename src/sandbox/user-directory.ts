@@ -1,4 +1,4 @@
-import { CognitoError, invalidParameter, userNotFound } from './cognito-error.js';
+import { CognitoError, invalidParameter, notAuthorized, userNotFound } from './cognito-error.js';
 import { newUuid } from './ids.js';
 import type { PoolContext } from './pool-context.js';
 import type { SandboxUser } from './sandbox-store.js';
@@ -17,10 +17,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
  */
 export function findUser(ctx: PoolContext, name: string): SandboxUser | undefined {
   const users = ctx.store.state.users;
-  const direct = users[name] ?? users[name.toLowerCase()];
-  if (direct) return direct;
-  const wanted = name.trim().toLowerCase();
-  return Object.values(users).find((u) => u.attributes.email?.toLowerCase() === wanted);
+  return users[name] ?? users[name.toLowerCase()] ?? ctx.store.userByEmail(name);
 }
 
 export function requireUser(ctx: PoolContext, name: string): SandboxUser {
@@ -42,6 +39,36 @@ export function parseAttributes(list: unknown, field = 'UserAttributes'): Record
     out[a.Name] = a.Value ?? '';
   }
   return out;
+}
+
+/**
+ * Every pool has the OIDC standard attributes; the pool `up` creates declares no custom ones
+ * (src/steps/user-pool-step.ts SCHEMA), so `custom:*` names do not exist in it.
+ * https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html
+ */
+export const STANDARD_ATTRIBUTES: readonly string[] = [
+  'address', 'birthdate', 'email', 'email_verified', 'family_name', 'gender', 'given_name', 'locale', 'middle_name', 'name', 'nickname',
+  'phone_number', 'phone_number_verified', 'picture', 'preferred_username', 'profile', 'sub', 'updated_at', 'website', 'zoneinfo',
+];
+const NEVER_CLIENT_WRITABLE = new Set(['sub', 'email_verified', 'phone_number_verified']);
+
+/**
+ * What an app client may write (SignUp, UpdateUserAttributes): attributes of the pool's schema, of
+ * those only the client's WriteAttributes (by default every standard attribute except the
+ * `*_verified` flags). Cognito's answers: an attribute outside the schema is
+ * InvalidParameterException "Attributes did not conform to the schema"; one the client may not
+ * write is NotAuthorizedException "A client attempted to write unauthorized attribute"
+ * (e.g. email_verified on SignUp: https://github.com/aws/aws-sdk-js/issues/3603).
+ */
+export function checkClientWritable(attributes: Record<string, string>, writeAttributes: readonly string[] | undefined): void {
+  for (const name of Object.keys(attributes)) {
+    if (name.startsWith('cognito:')) throw notAuthorized('A client attempted to write unauthorized attribute');
+    if (!STANDARD_ATTRIBUTES.includes(name)) throw invalidParameter(`Attributes did not conform to the schema: ${name}: Attribute does not exist in the schema.\n`);
+  }
+  for (const name of Object.keys(attributes)) {
+    const writable = writeAttributes ? writeAttributes.includes(name) : !NEVER_CLIENT_WRITABLE.has(name);
+    if (!writable) throw notAuthorized('A client attempted to write unauthorized attribute');
+  }
 }
 
 export function attributeList(user: SandboxUser): AttributeType[] {

@@ -46,6 +46,8 @@ let appUrl: string;
 const pageProblems: string[] = [];
 /** Cognito calls that answered with an error, as "<operation> <status>". */
 const failedCalls: string[] = [];
+/** Every Cognito call, as "<operation> <status>". */
+const allCalls: string[] = [];
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
@@ -131,6 +133,7 @@ beforeAll(async () => {
   browser.on('response', (response) => {
     const target = response.request().headers()['x-amz-target'];
     if (target && response.status() >= 400) failedCalls.push(`${target.split('.').pop()} ${response.status()}`);
+    if (target) allCalls.push(`${target.split('.').pop()} ${response.status()}`);
   });
 }, 120_000);
 
@@ -151,6 +154,8 @@ describe('example app in Chromium against otp-setup sandbox', () => {
     page.on('requestfailed', (r) => pageProblems.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`));
 
     const email = `browser-${randomUUID().slice(0, 8)}@example.com`;
+    // A clock the test can move past the access token's 60 minutes.
+    await page.clock.install();
     await page.goto(appUrl);
     await screen(page, 'email');
     await shot(page, '1-email');
@@ -180,6 +185,16 @@ describe('example app in Chromium against otp-setup sandbox', () => {
     await screen(page, 'signed-in');
     expect(await page.textContent('#who')).toBe(`Signed in as ${email}`);
     await shot(page, '5-after-reload');
+
+    // 61 minutes on, the access token has expired: Amplify v6 refreshes it with
+    // GetTokensFromRefreshToken, and the app still knows who is signed in.
+    expect(allCalls).not.toContain('GetTokensFromRefreshToken 200');
+    await page.clock.fastForward(61 * 60_000);
+    await page.reload();
+    await screen(page, 'signed-in');
+    expect(await page.textContent('#who')).toBe(`Signed in as ${email}`);
+    expect(allCalls).toContain('GetTokensFromRefreshToken 200');
+    await shot(page, '5b-after-an-hour');
 
     await page.click('#sign-out');
     await screen(page, 'email');

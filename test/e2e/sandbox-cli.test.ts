@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient, InitiateAuthCommand, ListUsersCommand, RespondToAuthChallengeCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { resourceNames } from '../../src/config/resource-names.js';
@@ -76,5 +77,66 @@ describe('otp-setup sandbox (the built CLI)', () => {
     sandbox = await startSandbox({ cwd: dir });
     expect({ pool: sandbox.userPoolId, client: sandbox.clientId }).toEqual(before);
     expect((await sandbox.mails('cli@example.com')).length).toBe(1);
+  });
+
+  it('loses no user and no session to kill -9', async () => {
+    const cognito = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
+    const emails = Array.from({ length: 20 }, (_, i) => `crash-${i}@example.com`);
+    let session: string | undefined;
+    try {
+      await Promise.all(emails.map((email) => cognito.send(new SignUpCommand({ ClientId: sandbox.clientId, Username: email, Password: 'Crash-Pass-1!', UserAttributes: [{ Name: 'email', Value: email }] }))));
+      session = (await cognito.send(new InitiateAuthCommand({ ClientId: sandbox.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: emails[0]! } }))).Session;
+    } finally {
+      cognito.destroy();
+    }
+    // Killed the instant the last answer arrived: whatever the caller was told must be on disk.
+    await sandbox.kill();
+    sandbox = await startSandbox({ cwd: dir });
+    const after = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
+    try {
+      const listed = await after.send(new ListUsersCommand({ UserPoolId: sandbox.userPoolId, Filter: 'email ^= "crash-"' }));
+      expect(listed.Users?.length).toBe(emails.length);
+      const code = (await sandbox.latestMail(emails[0]!))!.code!;
+      const done = await after.send(
+        new RespondToAuthChallengeCommand({ ClientId: sandbox.clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: session, ChallengeResponses: { USERNAME: emails[0]!, ANSWER: code } }),
+      );
+      expect(done.AuthenticationResult?.IdToken).toBeDefined();
+    } finally {
+      after.destroy();
+    }
+  });
+});
+
+describe('otp-setup sandbox in an empty folder', () => {
+  it('starts with the defaults and a placeholder sender, serves the sign-in page and says it listens on loopback only', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'otp-sandbox-empty-'));
+    const s = await startSandbox({ cwd: empty });
+    try {
+      const page = await (await fetch(`${s.url}/`)).text();
+      expect(page).toContain('<script src="/_sandbox/app.js"></script>');
+      expect(page).toContain(s.userPoolId);
+      const app = await fetch(`${s.url}/_sandbox/app.js`);
+      expect(app.status).toBe(200);
+      expect(app.headers.get('content-type')).toContain('javascript');
+      const ready = JSON.parse(s.output().stdout.split('\n').find((l) => l.includes('"event":"ready"'))!) as Record<string, unknown>;
+      expect(ready).toMatchObject({ defaults: true, exposed: false });
+      expect(await readFile(join(empty, '.env'), 'utf8')).toContain(`VITE_EMAIL_OTP_ENDPOINT=${s.url}`);
+    } finally {
+      await s.stop();
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('warns when --host reaches beyond this machine', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'otp-sandbox-host-'));
+    const s = await startSandbox({ cwd: empty, args: ['--host', '0.0.0.0', '--no-env'] });
+    try {
+      const ready = JSON.parse(s.output().stdout.split('\n').find((l) => l.includes('"event":"ready"'))!) as Record<string, unknown>;
+      expect(ready).toMatchObject({ exposed: true });
+      expect(s.output().stderr).toContain('beyond this machine');
+    } finally {
+      await s.stop();
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 });

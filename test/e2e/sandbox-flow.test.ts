@@ -301,7 +301,7 @@ describe('sandbox trigger limits', () => {
     const s = await startSandboxServer({ configDir: d, config: strict, port: 0 });
     const c = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: s.url, credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
     try {
-      const err = await rejection(c.send(new SignUpCommand({ ClientId: s.clientId, Username: 'x@other.org', Password: 'p', UserAttributes: [{ Name: 'email', Value: 'x@other.org' }] })));
+      const err = await rejection(c.send(new SignUpCommand({ ClientId: s.clientId, Username: 'x@other.org', Password: 'Aa1!aaaaaaaa', UserAttributes: [{ Name: 'email', Value: 'x@other.org' }] })));
       expect(err).toEqual({ name: 'UserLambdaValidationException', message: 'PreSignUp failed with error Sign-up is not open to addresses at other.org..' });
     } finally {
       c.destroy();

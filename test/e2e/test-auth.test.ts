@@ -64,6 +64,17 @@ describe('otp-setup test-auth against the sandbox', () => {
     expect(res.json).not.toHaveProperty('tokens');
   });
 
+  it('works as well through http://localhost:<port>: the tokens name the address it used', async () => {
+    const email = 'localhost-name@example.com';
+    const local = sandbox.url.replace('127.0.0.1', 'localhost');
+    const res = await runFed(['test-auth', '--email', email, '--endpoint-url', local, '--create-user', '--json'], dir, async (write, end) => {
+      write((await codeFor(email))!);
+      end();
+    });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.json).toMatchObject({ ok: true, issuer: `${local}/${sandbox.userPoolId}` });
+  });
+
   it('finds the pool by asking the sandbox, takes a wrong --code, says how many attempts are left, then accepts the code from stdin; --show-tokens prints them', async () => {
     const email = 'flag@example.com';
     await runFed([...base(email), '--create-user', '--json'], dir, async (write, end) => {

@@ -24,6 +24,8 @@ export interface RunningSandbox {
   /** What the sandbox printed so far (stdout, stderr). */
   output(): { stdout: string; stderr: string };
   stop(): Promise<void>;
+  /** Ends the process with SIGKILL: no shutdown code runs (a crash, a closed laptop lid). */
+  kill(): Promise<void>;
 }
 
 export interface StartSandboxOptions {
@@ -93,6 +95,13 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
       return (await res.json()) as SandboxMail;
     },
     output: () => ({ stdout, stderr }),
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      });
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       await new Promise<void>((resolve) => {
