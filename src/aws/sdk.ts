@@ -20,7 +20,6 @@ interface SdkPackages {
   '@aws-sdk/client-sts': typeof import('@aws-sdk/client-sts');
   '@smithy/core/config': typeof import('@smithy/core/config');
   '@smithy/node-http-handler': typeof import('@smithy/node-http-handler');
-  '@smithy/core/config': typeof import('@smithy/core/config');
 }
 
 export function sdk<K extends keyof SdkPackages>(name: K): SdkPackages[K] {
