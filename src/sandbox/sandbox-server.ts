@@ -7,7 +7,7 @@ import { resourceNames } from '../config/resource-names.js';
 import { OtpError } from '../core/errors.js';
 import { stateDir } from '../core/state-store.js';
 import { FUNCTION_KINDS, type BuiltHandler, type EmailTemplates, type FunctionKind } from '../package/build-handlers.js';
-import { handlerEnvironment } from '../steps/handler-environment.js';
+import { handlerEnvironment, newHandlerKey } from '../steps/handler-environment.js';
 import { CognitoError } from './cognito-error.js';
 import { dynamoOperation } from './dynamodb-lite.js';
 import { OPERATIONS, unknownOperation } from './cognito-operations.js';
@@ -112,10 +112,12 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   const issuer = `${url}/${store.state.userPoolId}`;
 
+  // The handlers' shared secret, per sandbox process (a restart forgets lockouts; fine locally).
+  const handlerSecrets = { hmacKey: newHandlerKey() };
   const triggers = createTriggerRunner({
     bundles: handlers,
     environment: (kind) => ({
-      ...handlerEnvironment(kind, config),
+      ...handlerEnvironment(kind, config, handlerSecrets),
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: 'sandbox',

@@ -3,7 +3,7 @@ import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, isLostCreate, toU
 import { withBackoff } from '../core/backoff.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import type { FunctionKind } from '../package/build-handlers.js';
-import { handlerEnvironment } from './handler-environment.js';
+import { HMAC_KEY_VARIABLE, handlerEnvironment, handlerSecrets, needsSecrets, redactEnvironment } from './handler-environment.js';
 import { foreignReason, ownershipTags } from './ownership.js';
 import { roleArn } from './role-step.js';
 import { sdk } from '../aws/sdk.js';
@@ -44,7 +44,7 @@ function desiredSettings(ctx: StepContext, kind: FunctionKind, handler: string):
     Handler: handler,
     Timeout: ctx.config.lambda.timeoutSeconds,
     MemorySize: ctx.config.lambda.memoryMb,
-    Environment: handlerEnvironment(kind, ctx.config),
+    Environment: handlerEnvironment(kind, ctx.config, needsSecrets(kind) ? handlerSecrets(ctx.state) : undefined),
     TracingConfig: { Mode: ctx.config.monitoring.tracing ? 'Active' : 'PassThrough' },
   };
 }
@@ -98,6 +98,9 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
       const foreign = foreignReason(ctx, 'Lambda function', FunctionName, tags);
       if (!foreign) {
         (ctx.state.resources.functions ??= {})[kind] = { arn: conf.FunctionArn ?? functionArn(ctx, kind), codeSha256: conf.CodeSha256 ?? '' };
+        // A lost state file must not rotate the secret: that would forget every lockout.
+        const deployedKey = conf.Environment?.Variables?.[HMAC_KEY_VARIABLE];
+        if (needsSecrets(kind) && deployedKey && !ctx.state.resources.handlerKey) ctx.state.resources.handlerKey = deployedKey;
       }
       return { status: 'present', foreign, actual: { arn: conf.FunctionArn ?? '', settings: actualSettings(conf), codeSha256: conf.CodeSha256 ?? '', tags } };
     },
@@ -150,9 +153,15 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
         };
       }
       const actual = observed.actual;
+      // Compared (and shown) with the secret replaced by a fingerprint: plans are printed.
       const diffs = diffFields(
-        { ...actual.settings, CodeSha256: actual.codeSha256, Tags: Object.fromEntries(Object.keys(tags).map((k) => [k, actual.tags[k]])) },
-        { ...settings, CodeSha256: built.codeSha256, Tags: tags },
+        {
+          ...actual.settings,
+          Environment: redactEnvironment(actual.settings.Environment as Record<string, unknown>),
+          CodeSha256: actual.codeSha256,
+          Tags: Object.fromEntries(Object.keys(tags).map((k) => [k, actual.tags[k]])),
+        },
+        { ...settings, Environment: redactEnvironment(settings.Environment), CodeSha256: built.codeSha256, Tags: tags },
       );
       if (diffs.length === 0) return noop('unchanged');
       const fields = new Set(diffs.map((d) => d.field));
