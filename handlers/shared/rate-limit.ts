@@ -4,7 +4,9 @@ import {
   PutItemCommand,
   UpdateItemCommand,
   type AttributeValue,
+  type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
 import type { Deadline } from './deadline.js';
 import { keyedHash, readHmacKey } from './secret.js';
 import { ConfigError, type EnvSource } from './settings.js';
@@ -128,6 +130,19 @@ export interface LockState {
 
 export type FailureOutcome = 'counted' | 'locked';
 
+/** Tries of the read-decide-write in recordFailure before the answer is refused. */
+const MAX_WRITE_ATTEMPTS = 4;
+
+function readFailures(item: Record<string, AttributeValue> | undefined, now: number, ceiling: number): LockState {
+  const failures = Number(item?.count?.N ?? 0);
+  const lockedUntil = Number(item?.lockedUntil?.N ?? 0);
+  const expiresAt = Number(item?.expiresAt?.N ?? Number.POSITIVE_INFINITY);
+  // TTL deletion is lazy (it can take days), so an expired item is checked here, not trusted gone.
+  if (!item || expiresAt <= now) return { failures: 0, lockedFor: 0 };
+  if (failures >= ceiling) return { failures, lockedFor: Number.POSITIVE_INFINITY };
+  return { failures, lockedFor: lockedUntil > now ? lockedUntil - now : 0 };
+}
+
 // "Not locked" as a condition, evaluated by DynamoDB in the same write that counts or clears, so
 // parallel answers cannot all be judged before the lockout lands (check-then-act race). A record
 // past its TTL (deletion is lazy) counts as absent; one past the ceiling has no TTL.
@@ -203,14 +218,7 @@ export class RateLimiter {
     const out = (await this.send(
       new GetItemCommand({ TableName: this.settings.table, Key: { pk: { S: `failures#${this.key(address)}` } }, ConsistentRead: true }),
     )) as { Item?: Record<string, AttributeValue> };
-    const failures = Number(out.Item?.count?.N ?? 0);
-    const lockedUntil = Number(out.Item?.lockedUntil?.N ?? 0);
-    const expiresAt = Number(out.Item?.expiresAt?.N ?? Number.POSITIVE_INFINITY);
-    const now = Math.floor(nowMs / 1000);
-    // TTL deletion is lazy (it can take days), so an expired item is checked here, not trusted gone.
-    if (!out.Item || expiresAt <= now) return { failures: 0, lockedFor: 0 };
-    if (failures >= this.settings.failureCeiling) return { failures, lockedFor: Number.POSITIVE_INFINITY };
-    return { failures, lockedFor: lockedUntil > now ? lockedUntil - now : 0 };
+    return readFailures(out.Item, Math.floor(nowMs / 1000), this.settings.failureCeiling);
   }
 
   /** Seconds left of a lockout (Infinity past the ceiling), or 0. */
@@ -230,62 +238,46 @@ export class RateLimiter {
    * Counts a wrong answer, unless the address is locked (then nothing is counted and the answer
    * is refused whatever it was). Every maxFailures-th failure starts the next, doubled, lockout;
    * the ceiling-th makes it permanent (no TTL: only `otp-setup unlock` clears it).
+   *
+   * Read, decide, then write conditioned on the revision read (optimistic concurrency): the count
+   * and the lockout it triggers land in one write, so parallel wrong answers cannot slip past a
+   * lockout that has not been written yet. A write that keeps losing the race refuses the answer.
    */
   async recordFailure(address: string, nowMs: number): Promise<FailureOutcome> {
     const { table, maxFailures, failureCeiling } = this.settings;
     const now = Math.floor(nowMs / 1000);
     const Key = { pk: { S: `failures#${this.key(address)}` } };
-    const memory = n(now + FAILURE_MEMORY_SECONDS);
-    let count: number;
-    try {
-      const out = (await this.send(
-        new UpdateItemCommand({
-          TableName: table,
-          Key,
-          UpdateExpression: 'SET #count = if_not_exists(#count, :zero) + :one, #expiresAt = :memory',
-          ConditionExpression: 'attribute_not_exists(#count) OR (#expiresAt > :now AND #count < :ceiling AND (attribute_not_exists(#lockedUntil) OR #lockedUntil <= :now))',
-          ExpressionAttributeNames: { ...NAMES, '#expiresAt': 'expiresAt' },
-          ExpressionAttributeValues: { ':zero': n(0), ':one': n(1), ':now': n(now), ':ceiling': n(failureCeiling), ':memory': memory },
-          ReturnValues: 'ALL_NEW',
-        }),
-      )) as { Attributes?: Record<string, AttributeValue> };
-      count = Number(out.Attributes?.count?.N ?? 1);
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      // Locked, or a run of failures that outlived its memory but TTL has not deleted yet: that
-      // one starts over (only if it is still expired when the write lands).
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const out = (await this.send(new GetItemCommand({ TableName: table, Key, ConsistentRead: true }))) as { Item?: Record<string, AttributeValue> };
+      const item = out.Item;
+      const state = readFailures(item, now, failureCeiling);
+      if (state.lockedFor > 0) return 'locked';
+      const count = state.failures + 1;
+      const lockedUntil =
+        count >= failureCeiling ? Number.MAX_SAFE_INTEGER : count % maxFailures === 0 ? now + lockoutSecondsFor(this.settings, count / maxFailures) : undefined;
+      const Item: Record<string, AttributeValue> = {
+        ...Key,
+        count: n(count),
+        rev: { S: randomUUID() },
+        ...(lockedUntil !== undefined ? { lockedUntil: n(lockedUntil) } : {}),
+        // Past the ceiling the record has no TTL: it stays until an operator unlocks the address.
+        ...(count >= failureCeiling ? {} : { expiresAt: n(Math.max(lockedUntil ?? 0, now + FAILURE_MEMORY_SECONDS)) }),
+      };
+      const rev = item?.rev;
+      const condition: Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> = !item
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : rev
+          ? { ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': 'rev' }, ExpressionAttributeValues: { ':rev': rev } }
+          : // A record written by an older version of this handler (no revision).
+            { ConditionExpression: 'attribute_not_exists(#rev) AND #count = :count', ExpressionAttributeNames: { '#rev': 'rev', '#count': 'count' }, ExpressionAttributeValues: { ':count': item.count ?? n(0) } };
       try {
-        await this.send(new PutItemCommand({ TableName: table, Item: { ...Key, count: n(1), expiresAt: memory }, ConditionExpression: '#expiresAt <= :now', ExpressionAttributeNames: { '#expiresAt': 'expiresAt' }, ExpressionAttributeValues: { ':now': n(now) } }));
-        count = 1;
-      } catch (again) {
-        if (!isConditionFailure(again)) throw again;
-        return 'locked';
+        await this.send(new PutItemCommand({ TableName: table, Item, ...condition }));
+        return 'counted';
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
       }
     }
-    if (count >= failureCeiling) await this.setLock(Key, Number.POSITIVE_INFINITY, now);
-    else if (count % maxFailures === 0) await this.setLock(Key, now + lockoutSecondsFor(this.settings, count / maxFailures), now);
-    return 'counted';
-  }
-
-  private async setLock(Key: Record<string, AttributeValue>, until: number, now: number): Promise<void> {
-    const permanent = until === Number.POSITIVE_INFINITY;
-    try {
-      await this.send(
-        new UpdateItemCommand({
-          TableName: this.settings.table,
-          Key,
-          UpdateExpression: permanent ? 'SET #lockedUntil = :until REMOVE #expiresAt' : 'SET #lockedUntil = :until, #expiresAt = :memory',
-          // Only while the run of failures still exists (a correct answer may have cleared it).
-          ConditionExpression: 'attribute_exists(#count)',
-          ExpressionAttributeNames: { '#count': 'count', '#lockedUntil': 'lockedUntil', '#expiresAt': 'expiresAt' },
-          ExpressionAttributeValues: permanent
-            ? { ':until': n(Number.MAX_SAFE_INTEGER) }
-            : { ':until': n(until), ':memory': n(Math.max(until, now + FAILURE_MEMORY_SECONDS)) },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    return 'locked';
   }
 
   /**

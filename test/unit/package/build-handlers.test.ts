@@ -157,6 +157,7 @@ describe('the zips load and run the way Lambda runs them', () => {
     process.env.FROM_EMAIL = 'noreply@example.com';
     process.env.LOG_LEVEL = 'error';
     process.env.AWS_REGION = 'us-east-1';
+    process.env.OTP_HMAC_KEY = Buffer.alloc(32, 1).toString('base64url');
 
     const define = await load('define-auth-challenge');
     const first = await define.handler({ ...common, triggerSource: 'DefineAuthChallenge_Authentication', request: { userAttributes: user, session: [] }, response: {} });

@@ -2,7 +2,7 @@ import type { UserPoolClientType, UserPoolType } from '@aws-sdk/client-cognito-i
 import { describe, expect, it } from 'vitest';
 import { appClientStep } from '../../../src/steps/app-client-step.js';
 import { functionStep } from '../../../src/steps/function-step.js';
-import { handlerEnvironment } from '../../../src/steps/handler-environment.js';
+import { handlerEnvironment, handlerSecrets } from '../../../src/steps/handler-environment.js';
 import { permissionsStep, STATEMENT_ID } from '../../../src/steps/permissions-step.js';
 import { basicExecutionPolicyArn, roleInlinePolicy, roleStep } from '../../../src/steps/role-step.js';
 import { sesDomainStep } from '../../../src/steps/ses-domain-step.js';
@@ -57,7 +57,7 @@ describe('function plan', () => {
     Handler: 'index.handler',
     Timeout: 5,
     MemorySize: 256,
-    Environment: handlerEnvironment('create-auth-challenge', ctx.config),
+    Environment: handlerEnvironment('create-auth-challenge', ctx.config, handlerSecrets(ctx.state)),
     TracingConfig: { Mode: 'PassThrough' },
   };
   const actual = { arn: arn('create-auth-challenge'), settings, codeSha256: 'sha-create-auth-challenge', tags };
@@ -73,6 +73,15 @@ describe('function plan', () => {
     const define = functionStep('define-auth-challenge');
     const defineActual = { ...actual, settings: { ...settings, Environment: handlerEnvironment('define-auth-challenge', ctx.config) }, codeSha256: 'sha-define-auth-challenge' };
     expect(define.plan(longer, { status: 'present', actual: defineActual }).kind).toBe('noop');
+  });
+  it('a different secret is drift, shown only as a fingerprint', () => {
+    const rotated = { ...settings, Environment: { ...settings.Environment, OTP_HMAC_KEY: 'another-secret-value-that-is-long-enough' } };
+    const change = step.plan(ctx, { status: 'present', actual: { ...actual, settings: rotated } });
+    expect(change.diffs.map((d) => d.field)).toEqual(['Environment']);
+    const shown = JSON.stringify(change.diffs);
+    expect(shown).not.toContain(ctx.state.resources.handlerKey);
+    expect(shown).not.toContain('another-secret-value');
+    expect(shown).toMatch(/<secret [0-9a-f]{8}>/);
   });
   it('an old runtime is drift', () => {
     const change = step.plan(ctx, { status: 'present', actual: { ...actual, settings: { ...settings, Runtime: 'nodejs18.x' } } });
