@@ -7,7 +7,8 @@ import { resourceNames } from '../config/resource-names.js';
 import { OtpError } from '../core/errors.js';
 import { stateDir } from '../core/state-store.js';
 import { FUNCTION_KINDS, type BuiltHandler, type EmailTemplates, type FunctionKind } from '../package/build-handlers.js';
-import { handlerEnvironment, newHandlerKey } from '../steps/handler-environment.js';
+import { handlerEnvironment } from '../steps/handler-environment.js';
+import { loadHandlerKey } from './handler-key.js';
 import { CognitoError } from './cognito-error.js';
 import { dynamoOperation } from './dynamodb-lite.js';
 import { OPERATIONS, unknownOperation } from './cognito-operations.js';
@@ -91,7 +92,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   const names = resourceNames(config);
   const dir = join(stateDir(options.configDir), 'sandbox', names.stackId);
   const now = options.now ?? Date.now;
-  const [store, key] = await Promise.all([SandboxStore.open(dir, region), loadSigningKey(dir)]);
+  const [store, key, hmacKey] = await Promise.all([SandboxStore.open(dir, region), loadSigningKey(dir), loadHandlerKey(dir)]);
   const handlers: Partial<Record<FunctionKind, Pick<BuiltHandler, 'code' | 'codeSha256'>>> =
     options.handlers ?? (await (await import('../package/build-handlers.js')).buildHandlers(options.templates ? { templates: options.templates } : {}));
 
@@ -112,8 +113,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   const issuer = `${url}/${store.state.userPoolId}`;
 
-  // The handlers' shared secret, per sandbox process (a restart forgets lockouts; fine locally).
-  const handlerSecrets = { hmacKey: newHandlerKey() };
+  const handlerSecrets = { hmacKey };
   const triggers = createTriggerRunner({
     bundles: handlers,
     environment: (kind) => ({
