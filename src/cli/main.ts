@@ -166,6 +166,13 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .addHelpText('after', examples(['otp-setup logs --since 1h', 'otp-setup logs --follow --function create']))
     .action(run(async () => (await import('../commands/logs.js')).logsCommand as Action));
 
+  program
+    .command('unlock')
+    .description('clear the lockout after too many wrong codes for one address (the only way out past the 100-failure ceiling)')
+    .requiredOption('--email <address>', 'the locked-out address')
+    .addHelpText('after', examples(['otp-setup unlock --email jane@example.com', 'otp-setup unlock --email jane@example.com --stage prod --json']))
+    .action(run(async () => (await import('../commands/unlock.js')).unlockCommand as Action));
+
   const ses = program.command('ses').description('SES account settings for sending the codes');
   ses
     .command('request-production')
