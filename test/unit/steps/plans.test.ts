@@ -1,6 +1,6 @@
 import type { UserPoolClientType, UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
 import { describe, expect, it } from 'vitest';
-import { appClientStep } from '../../../src/steps/app-client-step.js';
+import { appClientStep, CLIENT_WRITE_ATTRIBUTES } from '../../../src/steps/app-client-step.js';
 import { functionStep } from '../../../src/steps/function-step.js';
 import { handlerEnvironment, handlerSecrets } from '../../../src/steps/handler-environment.js';
 import { permissionsStep, STATEMENT_ID } from '../../../src/steps/permissions-step.js';
@@ -129,6 +129,7 @@ function pool(overrides: Partial<UserPoolType> = {}): UserPoolType {
     Name: 'email-otp-pool',
     UsernameAttributes: ['email'],
     AutoVerifiedAttributes: ['email'],
+    UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
     SchemaAttributes: [{ Name: 'email', Required: true }],
     LambdaConfig: {
       DefineAuthChallenge: arn('define-auth-challenge'),
@@ -212,6 +213,7 @@ function client(overrides: Partial<UserPoolClientType> = {}): UserPoolClientType
     UserPoolId: 'us-east-1_abc',
     ClientId: 'client1',
     ClientName: 'email-otp-client',
+    WriteAttributes: [...CLIENT_WRITE_ATTRIBUTES].reverse(),
     ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_CUSTOM_AUTH'],
     PreventUserExistenceErrors: 'ENABLED',
     EnableTokenRevocation: true,
@@ -232,6 +234,17 @@ describe('app client plan', () => {
     const change = appClientStep.plan(ctx, { status: 'present', actual: { client: client({ ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'] }) } });
     expect(change.kind).toBe('update');
     expect(change.diffs.map((d) => d.field)).toEqual(['ExplicitAuthFlows']);
+  });
+  it('a client that may write email (or every attribute, when unset) → update WriteAttributes', () => {
+    for (const WriteAttributes of [undefined, [...CLIENT_WRITE_ATTRIBUTES, 'email']]) {
+      const change = appClientStep.plan(ctx, { status: 'present', actual: { client: client({ WriteAttributes }) } });
+      expect(change.diffs.map((d) => d.field)).toEqual(['WriteAttributes']);
+    }
+  });
+  it('a pool that applies email changes unverified → update', () => {
+    const change = userPoolStep.plan(ctx, { status: 'present', actual: { pool: pool({ UserAttributeUpdateSettings: undefined }) } });
+    expect(change.kind).toBe('update');
+    expect(change.diffs.map((d) => d.field)).toEqual(['UserAttributeUpdateSettings']);
   });
   it('a client secret → replace (it cannot be removed in place)', () => {
     expect(appClientStep.plan(ctx, { status: 'present', actual: { client: client({ ClientSecret: 's' }) } }).kind).toBe('replace');
