@@ -47,10 +47,12 @@ describe('otp-setup up against moto', () => {
     expect(trust.Statement[0]).toMatchObject({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' });
     expect(role.Role!.Tags).toContainEqual({ Key: 'otp-setup:stack', Value: 'email-otp' });
     const attached = await f.sdk.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
-    expect(attached.AttachedPolicies!.map((p) => p.PolicyArn)).toEqual(['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
+    // No managed policy: logging is inline, scoped to the functions' own log groups.
+    expect(attached.AttachedPolicies!.map((p) => p.PolicyArn)).toEqual([]);
     const inline = await f.sdk.iam.send(new GetRolePolicyCommand({ RoleName: 'EmailOTPLambdaExecutionRole', PolicyName: 'otp-setup-ses-send' }));
     const ses = JSON.parse(decodeURIComponent(inline.PolicyDocument!));
-    expect(ses.Statement[0].Action).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+    expect(ses.Statement[0].Action).toEqual(['ses:SendEmail']);
+    expect(ses.Statement.find((s: { Sid: string }) => s.Sid === 'WriteOwnLogs').Resource).toContain('arn:aws:logs:*:123456789012:log-group:/aws/lambda/email-otp-verify-auth-challenge:*');
     expect(ses.Statement[0].Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'noreply@example.com' } });
     expect(ses.Statement[0].Resource).toBe('arn:aws:ses:*:123456789012:identity/*');
     expect(role.Role!.Tags).toContainEqual({ Key: 'otp-setup:regions', Value: 'us-east-1' });

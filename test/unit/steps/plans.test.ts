@@ -19,12 +19,24 @@ describe('role plan', () => {
   const actual = {
     arn: 'arn:aws:iam::123456789012:role/EmailOTPLambdaExecutionRole',
     trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
-    attached: [basicExecutionPolicyArn('aws')],
+    attached: [] as string[],
     inlinePolicy: roleInlinePolicy(ctx),
     tags: { ...tags, 'otp-setup:regions': 'us-east-1' },
   };
   it('absent → create', () => expect(roleStep.plan(ctx, absent).kind).toBe('create'));
   it('matching → noop', () => expect(roleStep.plan(ctx, { status: 'present', actual }).kind).toBe('noop'));
+  it('the managed AWSLambdaBasicExecutionRole earlier versions attached (logs on every group) → update that detaches it', () => {
+    const old = { ...actual, attached: [basicExecutionPolicyArn('aws')] };
+    const change = roleStep.plan(ctx, { status: 'present', actual: old });
+    expect(change.diffs).toEqual([{ field: 'attached', actual: [basicExecutionPolicyArn('aws')], desired: [] }]);
+  });
+  it('logs only to the functions\' own log groups, no CreateLogGroup, nothing on *', () => {
+    const policy = roleInlinePolicy(ctx) as { Statement: Array<{ Sid: string; Action: string[]; Resource: string | string[] }> };
+    const logs = policy.Statement.find((s) => s.Sid === 'WriteOwnLogs')!;
+    expect(logs.Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(logs.Resource).toContain('arn:aws:logs:*:123456789012:log-group:/aws/lambda/email-otp-create-auth-challenge:*');
+    expect(JSON.stringify(policy)).not.toMatch(/"logs:\*"|CreateLogGroup|"Resource":"\*"/);
+  });
   it('an extra policy attached by hand is not drift', () => {
     const extra = { ...actual, attached: [...actual.attached, 'arn:aws:iam::aws:policy/ReadOnlyAccess'] };
     expect(roleStep.plan(ctx, { status: 'present', actual: extra }).kind).toBe('noop');
