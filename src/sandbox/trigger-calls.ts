@@ -9,6 +9,7 @@ const TRIGGER_NAMES: Record<FunctionKind, string> = {
   'create-auth-challenge': 'CreateAuthChallenge',
   'verify-auth-challenge': 'VerifyAuthChallengeResponse',
   'pre-sign-up': 'PreSignUp',
+  'post-authentication': 'PostAuthentication',
 };
 
 /** The userAttributes Cognito puts in trigger events: every attribute plus sub and the status. */

@@ -20,6 +20,7 @@ const TITLES: Record<FunctionKind, string> = {
   'create-auth-challenge': 'Create-auth-challenge function',
   'verify-auth-challenge': 'Verify-auth-challenge function',
   'pre-sign-up': 'Pre-sign-up function',
+  'post-authentication': 'Post-authentication function',
 };
 
 export function functionArn(ctx: Pick<StepContext, 'partition' | 'region' | 'accountId' | 'names'>, kind: FunctionKind): string {

@@ -75,6 +75,8 @@ export function handlerEnvironment(kind: FunctionKind, config: Config, secrets?:
       };
     case 'verify-auth-challenge':
       return { ...common, [HMAC_KEY_VARIABLE]: key(), ...rateLimitEnvironment(config) };
+    case 'post-authentication':
+      return { ...common };
     case 'pre-sign-up':
       return { ...common, ...(config.signUp.allowedDomains.length ? { ALLOWED_EMAIL_DOMAINS: config.signUp.allowedDomains.join(',') } : {}) };
   }

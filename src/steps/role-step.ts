@@ -1,6 +1,7 @@
 import type { Role } from '@aws-sdk/client-iam';
 import { call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } from '../aws/aws-errors.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
+import { OWNERSHIP_TAG } from '../config/resource-names.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
 import { FUNCTION_KINDS } from '../package/build-handlers.js';
@@ -74,6 +75,18 @@ export function roleInlinePolicy(ctx: Pick<StepContext, 'partition' | 'accountId
       Resource: FUNCTION_KINDS.map((kind) => `arn:${ctx.partition}:logs:*:${ctx.accountId}:log-group:/aws/lambda/${ctx.names.functions[kind]}:*`),
     },
   ];
+  statements.push({
+    // The post-authentication function marks an address verified after its first correct code.
+    // The pool's id is not known before the pool exists (and the pool needs the functions, which
+    // need this role), so the grant names this stack's pools by their ownership tag instead:
+    // Cognito user pools support aws:ResourceTag conditions (Service Authorization Reference,
+    // "Actions, resources, and condition keys for Amazon Cognito User Pools").
+    Sid: 'MarkEmailVerified',
+    Effect: 'Allow',
+    Action: ['cognito-idp:AdminUpdateUserAttributes'],
+    Resource: `arn:${ctx.partition}:cognito-idp:*:${ctx.accountId}:userpool/*`,
+    Condition: { StringEquals: { [`aws:ResourceTag/${OWNERSHIP_TAG}`]: ctx.names.stackId } },
+  });
   if (ctx.config.rateLimit.enabled) {
     // Only the limiter's item operations, only on its table.
     statements.push({

@@ -23,6 +23,7 @@ function desiredLambdaConfig(ctx: StepContext): Record<string, string> {
     CreateAuthChallenge: functionArn(ctx, 'create-auth-challenge'),
     VerifyAuthChallengeResponse: functionArn(ctx, 'verify-auth-challenge'),
     PreSignUp: functionArn(ctx, 'pre-sign-up'),
+    PostAuthentication: functionArn(ctx, 'post-authentication'),
   };
 }
 
@@ -158,7 +159,7 @@ async function deletePool(ctx: StepContext, pool: UserPoolType): Promise<void> {
 export const userPoolStep: Step<PoolActual> = {
   id: 'user-pool',
   title: 'User pool',
-  dependsOn: ['function:define-auth-challenge', 'function:create-auth-challenge', 'function:verify-auth-challenge', 'function:pre-sign-up', 'ses-identity', 'ses-domain'],
+  dependsOn: ['function:define-auth-challenge', 'function:create-auth-challenge', 'function:verify-auth-challenge', 'function:pre-sign-up', 'function:post-authentication', 'ses-identity', 'ses-domain'],
   independentRead: true,
 
   async read(ctx) {

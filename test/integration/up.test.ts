@@ -39,7 +39,7 @@ describe('otp-setup up against moto', () => {
     const poolId = json.userPoolId as string;
     const clientId = json.clientId as string;
     // The alarms step is off by default: it reports unchanged.
-    expect(json.counts).toEqual({ created: 12, unchanged: 2 });
+    expect(json.counts).toEqual({ created: 13, unchanged: 2 });
 
     // Role: Lambda trust, basic execution, SES send as our sender only (not AmazonSESFullAccess).
     const role = await f.sdk.iam.send(new GetRoleCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
@@ -296,7 +296,7 @@ describe('otp-setup up against moto', () => {
     const result = await f.cli(dir, ['teardown']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('needs confirmation');
-    expect((await f.sdk.lambda.send(new ListFunctionsCommand({}))).Functions).toHaveLength(4);
+    expect((await f.sdk.lambda.send(new ListFunctionsCommand({}))).Functions).toHaveLength(5);
   });
 
   it('never touches a same-named resource it did not create, unless --adopt', async () => {

@@ -181,7 +181,7 @@ describe('Ctrl-C', () => {
     expect(result.stderr).toContain('Run "otp-setup teardown" again to finish');
     const inv = await inventory(f);
     expect(inv.pools).toEqual([]);
-    expect(inv.functions).toHaveLength(4);
+    expect(inv.functions).toHaveLength(5);
     const state = (await readState(dir))!;
     expect(state.resources.userPoolId).toBeUndefined();
     expect(state.resources.roleArn).toBeDefined();

@@ -39,6 +39,6 @@ export const handlersCheck: Check = {
     const fix = 'Run "otp-setup up": it puts back the runtime and settings from the config.';
     if (failures.length > 0) return fail(failures.sort().join('; '), fix);
     if (warnings.length > 0) return warn(warnings.sort().join('; '), fix);
-    return ok(`4 functions on ${ctx.config.lambda.runtime}, settings as configured`);
+    return ok(`${FUNCTION_KINDS.length} functions on ${ctx.config.lambda.runtime}, settings as configured`);
   },
 };

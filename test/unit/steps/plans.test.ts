@@ -37,6 +37,16 @@ describe('role plan', () => {
     expect(logs.Resource).toContain('arn:aws:logs:*:123456789012:log-group:/aws/lambda/email-otp-create-auth-challenge:*');
     expect(JSON.stringify(policy)).not.toMatch(/"logs:\*"|CreateLogGroup|"Resource":"\*"/);
   });
+  it('may mark emails verified only in pools tagged as this stack\'s', () => {
+    const policy = roleInlinePolicy(ctx) as { Statement: Array<{ Sid: string; Action: string[]; Resource: string; Condition: unknown }> };
+    expect(policy.Statement.find((s) => s.Sid === 'MarkEmailVerified')).toEqual({
+      Sid: 'MarkEmailVerified',
+      Effect: 'Allow',
+      Action: ['cognito-idp:AdminUpdateUserAttributes'],
+      Resource: 'arn:aws:cognito-idp:*:123456789012:userpool/*',
+      Condition: { StringEquals: { 'aws:ResourceTag/otp-setup:stack': 'email-otp' } },
+    });
+  });
   it('an extra policy attached by hand is not drift', () => {
     const extra = { ...actual, attached: [...actual.attached, 'arn:aws:iam::aws:policy/ReadOnlyAccess'] };
     expect(roleStep.plan(ctx, { status: 'present', actual: extra }).kind).toBe('noop');
@@ -148,6 +158,7 @@ function pool(overrides: Partial<UserPoolType> = {}): UserPoolType {
       CreateAuthChallenge: arn('create-auth-challenge'),
       VerifyAuthChallengeResponse: arn('verify-auth-challenge'),
       PreSignUp: arn('pre-sign-up'),
+      PostAuthentication: arn('post-authentication'),
     },
     EmailConfiguration: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/noreply@example.com' },
     DeletionProtection: 'INACTIVE',
@@ -204,11 +215,12 @@ describe('permissions plan', () => {
     'create-auth-challenge': statement(sourceArn),
     'verify-auth-challenge': statement(sourceArn),
     'pre-sign-up': statement(sourceArn),
+    'post-authentication': statement(sourceArn),
   });
-  it('absent → create for all four functions', () => {
+  it('absent → create for all five functions', () => {
     const change = permissionsStep.plan(ctx, absent);
     expect(change.kind).toBe('create');
-    expect(change.diffs).toHaveLength(4);
+    expect(change.diffs).toHaveLength(5);
   });
   it('scoped to the pool and account → noop', () => {
     expect(permissionsStep.plan(ctx, { status: 'present', actual: all(ctx.facts.userPoolArn!) }).kind).toBe('noop');
@@ -216,7 +228,7 @@ describe('permissions plan', () => {
   it('scoped to a replaced pool → update', () => {
     const change = permissionsStep.plan(ctx, { status: 'present', actual: all('arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_old') });
     expect(change.kind).toBe('update');
-    expect(change.diffs).toHaveLength(4);
+    expect(change.diffs).toHaveLength(5);
   });
 });
 
