@@ -121,7 +121,7 @@ describe('otp-setup up against moto', () => {
     const ttl = await db.send(new DescribeTimeToLiveCommand({ TableName: 'email-otp-rate-limits' }));
     expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
     db.destroy();
-    expect(ses.Statement[1]).toEqual({
+    expect(ses.Statement.find((s: { Sid: string }) => s.Sid === 'CountCodesAndFailures')).toEqual({
       Sid: 'CountCodesAndFailures',
       Effect: 'Allow',
       Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
