@@ -143,8 +143,8 @@ function readFailures(item: Record<string, AttributeValue> | undefined, now: num
   return { failures, lockedFor: lockedUntil > now ? lockedUntil - now : 0 };
 }
 
-// "Not locked" as a condition, evaluated by DynamoDB in the same write that counts or clears, so
-// parallel answers cannot all be judged before the lockout lands (check-then-act race). A record
+// "Not locked" as a condition, evaluated by DynamoDB in the same write that clears the failures,
+// so a correct answer cannot slip in between a check and a lockout (check-then-act race). A record
 // past its TTL (deletion is lazy) counts as absent; one past the ceiling has no TTL.
 const NOT_LOCKED = 'attribute_not_exists(#count) OR #expiresAt <= :now OR (#count < :ceiling AND (attribute_not_exists(#lockedUntil) OR #lockedUntil <= :now))';
 const NAMES = { '#count': 'count', '#lockedUntil': 'lockedUntil' };

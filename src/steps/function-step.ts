@@ -45,9 +45,15 @@ function desiredSettings(ctx: StepContext, kind: FunctionKind, handler: string):
     Handler: handler,
     Timeout: ctx.config.lambda.timeoutSeconds,
     MemorySize: ctx.config.lambda.memoryMb,
-    Environment: handlerEnvironment(kind, ctx.config, needsSecrets(kind) ? handlerSecrets(ctx.state) : undefined),
+    Environment: handlerEnvironment(kind, ctx.config, needsSecrets(kind) ? handlerSecrets(ctx) : undefined),
     TracingConfig: { Mode: ctx.config.monitoring.tracing ? 'Active' : 'PassThrough' },
   };
+}
+
+/** Once a function carries the secret, it is the stack's: record it (state is saved after the step). */
+function recordSecret(ctx: StepContext, kind: FunctionKind, settings: FunctionSettings): void {
+  const key = settings.Environment[HMAC_KEY_VARIABLE];
+  if (needsSecrets(kind) && key) ctx.state.resources.handlerKey ??= key;
 }
 
 /** The settings as CreateFunction and UpdateFunctionConfiguration both take them. */
@@ -120,6 +126,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
           diffs: [],
           notes: [],
           apply: async (c) => {
+            recordSecret(c, kind, settings);
             const lambda = await c.aws.lambda();
             const { CreateFunctionCommand } = sdk('@aws-sdk/client-lambda');
             const created = await withBackoff(
@@ -176,6 +183,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
           await call('lambda:UpdateFunctionCode', FunctionName, () => lambda.send(new api.UpdateFunctionCodeCommand({ FunctionName, ZipFile: built.zip })));
         }
         if ([...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags')) {
+          recordSecret(c, kind, settings);
           if (fields.has('CodeSha256')) await waitUntilUpdated(c, FunctionName);
           await withBackoff(
             () =>

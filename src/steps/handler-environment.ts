@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { resourceNames } from '../config/resource-names.js';
 import type { Config } from '../config/schema.js';
-import type { StackState } from '../core/state-store.js';
+import type { StepContext } from '../core/step.js';
 import type { FunctionKind } from '../package/build-handlers.js';
 
 /**
@@ -44,9 +44,11 @@ export function redactEnvironment(env: Record<string, unknown>): Record<string, 
   return { ...env, [HMAC_KEY_VARIABLE]: `<secret ${createHash('sha256').update(value).digest('hex').slice(0, 8)}>` };
 }
 
-/** The stack's secret: the recorded one, or a new one recorded now (`up` saves it with the state). */
-export function handlerSecrets(state: StackState): HandlerSecrets {
-  return { hmacKey: (state.resources.handlerKey ??= newHandlerKey()) };
+/** The stack's secret: the recorded (or adopted) one, else the fresh one this run generated. */
+export function handlerSecrets(ctx: Pick<StepContext, 'state' | 'facts'>): HandlerSecrets {
+  const hmacKey = ctx.state.resources.handlerKey ?? ctx.facts.newHandlerKey;
+  if (!hmacKey) throw new Error('no handler secret: the stack context generates one');
+  return { hmacKey };
 }
 
 /** Only Create and Verify get the secret. */

@@ -27,7 +27,7 @@ async function up(dir: string, extra: string[] = []) {
 async function stateOf(dir: string) {
   const folder = join(dir, '.otp-setup', 'state');
   const [file] = await readdir(folder);
-  return JSON.parse(await readFile(join(folder, file!), 'utf8')) as { resources: { userPoolId: string; clientId: string } };
+  return JSON.parse(await readFile(join(folder, file!), 'utf8')) as { resources: { userPoolId: string; clientId: string; handlerKey?: string } };
 }
 
 describe('otp-setup up against moto', () => {
@@ -261,10 +261,14 @@ describe('otp-setup up against moto', () => {
   it('recovers a lost state file by name and ownership tag, creating no duplicates', async () => {
     const dir = await f.project();
     const first = await up(dir);
+    const secret = (await stateOf(dir)).resources.handlerKey;
+    expect(secret).toMatch(/^[\w-]{43}$/);
     await rm(join(dir, '.otp-setup'), { recursive: true });
     f.proxy.reset();
     const second = await up(dir);
+    // No writes: in particular the functions keep their secret (a new one would forget every lockout).
     expect(f.proxy.writes()).toEqual([]);
+    expect((await stateOf(dir)).resources.handlerKey).toBe(secret);
     expect(second.json!.userPoolId).toBe(first.json!.userPoolId);
     expect(second.json!.clientId).toBe(first.json!.clientId);
     const pools = await f.sdk.cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }));

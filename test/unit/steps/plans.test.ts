@@ -79,7 +79,7 @@ describe('function plan', () => {
     Handler: 'index.handler',
     Timeout: 5,
     MemorySize: 256,
-    Environment: handlerEnvironment('create-auth-challenge', ctx.config, handlerSecrets(ctx.state)),
+    Environment: handlerEnvironment('create-auth-challenge', ctx.config, handlerSecrets(ctx)),
     TracingConfig: { Mode: 'PassThrough' },
   };
   const actual = { arn: arn('create-auth-challenge'), settings, codeSha256: 'sha-create-auth-challenge', tags };
@@ -101,7 +101,9 @@ describe('function plan', () => {
     const change = step.plan(ctx, { status: 'present', actual: { ...actual, settings: rotated } });
     expect(change.diffs.map((d) => d.field)).toEqual(['Environment']);
     const shown = JSON.stringify(change.diffs);
-    expect(shown).not.toContain(ctx.state.resources.handlerKey);
+    expect(shown).not.toContain(ctx.facts.newHandlerKey);
+    // plan is pure: it records nothing.
+    expect(ctx.state.resources.handlerKey).toBeUndefined();
     expect(shown).not.toContain('another-secret-value');
     expect(shown).toMatch(/<secret [0-9a-f]{8}>/);
   });
