@@ -142,12 +142,12 @@ describe('otp-setup up against moto', () => {
     f.proxy.reset();
     const second = await up(dir);
     expect(f.proxy.writes()).toEqual([]);
-    expect(second.json!.counts).toEqual({ unchanged: 14 });
+    expect(second.json!.counts).toEqual({ unchanged: 15 });
     expect(second.stderr).not.toMatch(/created|updated/);
     // At most one read per AWS object, plus the identity check (role: role + attachment + inline
-    // policy; permissions: one per function; one listing for the four log groups; the rate-limit
+    // policy; permissions: one per function; one listing for the five log groups; the rate-limit
     // table, its TTL setting and its tags; no alarm read while alarms were never on).
-    expect(f.proxy.calls.length).toBeLessThanOrEqual(19);
+    expect(f.proxy.calls.length).toBeLessThanOrEqual(21);
     expect(f.proxy.calls.map((c) => c.action)).not.toContain('DescribeAlarms');
   });
 
@@ -177,7 +177,7 @@ describe('otp-setup up against moto', () => {
     await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, client: { accessTokenValidityMinutes: 120 } }));
     f.proxy.reset();
     const second = await up(dir);
-    expect(second.json!.counts).toEqual({ unchanged: 12, updated: 2 });
+    expect(second.json!.counts).toEqual({ unchanged: 13, updated: 2 });
     const writes = f.proxy.writes().map((c) => c.action).sort();
     expect(writes).toEqual(['UpdateFunctionConfiguration', 'UpdateUserPoolClient']);
     const create = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-create-auth-challenge' }));
