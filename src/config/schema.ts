@@ -22,7 +22,7 @@ const int = (min: number, max: number, unit: string) =>
 
 const otpSchema = z
   .strictObject({
-    length: int(6, 10, 'digits').default(6).describe('Digits in each code. 6 is the minimum that gives ~20 bits of entropy.'),
+    length: int(6, 10, 'digits').default(6).describe('Digits in each code. 6 digits are about 19.9 bits of entropy, the accepted minimum; 8 give 26.6.'),
     // OWASP ASVS 2.7.2 / NIST SP 800-63B 5.1.3.2: an emailed or texted code lives at most 10 minutes.
     ttlSeconds: int(30, 600, 'seconds').default(180).describe('How long a code is accepted (at most 10 minutes). Must not exceed the client auth-session validity.'),
     maxAttempts: int(1, 10, 'attempts').default(3).describe('Wrong answers allowed per sign-in before Cognito fails it.'),
