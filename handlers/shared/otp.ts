@@ -8,8 +8,6 @@ export type RandomInt = (maxExclusive: number) => number;
 // crypto.randomInt's upper bound is exclusive: randomInt(0, 9) never yields 9 (pitfall 2).
 export const cryptoRandomInt: RandomInt = (maxExclusive) => randomInt(maxExclusive);
 
-export const CODE_PATTERN = /^\d{4,10}$/;
-
 /** One CSPRNG draw per digit, kept as a string so leading zeros survive. */
 export function generateCode(length: number, rand: RandomInt = cryptoRandomInt): string {
   let code = '';
