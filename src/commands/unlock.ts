@@ -1,4 +1,4 @@
-import { call } from '../aws/aws-errors.js';
+import { call, callOrAbsent } from '../aws/aws-errors.js';
 import { sdk } from '../aws/sdk.js';
 import { OtpError, usageError } from '../core/errors.js';
 import { maskEmail } from '../../handlers/shared/mask.js';
@@ -29,7 +29,12 @@ export async function unlockCommand(env: CommandEnv, options: UnlockOptions): Pr
     const FunctionName = ctx.names.functions['verify-auth-challenge'];
     const lambda = await ctx.aws.lambda();
     const { GetFunctionConfigurationCommand } = sdk('@aws-sdk/client-lambda');
-    const conf = await call('lambda:GetFunctionConfiguration', FunctionName, () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName })));
+    const conf = await callOrAbsent('lambda:GetFunctionConfiguration', FunctionName, () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName })));
+    if (!conf) {
+      throw new OtpError('NOT_DEPLOYED', `There is no ${FunctionName} in ${ctx.region}: this stack is not deployed here, so nothing is locked.`, {
+        resolution: 'Check --stage and --region, or run "otp-setup up" first.',
+      });
+    }
     let settings;
     try {
       settings = readRateLimit(conf.Environment?.Variables ?? {});

@@ -54,6 +54,15 @@ describe('otp-setup unlock', () => {
     expect(out.stdout).toContain('no wrong codes on record');
   });
 
+  it('says the stack is not deployed when its verify function is missing', async () => {
+    const other = await f.project({ region: 'us-east-1', stage: 'nowhere', email: { from: 'noreply@example.com' } });
+    const out = await f.cli(other, ['unlock', '--email', 'a@example.com', '--json']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('email-otp-verify-auth-challenge-nowhere');
+    expect(out.stderr).toContain('[NOT_DEPLOYED]');
+    expect(out.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
   it('refuses a missing or malformed address as a usage error', async () => {
     const bad = await f.cli(dir, ['unlock', '--email', 'not-an-address']);
     expect(bad.code).toBe(2);
