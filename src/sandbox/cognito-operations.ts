@@ -230,6 +230,26 @@ const adminUserGlobalSignOut: Operation = async (ctx, input) => {
   return {};
 };
 
+/**
+ * Only what the post-authentication trigger sends (email_verified after the first correct code):
+ * anything else is refused, so this unauthenticated local endpoint cannot rewrite an address.
+ */
+const adminUpdateUserAttributes: Operation = async (ctx, input) => {
+  checkPool(ctx, input);
+  const user = requireUser(ctx, required(input, 'Username'));
+  const list = Array.isArray(input.UserAttributes) ? (input.UserAttributes as unknown[]) : [];
+  for (const item of list) {
+    const { Name, Value } = (item ?? {}) as { Name?: unknown; Value?: unknown };
+    if (Name !== 'email_verified' || (Value !== 'true' && Value !== 'false')) {
+      throw invalidParameter('The sandbox implements AdminUpdateUserAttributes for email_verified only.');
+    }
+    user.attributes.email_verified = Value;
+  }
+  user.updatedAt = ctx.now();
+  await ctx.store.save();
+  return {};
+};
+
 // ListUsers filters: `attr = "v"` (exact) and `attr ^= "v"` (prefix), as Cognito documents.
 const FILTER = /^\s*([\w:]+)\s*(=|\^=)\s*"((?:[^"\\]|\\.)*)"\s*$/;
 
@@ -306,6 +326,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   AdminCreateUser: adminCreateUser,
   AdminSetUserPassword: adminSetUserPassword,
   AdminGetUser: adminGetUser,
+  AdminUpdateUserAttributes: adminUpdateUserAttributes,
   AdminDeleteUser: adminDeleteUser,
   AdminUserGlobalSignOut: adminUserGlobalSignOut,
   ListUsers: listUsers,

@@ -181,6 +181,11 @@ async function challenge(
 }
 
 async function authenticated(ctx: PoolContext, clientId: string, user: SandboxUser): Promise<AuthResponse> {
+  // Cognito runs PostAuthentication after a successful sign-in, before answering; a thrown error
+  // fails the sign-in. Ours marks the address verified after the first correct code.
+  if (ctx.triggers.has('post-authentication')) {
+    await callTrigger(ctx, 'post-authentication', 'PostAuthentication_Authentication', user.username, { userAttributes: eventAttributes(user), newDeviceUsed: false }, {});
+  }
   const nowMs = ctx.now();
   const validity = tokenValidity(ctx);
   const originJti = newUuid();

@@ -127,6 +127,8 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       AWS_ENDPOINT_URL_SES: url,
       // ...and its rate-limit table lives here too (a few DynamoDB item operations).
       AWS_ENDPOINT_URL_DYNAMODB: url,
+      // ...and the post-authentication trigger's AdminUpdateUserAttributes comes back here too.
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: url,
       // Keep a developer's ~/.aws config (profiles, endpoint overrides) out of the handlers.
       AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
