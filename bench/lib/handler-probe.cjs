@@ -4,6 +4,7 @@
 // Create and Verify get fake SES / DynamoDB (rate-limit table) clients, so their times exclude
 // the AWS calls they make.
 'use strict';
+const { createHmac, randomBytes } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const vm = require('node:vm');
@@ -18,10 +19,23 @@ const common = (triggerSource) => ({
   version: '1', region: 'us-east-1', userPoolId: 'us-east-1_AbCdEfGhI', userName: user.sub,
   callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: '1example23456789' }, triggerSource,
 });
+// Verify gets the code sealed as Create seals it (handlers/shared/otp.ts: HMAC-SHA256 under the
+// stack key over length-prefixed parts), so the bench times the real comparison path.
+function seal(code, expiresAt) {
+  const mac = createHmac('sha256', Buffer.from(process.env.OTP_HMAC_KEY, 'base64url'));
+  const salt = randomBytes(16).toString('base64url');
+  for (const part of ['otp-code-v2', salt, String(expiresAt), code]) {
+    const bytes = Buffer.from(part, 'utf8');
+    mac.update(`${bytes.length}:`);
+    mac.update(bytes);
+  }
+  return { salt, digest: mac.digest('base64url'), expiresAt: String(expiresAt), codeLength: String(code.length) };
+}
 const events = {
   'define-auth-challenge': () => ({ ...common('DefineAuthChallenge_Authentication'), request: { userAttributes: { sub: user.sub, email: user.email }, session: [] }, response: {} }),
   'create-auth-challenge': () => ({ ...common('CreateAuthChallenge_Authentication'), request: { userAttributes: { sub: user.sub, email: user.email, name: user.name }, challengeName: 'CUSTOM_CHALLENGE', session: [] }, response: {} }),
-  'verify-auth-challenge': () => ({ ...common('VerifyAuthChallengeResponse_Authentication'), request: { userAttributes: { sub: user.sub, email: user.email }, privateChallengeParameters: { answer: '123456', expiresAt: String(now + 600_000) }, challengeAnswer: '123456' }, response: {} }),
+  'verify-auth-challenge': () => ({ ...common('VerifyAuthChallengeResponse_Authentication'), request: { userAttributes: { sub: user.sub, email: user.email }, privateChallengeParameters: seal('123456', now + 600_000), challengeAnswer: '123456' }, response: {} }),
+  'post-authentication': () => ({ ...common('PostAuthentication_Authentication'), request: { userAttributes: { sub: user.sub, email: user.email, email_verified: 'false' }, newDeviceUsed: false }, response: {} }),
   'pre-sign-up': () => ({ ...common('PreSignUp_SignUp'), userName: user.email, request: { userAttributes: { email: user.email }, validationData: null, clientMetadata: {} }, response: {} }),
 };
 
@@ -39,6 +53,7 @@ async function main() {
   const handler =
     kind === 'create-auth-challenge' ? mod.exports.createHandler({ ses, rateStore })
     : kind === 'verify-auth-challenge' ? mod.exports.createHandler({ rateStore })
+    : kind === 'post-authentication' ? mod.exports.createHandler({ cognito: { send: async () => ({}) } })
     : mod.exports.handler;
   const event = events[kind];
 

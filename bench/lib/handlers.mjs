@@ -9,6 +9,8 @@ import { ROOT, run } from './processes.mjs';
 
 const PROBE = new URL('./handler-probe.cjs', import.meta.url).pathname;
 const CONFIG = { region: 'us-east-1', email: { from: 'noreply@example.com' } };
+/** The stack secret the probe seals its Verify event with (32 bytes, base64url). */
+const BENCH_KEY = Buffer.alloc(32, 7).toString('base64url');
 
 async function loadDist(path) {
   return import(pathToFileURL(join(ROOT, 'dist', 'src', path)).href);
@@ -33,7 +35,7 @@ export async function measureHandlers({ runs, iterations }) {
     // Interleave kinds so drift spreads evenly.
     for (let i = 0; i < runs; i++) {
       for (const kind of FUNCTION_KINDS) {
-        const env = { PATH: process.env.PATH, ...handlerEnvironment(kind, config), AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_LAMBDA_FUNCTION_NAME: `email-otp-${kind}` };
+        const env = { PATH: process.env.PATH, ...handlerEnvironment(kind, config, { hmacKey: BENCH_KEY }), AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_LAMBDA_FUNCTION_NAME: `email-otp-${kind}` };
         const r = await run(process.execPath, [PROBE, join(dir, `${kind}.js`), kind, join(ROOT, 'package.json'), String(iterations)], { env });
         const line = r.stderr.split('\n').find((l) => l.startsWith('@@BENCH '));
         const sample = line ? JSON.parse(line.slice(8)) : { error: r.stderr.slice(-1000) };

@@ -26,6 +26,11 @@ const FORBIDDEN_KEYS = new Set([
   'challengemetadata',
   'privatechallengeparameters',
   'event',
+  'salt',
+  'digest',
+  'key',
+  'secret',
+  'otp_hmac_key',
 ]);
 
 // The Lambda Node.js runtime maps console methods to log levels (advanced logging controls),

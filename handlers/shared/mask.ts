@@ -18,3 +18,10 @@ function firstChar(s: string): string {
   const c = Array.from(s)[0] ?? '';
   return /^[\p{L}\p{N}]$/u.test(c) ? c : '';
 }
+
+const ADDRESS_LIKE = /[^\s@<>()"',;:[\]]+@[^\s@<>()"',;:[\]]+/g;
+
+/** For error text headed to the logs: every address-like token masked (SES echoes recipients). */
+export function redactAddresses(text: string): string {
+  return text.replace(ADDRESS_LIKE, (a) => maskEmail(a.toLowerCase()));
+}

@@ -43,11 +43,11 @@ export const readLogLevel = (env: EnvSource): LogLevel => {
   return level;
 };
 
-/** 6 digits ≈ 19.9 bits is the accepted minimum (pitfall 2); 4–5 are allowed but weaker. */
-export const readCodeLength = (env: EnvSource): number => integer(env, 'OTP_LENGTH', 6, 4, 10);
+/** 6 digits = log2(10^6) ≈ 19.9 bits is the accepted minimum (pitfall 2), as in the config schema. */
+export const readCodeLength = (env: EnvSource): number => integer(env, 'OTP_LENGTH', 6, 6, 10);
 
-/** Capped at 15 minutes: Cognito's AuthSessionValidity (3–15 min) ends the session anyway (pitfall 3). */
-export const readTtlSeconds = (env: EnvSource): number => integer(env, 'OTP_TTL_SECONDS', 180, 30, 900);
+/** Capped at 10 minutes (OWASP ASVS 2.7.2, NIST SP 800-63B 5.1.3.2), as in the config schema. */
+export const readTtlSeconds = (env: EnvSource): number => integer(env, 'OTP_TTL_SECONDS', 180, 30, 600);
 
 export const readMaxAttempts = (env: EnvSource): number => integer(env, 'OTP_MAX_ATTEMPTS', 3, 1, 10);
 

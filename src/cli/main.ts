@@ -171,10 +171,17 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
 
   program
     .command('policy')
-    .description('print the least-privilege IAM policy (JSON) that up, plan, status, teardown, doctor and test-auth need for this config')
+    .description('print the least-privilege IAM policy (JSON) that up, plan, status, teardown, doctor, test-auth and unlock need for this config')
     .option('--account-id <id>', 'account the policy is for (default: the account of your credentials, from STS)')
     .addHelpText('after', examples(['otp-setup policy > otp-setup-policy.json', 'otp-setup policy --stage prod --account-id 123456789012']))
     .action(run(async () => (await import('../commands/policy.js')).policyCommand as Action));
+
+  program
+    .command('unlock')
+    .description('clear the lockout after too many wrong codes for one address (the only way out past the 100-failure ceiling)')
+    .requiredOption('--email <address>', 'the locked-out address')
+    .addHelpText('after', examples(['otp-setup unlock --email jane@example.com', 'otp-setup unlock --email jane@example.com --stage prod --json']))
+    .action(run(async () => (await import('../commands/unlock.js')).unlockCommand as Action));
 
   const ses = program
     .command('ses')

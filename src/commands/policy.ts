@@ -45,7 +45,7 @@ export async function policyCommand(env: CommandEnv, options: PolicyOptions): Pr
   }
   const names = resourceNames(config);
   const policy = policyDocument(deployerGrants({ config, names, region, accountId, partition }));
-  io.info(`IAM policy for stack ${names.stackId} in ${region}, account ${accountId} (up, plan, status, teardown, doctor, test-auth)`);
+  io.info(`IAM policy for stack ${names.stackId} in ${region}, account ${accountId} (up, plan, status, teardown, doctor, test-auth, unlock)`);
   const size = JSON.stringify(policy).length;
   if (size > MANAGED_POLICY_MAX_CHARS) {
     io.warn(`The policy has ${size} characters, more than a managed policy may hold (${MANAGED_POLICY_MAX_CHARS}): attach it as two policies, or shorten "name" and "stage".`);

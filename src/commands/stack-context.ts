@@ -13,6 +13,7 @@ import type { StepContext } from '../core/step.js';
 import type { EmailTemplates } from '../package/build-handlers.js';
 import type { CommandEnv } from './deps.js';
 import { sdk } from '../aws/sdk.js';
+import { newHandlerKey } from '../steps/handler-environment.js';
 
 export interface OpenStackOptions {
   /** Command name recorded in the lock; no lock when undefined (read-only commands). */
@@ -147,7 +148,7 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
       partition: identity.partition,
       aws,
       state,
-      facts: {},
+      facts: { newHandlerKey: newHandlerKey() },
       ...(builtHandlers ? { builtHandlers } : {}),
       adopt: options.adopt ?? false,
       allowReplace: options.allowReplace ?? false,

@@ -28,6 +28,7 @@ export function resourceNames(config: Config): ResourceNames {
       'create-auth-challenge': `${prefix}-create-auth-challenge${suffix}`,
       'verify-auth-challenge': `${prefix}-verify-auth-challenge${suffix}`,
       'pre-sign-up': `${prefix}-pre-sign-up${suffix}`,
+      'post-authentication': `${prefix}-post-authentication${suffix}`,
     },
     userPool: config.names.userPool ?? `${prefix}-pool${suffix}`,
     client: config.names.client ?? `${prefix}-client${suffix}`,

@@ -26,8 +26,9 @@ const int = (min: number, max: number, unit: string) =>
 
 const otpSchema = z
   .strictObject({
-    length: int(6, 10, 'digits').default(6).describe('Digits in each code. 6 is the minimum that gives ~20 bits of entropy.'),
-    ttlSeconds: int(30, 900, 'seconds').default(180).describe('How long a code is accepted. Must not exceed the client auth-session validity.'),
+    length: int(6, 10, 'digits').default(6).describe('Digits in each code. 6 digits are about 19.9 bits of entropy, the accepted minimum; 8 give 26.6.'),
+    // OWASP ASVS 2.7.2 / NIST SP 800-63B 5.1.3.2: an emailed or texted code lives at most 10 minutes.
+    ttlSeconds: int(30, 600, 'seconds').default(180).describe('How long a code is accepted (at most 10 minutes). Must not exceed the client auth-session validity.'),
     maxAttempts: int(1, 10, 'attempts').default(3).describe('Wrong answers allowed per sign-in before Cognito fails it.'),
   })
   .prefault({});
@@ -86,9 +87,14 @@ const rateLimitSchema = z
     codesPerWindow: int(1, 1000, 'codes').default(5).describe('Codes emailed to one address per window.'),
     windowMinutes: int(1, 1440, 'minutes').default(15),
     maxFailedAnswers: int(1, 100, 'answers').default(10).describe('Consecutive wrong codes for one address, across sign-ins, before a lockout.'),
-    lockoutMinutes: int(1, 1440, 'minutes').default(15),
+    lockoutMinutes: int(1, 1440, 'minutes').default(15).describe('The first lockout; each further one in the same run of wrong codes lasts twice as long (at most 7 days).'),
+    // NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts on one account.
+    failureCeiling: int(1, 100, 'answers').default(100).describe('Consecutive wrong codes after which the address stays locked until `otp-setup unlock --email` (only a correct code resets the count).'),
+    codesPerDay: int(1, 10000, 'codes').default(20).describe('Codes emailed to one address per UTC day.'),
+    dailyEmailBudget: int(0, 100_000_000, 'emails').default(5000).describe('Codes the whole pool may email per UTC day (0: no budget). Past it, sign-ins fail closed and the create function logs an error.'),
   })
-  .prefault({});
+  .prefault({})
+  .refine((r) => r.failureCeiling >= r.maxFailedAnswers, { error: 'must be at least maxFailedAnswers', path: ['failureCeiling'] });
 
 const namesSchema = z
   .strictObject({

@@ -58,6 +58,11 @@ export interface StepContext {
     /** The verified SES identity covering the sender (the address, or its domain); unset while unverified. */
     sesIdentity?: string;
     userPoolArn?: string;
+    /**
+     * A fresh handler secret, used only while the stack has none (state, or the deployed
+     * functions, found by read); recorded in state when a function is written with it.
+     */
+    newHandlerKey?: string;
   };
   /** The handler bundles, built before the runner starts (absent for teardown). */
   builtHandlers?: Record<FunctionKind, BuiltHandler>;

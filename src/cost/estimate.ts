@@ -14,20 +14,21 @@ export interface EstimateInput {
 }
 
 /**
- * One sign-in runs Define twice (before the challenge and after the answer), Create once and
- * Verify once: 4 invocations, and 1 email. A first sign-in also runs PreSignUp; a mistyped code
- * adds a round, not an email (the code is carried forward).
+ * One sign-in runs Define twice (before the challenge and after the answer), Create once, Verify
+ * once and PostAuthentication once: 5 invocations, and 1 email. A first sign-in also runs
+ * PreSignUp; a mistyped code adds a round, not an email (the code is carried forward).
  */
-export const INVOCATIONS_PER_SIGN_IN = 4;
+export const INVOCATIONS_PER_SIGN_IN = 5;
 export const EMAILS_PER_SIGN_IN = 1;
 /** Average billed duration per invocation: the create function waits for SES, the others are quick. */
 export const AVERAGE_DURATION_MS = 100;
 /**
- * The rate limiter per sign-in: Create reads the lockout and counts the code, Verify reads the
- * lockout and counts or clears the failures (each item well under 1 KB: one unit per request).
+ * The rate limiter per sign-in: Create reads the lockout and counts the code in its window, its
+ * day and the pool's daily budget; Verify clears the failures in one conditional write (each item
+ * well under 1 KB: one unit per request). A wrong code costs Verify a read and a write instead.
  */
-export const TABLE_READS_PER_SIGN_IN = 2;
-export const TABLE_WRITES_PER_SIGN_IN = 2;
+export const TABLE_READS_PER_SIGN_IN = 1;
+export const TABLE_WRITES_PER_SIGN_IN = 4;
 
 export interface CostLine {
   service: 'cognito' | 'lambda' | 'ses' | 'dynamodb';

@@ -5,13 +5,14 @@ import { join, relative } from 'node:path';
 import { packageRoot } from './package-root.js';
 import { zipSingleFile } from './zip.js';
 
-export type FunctionKind = 'define-auth-challenge' | 'create-auth-challenge' | 'verify-auth-challenge' | 'pre-sign-up';
+export type FunctionKind = 'define-auth-challenge' | 'create-auth-challenge' | 'verify-auth-challenge' | 'pre-sign-up' | 'post-authentication';
 
 export const FUNCTION_KINDS: readonly FunctionKind[] = [
   'define-auth-challenge',
   'create-auth-challenge',
   'verify-auth-challenge',
   'pre-sign-up',
+  'post-authentication',
 ];
 
 export interface EmailTemplates {

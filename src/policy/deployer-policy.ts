@@ -1,4 +1,5 @@
 import { testAuthPermissions } from '../commands/test-auth.js';
+import { unlockPermissions } from '../commands/unlock.js';
 import type { Grant, PermissionScope } from '../core/permissions.js';
 import { CHECKS } from '../doctor/checks/index.js';
 import { STEPS } from '../steps/index.js';
@@ -18,7 +19,7 @@ export interface PolicyDocument {
 
 /** Everything `up`, `plan`, `status`, `teardown`, `doctor` and `test-auth` declare they call. */
 export function deployerGrants(scope: PermissionScope): Grant[] {
-  return [...STEPS.flatMap((s) => s.permissions(scope)), ...CHECKS.flatMap((c) => c.permissions?.(scope) ?? []), ...testAuthPermissions(scope)];
+  return [...STEPS.flatMap((s) => s.permissions(scope)), ...CHECKS.flatMap((c) => c.permissions?.(scope) ?? []), ...testAuthPermissions(scope), ...unlockPermissions(scope)];
 }
 
 const key = (value: unknown): string => JSON.stringify(value ?? null);

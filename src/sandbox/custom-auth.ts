@@ -192,8 +192,8 @@ async function challenge(
   return { ChallengeName: challengeName, Session: token, ChallengeParameters: { ...publicParameters, USERNAME: flow.username } };
 }
 
-// Not one of the triggers `up` deploys today; run when a handler of that kind is configured.
-const POST_AUTHENTICATION = 'post-authentication' as FunctionKind;
+// Marks the address verified after the first correct code (runs when that handler is configured).
+const POST_AUTHENTICATION: FunctionKind = 'post-authentication';
 
 async function authenticated(ctx: PoolContext, clientId: string, signedIn: SandboxUser): Promise<AuthResponse> {
   let user = signedIn;

@@ -8,6 +8,7 @@ import { OtpError } from '../core/errors.js';
 import { stateDir } from '../core/state-store.js';
 import { FUNCTION_KINDS, type BuiltHandler, type EmailTemplates, type FunctionKind } from '../package/build-handlers.js';
 import { handlerEnvironment } from '../steps/handler-environment.js';
+import { loadHandlerKey } from './handler-key.js';
 import { CognitoError } from './cognito-error.js';
 import { dynamoOperation, itemKey } from './dynamodb-lite.js';
 import { OPERATIONS, PUBLIC_OPERATIONS, unknownOperation } from './cognito-operations.js';
@@ -69,7 +70,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   const names = resourceNames(config);
   const dir = join(stateDir(options.configDir), 'sandbox', names.stackId);
   const now = options.now ?? Date.now;
-  const [store, key] = await Promise.all([SandboxStore.open(dir, region, now), loadSigningKey(dir)]);
+  const [store, key, hmacKey] = await Promise.all([SandboxStore.open(dir, region, now), loadSigningKey(dir), loadHandlerKey(dir)]);
   const handlers: Partial<Record<FunctionKind, Pick<BuiltHandler, 'code' | 'codeSha256'>>> =
     options.handlers ?? (await (await import('../package/build-handlers.js')).buildHandlers(options.templates ? { templates: options.templates } : {}));
 
@@ -109,10 +110,11 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     }
   };
 
+  const handlerSecrets = { hmacKey };
   const triggers = createTriggerRunner({
     bundles: handlers,
     environment: (kind) => ({
-      ...handlerEnvironment(kind, config),
+      ...handlerEnvironment(kind, config, handlerSecrets),
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: 'sandbox',

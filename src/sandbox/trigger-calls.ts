@@ -9,6 +9,7 @@ const TRIGGER_NAMES: Partial<Record<string, string>> = {
   'create-auth-challenge': 'CreateAuthChallenge',
   'verify-auth-challenge': 'VerifyAuthChallengeResponse',
   'pre-sign-up': 'PreSignUp',
+  'post-authentication': 'PostAuthentication',
 };
 
 /** Cognito's name for a trigger (its LambdaConfig field): `post-authentication` → PostAuthentication. */

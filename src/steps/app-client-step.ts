@@ -10,11 +10,28 @@ interface ClientActual {
   client: UserPoolClientType;
 }
 
+/**
+ * What a signed-in user may change about themselves with their own access token
+ * (UpdateUserAttributes). Without a list, Cognito lets the client write every standard attribute,
+ * `email` included, and an unverified change applies at once: a stolen 60-minute token could move
+ * the account to the thief's inbox for good. So: every standard attribute except the two that are
+ * sign-in addresses. Sign-up does not need `email` here: with UsernameAttributes=email Cognito
+ * fills the email attribute from the username ("the user pool automatically populates the email
+ * attribute of the user with the username value", Cognito developer guide, "User pool attributes
+ * › Username attributes"), and the generated client sends no other attribute.
+ * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UserPoolClientType.html
+ */
+export const CLIENT_WRITE_ATTRIBUTES = [
+  'address', 'birthdate', 'family_name', 'gender', 'given_name', 'locale', 'middle_name', 'name',
+  'nickname', 'picture', 'preferred_username', 'profile', 'updated_at', 'website', 'zoneinfo',
+] as const;
+
 /** The guide's step 6, field for field (the sandbox describes its client with it too). */
 export function desiredClient(config: Config, clientName: string) {
   const c = config.client;
   return {
     ClientName: clientName,
+    WriteAttributes: [...CLIENT_WRITE_ATTRIBUTES],
     HasSecret: false,
     ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
     PreventUserExistenceErrors: 'ENABLED',
@@ -30,6 +47,8 @@ export function desiredClient(config: Config, clientName: string) {
 function observedFields(client: UserPoolClientType): Record<string, unknown> {
   return {
     ClientName: client.ClientName,
+    // Cognito returns no WriteAttributes when the client may write every standard attribute.
+    WriteAttributes: [...(client.WriteAttributes ?? [])].sort(),
     HasSecret: Boolean(client.ClientSecret),
     ExplicitAuthFlows: [...(client.ExplicitAuthFlows ?? [])].sort(),
     PreventUserExistenceErrors: client.PreventUserExistenceErrors,
@@ -56,7 +75,7 @@ export function mergedClientUpdate(client: UserPoolClientType, want: ReturnType<
     IdTokenValidity: want.IdTokenValidity,
     TokenValidityUnits: want.TokenValidityUnits as UpdateUserPoolClientCommandInput['TokenValidityUnits'],
     ReadAttributes: client.ReadAttributes,
-    WriteAttributes: client.WriteAttributes,
+    WriteAttributes: want.WriteAttributes,
     ExplicitAuthFlows: want.ExplicitAuthFlows as UpdateUserPoolClientCommandInput['ExplicitAuthFlows'],
     SupportedIdentityProviders: client.SupportedIdentityProviders,
     CallbackURLs: client.CallbackURLs,
@@ -135,6 +154,7 @@ export const appClientStep: Step<ClientActual> = {
             UserPoolId: c.state.resources.userPoolId,
             ClientName: w.ClientName,
             GenerateSecret: false,
+            WriteAttributes: w.WriteAttributes,
             ExplicitAuthFlows: w.ExplicitAuthFlows as never,
             PreventUserExistenceErrors: 'ENABLED',
             EnableTokenRevocation: true,

@@ -5,7 +5,7 @@ import { withBackoff } from '../core/backoff.js';
 import { grant } from '../core/permissions.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import type { FunctionKind } from '../package/build-handlers.js';
-import { handlerEnvironment } from './handler-environment.js';
+import { HMAC_KEY_VARIABLE, handlerEnvironment, handlerSecrets, needsSecrets, redactEnvironment } from './handler-environment.js';
 import { foreignReason, ownershipTags } from './ownership.js';
 import { roleArn } from './role-step.js';
 import { sdk } from '../aws/sdk.js';
@@ -22,6 +22,7 @@ const TITLES: Record<FunctionKind, string> = {
   'create-auth-challenge': 'Create-auth-challenge function',
   'verify-auth-challenge': 'Verify-auth-challenge function',
   'pre-sign-up': 'Pre-sign-up function',
+  'post-authentication': 'Post-authentication function',
 };
 
 export function functionArn(ctx: Pick<StepContext, 'partition' | 'region' | 'accountId' | 'names'>, kind: FunctionKind): string {
@@ -46,9 +47,15 @@ function desiredSettings(ctx: StepContext, kind: FunctionKind, handler: string):
     Handler: handler,
     Timeout: ctx.config.lambda.timeoutSeconds,
     MemorySize: ctx.config.lambda.memoryMb,
-    Environment: handlerEnvironment(kind, ctx.config),
+    Environment: handlerEnvironment(kind, ctx.config, needsSecrets(kind) ? handlerSecrets(ctx) : undefined),
     TracingConfig: { Mode: ctx.config.monitoring.tracing ? 'Active' : 'PassThrough' },
   };
+}
+
+/** Once a function carries the secret, it is the stack's: record it (state is saved after the step). */
+function recordSecret(ctx: StepContext, kind: FunctionKind, settings: FunctionSettings): void {
+  const key = settings.Environment[HMAC_KEY_VARIABLE];
+  if (needsSecrets(kind) && key) ctx.state.resources.handlerKey ??= key;
 }
 
 /** The settings as CreateFunction and UpdateFunctionConfiguration both take them. */
@@ -147,6 +154,9 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
       const foreign = foreignReason(ctx, 'Lambda function', FunctionName, tags);
       if (!foreign) {
         (ctx.state.resources.functions ??= {})[kind] = { arn: conf.FunctionArn ?? functionArn(ctx, kind), codeSha256: conf.CodeSha256 ?? '' };
+        // A lost state file must not rotate the secret: that would forget every lockout.
+        const deployedKey = conf.Environment?.Variables?.[HMAC_KEY_VARIABLE];
+        if (needsSecrets(kind) && deployedKey && !ctx.state.resources.handlerKey) ctx.state.resources.handlerKey = deployedKey;
       }
       return { status: 'present', foreign, actual: { arn: conf.FunctionArn ?? '', settings: actualSettings(conf), codeSha256: conf.CodeSha256 ?? '', tags } };
     },
@@ -165,6 +175,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
           diffs: [],
           notes: [],
           apply: async (c) => {
+            recordSecret(c, kind, settings);
             const lambda = await c.aws.lambda();
             const { CreateFunctionCommand } = sdk('@aws-sdk/client-lambda');
             const created = await withBackoff(
@@ -201,9 +212,15 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
         };
       }
       const actual = observed.actual;
+      // Compared (and shown) with the secret replaced by a fingerprint: plans are printed.
       const diffs = diffFields(
-        { ...actual.settings, CodeSha256: actual.codeSha256, Tags: Object.fromEntries(Object.keys(tags).map((k) => [k, actual.tags[k]])) },
-        { ...settings, CodeSha256: built.codeSha256, Tags: tags },
+        {
+          ...actual.settings,
+          Environment: redactEnvironment(actual.settings.Environment as Record<string, unknown>),
+          CodeSha256: actual.codeSha256,
+          Tags: Object.fromEntries(Object.keys(tags).map((k) => [k, actual.tags[k]])),
+        },
+        { ...settings, Environment: redactEnvironment(settings.Environment), CodeSha256: built.codeSha256, Tags: tags },
       );
       if (diffs.length === 0) return noop('unchanged');
       const fields = new Set(diffs.map((d) => d.field));
@@ -219,6 +236,7 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
           await call('lambda:UpdateFunctionCode', FunctionName, () => lambda.send(new api.UpdateFunctionCodeCommand({ FunctionName, ZipFile: built.zip })));
         }
         if ([...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags')) {
+          recordSecret(c, kind, settings);
           if (fields.has('CodeSha256')) await waitUntilReady(c, FunctionName, 'update');
           await withBackoff(
             () =>

@@ -25,6 +25,7 @@ export const STEPS: readonly Step[] = [
   functionStep('create-auth-challenge') as Step,
   functionStep('verify-auth-challenge') as Step,
   functionStep('pre-sign-up') as Step,
+  functionStep('post-authentication') as Step,
   userPoolStep as Step,
   permissionsStep as Step,
   appClientStep as Step,

@@ -1,10 +1,12 @@
 import type { Role } from '@aws-sdk/client-iam';
-import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } from '../aws/aws-errors.js';
+import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, isLostCreate, isNotFound, toUserError } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
 import { withBackoff } from '../core/backoff.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
+import { OWNERSHIP_TAG } from '../config/resource-names.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
+import { FUNCTION_KINDS } from '../package/build-handlers.js';
 
 interface RoleActual {
   arn: string;
@@ -19,6 +21,10 @@ const TRUST_POLICY = {
   Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 };
 
+/**
+ * Attached by earlier versions: `logs:CreateLogGroup`, `CreateLogStream` and `PutLogEvents` on
+ * every log group in the account. Replaced by the inline WriteOwnLogs statement; `up` detaches it.
+ */
 export function basicExecutionPolicyArn(partition: string): string {
   return `arn:${partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`;
 }
@@ -43,7 +49,8 @@ export function sesSendPolicy(ctx: Pick<StepContext, 'partition' | 'accountId' |
       {
         Sid: 'SendOneTimeCodesAsOurSender',
         Effect: 'Allow',
-        Action: ['ses:SendEmail', 'ses:SendRawEmail'],
+        // SendRawEmail is not used: the create function sends with SendEmail only.
+        Action: ['ses:SendEmail'],
         Resource: `arn:${ctx.partition}:ses:*:${ctx.accountId}:identity/*`,
         Condition: { StringEquals: { 'ses:FromAddress': ctx.config.email.from } },
       },
@@ -59,7 +66,29 @@ export function sesSendPolicy(ctx: Pick<StepContext, 'partition' | 'accountId' |
  */
 export function roleInlinePolicy(ctx: Pick<StepContext, 'partition' | 'accountId' | 'config' | 'names'>): unknown {
   const policy = sesSendPolicy(ctx) as { Version: string; Statement: unknown[] };
-  const statements = [...policy.Statement];
+  const statements = [
+    ...policy.Statement,
+    {
+      // Each function writes only to its own log group, which the log-groups step creates first
+      // (with its retention), so no logs:CreateLogGroup and nothing on other log groups.
+      Sid: 'WriteOwnLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: FUNCTION_KINDS.map((kind) => `arn:${ctx.partition}:logs:*:${ctx.accountId}:log-group:/aws/lambda/${ctx.names.functions[kind]}:*`),
+    },
+  ];
+  statements.push({
+    // The post-authentication function marks an address verified after its first correct code.
+    // The pool's id is not known before the pool exists (and the pool needs the functions, which
+    // need this role), so the grant names this stack's pools by their ownership tag instead:
+    // Cognito user pools support aws:ResourceTag conditions (Service Authorization Reference,
+    // "Actions, resources, and condition keys for Amazon Cognito User Pools").
+    Sid: 'MarkEmailVerified',
+    Effect: 'Allow',
+    Action: ['cognito-idp:AdminUpdateUserAttributes'],
+    Resource: `arn:${ctx.partition}:cognito-idp:*:${ctx.accountId}:userpool/*`,
+    Condition: { StringEquals: { [`aws:ResourceTag/${OWNERSHIP_TAG}`]: ctx.names.stackId } },
+  });
   if (ctx.config.rateLimit.enabled) {
     // Only the limiter's item operations, only on its table.
     statements.push({
@@ -114,7 +143,8 @@ async function roleWrite<T>(ctx: StepContext, action: string, RoleName: string, 
 function desired(ctx: StepContext, actualTags?: Record<string, string>) {
   return {
     trustPolicy: TRUST_POLICY,
-    attached: [basicExecutionPolicyArn(ctx.partition)],
+    // No managed policy: logging is in the inline policy, scoped to our own log groups.
+    attached: [] as string[],
     inlinePolicy: roleInlinePolicy(ctx),
     tags: { ...ownershipTags(ctx), [REGIONS_TAG]: regionsTag([...regionsOf(actualTags), ctx.region]) },
   };
@@ -168,12 +198,12 @@ export const roleStep: Step<RoleActual> = {
     if (observed.status === 'absent') {
       return {
         kind: 'create',
-        summary: `create ${ctx.names.role} (basic execution + SES send as ${ctx.config.email.from})`,
+        summary: `create ${ctx.names.role} (own log groups + SES send as ${ctx.config.email.from})`,
         diffs: [],
         notes: [],
         apply: async (c) => {
           const iam = await c.aws.iam();
-          const { CreateRoleCommand, GetRoleCommand, AttachRolePolicyCommand, PutRolePolicyCommand } = sdk('@aws-sdk/client-iam');
+          const { CreateRoleCommand, GetRoleCommand, PutRolePolicyCommand } = sdk('@aws-sdk/client-iam');
           const RoleName = c.names.role;
           const created = await iam
             .send(
@@ -193,7 +223,6 @@ export const roleStep: Step<RoleActual> = {
               throw toUserError(err, 'iam:CreateRole', RoleName);
             });
           c.state.resources.roleArn = created.Role?.Arn ?? roleArn(c);
-          await roleWrite(c, 'iam:AttachRolePolicy', RoleName, () => iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: want.attached[0] })));
           await roleWrite(c, 'iam:PutRolePolicy', RoleName, () =>
             iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
           );
@@ -201,10 +230,12 @@ export const roleStep: Step<RoleActual> = {
       };
     }
     const actual = observed.actual;
-    // Other managed policies a user attached by hand are left alone; only ours must be present.
+    // Other managed policies a user attached by hand are left alone; only the one earlier versions
+    // attached is ours to remove.
+    const ours = [basicExecutionPolicyArn(ctx.partition)];
     const actualForDiff = {
       ...actual,
-      attached: want.attached.filter((arn) => actual.attached.includes(arn)),
+      attached: actual.attached.filter((arn) => ours.includes(arn)),
       tags: Object.fromEntries(Object.keys(want.tags).map((k) => [k, actual.tags[k]])),
     };
     const diffs = diffFields(actualForDiff, want);
@@ -217,9 +248,6 @@ export const roleStep: Step<RoleActual> = {
       if (fields.has('trustPolicy')) {
         await roleWrite(c, 'iam:UpdateAssumeRolePolicy', RoleName, () => iam.send(new api.UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(want.trustPolicy) })));
       }
-      if (fields.has('attached')) {
-        await roleWrite(c, 'iam:AttachRolePolicy', RoleName, () => iam.send(new api.AttachRolePolicyCommand({ RoleName, PolicyArn: want.attached[0] })));
-      }
       if (fields.has('inlinePolicy')) {
         await roleWrite(c, 'iam:PutRolePolicy', RoleName, () =>
           iam.send(new api.PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
@@ -227,6 +255,15 @@ export const roleStep: Step<RoleActual> = {
       }
       if (fields.has('tags')) {
         await roleWrite(c, 'iam:TagRole', RoleName, () => iam.send(new api.TagRoleCommand({ RoleName, Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })) })));
+      }
+      // Only once the inline policy carries the log permissions, so logging never lapses.
+      if (fields.has('attached')) {
+        for (const PolicyArn of actualForDiff.attached) {
+          await roleWrite(c, 'iam:DetachRolePolicy', RoleName, () => iam.send(new api.DetachRolePolicyCommand({ RoleName, PolicyArn })).catch((err: unknown) => {
+            if (isNotFound(err)) return undefined;
+            throw err;
+          }));
+        }
       }
     });
   },

@@ -31,6 +31,7 @@ function desiredLambdaConfig(ctx: StepContext): Record<string, string> {
     CreateAuthChallenge: functionArn(ctx, 'create-auth-challenge'),
     VerifyAuthChallengeResponse: functionArn(ctx, 'verify-auth-challenge'),
     PreSignUp: functionArn(ctx, 'pre-sign-up'),
+    PostAuthentication: functionArn(ctx, 'post-authentication'),
   };
 }
 
@@ -57,11 +58,20 @@ function desiredEmailConfiguration(ctx: StepContext): Record<string, string> {
   };
 }
 
+/**
+ * An email change (by an admin call or a user's own UpdateUserAttributes) takes effect only once
+ * the new address is verified with the code Cognito sends it; until then the old address stays
+ * the one codes go to. Without it, "API operations ... can immediately update a user's email".
+ * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UserAttributeUpdateSettingsType.html
+ */
+const ATTRIBUTE_UPDATE_SETTINGS = { AttributesRequireVerificationBeforeUpdate: ['email'] };
+
 function desired(ctx: StepContext) {
   return {
     UsernameAttributes: ['email'],
     EmailRequired: true,
     AutoVerifiedAttributes: ['email'],
+    UserAttributeUpdateSettings: ATTRIBUTE_UPDATE_SETTINGS,
     LambdaConfig: desiredLambdaConfig(ctx),
     EmailConfiguration: desiredEmailConfiguration(ctx),
     DeletionProtection: deletionProtectionFor(ctx.config) ? 'ACTIVE' : 'INACTIVE',
@@ -78,6 +88,7 @@ function observedFields(pool: UserPoolType, want: ReturnType<typeof desired>): R
     UsernameAttributes: pool.UsernameAttributes ?? [],
     EmailRequired: pool.SchemaAttributes?.find((a) => a.Name === 'email')?.Required === true,
     AutoVerifiedAttributes: pool.AutoVerifiedAttributes ?? [],
+    UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: pool.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate ?? [] },
     // Triggers a user added by hand (e.g. PostConfirmation) are kept: only ours are compared.
     LambdaConfig: pick(pool.LambdaConfig as Record<string, unknown>, Object.keys(want.LambdaConfig)),
     EmailConfiguration: pick(pool.EmailConfiguration as Record<string, unknown>, Object.keys(want.EmailConfiguration)),
@@ -214,7 +225,7 @@ async function deletePool(ctx: StepContext, pool: UserPoolType): Promise<void> {
 export const userPoolStep: Step<PoolActual> = {
   id: 'user-pool',
   title: 'User pool',
-  dependsOn: ['function:define-auth-challenge', 'function:create-auth-challenge', 'function:verify-auth-challenge', 'function:pre-sign-up', 'ses-identity', 'ses-domain'],
+  dependsOn: ['function:define-auth-challenge', 'function:create-auth-challenge', 'function:verify-auth-challenge', 'function:pre-sign-up', 'function:post-authentication', 'ses-identity', 'ses-domain'],
   independentRead: true,
 
   permissions(scope) {
@@ -267,6 +278,7 @@ export const userPoolStep: Step<PoolActual> = {
         // Email addresses are case-insensitive; this cannot be changed after creation.
         UsernameConfiguration: { CaseSensitive: false },
         AutoVerifiedAttributes: ['email'],
+        UserAttributeUpdateSettings: ATTRIBUTE_UPDATE_SETTINGS as CreateUserPoolCommandInput['UserAttributeUpdateSettings'],
         Schema: SCHEMA,
         LambdaConfig: w.LambdaConfig,
         EmailConfiguration: w.EmailConfiguration as CreateUserPoolCommandInput['EmailConfiguration'],
@@ -310,6 +322,7 @@ export const userPoolStep: Step<PoolActual> = {
       const { UpdateUserPoolCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
       const input = mergedUpdate(pool, {
         AutoVerifiedAttributes: want.AutoVerifiedAttributes as UpdateUserPoolCommandInput['AutoVerifiedAttributes'],
+        UserAttributeUpdateSettings: want.UserAttributeUpdateSettings as UpdateUserPoolCommandInput['UserAttributeUpdateSettings'],
         LambdaConfig: { ...pool.LambdaConfig, ...want.LambdaConfig },
         // Keep extra settings (e.g. a ConfigurationSet) while the sending account type stays the same.
         EmailConfiguration: (pool.EmailConfiguration?.EmailSendingAccount === want.EmailConfiguration.EmailSendingAccount

@@ -112,7 +112,7 @@ describe('sandbox through the AWS SDK', () => {
     expect(result.TokenType).toBe('Bearer');
     expect(result.ExpiresIn).toBe(3600);
     const { id, access } = await verify(result.IdToken!, result.AccessToken!);
-    expect(id).toMatchObject({ sub: up.UserSub, email, email_verified: false, aud: server.clientId, token_use: 'id', 'cognito:username': up.UserSub, iss: `${server.url}/${server.userPoolId}` });
+    expect(id).toMatchObject({ sub: up.UserSub, email, aud: server.clientId, token_use: 'id', 'cognito:username': up.UserSub, iss: `${server.url}/${server.userPoolId}` });
     expect(access).toMatchObject({ sub: up.UserSub, client_id: server.clientId, token_use: 'access', scope: 'aws.cognito.signin.user.admin', username: up.UserSub });
     expect(access.origin_jti).toBe(id.origin_jti);
     expect(Number(id.exp) - Number(id.iat)).toBe(3600);
@@ -120,6 +120,22 @@ describe('sandbox through the AWS SDK', () => {
     const me = await cognito.send(new GetUserCommand({ AccessToken: result.AccessToken }));
     expect(me.Username).toBe(up.UserSub);
     expect(me.UserAttributes).toContainEqual({ Name: 'email', Value: email });
+    // The post-authentication trigger marked the address verified after the first correct code
+    // (whether that first ID token already says so depends on Cognito's internal ordering; the
+    // stored attribute and every later token do).
+    expect(me.UserAttributes).toContainEqual({ Name: 'email_verified', Value: 'true' });
+    const again = await initiate(email);
+    const second = (await answer(email, again.Session, mailsTo(email).at(-1)!.code!)).AuthenticationResult!;
+    expect((await verify(second.IdToken!, second.AccessToken!)).id.email_verified).toBe(true);
+  });
+
+  it('does not mark an address verified before a correct code', async () => {
+    const email = 'unproven@example.com';
+    await signUp(email);
+    const challenge = await initiate(email);
+    await answer(email, challenge.Session, wrong(mailsTo(email)[0]!.code!));
+    const user = await cognito.send(new AdminGetUserCommand({ UserPoolId: server.userPoolId, Username: email }));
+    expect(user.UserAttributes).toContainEqual({ Name: 'email_verified', Value: 'false' });
   });
 
   it('takes a wrong code, asks again without sending another email, then accepts the right one', async () => {

@@ -182,11 +182,11 @@ describe('preview, cost estimate, SES production access', () => {
     const plan = await f.cli(dir, ['plan', '--mau', '1000', '--sign-ins-per-user', '1', '--json']);
     expect(plan.code, plan.stderr).toBe(0);
     const cost = plan.json!.cost as { totalUsd: number; lines: Array<{ service: string; monthlyUsd: number }> };
-    // 1,000 emails ($0.10, the guide's figure) plus the rate limiter's 2,000 writes and 2,000 reads.
+    // 1,000 emails ($0.10, the guide's figure) plus the rate limiter's 4,000 writes and 1,000 reads.
     const usd = (service: string) => cost.lines.find((l) => l.service === service)?.monthlyUsd;
     expect(usd('ses')).toBeCloseTo(0.1, 6);
-    expect(usd('dynamodb')).toBeCloseTo(0.002 * 0.625 + 0.002 * 0.125, 6);
-    expect(cost.totalUsd).toBeCloseTo(0.1015, 6);
+    expect(usd('dynamodb')).toBeCloseTo(0.004 * 0.625 + 0.001 * 0.125, 6);
+    expect(cost.totalUsd).toBeCloseTo(0.102625, 6);
     const text = await f.cli(dir, ['plan', '--mau', '100000']);
     expect(text.stdout).toMatch(/Cost estimate for 100,000 monthly active users/);
     expect(text.stdout).toContain('~$0.10 for 1,000 users');

@@ -2,6 +2,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as createCreate } from '../../handlers/create-auth-challenge.js';
 import { createHandler as createVerify } from '../../handlers/verify-auth-challenge.js';
+import { sealCode, sealedToParameters } from '../../handlers/shared/otp.js';
 import { RateLimitedError, RateLimiter, type RateLimitSettings } from '../../handlers/shared/rate-limit.js';
 import { defaultTemplates } from '../../src/package/build-handlers.js';
 import { startStackFixture, type StackFixture } from '../support/stack-fixture.js';
@@ -11,7 +12,8 @@ import { startStackFixture, type StackFixture } from '../support/stack-fixture.j
 let f: StackFixture;
 let db: DynamoDBClient;
 const table = 'email-otp-rate-limits';
-const settings: RateLimitSettings = { table, codesPerWindow: 3, windowSeconds: 900, maxFailures: 4, lockoutSeconds: 900 };
+const KEY = Buffer.alloc(32, 5);
+const settings: RateLimitSettings = { table, key: KEY, codesPerWindow: 3, windowSeconds: 900, maxFailures: 4, lockoutSeconds: 900, failureCeiling: 8, codesPerDay: 20, dailyEmailBudget: 0 };
 const T0 = Date.UTC(2026, 10, 24, 10, 0, 0);
 
 beforeAll(async () => {
@@ -58,19 +60,42 @@ describe('rate limiter against DynamoDB', () => {
     expect(await limiter.lockedFor(who, T0 + 5000)).toBe(899);
     const err = await limited(limiter.assertNotLocked(who, T0 + 5000));
     expect(err.message).toContain('Too many wrong codes');
-    // The lockout runs from the last failure; after it, the count starts over (TTL deletion is lazy).
-    expect(await limiter.lockedFor(who, T0 + 4000 + 900_001)).toBe(0);
-    await limiter.recordFailure(who, T0 + 4000 + 900_001);
-    expect(await limiter.lockedFor(who, T0 + 4000 + 900_002)).toBe(0);
+    // Answers while locked are refused and not counted.
+    expect(await limiter.recordFailure(who, T0 + 5000)).toBe('locked');
+    // After the lockout the count goes on (waiting resets nothing): the next lockout is twice as long,
+    // and the ceiling locks the address until an unlock.
+    let t = T0 + 4000 + 900_000;
+    for (let i = 0; i < 4; i++) expect(await limiter.recordFailure(who, (t += 1000))).toBe('counted');
+    expect(await limiter.lockedFor(who, t)).toBe(Number.POSITIVE_INFINITY);
+    expect(await limiter.recordSuccess(who, t + 86_400_000)).toBe('locked');
+    await limiter.clearFailures(who);
+    expect(await limiter.lockedFor(who, t)).toBe(0);
+  });
+
+  it('escalates: the second lockout in a run lasts twice the first', async () => {
+    const limiter = new RateLimiter(db, { ...settings, failureCeiling: 100 });
+    const who = 'escalate@example.com';
+    for (let i = 0; i < 4; i++) await limiter.recordFailure(who, T0);
+    expect(await limiter.lockedFor(who, T0)).toBe(900);
+    for (let i = 0; i < 4; i++) await limiter.recordFailure(who, T0 + 900_000);
+    expect(await limiter.lockedFor(who, T0 + 900_000)).toBe(1800);
   });
 
   it('a right code clears the failures', async () => {
     const limiter = new RateLimiter(db, settings);
     const who = 'clear@example.com';
     for (let i = 0; i < 3; i++) await limiter.recordFailure(who, T0);
-    await limiter.clearFailures(who);
+    expect(await limiter.recordSuccess(who, T0)).toBe('cleared');
     await limiter.recordFailure(who, T0);
     expect(await limiter.lockedFor(who, T0)).toBe(0);
+  });
+
+  it('parallel wrong answers: exactly maxFailures are counted before the lockout', async () => {
+    const limiter = new RateLimiter(db, settings);
+    const who = 'parallel@example.com';
+    const outcomes = await Promise.all(Array.from({ length: 8 }, () => limiter.recordFailure(who, T0)));
+    expect(outcomes.filter((o) => o === 'counted')).toHaveLength(4);
+    expect(await limiter.lockedFor(who, T0)).toBe(900);
   });
 
   it('stores no email address, only hashes', async () => {
@@ -83,6 +108,7 @@ describe('rate limiter against DynamoDB', () => {
 describe('handlers with the limiter', () => {
   const env = {
     FROM_EMAIL: 'noreply@example.com',
+    OTP_HMAC_KEY: KEY.toString('base64url'),
     RATE_LIMIT_TABLE: table,
     RATE_LIMIT_CODES: '2',
     RATE_LIMIT_WINDOW_SECONDS: '900',
@@ -114,7 +140,7 @@ describe('handlers with the limiter', () => {
     const verify = createVerify({ env, rateStore: db, now: () => T0 + 6_000_000, log: silent });
     const event = (answer: string) => ({
       userName: 'locked@example.com',
-      request: { userAttributes: { email: 'locked@example.com' }, privateChallengeParameters: { answer: '123456', expiresAt: String(T0 + 7_000_000) }, challengeAnswer: answer },
+      request: { userAttributes: { email: 'locked@example.com' }, privateChallengeParameters: sealedToParameters(sealCode(KEY, '123456', T0 + 7_000_000)), challengeAnswer: answer },
       response: {},
     });
     for (let i = 0; i < 3; i++) expect((await verify(event('000000'))).response.answerCorrect).toBe(false);

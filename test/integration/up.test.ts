@@ -27,7 +27,7 @@ async function up(dir: string, extra: string[] = []) {
 async function stateOf(dir: string) {
   const folder = join(dir, '.otp-setup', 'state');
   const [file] = await readdir(folder);
-  return JSON.parse(await readFile(join(folder, file!), 'utf8')) as { resources: { userPoolId: string; clientId: string } };
+  return JSON.parse(await readFile(join(folder, file!), 'utf8')) as { resources: { userPoolId: string; clientId: string; handlerKey?: string } };
 }
 
 describe('otp-setup up against moto', () => {
@@ -39,7 +39,7 @@ describe('otp-setup up against moto', () => {
     const poolId = json.userPoolId as string;
     const clientId = json.clientId as string;
     // Alarms and DKIM are off by default: skipped, not "unchanged" (nothing of theirs exists).
-    expect(json.counts).toEqual({ created: 12, skipped: 2 });
+    expect(json.counts).toEqual({ created: 13, skipped: 2 });
 
     // Role: Lambda trust, basic execution, SES send as our sender only (not AmazonSESFullAccess).
     const role = await f.sdk.iam.send(new GetRoleCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
@@ -47,10 +47,12 @@ describe('otp-setup up against moto', () => {
     expect(trust.Statement[0]).toMatchObject({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' });
     expect(role.Role!.Tags).toContainEqual({ Key: 'otp-setup:stack', Value: 'email-otp' });
     const attached = await f.sdk.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
-    expect(attached.AttachedPolicies!.map((p) => p.PolicyArn)).toEqual(['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']);
+    // No managed policy: logging is inline, scoped to the functions' own log groups.
+    expect(attached.AttachedPolicies!.map((p) => p.PolicyArn)).toEqual([]);
     const inline = await f.sdk.iam.send(new GetRolePolicyCommand({ RoleName: 'EmailOTPLambdaExecutionRole', PolicyName: 'otp-setup-ses-send' }));
     const ses = JSON.parse(decodeURIComponent(inline.PolicyDocument!));
-    expect(ses.Statement[0].Action).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+    expect(ses.Statement[0].Action).toEqual(['ses:SendEmail']);
+    expect(ses.Statement.find((s: { Sid: string }) => s.Sid === 'WriteOwnLogs').Resource).toContain('arn:aws:logs:*:123456789012:log-group:/aws/lambda/email-otp-verify-auth-challenge:*');
     expect(ses.Statement[0].Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'noreply@example.com' } });
     expect(ses.Statement[0].Resource).toBe('arn:aws:ses:*:123456789012:identity/*');
     expect(role.Role!.Tags).toContainEqual({ Key: 'otp-setup:regions', Value: 'us-east-1' });
@@ -119,7 +121,7 @@ describe('otp-setup up against moto', () => {
     const ttl = await db.send(new DescribeTimeToLiveCommand({ TableName: 'email-otp-rate-limits' }));
     expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
     db.destroy();
-    expect(ses.Statement[1]).toEqual({
+    expect(ses.Statement.find((s: { Sid: string }) => s.Sid === 'CountCodesAndFailures')).toEqual({
       Sid: 'CountCodesAndFailures',
       Effect: 'Allow',
       Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
@@ -140,14 +142,14 @@ describe('otp-setup up against moto', () => {
     f.proxy.reset();
     const second = await up(dir);
     expect(f.proxy.writes()).toEqual([]);
-    expect(second.json!.counts).toEqual({ unchanged: 12, skipped: 2 });
+    expect(second.json!.counts).toEqual({ unchanged: 13, skipped: 2 });
     expect(second.stderr).not.toMatch(/created|updated/);
     // At most one read per AWS object, plus the identity check (role: role + attachment + inline
-    // policy; permissions: one per function; one listing for the four log groups; the rate-limit
+    // policy; permissions: one per function; one listing for the five log groups; the rate-limit
     // table, its TTL setting and its tags; no alarm read while alarms were never on), and one
     // ListTags per function (GetFunction withholds tags from callers without an explicit
     // lambda:ListTags allow, as the realism layer reproduces).
-    expect(f.proxy.calls.length).toBeLessThanOrEqual(23);
+    expect(f.proxy.calls.length).toBeLessThanOrEqual(26);
     expect(f.proxy.calls.map((c) => c.action)).not.toContain('DescribeAlarms');
   });
 
@@ -177,7 +179,7 @@ describe('otp-setup up against moto', () => {
     await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, client: { accessTokenValidityMinutes: 120 } }));
     f.proxy.reset();
     const second = await up(dir);
-    expect(second.json!.counts).toEqual({ unchanged: 10, skipped: 2, updated: 2 });
+    expect(second.json!.counts).toEqual({ unchanged: 11, skipped: 2, updated: 2 });
     const writes = f.proxy.writes().map((c) => c.action).sort();
     expect(writes).toEqual(['UpdateFunctionConfiguration', 'UpdateUserPoolClient']);
     const create = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-create-auth-challenge' }));
@@ -261,10 +263,14 @@ describe('otp-setup up against moto', () => {
   it('recovers a lost state file by name and ownership tag, creating no duplicates', async () => {
     const dir = await f.project();
     const first = await up(dir);
+    const secret = (await stateOf(dir)).resources.handlerKey;
+    expect(secret).toMatch(/^[\w-]{43}$/);
     await rm(join(dir, '.otp-setup'), { recursive: true });
     f.proxy.reset();
     const second = await up(dir);
+    // No writes: in particular the functions keep their secret (a new one would forget every lockout).
     expect(f.proxy.writes()).toEqual([]);
+    expect((await stateOf(dir)).resources.handlerKey).toBe(secret);
     expect(second.json!.userPoolId).toBe(first.json!.userPoolId);
     expect(second.json!.clientId).toBe(first.json!.clientId);
     const pools = await f.sdk.cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }));
@@ -296,7 +302,7 @@ describe('otp-setup up against moto', () => {
     const result = await f.cli(dir, ['teardown']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('needs confirmation');
-    expect((await f.sdk.lambda.send(new ListFunctionsCommand({}))).Functions).toHaveLength(4);
+    expect((await f.sdk.lambda.send(new ListFunctionsCommand({}))).Functions).toHaveLength(5);
   });
 
   it('never touches a same-named resource it did not create, unless --adopt', async () => {

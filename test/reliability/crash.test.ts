@@ -81,7 +81,7 @@ describe('SIGKILL at every write', () => {
       killed += 1;
       await upConverges(dir, `killed after write ${n}`);
     }
-    // A fresh up makes 14 writes (3 role, 1 SES, 4 functions, 1 pool, 4 permissions, 1 client).
+    // A fresh up makes 15+ writes (2 role, 1 SES, 5 functions, 1 pool, 5 permissions, 1 client, ...).
     expect(killed).toBeGreaterThanOrEqual(14);
   }, 600_000);
 
@@ -109,7 +109,7 @@ describe('SIGKILL at every write', () => {
       killed += 1;
       await teardownFinishes(dir, `teardown killed after write ${n}`);
     }
-    // Teardown deletes: client, pool, 4 permissions, 4 functions, SES identity, 2 role policies, role.
+    // Teardown deletes: client, pool, 5 permissions, 5 functions, SES identity, role policy, role, ...
     expect(killed).toBeGreaterThanOrEqual(13);
   }, 600_000);
 });
@@ -181,7 +181,7 @@ describe('Ctrl-C', () => {
     expect(result.stderr).toContain('Run "otp-setup teardown" again to finish');
     const inv = await inventory(f);
     expect(inv.pools).toEqual([]);
-    expect(inv.functions).toHaveLength(4);
+    expect(inv.functions).toHaveLength(5);
     const state = (await readState(dir))!;
     expect(state.resources.userPoolId).toBeUndefined();
     expect(state.resources.roleArn).toBeDefined();

@@ -75,7 +75,7 @@ describe('transient AWS faults', () => {
     // What was done before the failure is recorded, and the lock is gone.
     const state = (await readState(dir))!;
     expect(state.resources.roleArn).toContain('EmailOTPLambdaExecutionRole');
-    expect(Object.keys(state.resources.functions).sort()).toHaveLength(4);
+    expect(Object.keys(state.resources.functions).sort()).toHaveLength(5);
     expect(state.resources.userPoolId).toBeUndefined();
     expect(await lockFiles(dir)).toEqual([]);
 
@@ -151,8 +151,8 @@ describe('transient AWS faults', () => {
   });
 
   it('a lost answer to CreateRole / CreateFunction (done by AWS, then a reset) is recognised: one run converges', async () => {
-    // One role, four functions; the dropped answer adds one retried call.
-    for (const [match, action, calls] of [['CreateRole', 'CreateRole', 2], ['lambda:CreateFunction', 'CreateFunction', 5]] as const) {
+    // One role, five functions; the dropped answer adds one retried call.
+    for (const [match, action, calls] of [['CreateRole', 'CreateRole', 2], ['lambda:CreateFunction', 'CreateFunction', 6]] as const) {
       await f.moto.reset();
       f.proxy.reset();
       const dir = await f.project();

@@ -9,6 +9,7 @@ import type { StackFixture } from './stack-fixture.js';
 export const FUNCTION_NAMES = [
   'email-otp-create-auth-challenge',
   'email-otp-define-auth-challenge',
+  'email-otp-post-authentication',
   'email-otp-pre-sign-up',
   'email-otp-verify-auth-challenge',
 ];

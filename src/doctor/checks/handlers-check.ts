@@ -1,6 +1,6 @@
 import { FUNCTION_KINDS } from '../../package/build-handlers.js';
 import { sameValue } from '../../core/step.js';
-import { handlerEnvironment } from '../../steps/handler-environment.js';
+import { HMAC_KEY_VARIABLE, handlerEnvironment, needsSecrets, redactEnvironment } from '../../steps/handler-environment.js';
 import { grant } from '../../core/permissions.js';
 import { functionArn } from '../../steps/function-step.js';
 import { fail, ok, warn, type Check } from '../check.js';
@@ -25,8 +25,11 @@ export const handlersCheck: Check = {
         if (conf.LastUpdateStatus === 'Failed') failures.push(`${name}: last update failed (${conf.LastUpdateStatusReason ?? 'no reason given'})`);
         if (conf.Runtime && OLD_RUNTIME.test(conf.Runtime)) failures.push(`${name} runs ${conf.Runtime}, deprecated`);
         else if (conf.Runtime !== ctx.config.lambda.runtime) warnings.push(`${name} runs ${conf.Runtime ?? 'no managed runtime'}, config says ${ctx.config.lambda.runtime}`);
-        const want = handlerEnvironment(kind, ctx.config);
-        const have = conf.Environment?.Variables ?? {};
+        const deployed = conf.Environment?.Variables ?? {};
+        // The secret is compared with the recorded one (when there is state) and never printed.
+        const secret = ctx.state.resources.handlerKey ?? deployed[HMAC_KEY_VARIABLE];
+        const want = redactEnvironment(handlerEnvironment(kind, ctx.config, needsSecrets(kind) ? { hmacKey: secret ?? '' } : undefined)) as Record<string, string>;
+        const have = redactEnvironment(deployed) as Record<string, string>;
         if (!sameValue(have, want)) {
           const keys = [...new Set([...Object.keys(want), ...Object.keys(have)])].filter((k) => have[k] !== want[k]).sort();
           failures.push(`${name}: environment differs from the config (${keys.map((k) => `${k}=${have[k] ?? '(unset)'}, want ${want[k] ?? '(unset)'}`).join('; ')})`);
@@ -39,6 +42,6 @@ export const handlersCheck: Check = {
     const fix = 'Run "otp-setup up": it puts back the runtime and settings from the config.';
     if (failures.length > 0) return fail(failures.sort().join('; '), fix);
     if (warnings.length > 0) return warn(warnings.sort().join('; '), fix);
-    return ok(`4 functions on ${ctx.config.lambda.runtime}, settings as configured`);
+    return ok(`${FUNCTION_KINDS.length} functions on ${ctx.config.lambda.runtime}, settings as configured`);
   },
 };

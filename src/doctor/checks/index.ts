@@ -1,6 +1,7 @@
 import type { Check } from '../check.js';
 import { accountCheck } from './account-check.js';
 import { clientCheck } from './client-check.js';
+import { emailOwnershipCheck } from './email-ownership-check.js';
 import { handlersCheck } from './handlers-check.js';
 import { logRetentionCheck, recentErrorsCheck } from './logs-checks.js';
 import { permissionsCheck } from './permissions-check.js';
@@ -16,6 +17,7 @@ export const CHECKS: readonly Check[] = [
   triggersCheck,
   permissionsCheck,
   clientCheck,
+  emailOwnershipCheck,
   handlersCheck,
   logRetentionCheck,
   recentErrorsCheck,

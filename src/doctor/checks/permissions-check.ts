@@ -43,6 +43,6 @@ export const permissionsCheck: Check = {
     if (missing.length > 0) return fail(`Cognito may not invoke ${missing.join(', ')}: sign-in fails with "AccessDeniedException"`, fix);
     if (elsewhere.length > 0) return fail(`${elsewhere.join(', ')}: the permission names another pool, not ${pool?.Id}`, fix);
     if (unscoped.length > 0) return warn(`${unscoped.join(', ')}: any user pool in any account may invoke them (no SourceArn/SourceAccount)`, fix);
-    return ok(`all 4 functions: Cognito only, scoped to ${pool ? `pool ${pool.Id}` : 'a pool'} and account ${ctx.accountId}`);
+    return ok(`all ${FUNCTION_KINDS.length} functions: Cognito only, scoped to ${pool ? `pool ${pool.Id}` : 'a pool'} and account ${ctx.accountId}`);
   },
 };

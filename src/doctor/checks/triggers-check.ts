@@ -7,6 +7,7 @@ const TRIGGER: Record<FunctionKind, string> = {
   'create-auth-challenge': 'CreateAuthChallenge',
   'verify-auth-challenge': 'VerifyAuthChallengeResponse',
   'pre-sign-up': 'PreSignUp',
+  'post-authentication': 'PostAuthentication',
 };
 
 const UP = 'Run "otp-setup up": it rewires the triggers and keeps the other pool settings.';
@@ -24,6 +25,6 @@ export const triggersCheck: Check = {
       return `${TRIGGER[kind]} → ${typeof have === 'string' ? have.split(':').pop() : 'nothing'} (want ${ctx.names.functions[kind]})`;
     });
     if (wrong.length > 0) return fail(`pool ${pool.Id}: ${wrong.join('; ')}`, UP);
-    return ok(`pool ${pool.Id}: all 4 triggers point at this stack's functions`);
+    return ok(`pool ${pool.Id}: all ${FUNCTION_KINDS.length} triggers point at this stack's functions`);
   },
 };

@@ -29,21 +29,21 @@ describe('cost estimate', () => {
     expect(pricedTier('LITE')).toBe('lite');
   });
 
-  it('charges Lambda requests above 1M at $0.20 per million, 4 invocations per sign-in', () => {
-    // 100,000 users × 5 sign-ins × 4 = 2,000,000 invocations: 1M billable = $0.20 (+ compute inside its free tier).
+  it('charges Lambda requests above 1M at $0.20 per million, 5 invocations per sign-in', () => {
+    // 100,000 users × 5 sign-ins × 5 = 2,500,000 invocations: 1.5M billable = $0.30 (+ compute inside its free tier).
     const e = estimateCost({ ...base, monthlyActiveUsers: 100_000, signInsPerUser: 5 });
     const lambda = e.lines.find((l) => l.service === 'lambda')!;
-    expect(lambda.quantity).toBe(2_000_000);
-    expect(lambda.monthlyUsd).toBeCloseTo(0.2, 10);
+    expect(lambda.quantity).toBe(2_500_000);
+    expect(lambda.monthlyUsd).toBeCloseTo(0.3, 10);
     expect(e.lines.find((l) => l.service === 'ses')!.monthlyUsd).toBeCloseTo(50, 10);
   });
 
-  it('adds the rate-limit table: 2 reads and 2 writes per sign-in at on-demand prices', () => {
+  it('adds the rate-limit table: 1 read and 4 writes per sign-in at on-demand prices', () => {
     const e = estimateCost({ ...base, monthlyActiveUsers: 100_000, signInsPerUser: 5, rateLimit: true });
     const table = e.lines.find((l) => l.service === 'dynamodb')!;
-    expect(table.quantity).toBe(2_000_000);
-    // 1M writes × $0.625/M + 1M reads × $0.125/M
-    expect(table.monthlyUsd).toBeCloseTo(0.75, 10);
+    expect(table.quantity).toBe(2_500_000);
+    // 2M writes × $0.625/M + 0.5M reads × $0.125/M
+    expect(table.monthlyUsd).toBeCloseTo(1.3125, 10);
     expect(estimateCost({ ...base, monthlyActiveUsers: 1000, signInsPerUser: 1 }).lines.some((l) => l.service === 'dynamodb')).toBe(false);
   });
 

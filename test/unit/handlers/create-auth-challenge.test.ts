@@ -3,7 +3,7 @@ import { createHandler, EmailDeliveryError, type CreateAuthChallengeDeps } from 
 import { createHandler as createVerify } from '../../../handlers/verify-auth-challenge.js';
 import type { EmailTemplates } from '../../../handlers/shared/templates.js';
 import { defaultTemplates } from '../../../src/package/build-handlers.js';
-import { captureLogs, clock, createEvent, emailedCode, ENV, fakeSes, USER, verifyEvent, noPause } from './support.js';
+import { captureLogs, clock, createEvent, emailedCode, ENV, fakeSes, HMAC_KEY, USER, verifyEvent, noPause } from './support.js';
 
 let templates: EmailTemplates;
 beforeAll(async () => {
@@ -15,7 +15,7 @@ function setup(overrides: Partial<CreateAuthChallengeDeps> & { env?: Record<stri
   const logs = captureLogs();
   const time = clock();
   const create = createHandler({ ses, now: time.now, templates, log: logs.sink, pause: noPause, ...overrides, env: { ...ENV, ...overrides.env } });
-  const verify = createVerify({ now: time.now, log: logs.sink, env: { LOG_LEVEL: 'debug' } });
+  const verify = createVerify({ now: time.now, log: logs.sink, env: { LOG_LEVEL: 'debug', OTP_HMAC_KEY: HMAC_KEY } });
   return { ses, logs, time, create, verify };
 }
 
@@ -34,10 +34,17 @@ describe('create auth challenge', () => {
     expect(mail?.Message?.Body?.Html?.Data).toContain(`>${code}</p>`);
     expect(mail?.Message?.Body?.Text?.Data).toContain('expires in 3 minutes');
 
-    expect(response.privateChallengeParameters).toEqual({ answer: code, expiresAt: String(time.now() + 180_000) });
+    // The session keeps a salted, keyed hash: the code itself is nowhere but in the email.
+    expect(response.privateChallengeParameters).toEqual({
+      salt: expect.stringMatching(/^[\w-]{22}$/),
+      digest: expect.stringMatching(/^[\w-]{43}$/),
+      expiresAt: String(time.now() + 180_000),
+      codeLength: '6',
+    });
     expect(response.publicChallengeParameters).toEqual({ maskedEmail: 'j***@e***.com', codeLength: '6' });
-    expect(JSON.stringify(response.publicChallengeParameters)).not.toContain(code);
-    expect(response.challengeMetadata).toMatch(/^otp-v1:\d{6}:\d{13}$/);
+    expect(JSON.stringify(response)).not.toContain(code);
+    expect(response.challengeMetadata).toMatch(/^otp-v2:6:\d{13}:[\w-]{22}:[\w-]{43}$/);
+    expect(response.challengeMetadata).toContain(response.privateChallengeParameters.digest);
 
     // The code in the email is the one Verify accepts.
     const ok = await verify(verifyEvent(response.privateChallengeParameters, code));
@@ -60,22 +67,23 @@ describe('create auth challenge', () => {
   });
 
   it('ignores metadata on foreign session entries and garbage metadata', async () => {
-    const { ses, create } = setup();
+    const { ses, create, verify } = setup();
     const session = [
       { challengeName: 'SRP_A', challengeResult: true, challengeMetadata: 'otp-v1:111111:1736942580000' },
       { challengeName: 'CUSTOM_CHALLENGE', challengeResult: false, challengeMetadata: 'otp-v1:12:99' },
     ];
     const { response } = await create(createEvent(session));
     expect(ses.calls).toHaveLength(1);
-    expect(response.privateChallengeParameters.answer).toBe(emailedCode(ses.calls[0]));
-    expect(response.privateChallengeParameters.answer).not.toBe('111111');
+    const right = await verify(verifyEvent(response.privateChallengeParameters, emailedCode(ses.calls[0])));
+    expect(right.response.answerCorrect).toBe(true);
   });
 
   it('keeps leading zeros and honours OTP_LENGTH and OTP_TTL_SECONDS', async () => {
-    const { ses, create, time } = setup({ randomInt: () => 0, env: { OTP_LENGTH: '8', OTP_TTL_SECONDS: '90' } });
+    const { ses, create, time, verify } = setup({ randomInt: () => 0, env: { OTP_LENGTH: '8', OTP_TTL_SECONDS: '90' } });
     const { response } = await create(createEvent([]));
-    expect(response.privateChallengeParameters.answer).toBe('00000000');
     expect(emailedCode(ses.calls[0])).toBe('00000000');
+    expect((await verify(verifyEvent(response.privateChallengeParameters, '00000000'))).response.answerCorrect).toBe(true);
+    expect(response.privateChallengeParameters.codeLength).toBe('8');
     expect(response.privateChallengeParameters.expiresAt).toBe(String(time.now() + 90_000));
     expect(response.publicChallengeParameters.codeLength).toBe('8');
     expect(ses.calls[0]?.Message?.Body?.Text?.Data).toContain('expires in 1.5 minutes');
@@ -123,19 +131,17 @@ describe('create auth challenge', () => {
     expect(Object.keys(ghost.response).sort()).toEqual(Object.keys(real.response).sort());
     expect(Object.keys(ghost.response.publicChallengeParameters).sort()).toEqual(Object.keys(real.response.publicChallengeParameters).sort());
     expect(Object.keys(ghost.response.privateChallengeParameters).sort()).toEqual(Object.keys(real.response.privateChallengeParameters).sort());
-    expect(ghost.response.privateChallengeParameters.answer).toMatch(/^\d{6}$/);
-    expect(ghost.response.challengeMetadata).toMatch(/^otp-v1:\d{6}:\d{13}$/);
-    // Even the right fake code is refused.
-    const answer = ghost.response.privateChallengeParameters.answer;
-    const result = await verify(verifyEvent(ghost.response.privateChallengeParameters, answer, { userNotFound: true }));
-    expect(result.response.answerCorrect).toBe(false);
+    expect(ghost.response.challengeMetadata).toMatch(/^otp-v2:6:\d{13}:[\w-]{22}:[\w-]{43}$/);
+    // Even the right fake code is refused (here: every possible code would be; try the 0-padded ones).
+    for (const answer of ['000000', '123456']) {
+      const result = await verify(verifyEvent(ghost.response.privateChallengeParameters, answer, { userNotFound: true }));
+      expect(result.response.answerCorrect).toBe(false);
+    }
   });
 
-  it('unknown user: pauses about as long as an SES call would take, on the first round only', async () => {
+  it('unknown user: before any real send, pauses a typical SES round trip, on the first round only', async () => {
     const pauses: number[] = [];
     const { create } = setup({ pause: async (ms) => void pauses.push(ms) });
-    await create(createEvent([]));
-    expect(pauses).toEqual([]);
     const ghost = await create(createEvent([], { userNotFound: true, userAttributes: {} }));
     expect(pauses).toHaveLength(1);
     expect(pauses[0]).toBeGreaterThanOrEqual(120);
@@ -143,6 +149,17 @@ describe('create auth challenge', () => {
     const session = [{ challengeName: 'CUSTOM_CHALLENGE', challengeResult: false, challengeMetadata: ghost.response.challengeMetadata }];
     await create(createEvent(session, { userNotFound: true, userAttributes: {} }));
     expect(pauses).toHaveLength(1);
+  });
+
+  it('unknown user: pauses as long as this container\'s real sends took (same distribution)', async () => {
+    const pauses: number[] = [];
+    const time = clock();
+    const ses = fakeSes();
+    const slowSes = { send: async (c: Parameters<typeof ses.send>[0]) => { time.advance(437); return ses.send(c); } };
+    const create = createHandler({ ses: slowSes, now: time.now, templates, log: () => undefined, pause: async (ms) => void pauses.push(ms), env: ENV });
+    await create(createEvent([]));
+    await create(createEvent([], { userNotFound: true, userAttributes: {} }));
+    expect(pauses).toEqual([437]);
   });
 
   it('unknown user: masks the typed user name like a real address', async () => {
@@ -159,21 +176,25 @@ describe('create auth challenge', () => {
     });
     ses.failWith = failure;
     await expect(create(createEvent([]))).rejects.toThrow(EmailDeliveryError);
-    await expect(create(createEvent([]))).rejects.toThrow(/MessageRejected/);
+    // The caller gets one fixed message: no SES internals, no region, no recipient.
+    await expect(create(createEvent([]))).rejects.toThrow(/^Could not send the sign-in code. Try again later$/);
     const errors = logs.records().filter((r) => r.level === 'error');
     expect(errors[0]).toMatchObject({
       fn: 'create-auth-challenge',
       msg: 'SES SendEmail failed: failing the sign-in',
       errorName: 'MessageRejected',
       to: 'j***@e***.com',
+      errorMessage: 'Email address is not verified. The following identities failed the check: n***@e***.com',
     });
+    // The logs carry no recipient address (the sender's own is no secret).
+    expect(logs.lines.join('\n')).not.toContain(USER.email);
   });
 
   it('a user without a usable email gets no email and an unanswerable challenge, not a crash', async () => {
     const { ses, create, logs } = setup();
     const { response } = await create(createEvent([], { userAttributes: { sub: USER.sub } }));
     expect(ses.calls).toHaveLength(0);
-    expect(response.privateChallengeParameters.answer).toMatch(/^\d{6}$/);
+    expect(response.privateChallengeParameters.codeLength).toBe('6');
     expect(logs.records().some((r) => r.level === 'error' && r.msg.includes('no usable email'))).toBe(true);
   });
 
@@ -192,7 +213,7 @@ describe('create auth challenge', () => {
     for (const event of events) {
       const { response } = await create(event);
       expect(Object.keys(response).sort()).toEqual(['challengeMetadata', 'privateChallengeParameters', 'publicChallengeParameters']);
-      expect(response.privateChallengeParameters.answer).toMatch(/^\d{6}$/);
+      expect(response.privateChallengeParameters.digest).toMatch(/^[\w-]{43}$/);
     }
     expect(ses.calls).toHaveLength(0);
   });
@@ -203,6 +224,10 @@ describe('create auth challenge', () => {
       [{ FROM_EMAIL: 'not-an-address' }, /FROM_EMAIL/],
       [{ FROM_NAME: 'x\ny' }, /FROM_NAME/],
       [{ OTP_LENGTH: '3' }, /OTP_LENGTH/],
+      [{ OTP_LENGTH: '5' }, /OTP_LENGTH/],
+      [{ OTP_TTL_SECONDS: '601' }, /OTP_TTL_SECONDS/],
+      [{ OTP_HMAC_KEY: '' }, /OTP_HMAC_KEY is not set/],
+      [{ OTP_HMAC_KEY: 'c2hvcnQ' }, /OTP_HMAC_KEY is invalid/],
       [{ OTP_LENGTH: '11' }, /OTP_LENGTH/],
       [{ OTP_LENGTH: 'six' }, /OTP_LENGTH/],
       [{ OTP_TTL_SECONDS: '0' }, /OTP_TTL_SECONDS/],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { escapeHtml, formatMinutes, renderEmail } from '../../../handlers/shared/email.js';
 import { createLogger, type LogLevel } from '../../../handlers/shared/logger.js';
 import { maskEmail } from '../../../handlers/shared/mask.js';
-import { decodeMetadata, encodeMetadata, findIssuedCode } from '../../../handlers/shared/otp.js';
+import { decodeMetadata, encodeMetadata, findIssuedCode, sealCode } from '../../../handlers/shared/otp.js';
 import {
   ConfigError,
   readAllowedDomains,
@@ -25,11 +25,12 @@ describe('settings from the environment', () => {
   });
 
   it('accepts the bounds and rejects everything else with the variable name', () => {
-    expect(readCodeLength({ OTP_LENGTH: '4' })).toBe(4);
+    expect(readCodeLength({ OTP_LENGTH: '6' })).toBe(6);
     expect(readCodeLength({ OTP_LENGTH: '10' })).toBe(10);
     expect(readTtlSeconds({ OTP_TTL_SECONDS: '600' })).toBe(600);
     expect(readLogLevel({ LOG_LEVEL: 'DEBUG' })).toBe('debug');
-    for (const bad of ['3', '11', '6.0', '0x6', ' 6 x', '-6', '1e1', '999999999999']) {
+    expect(() => readTtlSeconds({ OTP_TTL_SECONDS: '601' })).toThrow(ConfigError);
+    for (const bad of ['3', '5', '11', '6.0', '0x6', ' 6 x', '-6', '1e1', '999999999999']) {
       expect(() => readCodeLength({ OTP_LENGTH: bad })).toThrow(ConfigError);
     }
     try {
@@ -37,7 +38,7 @@ describe('settings from the environment', () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toMatchObject({ name: 'ConfigError', variable: 'OTP_TTL_SECONDS' });
-      expect((error as Error).message).toBe('OTP_TTL_SECONDS="forever" is invalid: expected an integer from 30 to 900');
+      expect((error as Error).message).toBe('OTP_TTL_SECONDS="forever" is invalid: expected an integer from 30 to 600');
     }
   });
 
@@ -96,23 +97,31 @@ describe('email rendering', () => {
 });
 
 describe('challengeMetadata', () => {
-  it('round-trips the code and expiry, leading zeros included', () => {
-    const issued = { code: '000123', expiresAt: 1_736_942_580_000 };
-    expect(decodeMetadata(encodeMetadata(issued))).toEqual(issued);
-    expect(decodeMetadata(encodeMetadata({ code: '4242', expiresAt: 5 }))).toEqual({ code: '4242', expiresAt: 5 });
-    for (const bad of [undefined, '', 'otp-v1:123:1736942580000', 'otp-v1:123456:17', 'otp-v2:123456:1736942580000', 'otp-v1:123456:1736942580000x']) {
+  const key = Buffer.alloc(32, 3);
+  it('round-trips the sealed code, and never holds the code itself', () => {
+    const sealed = sealCode(key, '000123', 1_736_942_580_000);
+    const meta = encodeMetadata(sealed);
+    expect(decodeMetadata(meta)).toEqual(sealed);
+    expect(meta).not.toContain('000123');
+    expect(decodeMetadata(encodeMetadata(sealCode(key, '12345678', 5)))).toMatchObject({ length: 8, expiresAt: 5 });
+    for (const bad of [undefined, '', 'otp-v1:123456:1736942580000', `${meta}x`, meta.replace('otp-v2', 'otp-v3'), meta.slice(0, -1)]) {
       expect(decodeMetadata(bad)).toBeUndefined();
     }
   });
 
+  it('salts each code: the same code and expiry seal differently', () => {
+    expect(sealCode(key, '123456', 1).digest).not.toBe(sealCode(key, '123456', 1).digest);
+  });
+
   it('takes the latest code from our own rounds only', () => {
-    const meta = (code: string) => encodeMetadata({ code, expiresAt: 1_736_942_580_000 });
+    const a = sealCode(key, '111111', 1_736_942_580_000);
+    const b = sealCode(key, '222222', 1_736_942_580_000);
     expect(
       findIssuedCode([
-        { challengeName: 'CUSTOM_CHALLENGE', challengeResult: false, challengeMetadata: meta('111111') },
-        { challengeName: 'SRP_A', challengeResult: true, challengeMetadata: meta('222222') },
-      ])?.code,
-    ).toBe('111111');
-    expect(findIssuedCode([{ challengeName: 'PASSWORD_VERIFIER', challengeResult: true, challengeMetadata: meta('2222') }])).toBeUndefined();
+        { challengeName: 'CUSTOM_CHALLENGE', challengeResult: false, challengeMetadata: encodeMetadata(a) },
+        { challengeName: 'SRP_A', challengeResult: true, challengeMetadata: encodeMetadata(b) },
+      ]),
+    ).toEqual(a);
+    expect(findIssuedCode([{ challengeName: 'PASSWORD_VERIFIER', challengeResult: true, challengeMetadata: encodeMetadata(b) }])).toBeUndefined();
   });
 });

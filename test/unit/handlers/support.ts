@@ -117,7 +117,10 @@ export function captureLogs(): LogCapture {
   };
 }
 
-export const ENV = { FROM_EMAIL: 'noreply@example.com', FROM_NAME: 'Example App', LOG_LEVEL: 'debug' } as const;
+/** A fixed stack secret for tests (32 bytes, base64url), as `up` puts it in OTP_HMAC_KEY. */
+export const HMAC_KEY = Buffer.alloc(32, 7).toString('base64url');
+
+export const ENV = { FROM_EMAIL: 'noreply@example.com', FROM_NAME: 'Example App', LOG_LEVEL: 'debug', OTP_HMAC_KEY: HMAC_KEY } as const;
 
 /** A clock the test moves by hand. */
 export function clock(start = Date.UTC(2025, 0, 15, 12, 0, 0)) {

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { codesMatch, createHandler } from '../../../handlers/verify-auth-challenge.js';
-import { captureLogs, clock, verifyEvent } from './support.js';
+import { createHandler } from '../../../handlers/verify-auth-challenge.js';
+import { answerMatches, sealCode, sealedToParameters } from '../../../handlers/shared/otp.js';
+import { captureLogs, clock, HMAC_KEY, verifyEvent } from './support.js';
+
+const key = Buffer.from(HMAC_KEY, 'base64url');
 
 function setup() {
   const time = clock();
   const logs = captureLogs();
-  const verify = createHandler({ now: time.now, env: {}, log: logs.sink });
-  const params = { answer: '012345', expiresAt: String(time.now() + 180_000) };
+  const verify = createHandler({ now: time.now, env: { OTP_HMAC_KEY: HMAC_KEY }, log: logs.sink });
+  const params = sealedToParameters(sealCode(key, '012345', time.now() + 180_000));
   return { time, logs, verify, params };
 }
 
@@ -59,12 +62,14 @@ describe('verify auth challenge', () => {
       verifyEvent(undefined, '012345'),
       verifyEvent('012345', '012345'),
       verifyEvent({}, '012345'),
-      verifyEvent({ answer: '012345' }, '012345'),
-      verifyEvent({ answer: 12345, expiresAt: params.expiresAt }, '12345'),
-      verifyEvent({ answer: '012345', expiresAt: 'soon' }, '012345'),
-      verifyEvent({ answer: '012345', expiresAt: Number(params.expiresAt) }, '012345'),
-      verifyEvent({ answer: '', expiresAt: params.expiresAt }, ''),
-      verifyEvent({ answer: 'abcdef', expiresAt: params.expiresAt }, 'abcdef'),
+      // The old plaintext shape is not accepted: a session from before the upgrade fails closed.
+      verifyEvent({ answer: '012345', expiresAt: params.expiresAt }, '012345'),
+      verifyEvent({ ...params, digest: undefined }, '012345'),
+      verifyEvent({ ...params, salt: 'short' }, '012345'),
+      verifyEvent({ ...params, expiresAt: 'soon' }, '012345'),
+      verifyEvent({ ...params, expiresAt: Number(params.expiresAt) }, '012345'),
+      verifyEvent({ ...params, codeLength: 6 }, '012345'),
+      verifyEvent({ ...params, digest: `${params.digest}x` }, '012345'),
       verifyEvent(params, 12345),
       verifyEvent(params, ['012345']),
       verifyEvent(params, null),
@@ -77,12 +82,20 @@ describe('verify auth challenge', () => {
     expect(logs.records().every((r) => r.level === 'warn' && r.msg === 'malformed event: answer rejected')).toBe(true);
   });
 
-  it('compares in constant time only on equal lengths, and never throws on a mismatch', () => {
-    expect(codesMatch('123456', '123456')).toBe(true);
-    expect(codesMatch('123456', '123457')).toBe(false);
-    expect(codesMatch('123456', '1234567')).toBe(false);
-    expect(codesMatch('123456', '')).toBe(false);
-    // Same UTF-16 length, different byte length: must not reach timingSafeEqual with unequal buffers.
-    expect(codesMatch('123456', '12345é')).toBe(false);
+  it('compares keyed hashes: the right code under another key, salt or expiry does not match', () => {
+    const sealed = sealCode(key, '123456', 1_000);
+    expect(answerMatches(key, sealed, '123456')).toBe(true);
+    expect(answerMatches(key, sealed, '123457')).toBe(false);
+    expect(answerMatches(key, sealed, '1234567')).toBe(false);
+    expect(answerMatches(key, sealed, '')).toBe(false);
+    expect(answerMatches(key, sealed, '12345é')).toBe(false);
+    expect(answerMatches(Buffer.alloc(32, 1), sealed, '123456')).toBe(false);
+    expect(answerMatches(key, { ...sealed, expiresAt: 1_001 }, '123456')).toBe(false);
+    expect(answerMatches(key, { ...sealed, salt: sealCode(key, '123456', 1_000).salt }, '123456')).toBe(false);
+  });
+
+  it('fails loudly without the stack key rather than accepting anything', async () => {
+    const verify = createHandler({ env: {}, log: () => undefined });
+    await expect(verify(verifyEvent({}, '012345'))).rejects.toThrow(/OTP_HMAC_KEY/);
   });
 });

@@ -157,6 +157,7 @@ describe('the zips load and run the way Lambda runs them', () => {
     process.env.FROM_EMAIL = 'noreply@example.com';
     process.env.LOG_LEVEL = 'error';
     process.env.AWS_REGION = 'us-east-1';
+    process.env.OTP_HMAC_KEY = Buffer.alloc(32, 1).toString('base64url');
 
     const define = await load('define-auth-challenge');
     const first = await define.handler({ ...common, triggerSource: 'DefineAuthChallenge_Authentication', request: { userAttributes: user, session: [] }, response: {} });
@@ -210,6 +211,21 @@ describe('the zips load and run the way Lambda runs them', () => {
       response: { autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false },
     });
     expect(signUp.response).toEqual({ autoConfirmUser: true, autoVerifyEmail: false, autoVerifyPhone: false });
+
+    // Already verified: answers without calling Cognito (the default client's module loads).
+    const post = await load('post-authentication');
+    const after = await post.handler({
+      ...common,
+      triggerSource: 'PostAuthentication_Authentication',
+      request: { userAttributes: { ...user, email_verified: 'true' }, newDeviceUsed: false },
+      response: {},
+    });
+    expect(after.response).toEqual({});
+    // Unverified: one AdminUpdateUserAttributes for this pool and user, through a recording client.
+    const calls: Array<{ input: unknown }> = [];
+    const marking = post.createHandler({ cognito: { send: async (c: { input: unknown }) => void calls.push(c) } });
+    await marking({ ...common, triggerSource: 'PostAuthentication_Authentication', request: { userAttributes: user, newDeviceUsed: false }, response: {} });
+    expect(calls.map((c) => c.input)).toEqual([{ UserPoolId: 'us-east-1_AbCdEfGhI', Username: 'u-1', UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }]);
   });
 
   it('the bundled create fails loudly without FROM_EMAIL', async () => {

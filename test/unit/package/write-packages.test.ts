@@ -10,6 +10,7 @@ const NAMES: Record<FunctionKind, string> = {
   'create-auth-challenge': 'email-otp-create-auth-challenge-dev',
   'verify-auth-challenge': 'email-otp-verify-auth-challenge-dev',
   'pre-sign-up': 'email-otp-pre-sign-up-dev',
+  'post-authentication': 'email-otp-post-authentication-dev',
 };
 
 let dir: string;
@@ -25,7 +26,7 @@ describe('writePackages', () => {
     const out = join(dir, 'nested', 'out');
     const written = await writePackages(out, NAMES);
     const built = await buildHandlers();
-    expect(written.map((w) => w.kind)).toEqual(['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up']);
+    expect(written.map((w) => w.kind)).toEqual(['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up', 'post-authentication']);
     expect((await readdir(out)).sort()).toEqual(Object.values(NAMES).map((n) => `${n}.zip`).sort());
     for (const w of written) {
       expect(w.path).toBe(join(out, `${NAMES[w.kind]}.zip`));

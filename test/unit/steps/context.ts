@@ -23,7 +23,7 @@ export function planContext(config: Partial<ConfigInput> = {}, overrides: Partia
     partition: 'aws',
     aws: noAws as StepContext['aws'],
     state: emptyState(key, new Date(0)),
-    facts: { sesIdentity: 'noreply@example.com', userPoolArn: 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc' },
+    facts: { sesIdentity: 'noreply@example.com', userPoolArn: 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc', newHandlerKey: Buffer.alloc(32, 2).toString('base64url') },
     builtHandlers,
     adopt: false,
     allowReplace: false,

@@ -31,7 +31,7 @@ describe('Cognito update requests carry every field (AWS resets omitted ones)', 
   it('UpdateUserPoolClient: our fields from the config, every other field from the described client', () => {
     const client = described<UserPoolClientType>(CLIENT_FIELDS);
     const ours = {
-      ClientName: 'c', HasSecret: false, ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH'], PreventUserExistenceErrors: 'ENABLED', EnableTokenRevocation: true,
+      ClientName: 'c', WriteAttributes: ['name' as const], HasSecret: false, ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH'], PreventUserExistenceErrors: 'ENABLED', EnableTokenRevocation: true,
       AuthSessionValidity: 3, AccessTokenValidity: 60, IdTokenValidity: 60, RefreshTokenValidity: 30, TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
     };
     const merged = mergedClientUpdate(client, ours) as unknown as Record<string, unknown>;

@@ -1,8 +1,8 @@
 import type { UserPoolClientType, UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
 import { describe, expect, it } from 'vitest';
-import { appClientStep } from '../../../src/steps/app-client-step.js';
+import { appClientStep, CLIENT_WRITE_ATTRIBUTES } from '../../../src/steps/app-client-step.js';
 import { functionStep } from '../../../src/steps/function-step.js';
-import { handlerEnvironment } from '../../../src/steps/handler-environment.js';
+import { handlerEnvironment, handlerSecrets } from '../../../src/steps/handler-environment.js';
 import { permissionsStep, STATEMENT_ID } from '../../../src/steps/permissions-step.js';
 import { basicExecutionPolicyArn, roleInlinePolicy, roleStep } from '../../../src/steps/role-step.js';
 import { sesDomainStep } from '../../../src/steps/ses-domain-step.js';
@@ -19,12 +19,34 @@ describe('role plan', () => {
   const actual = {
     arn: 'arn:aws:iam::123456789012:role/EmailOTPLambdaExecutionRole',
     trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
-    attached: [basicExecutionPolicyArn('aws')],
+    attached: [] as string[],
     inlinePolicy: roleInlinePolicy(ctx),
     tags: { ...tags, 'otp-setup:regions': 'us-east-1' },
   };
   it('absent → create', () => expect(roleStep.plan(ctx, absent).kind).toBe('create'));
   it('matching → noop', () => expect(roleStep.plan(ctx, { status: 'present', actual }).kind).toBe('noop'));
+  it('the managed AWSLambdaBasicExecutionRole earlier versions attached (logs on every group) → update that detaches it', () => {
+    const old = { ...actual, attached: [basicExecutionPolicyArn('aws')] };
+    const change = roleStep.plan(ctx, { status: 'present', actual: old });
+    expect(change.diffs).toEqual([{ field: 'attached', actual: [basicExecutionPolicyArn('aws')], desired: [] }]);
+  });
+  it('logs only to the functions\' own log groups, no CreateLogGroup, nothing on *', () => {
+    const policy = roleInlinePolicy(ctx) as { Statement: Array<{ Sid: string; Action: string[]; Resource: string | string[] }> };
+    const logs = policy.Statement.find((s) => s.Sid === 'WriteOwnLogs')!;
+    expect(logs.Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(logs.Resource).toContain('arn:aws:logs:*:123456789012:log-group:/aws/lambda/email-otp-create-auth-challenge:*');
+    expect(JSON.stringify(policy)).not.toMatch(/"logs:\*"|CreateLogGroup|"Resource":"\*"/);
+  });
+  it('may mark emails verified only in pools tagged as this stack\'s', () => {
+    const policy = roleInlinePolicy(ctx) as { Statement: Array<{ Sid: string; Action: string[]; Resource: string; Condition: unknown }> };
+    expect(policy.Statement.find((s) => s.Sid === 'MarkEmailVerified')).toEqual({
+      Sid: 'MarkEmailVerified',
+      Effect: 'Allow',
+      Action: ['cognito-idp:AdminUpdateUserAttributes'],
+      Resource: 'arn:aws:cognito-idp:*:123456789012:userpool/*',
+      Condition: { StringEquals: { 'aws:ResourceTag/otp-setup:stack': 'email-otp' } },
+    });
+  });
   it('an extra policy attached by hand is not drift', () => {
     const extra = { ...actual, attached: [...actual.attached, 'arn:aws:iam::aws:policy/ReadOnlyAccess'] };
     expect(roleStep.plan(ctx, { status: 'present', actual: extra }).kind).toBe('noop');
@@ -57,7 +79,7 @@ describe('function plan', () => {
     Handler: 'index.handler',
     Timeout: 5,
     MemorySize: 256,
-    Environment: handlerEnvironment('create-auth-challenge', ctx.config),
+    Environment: handlerEnvironment('create-auth-challenge', ctx.config, handlerSecrets(ctx)),
     TracingConfig: { Mode: 'PassThrough' },
   };
   const actual = { arn: arn('create-auth-challenge'), settings, codeSha256: 'sha-create-auth-challenge', tags };
@@ -73,6 +95,17 @@ describe('function plan', () => {
     const define = functionStep('define-auth-challenge');
     const defineActual = { ...actual, settings: { ...settings, Environment: handlerEnvironment('define-auth-challenge', ctx.config) }, codeSha256: 'sha-define-auth-challenge' };
     expect(define.plan(longer, { status: 'present', actual: defineActual }).kind).toBe('noop');
+  });
+  it('a different secret is drift, shown only as a fingerprint', () => {
+    const rotated = { ...settings, Environment: { ...settings.Environment, OTP_HMAC_KEY: 'another-secret-value-that-is-long-enough' } };
+    const change = step.plan(ctx, { status: 'present', actual: { ...actual, settings: rotated } });
+    expect(change.diffs.map((d) => d.field)).toEqual(['Environment']);
+    const shown = JSON.stringify(change.diffs);
+    expect(shown).not.toContain(ctx.facts.newHandlerKey);
+    // plan is pure: it records nothing.
+    expect(ctx.state.resources.handlerKey).toBeUndefined();
+    expect(shown).not.toContain('another-secret-value');
+    expect(shown).toMatch(/<secret [0-9a-f]{8}>/);
   });
   it('an old runtime is drift', () => {
     const change = step.plan(ctx, { status: 'present', actual: { ...actual, settings: { ...settings, Runtime: 'nodejs18.x' } } });
@@ -120,12 +153,14 @@ function pool(overrides: Partial<UserPoolType> = {}): UserPoolType {
     Name: 'email-otp-pool',
     UsernameAttributes: ['email'],
     AutoVerifiedAttributes: ['email'],
+    UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
     SchemaAttributes: [{ Name: 'email', Required: true }],
     LambdaConfig: {
       DefineAuthChallenge: arn('define-auth-challenge'),
       CreateAuthChallenge: arn('create-auth-challenge'),
       VerifyAuthChallengeResponse: arn('verify-auth-challenge'),
       PreSignUp: arn('pre-sign-up'),
+      PostAuthentication: arn('post-authentication'),
     },
     EmailConfiguration: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/noreply@example.com', From: 'noreply@example.com' },
     DeletionProtection: 'INACTIVE',
@@ -201,11 +236,12 @@ describe('permissions plan', () => {
     'create-auth-challenge': statement(sourceArn),
     'verify-auth-challenge': statement(sourceArn),
     'pre-sign-up': statement(sourceArn),
+    'post-authentication': statement(sourceArn),
   });
-  it('absent → create for all four functions', () => {
+  it('absent → create for all five functions', () => {
     const change = permissionsStep.plan(ctx, absent);
     expect(change.kind).toBe('create');
-    expect(change.diffs).toHaveLength(4);
+    expect(change.diffs).toHaveLength(5);
   });
   it('scoped to the pool and account → noop', () => {
     expect(permissionsStep.plan(ctx, { status: 'present', actual: all(ctx.facts.userPoolArn!) }).kind).toBe('noop');
@@ -213,7 +249,7 @@ describe('permissions plan', () => {
   it('scoped to a replaced pool → update', () => {
     const change = permissionsStep.plan(ctx, { status: 'present', actual: all('arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_old') });
     expect(change.kind).toBe('update');
-    expect(change.diffs).toHaveLength(4);
+    expect(change.diffs).toHaveLength(5);
   });
 });
 
@@ -222,6 +258,7 @@ function client(overrides: Partial<UserPoolClientType> = {}): UserPoolClientType
     UserPoolId: 'us-east-1_abc',
     ClientId: 'client1',
     ClientName: 'email-otp-client',
+    WriteAttributes: [...CLIENT_WRITE_ATTRIBUTES].reverse(),
     ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_CUSTOM_AUTH'],
     PreventUserExistenceErrors: 'ENABLED',
     EnableTokenRevocation: true,
@@ -242,6 +279,17 @@ describe('app client plan', () => {
     const change = appClientStep.plan(ctx, { status: 'present', actual: { client: client({ ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'] }) } });
     expect(change.kind).toBe('update');
     expect(change.diffs.map((d) => d.field)).toEqual(['ExplicitAuthFlows']);
+  });
+  it('a client that may write email (or every attribute, when unset) → update WriteAttributes', () => {
+    for (const WriteAttributes of [undefined, [...CLIENT_WRITE_ATTRIBUTES, 'email']]) {
+      const change = appClientStep.plan(ctx, { status: 'present', actual: { client: client({ WriteAttributes }) } });
+      expect(change.diffs.map((d) => d.field)).toEqual(['WriteAttributes']);
+    }
+  });
+  it('a pool that applies email changes unverified → update', () => {
+    const change = userPoolStep.plan(ctx, { status: 'present', actual: { pool: pool({ UserAttributeUpdateSettings: undefined }) } });
+    expect(change.kind).toBe('update');
+    expect(change.diffs.map((d) => d.field)).toEqual(['UserAttributeUpdateSettings']);
   });
   it('a client secret → replace (it cannot be removed in place)', () => {
     expect(appClientStep.plan(ctx, { status: 'present', actual: { client: client({ ClientSecret: 's' }) } }).kind).toBe('replace');

@@ -102,7 +102,9 @@ export async function requestCode(email: string): Promise<RequestCodeResult> {
   if (!EMAIL.test(username)) return fail('invalid-email', 'Enter an email address such as you@example.com.');
   attemptsLeft = undefined;
   try {
-    await signUp({ username, password: randomPassword(), options: { userAttributes: { email: username } } });
+    // No userAttributes: the pool fills `email` from the username, and the app client may not write
+    // `email` itself (so a stolen token cannot move an account to another inbox).
+    await signUp({ username, password: randomPassword() });
   } catch (error) {
     if (errorName(error) !== 'UsernameExistsException') return failure(error, 'sign-up');
   }

@@ -1,0 +1,32 @@
+import type { UserPoolClientType, UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
+import { describe, expect, it } from 'vitest';
+import type { DoctorContext } from '../../../src/doctor/check.js';
+import { emailOwnershipCheck } from '../../../src/doctor/checks/email-ownership-check.js';
+import { CLIENT_WRITE_ATTRIBUTES } from '../../../src/steps/app-client-step.js';
+
+function run(pool: UserPoolType | undefined, client: UserPoolClientType | undefined) {
+  const d = {
+    ctx: { region: 'us-east-1', names: { userPool: 'email-otp-pool' } } as DoctorContext['ctx'],
+    lookups: { pool: async () => pool, client: async () => client } as unknown as DoctorContext['lookups'],
+    now: new Date(),
+  };
+  return emailOwnershipCheck.run(d);
+}
+
+const goodPool: UserPoolType = { Id: 'us-east-1_x', UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] } };
+const goodClient: UserPoolClientType = { ClientId: 'c1', WriteAttributes: [...CLIENT_WRITE_ATTRIBUTES] };
+
+describe('email-ownership check', () => {
+  it('ok when the client cannot write email and a change needs verification', async () => {
+    expect((await run(goodPool, goodClient)).verdict).toBe('ok');
+  });
+
+  it('fails on an unverified-update pool, and on a client with no list (every standard attribute writable)', async () => {
+    const pool = await run({ Id: 'us-east-1_x' }, goodClient);
+    expect(pool.verdict).toBe('fail');
+    expect(pool.detail).toContain('applies an email change before the new address is verified');
+    const client = await run(goodPool, { ClientId: 'c1' });
+    expect(client.verdict).toBe('fail');
+    expect(client.detail).toContain('lets users rewrite their own email');
+  });
+});
