@@ -98,7 +98,7 @@ const FALLBACK_JITTER_MS = 160;
 
 // Created once per container, outside the handler. Every call also runs under the invocation's
 // deadline (shared/deadline.ts): Cognito gives a trigger 5 seconds and retries a slow one, and each
-// retry of a first round emails a different code (pitfall 14). SES gets one attempt: a retry
+// retry of a first round emails a different code. SES gets one attempt: a retry
 // could deliver twice.
 const defaultSes = new SESClient({
   // email.sesRegion: the sender is verified in SES of another region than the function's.
@@ -171,7 +171,7 @@ export function createHandler(deps: CreateAuthChallengeDeps = {}): CreateAuthCha
       const email = request && stringAttribute(request, 'email');
       const userName = isRecord(event) && typeof event.userName === 'string' ? event.userName : undefined;
 
-      // Reuse the first round's code and expiry: a typo must not send another email (pitfall 6).
+      // Reuse the first round's code and expiry: Create runs for every round, and a typo must not send another email.
       const previous = session ? findIssuedCode(session) : undefined;
       const code = previous ? undefined : generateCode(settings.codeLength, rand);
       const sealed: SealedCode = previous ?? sealCode(settings.key, code ?? '', now() + settings.ttlSeconds * 1000);
@@ -190,7 +190,7 @@ export function createHandler(deps: CreateAuthChallengeDeps = {}): CreateAuthCha
         log.warn('malformed event: issuing a challenge that cannot be answered', fields);
       } else if (userNotFound) {
         // Same response shape as for a real user and no email: an unknown address must not be
-        // distinguishable from a known one (pitfall 7). Verify and Define both refuse it anyway.
+        // distinguishable from a known one (PreventUserExistenceErrors). Verify and Define both refuse it anyway.
         log.info('unknown user: no email sent', fields);
         if (!previous && now() < unhealthyUntil) {
           log.warn('recent SES failures: failing the unknown address the same way', fields);

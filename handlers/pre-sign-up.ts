@@ -44,7 +44,8 @@ export function createHandler(deps: PreSignUpDeps = {}): PreSignUpHandler {
     }
 
     log.info('sign-up accepted: auto-confirming', { triggerSource, email: maskEmail(email) });
-    // Confirmed, because an unconfirmed user cannot run the custom auth flow at all (pitfall 11).
+    // Confirmed, because an unconfirmed user cannot sign in at all, custom auth included
+    // (https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html).
     // Not verified: nothing has proven the address yet; autoVerifyEmail would mark any typed-in
     // address as verified. The first successful code is the proof, recorded by a later step.
     return withResponse(event, { autoConfirmUser: true, autoVerifyEmail: false, autoVerifyPhone: false });

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Steps 1–6 of /work/shared/reference/seed-guide.md, command for command, as a user would paste
+# Steps 1–6 of the guide otp-setup automates ("Passwordless OTP (Email) Authentication with AWS
+# Cognito"), command for command, as a user would paste
 # them. Differences, all forced by running unattended: the ids the guide says to "save" from
 # step 4 and step 6 are captured into variables (and written to ids.env for teardown.sh); the
 # optional "move SES out of the sandbox" command of step 3 is not run. The guide's literal ARNs

@@ -1,7 +1,8 @@
 /**
  * One total time budget per invocation, shared by every SDK call in it, retries included.
  *
- * Cognito waits 5 seconds for a trigger and then retries it (pitfall 14); a retried first round of
+ * Cognito waits 5 seconds for a trigger and then retries it
+ * (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html); a retried first round of
  * Create emails a second, different code. The SDK's own `requestTimeout` does not help: without
  * `throwOnRequestTimeout` (@smithy/node-http-handler 4.x) it only logs a warning, and it applies
  * per attempt. So each call gets the invocation's AbortSignal (which tears the socket down) and

@@ -25,7 +25,8 @@ export function requestOf(event: unknown): JsonRecord | undefined {
 
 /**
  * With PreventUserExistenceErrors=ENABLED Cognito runs the triggers for unknown users and says so
- * here (pitfall 7). Anything other than an explicit `false`/absent is treated as "not found":
+ * here (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html).
+ * Anything other than an explicit `false`/absent is treated as "not found":
  * the safe reading of a garbled flag is the one that never issues tokens or sends mail.
  */
 export function isUserNotFound(request: JsonRecord): boolean {

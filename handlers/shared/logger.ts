@@ -1,6 +1,7 @@
 // One JSON object per line, so CloudWatch Logs Insights can filter on `level` and `fn`.
 // Fields are restricted to primitives: nobody can hand the whole Cognito event to the logger,
-// and keys that could carry the code are dropped as a second line of defence (pitfall 8).
+// and keys that could carry the code are dropped as a second line of defence: the event's
+// privateChallengeParameters and challengeMetadata hold it, and log groups keep lines for ever by default.
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];

@@ -5,7 +5,8 @@ import { digestsEqual, keyedHash } from './secret.js';
 /** Returns an integer in [0, maxExclusive). Injected in tests; production uses the CSPRNG. */
 export type RandomInt = (maxExclusive: number) => number;
 
-// crypto.randomInt's upper bound is exclusive: randomInt(0, 9) never yields 9 (pitfall 2).
+// crypto.randomInt's upper bound is exclusive: randomInt(0, 9) never yields 9
+// (https://nodejs.org/api/crypto.html#cryptorandomintmin-max-callback).
 export const cryptoRandomInt: RandomInt = (maxExclusive) => randomInt(maxExclusive);
 
 /** One CSPRNG draw per digit, kept as a string so leading zeros survive. */
@@ -66,7 +67,7 @@ export function sealedToParameters(sealed: SealedCode): { salt: string; digest: 
 }
 
 // Why the sealed code travels in challengeMetadata: Create runs again for every round, and
-// without state it would mint (and email) a fresh code per typo (pitfall 6). Cognito keeps
+// without state it would mint (and email) a fresh code per typo. Cognito keeps
 // challengeMetadata in its server-side session and hands it back only to the Define and Create
 // triggers via request.session[]; it is never returned to the client (the pattern the
 // aws-samples passwordless examples use). Only the salted, keyed hash is in it, never the code.

@@ -12,8 +12,9 @@ import { keyedHash, readHmacKey } from './secret.js';
 import { ConfigError, type EnvSource } from './settings.js';
 
 /**
- * Limits that hold across sign-in sessions, which Cognito's per-session rounds do not (pitfalls
- * 4 and 5), in one DynamoDB table whose items expire through its TTL attribute:
+ * Limits that hold across sign-in sessions, which Cognito's per-session rounds do not (every
+ * InitiateAuth starts a new session and emails a new code), in one DynamoDB table whose items
+ * expire through its TTL attribute:
  * - codes emailed per address per window and per day (email bombing, cost), and per day for the
  *   whole pool (the pool must not become a free mailer for arbitrary addresses);
  * - consecutive wrong answers per address: every `maxFailures` of them lock the address for a

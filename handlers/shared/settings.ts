@@ -43,7 +43,7 @@ export const readLogLevel = (env: EnvSource): LogLevel => {
   return level;
 };
 
-/** 6 digits = log2(10^6) ≈ 19.9 bits is the accepted minimum (pitfall 2), as in the config schema. */
+/** 6 digits = log2(10^6) ≈ 19.9 bits of entropy is the accepted minimum, as in the config schema. */
 export const readCodeLength = (env: EnvSource): number => integer(env, 'OTP_LENGTH', 6, 6, 10);
 
 /** Capped at 10 minutes (OWASP ASVS 2.7.2, NIST SP 800-63B 5.1.3.2), as in the config schema. */

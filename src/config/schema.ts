@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { REGION_PATTERN } from './patterns.js';
 
 /**
- * The configuration file's schema. Defaults mirror the guide (design.md §4); field names
+ * The configuration file's schema. Defaults mirror the guide otp-setup automates; field names
  * under "The contract other tools rely on" are a public interface and must stay stable.
  */
 const STAGE = /^[a-z0-9][a-z0-9-]{0,15}$/;

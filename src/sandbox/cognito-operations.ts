@@ -157,8 +157,10 @@ const signUp: Operation = async (ctx, input) => {
   const clientId = required(input, 'ClientId');
   checkClient(ctx, clientId);
   const username = required(input, 'Username');
-  // Custom-auth pools still require a password on SignUp (pitfall 11), and it must meet the
-  // pool's password policy even though nobody ever signs in with it.
+  // SignUp requires a password unless Cognito's native passwordless sign-in is on, which custom
+  // auth is not ("Passwords at sign-up",
+  // https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html),
+  // and it must meet the pool's password policy even though nobody ever signs in with it.
   checkPassword(required(input, 'Password'));
   const attributes = parseAttributes(input.UserAttributes);
   checkClientWritable(attributes, clientSettings(ctx).WriteAttributes);

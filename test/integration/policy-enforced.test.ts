@@ -14,7 +14,7 @@ import { BASE_CONFIG } from '../support/stack-fixture.js';
  * The policy proven by use: an IAM user holding exactly its actions deploys, re-deploys, plans,
  * checks and tears down a stack against moto with IAM enforcement on. moto checks each action
  * against resource "*" and evaluates conditions against an empty request context
- * (/work/shared/moto-notes.md "IAM enforcement"), so this test widens every statement to "*"
+ * (moto's IAM access control is "very basic", https://docs.getmoto.org/en/latest/docs/iam.html), so this test widens every statement to "*"
  * without conditions: it proves the action list; the ARN scoping is test/integration/policy.test.ts's.
  */
 let moto: Moto;

@@ -36,7 +36,7 @@ describe('the deployer policy for a config', () => {
     expect(JSON.stringify(doc).length).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
     const passRole = doc.Statement.find((s) => s.Action.includes('iam:PassRole'))!;
     expect(passRole).toMatchObject({ Resource: 'arn:aws:iam::123456789012:role/EmailOTPLambdaExecutionRole-production', Condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } } });
-    // The findings of the AWS review: tags of GetFunction, Cognito's SES role, waiters.
+    // Actions AWS needs beyond the obvious ones: GetFunction's tags, Cognito's SES role, waiters.
     const actions = new Set(doc.Statement.flatMap((s) => s.Action));
     for (const a of ['lambda:ListTags', 'iam:CreateServiceLinkedRole', 'lambda:GetFunctionConfiguration', 'logs:ListTagsForResource', 'logs:TagLogGroup', 'dynamodb:UpdateTable', 'cloudwatch:TagResource', 'sns:TagResource', 'cognito-idp:AdminSetUserPassword']) {
       expect(actions.has(a), a).toBe(true);

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Which top-level folders of src/ import which, read from the import lines themselves
+# (static imports, re-exports and dynamic import()), and the imports that break the layering
+# rule of docs/architecture.md: core, config and aws import nothing from cli, commands, package.
+# Exits 1 when there is such an import. Usage: scripts/import-graph.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LOWER='core|config|aws'
+UPPER='cli|commands|package'
+
+# One line per import of another folder: "<from> <to> <value|type> <file>:<line>".
+edges=$(grep -rnoE "^(import|export)[^'\"]* from '\.[^']+'|import\('\.[^']+'\)" src --include='*.ts' |
+  while IFS=: read -r file line match; do
+    spec=${match#*\'}
+    spec=${spec%%\'*}
+    target=$(realpath -m --relative-to=. "$(dirname "$file")/$spec")
+    from=$(cut -d/ -f2 <<<"$file")
+    case $target in
+      src/*) to=$(cut -d/ -f2 <<<"$target") ;;
+      *) to="../${target%%/*}" ;;
+    esac
+    [ "$from" = "$to" ] && continue
+    kind=value
+    case $match in "import type"* | "export type"*) kind=type ;; esac
+    echo "$from $to $kind $file:$line"
+  done | sort)
+
+echo "Import graph between top-level folders of src/ (imports; type-only ones in brackets):"
+awk '{ n[$1" "$2]++; if ($3 == "type") t[$1" "$2]++ }
+  END { for (k in n) { split(k, p, " "); printf "%s %s %d %d\n", p[1], p[2], n[k], t[k] } }' <<<"$edges" |
+  sort | awk '
+    $1 != prev { if (prev != "") print ""; printf "  %-9s -> ", $1; prev = $1; sep = "" }
+    { printf "%s%s %d", sep, $2, $3; if ($4 > 0) printf " [%d type]", $4; sep = ", " }
+    END { print "" }'
+
+violations=$(grep -E "^($LOWER) ($UPPER) " <<<"$edges" || true)
+echo
+if [ -z "$violations" ]; then
+  echo "Layering: no import from core, config or aws into cli, commands or package."
+  exit 0
+fi
+echo "Layering violations (core, config, aws importing cli, commands or package):"
+awk '{ printf "  %s -> %s (%s)  %s\n", $1, $2, $3, $4 }' <<<"$violations"
+exit 1
