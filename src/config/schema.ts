@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { REGION_PATTERN } from './patterns.js';
 
 /**
- * The configuration file's schema. Defaults mirror the guide otp-setup automates; field names
- * under "The contract other tools rely on" are a public interface and must stay stable.
+ * The configuration file's schema. Defaults mirror the guide otp-setup automates. Users' scripts
+ * and CI write these files: region, stage, email.from, otp.length/ttlSeconds/maxAttempts and
+ * frontend.envFile/preset are a public interface and must keep their names.
  */
 const STAGE = /^[a-z0-9][a-z0-9-]{0,15}$/;
 const NAME = /^[a-z][a-z0-9-]{1,30}$/;
