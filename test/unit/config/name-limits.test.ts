@@ -30,7 +30,7 @@ describe('derived resource names against AWS limits', () => {
     const problems = err.details!.problems as string[];
     expect(problems).toEqual([
       'name + stage: the IAM role name "acme-passwordless-signin-prod-x-lambda-execution-role-eu-central-blue1" is 70 characters; AWS allows at most 64. Shorten name or stage by 6 characters in total.',
-      'name + stage: the Lambda function name "acme-passwordless-signin-prod-x-define-auth-challenge-eu-central-blue1" (and 2 more like it) is 70 characters; AWS allows at most 64. Shorten name or stage by 6 characters in total.',
+      'name + stage: the Lambda function name "acme-passwordless-signin-prod-x-define-auth-challenge-eu-central-blue1" (and 3 more like it) is 70 characters; AWS allows at most 64. Shorten name or stage by 6 characters in total.',
     ]);
     expect(err.details!.names).toEqual([
       expect.objectContaining({ fields: ['name', 'stage'], resource: 'IAM role name', length: 70, max: 64 }),
