@@ -18,7 +18,8 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
   const { ctx } = stack;
   const { control, stop } = watchInterrupts(env);
   try {
-    io.info(`otp-setup ${kind} · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId}`);
+    io.info(`otp-setup ${kind} · stack ${ctx.names.stackId}${ctx.config.stackId ? ` (id ${ctx.config.stackId})` : ''} · ${ctx.region} · account ${ctx.accountId}`);
+    if (!ctx.config.stackId) io.info(`No "stackId" in ${stack.loaded.path} yet: up adds one and tags every resource with it; only resources carrying it count as this stack's.`);
     const reports = await converge(STEPS, ctx, 'plan', { io, control, save: async () => undefined });
     const counts = countActions(reports);
     io.out('');

@@ -4,6 +4,7 @@ import { call } from '../aws/aws-errors.js';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { resourceNames } from '../config/resource-names.js';
+import { assignStackId } from '../config/stack-id.js';
 import type { Config } from '../config/schema.js';
 import { OtpError, usageError } from '../core/errors.js';
 import { acquireLock, type Lock } from '../core/lock.js';
@@ -20,6 +21,8 @@ export interface OpenStackOptions {
   adopt?: boolean;
   allowReplace?: boolean;
   keepSes?: boolean;
+  /** up: a config without a stackId gets one, written into the file before any AWS write. */
+  assignStackId?: boolean;
 }
 
 export interface OpenStack {
@@ -27,6 +30,8 @@ export interface OpenStack {
   loaded: LoadedConfig;
   store: StateStore;
   aws: AwsClients;
+  /** Set when this run wrote a new stackId into the config file. */
+  assignedStackId?: string;
   close(): Promise<void>;
 }
 
@@ -108,6 +113,13 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
     if (options.lockFor) {
       lock = await acquireLock(join(stateDir(dir), 'locks', `${names.stackId}.${region}.lock`), options.lockFor, env.deps.now);
     }
+    let assignedStackId: string | undefined;
+    if (options.assignStackId && config.stackId === undefined) {
+      // Under the lock, so two runs in this folder do not each write their own id.
+      const { id, written } = await assignStackId(loaded.path);
+      config.stackId = id;
+      if (written) assignedStackId = id;
+    }
     const store = new StateStore(dir, { stackId: names.stackId, region, accountId: identity.accountId }, env.deps.now);
     const state = await store.load();
     const ctx: StepContext = {
@@ -131,6 +143,7 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
       loaded,
       store,
       aws,
+      ...(assignedStackId ? { assignedStackId } : {}),
       async close() {
         await lock?.release();
         aws.destroy();

@@ -14,17 +14,26 @@ export interface UpOptions {
 
 export async function upCommand(env: CommandEnv, options: UpOptions): Promise<number> {
   const { io } = env;
-  const stack = await openStack(env, { lockFor: 'up', buildHandlers: true, adopt: options.adopt, allowReplace: options.allowReplace });
+  const stack = await openStack(env, { lockFor: 'up', buildHandlers: true, adopt: options.adopt, allowReplace: options.allowReplace, assignStackId: true });
   const { ctx, store } = stack;
   const { control, stop } = watchInterrupts(env);
   try {
-    io.info(`otp-setup up · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId}`);
+    io.info(`otp-setup up · stack ${ctx.names.stackId} (id ${ctx.config.stackId}) · ${ctx.region} · account ${ctx.accountId}`);
+    if (stack.assignedStackId) {
+      io.info(
+        `This configuration had no stack id: wrote "stackId": "${stack.assignedStackId}" into ${stack.loaded.path}. Every resource is tagged with it; keep the file (commit it) so teammates manage the same stack.`,
+      );
+    }
     // The .env is written last: an unreadable one must stop the run before any AWS write, not after.
     if (ctx.config.frontend.envFile !== false) await readEnvFile(resolve(ctx.configDir, ctx.config.frontend.envFile));
     const before = JSON.stringify(ctx.state.resources);
     const reports = await converge(STEPS, ctx, 'apply', { io, control, save: () => store.save(ctx.state) });
+    // Everything recorded now carries this id (later reads may trust the record).
+    const identityChanged = ctx.state.identity !== ctx.config.stackId;
+    ctx.state.identity = ctx.config.stackId;
     // Ids found by name (a lost state file) are recorded even when nothing had to change.
-    if (JSON.stringify(ctx.state.resources) !== before) await store.save(ctx.state);
+    if (identityChanged || JSON.stringify(ctx.state.resources) !== before) await store.save(ctx.state);
+    const legacy = ctx.facts.legacy ?? [];
     const counts = countActions(reports);
     const { userPoolId, clientId, frontend } = ctx.state.resources;
     const notes = reports.flatMap((r) => r.notes);
@@ -34,6 +43,9 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
     // Retries are normal on a busy account or a flaky network; saying so explains a slow run.
     if (retries > 0) io.out(`  ${retries} ${retries === 1 ? 'retry' : 'retries'} over ${calls} AWS calls (throttling, network or IAM propagation): all recovered.`);
     for (const line of diffLines(reports)) io.out(line);
+    if (legacy.length > 0) {
+      io.out(`  Adopted ${legacy.length} resource(s) created before stack ids (this folder's state file records them) and tagged them with stack id ${ctx.config.stackId}: ${legacy.join(', ')}.`);
+    }
     io.out(`  User pool id:  ${userPoolId}`);
     io.out(`  App client id: ${clientId}`);
     if (frontend?.envFile) io.out(`  Frontend env:  ${frontend.envFile}`);
@@ -46,6 +58,8 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
       ok: true,
       command: 'up',
       stack: ctx.names.stackId,
+      stackId: ctx.config.stackId,
+      ...(legacy.length > 0 ? { adoptedLegacy: legacy } : {}),
       region: ctx.region,
       accountId: ctx.accountId,
       userPoolId,

@@ -56,7 +56,7 @@ export function parseConfig(raw: unknown, source = 'the configuration'): Config 
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['$schema', 'name', 'region', 'stage', 'email', 'otp', 'signUp', 'client', 'lambda', 'userPool', 'names', 'frontend', 'monitoring', 'rateLimit'],
+  '': ['$schema', 'stackId', 'name', 'region', 'stage', 'email', 'otp', 'signUp', 'client', 'lambda', 'userPool', 'names', 'frontend', 'monitoring', 'rateLimit'],
   email: ['from', 'fromName', 'dkim', 'templates'],
   'email.templates': ['subject', 'text', 'html'],
   otp: ['length', 'ttlSeconds', 'maxAttempts'],

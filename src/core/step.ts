@@ -57,6 +57,8 @@ export interface StepContext {
     /** The verified SES identity covering the sender (the address, or its domain); unset while unverified. */
     sesIdentity?: string;
     userPoolArn?: string;
+    /** Resources created before stack ids that the state file proves ours (up tags them). */
+    legacy?: string[];
   };
   /** The handler bundles, built before the runner starts (absent for teardown). */
   builtHandlers?: Record<FunctionKind, BuiltHandler>;

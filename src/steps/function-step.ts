@@ -95,9 +95,13 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
       const conf = found?.Configuration;
       if (!conf) return { status: 'absent' };
       const tags = found.Tags ?? {};
-      const foreign = foreignReason(ctx, 'Lambda function', FunctionName, tags);
+      const recordedArn = ctx.state.resources.functions?.[kind]?.arn;
+      const foreign = foreignReason(ctx, 'Lambda function', FunctionName, tags, recordedArn !== undefined && recordedArn === conf.FunctionArn);
       if (!foreign) {
         (ctx.state.resources.functions ??= {})[kind] = { arn: conf.FunctionArn ?? functionArn(ctx, kind), codeSha256: conf.CodeSha256 ?? '' };
+      } else {
+        // Tagged with another stack id now: no longer ours, whatever an old record says.
+        delete ctx.state.resources.functions?.[kind];
       }
       return { status: 'present', foreign, actual: { arn: conf.FunctionArn ?? '', settings: actualSettings(conf), codeSha256: conf.CodeSha256 ?? '', tags } };
     },
