@@ -30,8 +30,8 @@ export interface OpenStack {
   loaded: LoadedConfig;
   store: StateStore;
   aws: AwsClients;
-  /** Set when this run wrote a new stackId into the config file. */
-  assignedStackId?: string;
+  /** Set when this run wrote a stackId into the config file (a new one, or the state file's). */
+  assignedStackId?: { id: string; fromState: boolean };
   close(): Promise<void>;
 }
 
@@ -113,15 +113,16 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
     if (options.lockFor) {
       lock = await acquireLock(join(stateDir(dir), 'locks', `${names.stackId}.${region}.lock`), options.lockFor, env.deps.now);
     }
-    let assignedStackId: string | undefined;
-    if (options.assignStackId && config.stackId === undefined) {
-      // Under the lock, so two runs in this folder do not each write their own id.
-      const { id, written } = await assignStackId(loaded.path);
-      config.stackId = id;
-      if (written) assignedStackId = id;
-    }
     const store = new StateStore(dir, { stackId: names.stackId, region, accountId: identity.accountId }, env.deps.now);
     const state = await store.load();
+    let assignedStackId: { id: string; fromState: boolean } | undefined;
+    if (options.assignStackId && config.stackId === undefined) {
+      // Under the lock, so two runs in this folder do not each write their own id. The id this
+      // folder's stack was deployed with (a config rewritten without it) comes back, not a new one.
+      const { id, written } = await assignStackId(loaded.path, state.identity);
+      config.stackId = id;
+      if (written) assignedStackId = { id, fromState: id === state.identity };
+    }
     const ctx: StepContext = {
       config,
       names,

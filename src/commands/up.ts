@@ -19,9 +19,16 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
   const { control, stop } = watchInterrupts(env);
   try {
     io.info(`otp-setup up · stack ${ctx.names.stackId} (id ${ctx.config.stackId}) · ${ctx.region} · account ${ctx.accountId}`);
-    if (stack.assignedStackId) {
+    const recordedId = ctx.state.identity;
+    if (recordedId && recordedId !== ctx.config.stackId) {
+      io.warn(`This folder's state file records stack id "${recordedId}", but the config says "${ctx.config.stackId}": resources tagged "${recordedId}" count as another stack's. If the id was changed by mistake, put back "stackId": "${recordedId}".`);
+    }
+    const assigned = stack.assignedStackId;
+    if (assigned) {
       io.info(
-        `This configuration had no stack id: wrote "stackId": "${stack.assignedStackId}" into ${stack.loaded.path}. Every resource is tagged with it; keep the file (commit it) so teammates manage the same stack.`,
+        assigned.fromState
+          ? `This configuration had no stack id: restored "stackId": "${assigned.id}" (the one this folder's state file records) into ${stack.loaded.path}.`
+          : `This configuration had no stack id: wrote "stackId": "${assigned.id}" into ${stack.loaded.path}. Every resource is tagged with it; keep the file (commit it) so teammates manage the same stack.`,
       );
     }
     // The .env is written last: an unreadable one must stop the run before any AWS write, not after.

@@ -37,11 +37,11 @@ export function withStackId(text: string, id: string): string {
 }
 
 /**
- * Gives a config without a stack id one, written into its file (only that key is added; the file
- * keeps its mode). Returns the id the file holds afterwards: one written meanwhile by a
- * concurrent run wins over a new one.
+ * Gives a config without a stack id one (`preferred`, else a new one), written into its file
+ * (only that key is added; the file keeps its mode). Returns the id the file holds afterwards:
+ * one written meanwhile by a concurrent run wins.
  */
-export async function assignStackId(path: string): Promise<{ id: string; written: boolean }> {
+export async function assignStackId(path: string, preferred?: string): Promise<{ id: string; written: boolean }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -50,7 +50,7 @@ export async function assignStackId(path: string): Promise<{ id: string; written
   }
   const raw = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
   if (typeof raw.stackId === 'string') return { id: raw.stackId, written: false };
-  const id = newStackId();
+  const id = preferred ?? newStackId();
   try {
     await writeFileAtomic(path, withStackId(text, id));
   } catch (err) {
