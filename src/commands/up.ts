@@ -41,6 +41,9 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
     // Ids found by name (a lost state file) are recorded even when nothing had to change.
     if (identityChanged || JSON.stringify(ctx.state.resources) !== before) await store.save(ctx.state);
     const legacy = ctx.facts.legacy ?? [];
+    if (legacy.length > 0) {
+      io.info(`Adopted ${legacy.length} resource(s) created before stack ids (this folder's state file records them) and tagged them with stack id ${ctx.config.stackId}: ${legacy.join(', ')}.`);
+    }
     const counts = countActions(reports);
     const { userPoolId, clientId, frontend } = ctx.state.resources;
     const notes = reports.flatMap((r) => r.notes);
@@ -50,9 +53,6 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
     // Retries are normal on a busy account or a flaky network; saying so explains a slow run.
     if (retries > 0) io.out(`  ${retries} ${retries === 1 ? 'retry' : 'retries'} over ${calls} AWS calls (throttling, network or IAM propagation): all recovered.`);
     for (const line of diffLines(reports)) io.out(line);
-    if (legacy.length > 0) {
-      io.out(`  Adopted ${legacy.length} resource(s) created before stack ids (this folder's state file records them) and tagged them with stack id ${ctx.config.stackId}: ${legacy.join(', ')}.`);
-    }
     io.out(`  User pool id:  ${userPoolId}`);
     io.out(`  App client id: ${clientId}`);
     if (frontend?.envFile) io.out(`  Frontend env:  ${frontend.envFile}`);
