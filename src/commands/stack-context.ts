@@ -122,6 +122,11 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
       const { id, written } = await assignStackId(loaded.path, state.identity);
       config.stackId = id;
       if (written) assignedStackId = { id, fromState: id === state.identity };
+    } else if (config.stackId === undefined && state.identity !== undefined) {
+      // Read-only commands and teardown do not edit the config: they use the id this folder's
+      // stack was deployed with, which its state file records.
+      config.stackId = state.identity;
+      env.io.info(`${loaded.path} has no "stackId": using "${state.identity}", the one this folder's state file records ("otp-setup up" writes it back).`);
     }
     const ctx: StepContext = {
       config,
