@@ -97,7 +97,8 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
       const tags = found.Tags ?? {};
       const recordedArn = ctx.state.resources.functions?.[kind]?.arn;
       const foreign = foreignReason(ctx, 'Lambda function', FunctionName, tags, recordedArn !== undefined && recordedArn === conf.FunctionArn);
-      if (!foreign) {
+      // With --adopt a foreign function becomes ours in this run.
+      if (!foreign || ctx.adopt) {
         (ctx.state.resources.functions ??= {})[kind] = { arn: conf.FunctionArn ?? functionArn(ctx, kind), codeSha256: conf.CodeSha256 ?? '' };
       } else {
         // Tagged with another stack id now: no longer ours, whatever an old record says.

@@ -33,7 +33,8 @@ export interface OwnershipQuestion {
 export function decideOwnership(q: OwnershipQuestion): Ownership {
   const id = q.tags?.[STACK_ID_TAG];
   const stack = q.tags?.[OWNERSHIP_TAG];
-  const what = `${/^[aeiou]/i.test(q.kind) ? 'an' : 'a'} ${q.kind} named "${q.name}"`;
+  // "an IAM role", "an SNS topic", but "a user pool".
+  const what = `${/^(IAM|SNS|[aeio])/i.test(q.kind) ? 'an' : 'a'} ${q.kind} named "${q.name}"`;
   if (id !== undefined) {
     if (q.stackId !== undefined && id === q.stackId) {
       if (stack === undefined || stack === q.stackName) return { owner: 'ours' };

@@ -119,7 +119,7 @@ export const roleStep: Step<RoleActual> = {
     const tags = tagsFromList(r.Tags);
     const foreign = foreignReason(ctx, 'IAM role', RoleName, tags, r.Arn !== undefined && ctx.state.resources.roleArn === r.Arn);
     // Only ours is recorded: the record is what proves a role from before stack ids ours.
-    if (!foreign) ctx.state.resources.roleArn = r.Arn;
+    if (!foreign || ctx.adopt) ctx.state.resources.roleArn = r.Arn;
     return {
       status: 'present',
       foreign,

@@ -170,7 +170,7 @@ export const userPoolStep: Step<PoolActual> = {
       delete ctx.state.resources.userPoolId;
       return { status: 'absent' };
     }
-    if (foreign) {
+    if (foreign && !ctx.adopt) {
       // Not ours (any more): forget it, so its app client is not taken for ours either.
       if (recordedId === pool.Id) {
         delete ctx.state.resources.userPoolId;

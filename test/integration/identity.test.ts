@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { CognitoIdentityProviderClient, DescribeUserPoolCommand, ListUserPoolsCommand, UpdateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, ListTagsOfResourceCommand, UntagResourceCommand as UntagTable } from '@aws-sdk/client-dynamodb';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, ListTagsForResourceCommand as ListLogTags, UntagResourceCommand as UntagLogs } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetRoleCommand, UntagRoleCommand } from '@aws-sdk/client-iam';
+import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetFunctionCommand, UntagResourceCommand as UntagFunction } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { mergedUpdate } from '../../src/steps/user-pool-step.js';
@@ -20,7 +22,7 @@ const ID_TAG = 'otp-setup:stack-id';
 
 function clients() {
   const config = { region: 'us-east-1', endpoint: f.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
-  return { db: new DynamoDBClient(config), logs: new CloudWatchLogsClient(config) };
+  return { db: new DynamoDBClient(config), logs: new CloudWatchLogsClient(config), cloudwatch: new CloudWatchClient(config), sns: new SNSClient(config) };
 }
 
 async function initFolder(from = 'noreply@example.com'): Promise<{ dir: string; id: string }> {
@@ -68,7 +70,7 @@ async function setPoolTags(poolId: string, tags: Record<string, string>, usernam
 
 /** Every resource of the default-named stack in the account, with its stack-id tag. */
 async function snapshot() {
-  const { db, logs } = clients();
+  const { db, logs, cloudwatch, sns } = clients();
   try {
     const inv = await inventory(f);
     const pools = await Promise.all(
@@ -86,7 +88,11 @@ async function snapshot() {
     const tables = await Promise.all(
       ((await db.send(new ListTablesCommand({}))).TableNames ?? []).map(async (name) => {
         const arn = (await db.send(new DescribeTableCommand({ TableName: name }))).Table!.TableArn!;
-        return { name, id_tag: (await db.send(new ListTagsOfResourceCommand({ ResourceArn: arn }))).Tags?.find((t) => t.Key === ID_TAG)?.Value };
+        // AWS keeps one tag per key, TagResource overwriting its value
+        // (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Tag.html); moto
+        // appends a second entry instead, so the last one is the value AWS would hold.
+        const tags = (await db.send(new ListTagsOfResourceCommand({ ResourceArn: arn }))).Tags ?? [];
+        return { name, id_tag: tags.filter((t) => t.Key === ID_TAG).pop()?.Value };
       }),
     );
     const groups = await Promise.all(
@@ -95,10 +101,14 @@ async function snapshot() {
         id_tag: (await logs.send(new ListLogTags({ resourceArn: g.logGroupArn! }))).tags?.[ID_TAG],
       })),
     );
-    return { pools, functions, roles, tables, groups };
+    const alarms = ((await cloudwatch.send(new DescribeAlarmsCommand({}))).MetricAlarms ?? []).map((x) => x.AlarmName!).sort();
+    const topics = ((await sns.send(new ListTopicsCommand({}))).Topics ?? []).map((t) => t.TopicArn!);
+    return { pools, functions, roles, tables, groups, alarms, topics };
   } finally {
     db.destroy();
     logs.destroy();
+    cloudwatch.destroy();
+    sns.destroy();
   }
 }
 
@@ -119,9 +129,14 @@ describe('stack identity', () => {
     const b = await initFolder('other@example.org');
     expect(a.id).toMatch(/^[a-z0-9]{10}$/);
     expect(b.id).not.toBe(a.id);
+    // A also has alarms: they are named after the functions, so B's names match them too.
+    const configA = join(a.dir, 'otp-setup.config.json');
+    await writeFile(configA, JSON.stringify({ ...JSON.parse(await readFile(configA, 'utf8')), monitoring: { alarms: { enabled: true, email: 'ops@example.com' } } }, null, 2));
     await up(a.dir);
     const before = await snapshot();
     expectStackTaggedWith(before, a.id);
+    expect(before.alarms).toHaveLength(8);
+    expect(before.topics).toHaveLength(1);
 
     // B never ran up. Its teardown lists what it found and keeps all of it, saying why.
     f.proxy.reset();
@@ -132,7 +147,7 @@ describe('stack identity', () => {
     expect(found.delete).toEqual([]);
     const keptOfA = found.keep.filter((k) => k.reason.includes(`stack id "${a.id}"`)).map((k) => k.what);
     expect(keptOfA.sort()).toEqual(
-      ['Lambda execution role', 'Function log groups', 'Rate-limit table', 'User pool', 'Define-auth-challenge function', 'Create-auth-challenge function', 'Verify-auth-challenge function', 'Pre-sign-up function'].sort(),
+      ['CloudWatch alarms', 'Lambda execution role', 'Function log groups', 'Rate-limit table', 'User pool', 'Define-auth-challenge function', 'Create-auth-challenge function', 'Verify-auth-challenge function', 'Pre-sign-up function'].sort(),
     );
     expect(await snapshot()).toEqual(before);
     const plain = await f.cli(b.dir, ['teardown', '--yes']);
@@ -154,6 +169,15 @@ describe('stack identity', () => {
     const plan = await f.cli(a.dir, ['plan']);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout).toContain('No changes');
+
+    // --adopt is the explicit way to take it over: then it is B's, and A is the one refused.
+    await up(b.dir, ['--adopt']);
+    const adopted = await snapshot();
+    expect(adopted.pools.map((p) => p.id)).toEqual(before.pools.map((p) => p.id));
+    expectStackTaggedWith(adopted, b.id);
+    const refusedA = await f.cli(a.dir, ['plan']);
+    expect(refusedA.code).toBe(1);
+    expect(refusedA.stderr).toContain(`stack id "${b.id}"`);
   });
 
   it('a teammate with a copy of the config (same stack id) sees and manages the same stack', async () => {
@@ -176,7 +200,29 @@ describe('stack identity', () => {
     expect(found.delete).toContain(`user pool email-otp-pool (${first.json!.userPoolId as string}) and all its users`);
     expect(found.delete).toContain('IAM role EmailOTPLambdaExecutionRole');
     const after = await snapshot();
-    expect({ ...after, groups: after.groups.length }).toEqual({ pools: [], functions: [], roles: [], tables: [], groups: 0 });
+    expect({ ...after, groups: after.groups.length }).toEqual({ pools: [], functions: [], roles: [], tables: [], groups: 0, alarms: [], topics: [] });
+  });
+
+  it('a config that lost its stackId: teardown uses the id the state file records, up writes it back', async () => {
+    const a = await initFolder();
+    const first = await up(a.dir);
+    const configPath = join(a.dir, 'otp-setup.config.json');
+    const withoutId = (await readFile(configPath, 'utf8')).replace(/\n\s*"stackId": "[a-z0-9]+",/, '');
+    await writeFile(configPath, withoutId);
+
+    const restored = await up(a.dir);
+    expect(restored.stderr).toContain(`restored "stackId": "${a.id}"`);
+    expect(await stackIdOf(a.dir)).toBe(a.id);
+    expect(restored.json!.userPoolId).toBe(first.json!.userPoolId);
+
+    await writeFile(configPath, withoutId);
+    const teardown = await f.cli(a.dir, ['teardown', '--yes', '--json']);
+    expect(teardown.code, teardown.stderr).toBe(0);
+    expect(teardown.stderr).toContain(`using "${a.id}", the one this folder's state file records`);
+    expect((teardown.json!.found as { delete: string[] }).delete).toContain(`user pool email-otp-pool (${first.json!.userPoolId as string}) and all its users`);
+    expect(await readFile(configPath, 'utf8')).toBe(withoutId);
+    const after = await snapshot();
+    expect({ ...after, groups: after.groups.length }).toEqual({ pools: [], functions: [], roles: [], tables: [], groups: 0, alarms: [], topics: [] });
   });
 
   it('a stack from before stack ids: up adopts it once when the state file records it; without the state file it is foreign', async () => {
