@@ -129,6 +129,10 @@ describe('stack identity', () => {
     const b = await initFolder('other@example.org');
     expect(a.id).toMatch(/^[a-z0-9]{10}$/);
     expect(b.id).not.toBe(a.id);
+    // Re-running init over a config keeps its id: a new one would make the deployed stack foreign.
+    const again = await f.cli(a.dir, ['init', '--from', 'noreply@example.com', '--yes', '--force']);
+    expect(again.stdout).toContain(`Kept its stack id "${a.id}"`);
+    expect(await stackIdOf(a.dir)).toBe(a.id);
     // A also has alarms: they are named after the functions, so B's names match them too.
     const configA = join(a.dir, 'otp-setup.config.json');
     await writeFile(configA, JSON.stringify({ ...JSON.parse(await readFile(configA, 'utf8')), monitoring: { alarms: { enabled: true, email: 'ops@example.com' } } }, null, 2));
