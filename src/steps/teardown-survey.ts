@@ -68,6 +68,9 @@ function verdict(step: Step, ctx: StepContext, observed: Observed<unknown>, ours
       const present = Object.entries(env ?? {}).filter(([, v]) => v !== undefined).map(([k]) => k);
       const file = state.resources.frontend?.envFile ?? (config.frontend.envFile || undefined);
       const parts = present.length > 0 ? [`${present.join(', ')} from ${file}`] : [];
+      // The file up wrote to earlier, now that frontend.envFile is false: destroy still cleans it.
+      const recordedEnv = state.resources.frontend?.envFile;
+      if (!env && recordedEnv) parts.push(`otp-setup's keys in ${recordedEnv}, if still there`);
       if (actual.outputs && (state.resources.userPoolId || state.resources.frontend?.outputsFile)) parts.push(`the auth section of ${config.frontend.outputsFile}`);
       return parts.length > 0 ? { remove: parts.join('; ') } : undefined;
     }
