@@ -21,7 +21,7 @@ export interface OpenStackOptions {
   adopt?: boolean;
   allowReplace?: boolean;
   keepSes?: boolean;
-  /** up: a config without a stackId gets one, written into the file before any AWS write. */
+  /** up: it calls ensureStackId itself, once its own checks have passed. */
   assignStackId?: boolean;
 }
 
@@ -30,8 +30,6 @@ export interface OpenStack {
   loaded: LoadedConfig;
   store: StateStore;
   aws: AwsClients;
-  /** Set when this run wrote a stackId into the config file (a new one, or the state file's). */
-  assignedStackId?: { id: string; fromState: boolean };
   close(): Promise<void>;
 }
 
@@ -115,14 +113,7 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
     }
     const store = new StateStore(dir, { stackId: names.stackId, region, accountId: identity.accountId }, env.deps.now);
     const state = await store.load();
-    let assignedStackId: { id: string; fromState: boolean } | undefined;
-    if (options.assignStackId && config.stackId === undefined) {
-      // Under the lock, so two runs in this folder do not each write their own id. The id this
-      // folder's stack was deployed with (a config rewritten without it) comes back, not a new one.
-      const { id, written } = await assignStackId(loaded.path, state.identity);
-      config.stackId = id;
-      if (written) assignedStackId = { id, fromState: id === state.identity };
-    } else if (config.stackId === undefined && state.identity !== undefined) {
+    if (!options.assignStackId && config.stackId === undefined && state.identity !== undefined) {
       // Read-only commands and teardown do not edit the config: they use the id this folder's
       // stack was deployed with, which its state file records.
       config.stackId = state.identity;
@@ -149,7 +140,6 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
       loaded,
       store,
       aws,
-      ...(assignedStackId ? { assignedStackId } : {}),
       async close() {
         await lock?.release();
         aws.destroy();
@@ -160,4 +150,17 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
     aws.destroy();
     throw err;
   }
+}
+
+/**
+ * Gives a config without a stackId one, written into its file (the caller holds the stack's lock,
+ * so two runs in this folder do not each write their own). The id this folder's stack was
+ * deployed with, which the state file records, comes back rather than a new one.
+ */
+export async function ensureStackId(stack: OpenStack): Promise<{ id: string; fromState: boolean } | undefined> {
+  const { config, state } = stack.ctx;
+  if (config.stackId !== undefined) return undefined;
+  const { id, written } = await assignStackId(stack.loaded.path, state.identity);
+  config.stackId = id;
+  return written ? { id, fromState: id === state.identity } : undefined;
 }

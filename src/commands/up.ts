@@ -4,7 +4,7 @@ import { readEnvFile } from '../frontend/env-file.js';
 import { STEPS } from '../steps/index.js';
 import type { CommandEnv } from './deps.js';
 import { watchInterrupts } from './interrupts.js';
-import { openStack } from './stack-context.js';
+import { ensureStackId, openStack } from './stack-context.js';
 import { countActions, describeCounts, diffLines } from './summary.js';
 
 export interface UpOptions {
@@ -18,12 +18,15 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
   const { ctx, store } = stack;
   const { control, stop } = watchInterrupts(env);
   try {
+    // The .env is written last: an unreadable one must stop the run before any AWS write, not after
+    // (and before the config file gets a stack id).
+    if (ctx.config.frontend.envFile !== false) await readEnvFile(resolve(ctx.configDir, ctx.config.frontend.envFile));
+    const assigned = await ensureStackId(stack);
     io.info(`otp-setup up · stack ${ctx.names.stackId} (id ${ctx.config.stackId}) · ${ctx.region} · account ${ctx.accountId}`);
     const recordedId = ctx.state.identity;
     if (recordedId && recordedId !== ctx.config.stackId) {
       io.warn(`This folder's state file records stack id "${recordedId}", but the config says "${ctx.config.stackId}": resources tagged "${recordedId}" count as another stack's. If the id was changed by mistake, put back "stackId": "${recordedId}".`);
     }
-    const assigned = stack.assignedStackId;
     if (assigned) {
       io.info(
         assigned.fromState
@@ -31,8 +34,6 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
           : `This configuration had no stack id: wrote "stackId": "${assigned.id}" into ${stack.loaded.path}. Every resource is tagged with it; keep the file (commit it) so teammates manage the same stack.`,
       );
     }
-    // The .env is written last: an unreadable one must stop the run before any AWS write, not after.
-    if (ctx.config.frontend.envFile !== false) await readEnvFile(resolve(ctx.configDir, ctx.config.frontend.envFile));
     const before = JSON.stringify(ctx.state.resources);
     const reports = await converge(STEPS, ctx, 'apply', { io, control, save: () => store.save(ctx.state) });
     // Everything recorded now carries this id (later reads may trust the record).
