@@ -96,7 +96,8 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
       if (!conf) return { status: 'absent' };
       const tags = found.Tags ?? {};
       const recordedArn = ctx.state.resources.functions?.[kind]?.arn;
-      const foreign = foreignReason(ctx, 'Lambda function', FunctionName, tags, recordedArn !== undefined && recordedArn === conf.FunctionArn);
+      // Function ARNs were only ever recorded for functions that were ours.
+      const foreign = foreignReason(ctx, 'Lambda function', FunctionName, tags, recordedArn !== undefined && recordedArn === conf.FunctionArn, { untaggedOursWhenRecorded: true });
       // With --adopt a foreign function becomes ours in this run.
       if (!foreign || ctx.adopt) {
         (ctx.state.resources.functions ??= {})[kind] = { arn: conf.FunctionArn ?? functionArn(ctx, kind), codeSha256: conf.CodeSha256 ?? '' };

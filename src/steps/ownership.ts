@@ -23,9 +23,10 @@ export interface OwnershipQuestion {
   /** This folder's state file records this very resource (its id or ARN). */
   recorded: boolean;
   /**
-   * A resource without any otp-setup tag may still be ours when recorded (a log group Lambda
-   * created itself for our function). Elsewhere an untagged resource is never ours without
-   * --adopt: an older version recorded a role's ARN even when it refused to touch it.
+   * A resource without any otp-setup tag may still be ours when recorded, where the record was
+   * only ever written for what was ours (a pool's id, a function's ARN, a log group Lambda created
+   * itself for our function). Not for the role: an older version recorded its ARN even when it
+   * refused to touch it, so an untagged role is never ours without --adopt.
    */
   untaggedOursWhenRecorded?: boolean;
 }

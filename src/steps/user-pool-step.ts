@@ -154,8 +154,9 @@ export const userPoolStep: Step<PoolActual> = {
   async read(ctx) {
     const recordedId = ctx.state.resources.userPoolId;
     let pool = recordedId ? await describe(ctx, recordedId) : undefined;
-    // The recorded id proves a pool from before stack ids ours; one tagged with another id is not.
-    let foreign = pool ? foreignReason(ctx, 'user pool', pool.Name ?? ctx.names.userPool, pool.UserPoolTags, true) : undefined;
+    // The recorded id (recorded only for a pool that was ours) proves a pool from before stack ids,
+    // or one whose tags an UpdateUserPool without UserPoolTags wiped, ours; another id's is not.
+    let foreign = pool ? foreignReason(ctx, 'user pool', pool.Name ?? ctx.names.userPool, pool.UserPoolTags, true, { untaggedOursWhenRecorded: true }) : undefined;
     if (!pool) {
       const { ours, others } = await findByName(ctx);
       if (ours.length > 1) {
