@@ -1,7 +1,9 @@
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { parseConfig } from '../config/load-config.js';
 import { REGION_PATTERN } from '../config/patterns.js';
+import { STACK_ID } from '../config/schema.js';
+import { newStackId } from '../config/stack-id.js';
 import { usageError } from '../core/errors.js';
 import { writeUserFile } from '../core/user-file.js';
 import { packageRoot } from '../package/package-root.js';
@@ -39,6 +41,15 @@ async function schemaReference(configFile: string): Promise<string> {
   return rel.startsWith('../') || isAbsolute(rel) ? rel : `./${rel}`;
 }
 
+async function existingStackId(path: string): Promise<string | undefined> {
+  try {
+    const raw = JSON.parse((await readFile(path, 'utf8')).replace(/^\uFEFF/, '')) as { stackId?: unknown };
+    return typeof raw.stackId === 'string' && STACK_ID.test(raw.stackId) ? raw.stackId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function initCommand(env: CommandEnv, options: InitOptions): Promise<number> {
   const { io, global } = env;
   const path = configPath(env);
@@ -72,8 +83,11 @@ export async function initCommand(env: CommandEnv, options: InitOptions): Promis
       })
     ).trim();
   }
+  // --force over a deployed stack's config keeps its id: a new one would make the stack foreign.
+  const previousId = await existingStackId(path);
   const raw: Record<string, unknown> = {
     $schema: await schemaReference(path),
+    stackId: previousId ?? newStackId(),
     region: region ?? envRegion ?? 'us-east-1',
     ...(global.stage ? { stage: global.stage } : {}),
     email: { from: from.trim() },
@@ -86,6 +100,11 @@ export async function initCommand(env: CommandEnv, options: InitOptions): Promis
   await writeUserFile(path, `${JSON.stringify(raw, null, 2)}\n`, { what: 'config file', field: '--config', code: 'CONFIG' });
   const cli = cliName(env.deps.env);
   io.out(`Wrote ${path}.`);
+  io.out(
+    previousId
+      ? `Kept its stack id "${previousId}".`
+      : `Stack id "${raw.stackId as string}": every resource up creates is tagged with it, and only resources carrying it are changed or deleted. Commit the file so teammates manage the same stack.`,
+  );
   io.out(`Next: ${cli} plan   (see what will be created)`);
   io.out(`      ${cli} up     (create it)`);
   io.result({ ok: true, command: 'init', path, config: raw });

@@ -18,7 +18,8 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
   const { ctx } = stack;
   const { control, stop } = watchInterrupts(env);
   try {
-    io.info(`otp-setup ${kind} · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId} · Cognito ${ctx.config.userPool.tier} tier`);
+    io.info(`otp-setup ${kind} · stack ${ctx.names.stackId}${ctx.config.stackId ? ` (id ${ctx.config.stackId})` : ''} · ${ctx.region} · account ${ctx.accountId} · Cognito ${ctx.config.userPool.tier} tier`);
+    if (!ctx.config.stackId) io.info(`No "stackId" in ${stack.loaded.path} yet: up adds one and tags every resource with it; only resources carrying it count as this stack's.`);
     // status prints one table; plan's per-step lines are its progress and reasons.
     const reports = await converge(STEPS, ctx, 'plan', { io, control, save: async () => undefined, quiet: kind === 'status' });
     const counts = countActions(reports);

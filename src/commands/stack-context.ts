@@ -4,6 +4,7 @@ import { call } from '../aws/aws-errors.js';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { resourceNames } from '../config/resource-names.js';
+import { assignStackId } from '../config/stack-id.js';
 import type { Config } from '../config/schema.js';
 import { REGION_PATTERN } from '../config/patterns.js';
 import { OtpError, usageError } from '../core/errors.js';
@@ -22,6 +23,8 @@ export interface OpenStackOptions {
   adopt?: boolean;
   allowReplace?: boolean;
   keepSes?: boolean;
+  /** up: it calls ensureStackId itself, once its own checks have passed. */
+  assignStackId?: boolean;
 }
 
 export interface OpenStack {
@@ -139,6 +142,12 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
     }
     const store = new StateStore(dir, { stackId: names.stackId, region, accountId: identity.accountId }, env.deps.now);
     const state = await store.load();
+    if (!options.assignStackId && config.stackId === undefined && state.identity !== undefined) {
+      // Read-only commands and teardown do not edit the config: they use the id this folder's
+      // stack was deployed with, which its state file records.
+      config.stackId = state.identity;
+      env.io.info(`${loaded.path} has no "stackId": using "${state.identity}", the one this folder's state file records ("otp-setup up" writes it back).`);
+    }
     const ctx: StepContext = {
       config,
       names,
@@ -170,4 +179,17 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
     aws.destroy();
     throw err;
   }
+}
+
+/**
+ * Gives a config without a stackId one, written into its file (the caller holds the stack's lock,
+ * so two runs in this folder do not each write their own). The id this folder's stack was
+ * deployed with, which the state file records, comes back rather than a new one.
+ */
+export async function ensureStackId(stack: OpenStack): Promise<{ id: string; fromState: boolean } | undefined> {
+  const { config, state } = stack.ctx;
+  if (config.stackId !== undefined) return undefined;
+  const { id, written } = await assignStackId(stack.loaded.path, state.identity);
+  config.stackId = id;
+  return written ? { id, fromState: id === state.identity } : undefined;
 }

@@ -5,6 +5,7 @@ import { usageError } from '../core/errors.js';
 import { destroyAll } from '../core/runner.js';
 import { stateDir } from '../core/state-store.js';
 import { STEPS } from '../steps/index.js';
+import { surveyTeardown, type TeardownSurvey } from '../steps/teardown-survey.js';
 import type { CommandEnv } from './deps.js';
 import { watchInterrupts } from './interrupts.js';
 import { openStack } from './stack-context.js';
@@ -19,6 +20,23 @@ async function removeIfEmpty(dir: string): Promise<void> {
   if (entries && entries.length === 0) await rmdir(dir).catch(() => undefined);
 }
 
+function surveyLines(survey: TeardownSurvey, protectedPool: boolean): string[] {
+  const lines: string[] = [];
+  if (survey.remove.length === 0) lines.push('Nothing of this stack was found to delete.');
+  else {
+    lines.push('Will delete:');
+    for (const item of survey.remove) {
+      const protection = item.step === 'user-pool' && protectedPool ? ' (its deletion protection is turned off first)' : '';
+      lines.push(`  - ${item.what}${protection}`);
+    }
+  }
+  if (survey.keep.length > 0) {
+    lines.push('Will keep:');
+    for (const item of survey.keep) lines.push(`  - ${item.what}: ${item.reason}`);
+  }
+  return lines;
+}
+
 export async function teardownCommand(env: CommandEnv, options: TeardownOptions): Promise<number> {
   const { io } = env;
   const stack = await openStack(env, { lockFor: 'teardown', keepSes: options.keepSes });
@@ -26,35 +44,37 @@ export async function teardownCommand(env: CommandEnv, options: TeardownOptions)
   let released = false;
   const { control, stop } = watchInterrupts(env);
   try {
-    io.info(`otp-setup teardown · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId}`);
-    if (!env.global.yes) {
-      const protection = deletionProtectionFor(ctx.config) ? ' Its deletion protection (on for this stage) will be turned off first.' : '';
-      const question = `Delete the user pool "${ctx.names.userPool}" (and all its users), its app client, the 4 functions and role "${ctx.names.role}"${options.keepSes ? '' : ', and the SES identity if otp-setup created it'}?${protection}`;
+    const id = ctx.config.stackId;
+    io.info(`otp-setup teardown · stack ${ctx.names.stackId}${id ? ` (id ${id})` : ' (no stackId in the config)'} · ${ctx.region} · account ${ctx.accountId}`);
+    // Everything is read first, so what is listed (and confirmed) is what the reads found; each
+    // destroy checks ownership again before it deletes.
+    const survey = await surveyTeardown(STEPS, ctx);
+    const found = { delete: survey.remove.map((i) => i.what), keep: survey.keep.map((i) => ({ what: i.what, reason: i.reason })) };
+    for (const line of surveyLines(survey, deletionProtectionFor(ctx.config))) io.out(line);
+    if (!env.global.yes && survey.remove.length > 0) {
       if (!io.interactive) throw usageError('CONFIRMATION_REQUIRED', 'teardown deletes resources and needs confirmation.', 'Run it in a terminal to confirm, or pass --yes.');
-      if (!(await io.confirm(question))) {
+      if (!(await io.confirm(`Delete the ${survey.remove.length} item(s) listed above? This cannot be undone.`))) {
         io.out('Nothing was deleted.');
-        io.result({ ok: false, command: 'teardown', cancelled: true });
+        io.result({ ok: false, command: 'teardown', cancelled: true, found });
         return 1;
       }
     }
     const reports = await destroyAll(STEPS, ctx, { io, control, save: () => store.save(ctx.state) });
-    const kept = reports.filter((r) => r.action === 'kept' && r.id !== 'ses-identity');
-    // A foreign resource we refused to touch keeps the state file; --keep-ses alone does not.
-    if (kept.length === 0) {
-      // Leave no trace: the state file, then the lock and our folder if nothing else is in it.
-      await store.remove();
-      await stack.close();
-      released = true;
-      const dir = stateDir(ctx.configDir);
-      await removeIfEmpty(dirname(store.path));
-      await removeIfEmpty(join(dir, 'locks'));
-      await removeIfEmpty(dir);
-    }
+    const kept = reports.filter((r) => r.action === 'kept' && r.id !== 'ses-identity' && r.id !== 'ses-domain');
+    // Nothing of ours is left (what was kept is another stack's): leave no trace, the state
+    // file, then the lock and our folder if nothing else is in it.
+    await store.remove();
+    await stack.close();
+    released = true;
+    const dir = stateDir(ctx.configDir);
+    await removeIfEmpty(dirname(store.path));
+    await removeIfEmpty(join(dir, 'locks'));
+    await removeIfEmpty(dir);
     const counts = countActions(reports);
     io.out('');
     io.out(`Teardown done: ${describeCounts(counts)}.`);
     for (const r of kept) io.out(`  kept ${r.title}: ${r.summary}`);
-    io.result({ ok: true, command: 'teardown', stack: ctx.names.stackId, region: ctx.region, counts, steps: reports });
+    io.result({ ok: true, command: 'teardown', stack: ctx.names.stackId, ...(id ? { stackId: id } : {}), region: ctx.region, counts, found, steps: reports });
     return 0;
   } finally {
     stop();

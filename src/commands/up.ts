@@ -7,7 +7,7 @@ import { assertOutputsFileWritable } from '../frontend/outputs-file.js';
 import { STEPS } from '../steps/index.js';
 import type { CommandEnv } from './deps.js';
 import { watchInterrupts } from './interrupts.js';
-import { openStack } from './stack-context.js';
+import { ensureStackId, openStack } from './stack-context.js';
 import { cliName, countActions, describeCounts, diffLines } from './summary.js';
 
 export interface UpOptions {
@@ -26,19 +26,39 @@ function refusePlaceholderSender(from: string, configFile: string): void {
 
 export async function upCommand(env: CommandEnv, options: UpOptions): Promise<number> {
   const { io } = env;
-  const stack = await openStack(env, { lockFor: 'up', buildHandlers: true, adopt: options.adopt, allowReplace: options.allowReplace });
+  const stack = await openStack(env, { lockFor: 'up', buildHandlers: true, adopt: options.adopt, allowReplace: options.allowReplace, assignStackId: true });
   const { ctx, store } = stack;
   const { control, stop } = watchInterrupts(env);
   try {
-    io.info(`otp-setup up · stack ${ctx.names.stackId} · ${ctx.region} · account ${ctx.accountId}`);
     refusePlaceholderSender(ctx.config.email.from, stack.loaded.path);
-    // The .env is written last: an unreadable or read-only one (or a device) must stop the run before any AWS write, not after.
+    // The .env is written last: an unreadable or read-only one (or a device) must stop the run
+    // before any AWS write, not after (and before the config file gets a stack id).
     if (ctx.config.frontend.envFile !== false) await preflightEnvFile(resolve(ctx.configDir, ctx.config.frontend.envFile));
     if (ctx.config.frontend.outputsFile !== undefined) await assertOutputsFileWritable(resolve(ctx.configDir, ctx.config.frontend.outputsFile));
+    const assigned = await ensureStackId(stack);
+    io.info(`otp-setup up · stack ${ctx.names.stackId} (id ${ctx.config.stackId}) · ${ctx.region} · account ${ctx.accountId}`);
+    const recordedId = ctx.state.identity;
+    if (recordedId && recordedId !== ctx.config.stackId) {
+      io.warn(`This folder's state file records stack id "${recordedId}", but the config says "${ctx.config.stackId}": resources tagged "${recordedId}" count as another stack's. If the id was changed by mistake, put back "stackId": "${recordedId}".`);
+    }
+    if (assigned) {
+      io.info(
+        assigned.fromState
+          ? `This configuration had no stack id: restored "stackId": "${assigned.id}" (the one this folder's state file records) into ${stack.loaded.path}.`
+          : `This configuration had no stack id: wrote "stackId": "${assigned.id}" into ${stack.loaded.path}. Every resource is tagged with it; keep the file (commit it) so teammates manage the same stack.`,
+      );
+    }
     const before = JSON.stringify(ctx.state.resources);
     const reports = await converge(STEPS, ctx, 'apply', { io, control, save: () => store.save(ctx.state) });
+    // Everything recorded now carries this id (later reads may trust the record).
+    const identityChanged = ctx.state.identity !== ctx.config.stackId;
+    ctx.state.identity = ctx.config.stackId;
     // Ids found by name (a lost state file) are recorded even when nothing had to change.
-    if (JSON.stringify(ctx.state.resources) !== before) await store.save(ctx.state);
+    if (identityChanged || JSON.stringify(ctx.state.resources) !== before) await store.save(ctx.state);
+    const legacy = ctx.facts.legacy ?? [];
+    if (legacy.length > 0) {
+      io.info(`Adopted ${legacy.length} resource(s) created before stack ids (this folder's state file records them) and tagged them with stack id ${ctx.config.stackId}: ${legacy.join(', ')}.`);
+    }
     const counts = countActions(reports);
     const { userPoolId, clientId, frontend } = ctx.state.resources;
     const notes = reports.flatMap((r) => r.notes);
@@ -68,6 +88,8 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
       ok: true,
       command: 'up',
       stack: ctx.names.stackId,
+      stackId: ctx.config.stackId,
+      ...(legacy.length > 0 ? { adoptedLegacy: legacy } : {}),
       region: ctx.region,
       accountId: ctx.accountId,
       userPoolId,

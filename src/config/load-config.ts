@@ -107,7 +107,7 @@ function echo(key: string): string {
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['$schema', 'name', 'region', 'stage', 'email', 'otp', 'signUp', 'client', 'lambda', 'userPool', 'names', 'frontend', 'monitoring', 'rateLimit'],
+  '': ['$schema', 'stackId', 'name', 'region', 'stage', 'email', 'otp', 'signUp', 'client', 'lambda', 'userPool', 'names', 'frontend', 'monitoring', 'rateLimit'],
   email: ['from', 'fromName', 'dkim', 'templates', 'sesRegion'],
   'email.templates': ['subject', 'text', 'html'],
   otp: ['length', 'ttlSeconds', 'maxAttempts'],

@@ -13,6 +13,8 @@ export interface ResourceNames {
 }
 
 export const OWNERSHIP_TAG = 'otp-setup:stack';
+/** The config's `stackId`: what makes two stacks with the same names (two projects) different. */
+export const STACK_ID_TAG = 'otp-setup:stack-id';
 
 /** `--stage X` appends `-X` to every name; no stage keeps the guide's bare names. */
 export function resourceNames(config: Config): ResourceNames {

@@ -10,6 +10,8 @@ const STAGE = /^[a-z0-9][a-z0-9-]{0,15}$/;
 const NAME = /^[a-z][a-z0-9-]{1,30}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const ENV_PREFIX = /^[A-Z][A-Z0-9_]*$/;
+/** Fits every tag value AWS takes (IAM, Lambda, Cognito, DynamoDB, CloudWatch, SNS). */
+export const STACK_ID = /^[a-z0-9][a-z0-9-]{3,39}$/;
 
 /** Cognito's feature plans (CreateUserPool UserPoolTier). */
 export const USER_POOL_TIERS = ['LITE', 'ESSENTIALS', 'PLUS'] as const;
@@ -133,6 +135,11 @@ export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
     name: z.string().regex(NAME, { error: 'must be 2-31 lower-case letters, digits or dashes, starting with a letter' }).default('email-otp').describe('Prefix of every resource name and the ownership tag.'),
+    stackId: z
+      .string()
+      .regex(STACK_ID, { error: 'must be 4-40 lower-case letters, digits or dashes (init writes a random one)' })
+      .optional()
+      .describe('Identity of this stack, tagged on every resource: only resources carrying it are changed or deleted. Written by init (or the first up); share the config file to share the stack.'),
     region: z.string().regex(REGION_PATTERN, { error: 'must be an AWS region such as us-east-1' }).optional(),
     stage: z.string().regex(STAGE, { error: 'must be 1-16 lower-case letters, digits or dashes, e.g. dev' }).optional().describe('Appended as -<stage> to every resource name.'),
     email: emailSchema,

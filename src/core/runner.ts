@@ -68,8 +68,10 @@ async function schedule(steps: readonly Step[], control: RunControl, run: (step:
 }
 
 function foreignError(step: Step, reason: string): OtpError {
-  return new OtpError('FOREIGN_RESOURCE', `${step.title}: ${reason}`, {
-    resolution: 'otp-setup never changes a resource it did not create. Rename ours in the config ("names" or "stage"), or run "otp-setup up --adopt" to take this one over.',
+  return new OtpError('FOREIGN_RESOURCE', `${step.title}: ${reason}.`, {
+    resolution:
+      'otp-setup changes only resources tagged with this configuration\'s stackId. If it is another project\'s, give this stack other names in the config ("name", "stage" or "names"); if it is this project\'s, use the config it was deployed with (its "stackId"); to take it over anyway, run "otp-setup up --adopt".',
+    details: { step: step.id, reason },
   });
 }
 

@@ -20,6 +20,8 @@ const stateSchema = z.object({
   region: z.string(),
   accountId: z.string(),
   updatedAt: z.string(),
+  /** The config's stackId every recorded resource is tagged with (absent: written before stack ids). */
+  identity: z.string().optional(),
   resources: z
     .object({
       roleArn: z.string().optional(),

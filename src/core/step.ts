@@ -63,6 +63,8 @@ export interface StepContext {
      * functions, found by read); recorded in state when a function is written with it.
      */
     newHandlerKey?: string;
+    /** Resources created before stack ids that the state file proves ours (up tags them). */
+    legacy?: string[];
   };
   /** The handler bundles, built before the runner starts (absent for teardown). */
   builtHandlers?: Record<FunctionKind, BuiltHandler>;

@@ -3,7 +3,7 @@ import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
 import { diffFields, noop, type Change, type FieldDiff, type Observed, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS } from '../package/build-handlers.js';
-import { ownershipTags } from './ownership.js';
+import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
 
 const METRICS = ['Errors', 'Throttles'] as const;
@@ -17,8 +17,10 @@ interface AlarmSpec {
 
 interface AlarmsActual {
   alarms: Record<string, MetricAlarm>;
+  /** Each alarm's tags; absent when not read (the state file records it under our stack id). */
+  tags?: Record<string, Record<string, string>>;
   /** Our topic (the one `email` asks for), when it exists. */
-  topic?: { arn: string; emails: string[] };
+  topic?: { arn: string; emails: string[]; tags?: Record<string, string> };
 }
 
 /** Two alarms per function; named after the function, which carries our ownership tag. */
@@ -76,14 +78,23 @@ function observedAlarm(a: MetricAlarm): Record<string, unknown> {
   };
 }
 
+/** Recorded under the stack id the state names: tagged with it, no need to read the tags. */
+function trustRecord(ctx: StepContext): boolean {
+  return ctx.config.stackId !== undefined && ctx.state.identity === ctx.config.stackId;
+}
+
 async function readTopic(ctx: StepContext, arn: string): Promise<AlarmsActual['topic']> {
   const sns = await ctx.aws.sns();
   const api = sdk('@aws-sdk/client-sns');
   const attrs = await callOrAbsent('sns:GetTopicAttributes', arn, () => sns.send(new api.GetTopicAttributesCommand({ TopicArn: arn })));
   if (!attrs) return undefined;
-  const subs = await callOrAbsent('sns:ListSubscriptionsByTopic', arn, () => sns.send(new api.ListSubscriptionsByTopicCommand({ TopicArn: arn })));
+  const recorded = ctx.state.resources.alarms?.topicArn === arn;
+  const [subs, tagged] = await Promise.all([
+    callOrAbsent('sns:ListSubscriptionsByTopic', arn, () => sns.send(new api.ListSubscriptionsByTopicCommand({ TopicArn: arn }))),
+    recorded && trustRecord(ctx) ? undefined : callOrAbsent('sns:ListTagsForResource', arn, () => sns.send(new api.ListTagsForResourceCommand({ ResourceArn: arn }))),
+  ]);
   const emails = (subs?.Subscriptions ?? []).filter((s) => s.Protocol === 'email' && s.Endpoint).map((s) => s.Endpoint!.toLowerCase());
-  return { arn, emails };
+  return { arn, emails, ...(recorded && trustRecord(ctx) ? {} : { tags: tagsFromList(tagged?.Tags) }) };
 }
 
 /**
@@ -91,9 +102,9 @@ async function readTopic(ctx: StepContext, arn: string): Promise<AlarmsActual['t
  * notifying an existing SNS topic or one created here with an email subscription. Off by
  * default: alarms cost money each month and need someone to read them.
  */
-async function readAlarms(ctx: StepContext): Promise<Observed<AlarmsActual>> {
+export async function readAlarms(ctx: StepContext): Promise<Observed<AlarmsActual>> {
   const cloudwatch = await ctx.aws.cloudwatch();
-  const { DescribeAlarmsCommand } = sdk('@aws-sdk/client-cloudwatch');
+  const { DescribeAlarmsCommand, ListTagsForResourceCommand } = sdk('@aws-sdk/client-cloudwatch');
   const specs = alarmSpecs(ctx);
   // Exact names, one call: also finds alarms to remove after they were switched off.
   const out = await call('cloudwatch:DescribeAlarms', undefined, () =>
@@ -105,7 +116,28 @@ async function readAlarms(ctx: StepContext): Promise<Observed<AlarmsActual>> {
   const wantOurs = ctx.config.monitoring.alarms.enabled && ctx.config.monitoring.alarms.email !== undefined;
   const topic = wantOurs || recordedTopic ? await readTopic(ctx, recordedTopic ?? ourTopicArn(ctx)) : undefined;
   if (Object.keys(alarms).length === 0 && !topic) return { status: 'absent' };
-  return { status: 'present', actual: { alarms, ...(topic ? { topic } : {}) } };
+  // Alarms are named after the functions, so another project's stack has the same names: tags decide.
+  const recordedNames = new Set(ctx.state.resources.alarms?.names ?? []);
+  const toRead = Object.values(alarms).filter((a) => !(recordedNames.has(a.AlarmName!) && trustRecord(ctx)));
+  const tags: Record<string, Record<string, string>> = {};
+  await Promise.all(
+    toRead.map(async (a) => {
+      const out = await callOrAbsent('cloudwatch:ListTagsForResource', a.AlarmName, () => cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: a.AlarmArn })));
+      tags[a.AlarmName!] = tagsFromList(out?.Tags);
+    }),
+  );
+  const foreign = [
+    ...Object.entries(tags).map(([name, t]) => foreignReason(ctx, 'CloudWatch alarm', name, t, recordedNames.has(name))),
+    topic?.tags ? foreignReason(ctx, 'SNS topic', topic.arn.split(':').pop()!, topic.tags, recordedTopic === topic.arn) : undefined,
+  ].filter((r): r is string => r !== undefined);
+  return { status: 'present', actual: { alarms, tags, ...(topic ? { topic } : {}) }, ...(foreign.length > 0 ? { foreign: foreign.join('; ') } : {}) };
+}
+
+/** Alarms and topic whose tags are not (yet) ours: adopted with --adopt, or from before stack ids. */
+function untagged(ctx: StepContext, actual: AlarmsActual): { alarms: string[]; topic: boolean } {
+  const want = ownershipTags(ctx);
+  const lacks = (t: Record<string, string> | undefined) => t !== undefined && Object.entries(want).some(([k, v]) => t[k] !== v);
+  return { alarms: Object.keys(actual.alarms).filter((n) => lacks(actual.tags?.[n])), topic: lacks(actual.topic?.tags) };
 }
 
 export const alarmsStep: Step<AlarmsActual> = {
@@ -172,6 +204,11 @@ export const alarmsStep: Step<AlarmsActual> = {
     if (createTopic) diffs.push({ field: 'topic', actual: undefined, desired: ourTopicArn(ctx) });
     if (subscribe) diffs.push({ field: 'subscription', actual: actual.topic?.emails, desired: email });
     if (deleteTopic) diffs.push({ field: 'topic', actual: actual.topic?.arn, desired: topic });
+    // PutMetricAlarm ignores Tags on an existing alarm: adopted ones are tagged separately.
+    const retag = untagged(ctx, actual);
+    const toTag = retag.alarms.filter((n) => !toDelete.includes(n));
+    const tagTopic = retag.topic && !deleteTopic;
+    if (toTag.length > 0 || tagTopic) diffs.push({ field: 'tags', actual: [...toTag, ...(tagTopic ? ['topic'] : [])], desired: ownershipTags(ctx) });
     const notes: string[] = [];
     if (enabled && !topic) notes.push('Alarms notify nobody: set monitoring.alarms.email or monitoring.alarms.snsTopicArn to be told when they fire.');
     if (diffs.length === 0) return noop(enabled ? `unchanged (${specs.length} alarms${topic ? ` → ${topic.split(':').pop()}` : ''})` : 'off (monitoring.alarms.enabled is false)', notes);
@@ -181,6 +218,7 @@ export const alarmsStep: Step<AlarmsActual> = {
       createTopic && 'create topic',
       subscribe && `subscribe ${email}`,
       deleteTopic && 'delete our topic',
+      (toTag.length > 0 || tagTopic) && 'tag as this stack\'s',
     ].filter(Boolean);
     if (subscribe) notes.push(`AWS emailed a confirmation link to ${email}: alarm emails arrive only after it is clicked.`);
     return {
@@ -228,6 +266,18 @@ export const alarmsStep: Step<AlarmsActual> = {
             );
           }),
         );
+        await Promise.all([
+          ...toTag.map((name) => {
+            const ResourceARN = actual.alarms[name]!.AlarmArn;
+            return call('cloudwatch:TagResource', name, () => cloudwatch.send(new cw.TagResourceCommand({ ResourceARN, Tags: tags })));
+          }),
+          tagTopic && actual.topic
+            ? c.aws.sns().then((sns) => {
+                const ResourceArn = actual.topic!.arn;
+                return call('sns:TagResource', ResourceArn, () => sns.send(new (sdk('@aws-sdk/client-sns').TagResourceCommand)({ ResourceArn, Tags: tags })));
+              })
+            : undefined,
+        ]);
         if (toDelete.length > 0) {
           await callIgnoringAbsent('cloudwatch:DeleteAlarms', undefined, () => cloudwatch.send(new cw.DeleteAlarmsCommand({ AlarmNames: toDelete })));
         }
@@ -245,6 +295,7 @@ export const alarmsStep: Step<AlarmsActual> = {
       delete ctx.state.resources.alarms;
       return { action: 'absent', summary: 'none' };
     }
+    if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
     const names = Object.keys(observed.actual.alarms);
     if (names.length > 0) {
       const cloudwatch = await ctx.aws.cloudwatch();

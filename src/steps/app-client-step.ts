@@ -4,7 +4,7 @@ import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
 import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { sdk } from '../aws/sdk.js';
-import { userPoolArns } from './user-pool-step.js';
+import { userPoolArns, userPoolStep } from './user-pool-step.js';
 
 interface ClientActual {
   client: UserPoolClientType;
@@ -205,6 +205,9 @@ export const appClientStep: Step<ClientActual> = {
   },
 
   async destroy(ctx) {
+    // App clients carry no tags: the client is ours when its pool is (the pool's read checks that).
+    const pool = await userPoolStep.read(ctx);
+    if (pool.status === 'present' && pool.foreign) return { action: 'kept', summary: `kept: ${pool.foreign}` };
     const observed = await appClientStep.read(ctx);
     if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
     const { client } = observed.actual;

@@ -151,12 +151,18 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
       const conf = found?.Configuration;
       if (!conf) return { status: 'absent' };
       const tags = await functionTags(ctx, found);
-      const foreign = foreignReason(ctx, 'Lambda function', FunctionName, tags);
-      if (!foreign) {
+      const recordedArn = ctx.state.resources.functions?.[kind]?.arn;
+      // Function ARNs were only ever recorded for functions that were ours.
+      const foreign = foreignReason(ctx, 'Lambda function', FunctionName, tags, recordedArn !== undefined && recordedArn === conf.FunctionArn, { untaggedOursWhenRecorded: true });
+      // With --adopt a foreign function becomes ours in this run.
+      if (!foreign || ctx.adopt) {
         (ctx.state.resources.functions ??= {})[kind] = { arn: conf.FunctionArn ?? functionArn(ctx, kind), codeSha256: conf.CodeSha256 ?? '' };
         // A lost state file must not rotate the secret: that would forget every lockout.
         const deployedKey = conf.Environment?.Variables?.[HMAC_KEY_VARIABLE];
         if (needsSecrets(kind) && deployedKey && !ctx.state.resources.handlerKey) ctx.state.resources.handlerKey = deployedKey;
+      } else {
+        // Tagged with another stack id now: no longer ours, whatever an old record says.
+        delete ctx.state.resources.functions?.[kind];
       }
       return { status: 'present', foreign, actual: { arn: conf.FunctionArn ?? '', settings: actualSettings(conf), codeSha256: conf.CodeSha256 ?? '', tags } };
     },

@@ -71,8 +71,8 @@ function desired(ctx: StepContext) {
 /**
  * The functions' log groups, created before the functions so their logs expire: a log group
  * Lambda creates on first invocation keeps every line forever (and the guide's handlers logged
- * the code). A group Lambda already created for our function, untagged, is taken over; one
- * tagged for another stack is foreign.
+ * the code). A group Lambda already created for a function this folder's state records,
+ * untagged, is taken over; any other group that is not tagged with our stack id is foreign.
  */
 export const logGroupsStep: Step<LogGroupsActual> = {
   id: 'log-groups',
@@ -95,6 +95,8 @@ export const logGroupsStep: Step<LogGroupsActual> = {
     const logs = await ctx.aws.logs();
     const { ListTagsForResourceCommand } = sdk('@aws-sdk/client-cloudwatch-logs');
     const ours = new Set(recorded(ctx));
+    // Recorded groups were tagged with the stack id the state file names: no need to read their tags.
+    const taggedWithOurId = ctx.config.stackId !== undefined && ctx.state.identity === ctx.config.stackId;
     const actual: LogGroupsActual = {};
     const foreign: string[] = [];
     await Promise.all(
@@ -103,10 +105,12 @@ export const logGroupsStep: Step<LogGroupsActual> = {
         const group = found.get(name);
         if (!group) return;
         const arn = bareArn(group);
-        const tags = ours.has(name)
+        const tags = ours.has(name) && taggedWithOurId
           ? undefined
           : ((await callOrAbsent('logs:ListTagsForResource', name, () => logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))))?.tags ?? {});
-        const reason = tags && Object.keys(tags).length > 0 ? foreignReason(ctx, 'log group', name, tags) : undefined;
+        // A group Lambda created itself (untagged) for a function this folder recorded is ours too.
+        const provenOurs = ours.has(name) || ctx.state.resources.functions?.[kind] !== undefined;
+        const reason = tags ? foreignReason(ctx, 'log group', name, tags, provenOurs, { untaggedOursWhenRecorded: true }) : undefined;
         if (reason) foreign.push(reason);
         actual[kind] = { arn, retentionDays: group.retentionInDays, tags };
       }),

@@ -2,7 +2,7 @@ import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
 import { sameValue, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
-import { functionArn } from './function-step.js';
+import { functionArn, functionStep } from './function-step.js';
 import { sdk } from '../aws/sdk.js';
 
 export const STATEMENT_ID = 'otp-setup-cognito-trigger';
@@ -112,7 +112,16 @@ export const permissionsStep: Step<PermissionsActual> = {
     if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
     const lambda = await ctx.aws.lambda();
     const { RemovePermissionCommand } = sdk('@aws-sdk/client-lambda');
-    const kinds = FUNCTION_KINDS.filter((k) => observed.actual[k]);
+    // Our statement on another stack's function (same names, another project) is theirs to remove.
+    const owned = await Promise.all(
+      FUNCTION_KINDS.map(async (kind) => {
+        if (!observed.actual[kind]) return false;
+        const fn = await functionStep(kind).read(ctx);
+        return fn.status === 'present' && fn.foreign === undefined;
+      }),
+    );
+    const kinds = FUNCTION_KINDS.filter((_, i) => owned[i]);
+    if (kinds.length === 0) return { action: 'kept', summary: 'kept: the functions are not this stack\'s' };
     await Promise.all(
       kinds.map((kind) => {
         const FunctionName = ctx.names.functions[kind];

@@ -79,7 +79,8 @@ export const rateLimitTableStep: Step<TableActual> = {
     const enabled = ttl?.TimeToLiveDescription?.TimeToLiveStatus;
     return {
       status: 'present',
-      foreign: foreignReason(ctx, 'DynamoDB table', TableName, tags),
+      // The state file never held the table's ARN; a recorded run of this step is the proof.
+      foreign: foreignReason(ctx, 'DynamoDB table', TableName, tags, ctx.state.steps['rate-limit-table'] !== undefined),
       actual: { table, tags, ttlAttribute: enabled === 'ENABLED' || enabled === 'ENABLING' ? ttl?.TimeToLiveDescription?.AttributeName : undefined },
     };
   },

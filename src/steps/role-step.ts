@@ -179,10 +179,12 @@ export const roleStep: Step<RoleActual> = {
     if (!role?.Role) return { status: 'absent' };
     const r: Role = role.Role;
     const tags = tagsFromList(r.Tags);
-    ctx.state.resources.roleArn = r.Arn;
+    const foreign = foreignReason(ctx, 'IAM role', RoleName, tags, r.Arn !== undefined && ctx.state.resources.roleArn === r.Arn);
+    // Only ours is recorded: the record is what proves a role from before stack ids ours.
+    if (!foreign || ctx.adopt) ctx.state.resources.roleArn = r.Arn;
     return {
       status: 'present',
-      foreign: foreignReason(ctx, 'IAM role', RoleName, tags),
+      foreign,
       actual: {
         arn: r.Arn ?? roleArn(ctx),
         trustPolicy: decodePolicy(r.AssumeRolePolicyDocument),

@@ -109,7 +109,7 @@ export const sesIdentityStep: Step<SesActual> = {
 
   async destroy(ctx) {
     const recorded = ctx.state.resources.sesIdentity;
-    if (!recorded?.createdByUs) return { action: 'kept', summary: 'kept (not created by otp-setup)' };
+    if (!recorded?.createdByUs) return { action: 'kept', summary: "kept: this folder's state file does not record otp-setup creating it (SES identities carry no tags)" };
     if (ctx.keepSes) return { action: 'kept', summary: `kept ${recorded.identity} (--keep-ses)` };
     const ses = await ctx.aws.ses();
     const { DeleteIdentityCommand } = sdk('@aws-sdk/client-ses');

@@ -196,7 +196,7 @@ async function findByName(ctx: StepContext): Promise<{ ours: UserPoolType[]; oth
     }
   });
   const pools = (await Promise.all(ids.map((id) => describe(ctx, id)))).filter((p): p is UserPoolType => p !== undefined);
-  const ours = pools.filter((p) => foreignReason(ctx, 'user pool', ctx.names.userPool, p.UserPoolTags) === undefined);
+  const ours = pools.filter((p) => foreignReason(ctx, 'user pool', ctx.names.userPool, p.UserPoolTags, p.Id === ctx.state.resources.userPoolId) === undefined);
   return { ours, others: pools.filter((p) => !ours.includes(p)) };
 }
 
@@ -244,7 +244,9 @@ export const userPoolStep: Step<PoolActual> = {
   async read(ctx) {
     const recordedId = ctx.state.resources.userPoolId;
     let pool = recordedId ? await describe(ctx, recordedId) : undefined;
-    let foreign: string | undefined;
+    // The recorded id (recorded only for a pool that was ours) proves a pool from before stack ids,
+    // or one whose tags an UpdateUserPool without UserPoolTags wiped, ours; another id's is not.
+    let foreign = pool ? foreignReason(ctx, 'user pool', pool.Name ?? ctx.names.userPool, pool.UserPoolTags, true, { untaggedOursWhenRecorded: true }) : undefined;
     if (!pool) {
       const { ours, others } = await findByName(ctx);
       if (ours.length > 1) {
@@ -259,7 +261,13 @@ export const userPoolStep: Step<PoolActual> = {
       delete ctx.state.resources.userPoolId;
       return { status: 'absent' };
     }
-    if (!foreign) {
+    if (foreign && !ctx.adopt) {
+      // Not ours (any more): forget it, so its app client is not taken for ours either.
+      if (recordedId === pool.Id) {
+        delete ctx.state.resources.userPoolId;
+        delete ctx.state.resources.clientId;
+      }
+    } else {
       ctx.state.resources.userPoolId = pool.Id;
       ctx.facts.userPoolArn = pool.Arn ?? `arn:${ctx.partition}:cognito-idp:${ctx.region}:${ctx.accountId}:userpool/${pool.Id}`;
     }
