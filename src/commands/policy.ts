@@ -24,7 +24,7 @@ export async function policyCommand(env: CommandEnv, options: PolicyOptions): Pr
     throw usageError('INVALID_ACCOUNT_ID', `--account-id ${options.accountId} is not an AWS account id.`, 'An account id is 12 digits, e.g. 123456789012.');
   }
   const { config } = await loadConfig(configPath(env), { stage: env.global.stage, region: env.global.region });
-  const region = resolveRegion(env, config);
+  const region = await resolveRegion(env, config);
   let accountId = options.accountId;
   let partition = partitionOf(region);
   if (accountId === undefined) {
