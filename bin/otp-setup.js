@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+import { main } from '../dist/src/cli/cli.js';
 
 // The SDK warns on every run under Node 20 about its future support window: advice for us, the
 // tool's maintainers, not for the person running the command. Other warnings still print.
