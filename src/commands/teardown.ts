@@ -21,7 +21,7 @@ async function removeIfEmpty(dir: string): Promise<void> {
 
 export async function teardownCommand(env: CommandEnv, options: TeardownOptions): Promise<number> {
   const { io } = env;
-  const stack = await openStack(env, { lockFor: 'teardown', keepSes: options.keepSes });
+  const stack = await openStack(env, { lockFor: 'teardown', preloadStepClients: true, keepSes: options.keepSes });
   const { ctx, store } = stack;
   let released = false;
   const { control, stop } = watchInterrupts(env);

@@ -89,6 +89,13 @@ export interface Step<T = unknown> {
    * or recorded id): the runner then starts it at once, and only plan/apply wait for them.
    */
   independentRead?: boolean;
+  /**
+   * True when read() goes through ids an earlier step records (the app client through the pool
+   * id), yet a re-run could read it at once: when this stack recorded the step before, the runner
+   * starts read() with the other reads and keeps what it saw only if it was "present" and every
+   * step it depends on ended unchanged; otherwise it reads again in its turn.
+   */
+  speculativeRead?: boolean;
   read(ctx: StepContext): Promise<Observed<T>>;
   /** Pure: decides from the context's data and what read observed; never calls AWS. */
   plan(ctx: StepContext, observed: Observed<T>): Change;

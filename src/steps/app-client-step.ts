@@ -104,6 +104,7 @@ export const appClientStep: Step<ClientActual> = {
   id: 'app-client',
   title: 'App client',
   dependsOn: ['user-pool'],
+  speculativeRead: true,
 
   permissions(scope) {
     const actions = ['ListUserPoolClients', 'DescribeUserPoolClient', 'CreateUserPoolClient', 'UpdateUserPoolClient', 'DeleteUserPoolClient'];
