@@ -58,6 +58,8 @@ export interface StepContext {
     /** The verified SES identity covering the sender (the address, or its domain); unset while unverified. */
     sesIdentity?: string;
     userPoolArn?: string;
+    /** A pool this run created: it has no app clients yet, so none need looking for. */
+    createdUserPoolId?: string;
   };
   /** The handler bundles, built before the runner starts (absent for teardown). */
   builtHandlers?: Record<FunctionKind, BuiltHandler>;
