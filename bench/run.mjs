@@ -96,6 +96,7 @@ function commandRows({ guide, ours }, targets) {
     return {
       command: label,
       ours: ms(wall),
+      split: `${ms(med(ours, (r) => r[key].split?.beforeMs ?? NaN))} / ${ms(med(ours, (r) => r[key].split?.callsMs ?? NaN))} / ${ms(med(ours, (r) => r[key].split?.afterMs ?? NaN))}`,
       path: `${path}${path > 2 && t.showChain !== false ? ` (${last.criticalChain.join(' → ')})` : ''}`,
       calls: `${last.calls} / ${last.maxInFlight}${last.callList.some((c) => c.rejected) ? ` (${last.callList.filter((c) => c.rejected).length} refused: role not yet assumable)` : ''}`,
       guide: hasGuide ? `${ms(med(guide, (r) => r[key].ms))}, ${Math.max(...guide.map((r) => r[key].criticalPath))} deep` : undefined,
@@ -162,7 +163,7 @@ async function main() {
       sections.push({
         title: `Latency mode with IAM propagation: ${LATENCY_MS} ms per call, and a new role not assumable by Lambda for ${IAM_PROPAGATION_MS} ms (the guide sleeps exactly that long after step 1), median of ${LATENCY_ROUNDS} rounds`,
         table: commandTable(commandRows(iam, {})),
-        note: `Fresh \`up\` took ${ms(upWall)}, ${ms(upWall - IAM_PROPAGATION_MS)} beyond the ${ms(IAM_PROPAGATION_MS)} window no client can shorten; everything that does not need the role runs inside it.`,
+        note: `Fresh \`up\` took ${ms(upWall)}: ${ms(upWall - IAM_PROPAGATION_MS)} beyond the ${ms(IAM_PROPAGATION_MS)} during which no client can use the new role (the guide: ${ms(median(iam.guide.map((r) => r.up.ms)))}, of which ${ms(IAM_PROPAGATION_MS)} asleep).`,
       });
     }
   } finally {
@@ -199,7 +200,7 @@ async function main() {
     '',
     ...notes.map((n) => `${n}\n`),
     ...sections.flatMap((sec) => [`## ${sec.title}`, '', sec.table, '', ...(sec.note ? [sec.note, ''] : [])]),
-    'Round trips: the critical path, the longest chain of AWS calls each started after the previous one ended (so it had to wait for it); calls that overlapped count once. The chain is spelled out where it is longer than 2 (✗: a call refused because the role was not yet assumable). Calls / in flight: total calls, most at once.',
+    'Time split: from spawn to the first AWS call (Node start-up, config, state, SDK loading) / from the first call to the last answer / from the last answer to exit (printing, exit), medians. Round trips: the critical path, the longest chain of AWS calls each started after the previous one ended (so it had to wait for it); calls that overlapped count once. The chain is spelled out where it is longer than 2 (✗: a call refused because the role was not yet assumable). Calls / in flight: total calls, most at once.',
     '',
     '## Machine',
     '',

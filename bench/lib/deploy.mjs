@@ -18,8 +18,15 @@ async function tempDir(prefix) {
 /** Calls seen by the counter during fn(), with how many connections they came over. */
 async function counted(counter, fn) {
   counter.reset();
+  const t0 = performance.now();
   const result = await fn();
+  const t1 = performance.now();
   const callList = [...counter.calls];
+  // Where the wall time went (the counter shares this process's clock): start-up, config, SDK
+  // loading before the first AWS call; the calls; then printing and exit after the last answer.
+  const firstStart = Math.min(...callList.map((c) => c.start));
+  const lastEnd = Math.max(...callList.map((c) => c.end ?? c.start));
+  const split = callList.length ? { beforeMs: firstStart - t0, callsMs: lastEnd - firstStart, afterMs: t1 - lastEnd } : undefined;
   return {
     ...result,
     calls: callList.length,
@@ -28,6 +35,7 @@ async function counted(counter, fn) {
     maxInFlight: counter.maxInFlight,
     criticalPath: criticalPath(callList),
     criticalChain: criticalChain(callList),
+    split,
     callList,
   };
 }

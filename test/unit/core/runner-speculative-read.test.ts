@@ -20,7 +20,7 @@ function fixture(parentChanges: boolean, childSeen: Observed<unknown>['status'] 
       events.push('parent read end');
       return { status: 'present', actual: {} };
     },
-    plan: () => (parentChanges ? update([{ field: 'x', from: 1, to: 2 }], async () => void events.push('parent apply')) : noop('unchanged')),
+    plan: () => (parentChanges ? update([{ field: 'x', actual: 1, desired: 2 }], async () => void events.push('parent apply')) : noop('unchanged')),
     destroy: async () => ({ action: 'absent', summary: '' }),
     permissions: () => [],
   };
