@@ -1,47 +1,59 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+const argv = process.argv.slice(2);
+// `otp-setup --version` alone needs nothing but the version: print it before loading the CLI
+// (commander builds every command's definition first), as commander itself would print it.
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+  const { VERSION } = await import('../dist/src/cli/version.js');
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  await run();
+}
 
-// The SDK warns on every run under Node 20 about its future support window: advice for us, the
-// tool's maintainers, not for the person running the command. Other warnings still print.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = (warning, ...rest) => {
-  if (String(warning?.message ?? warning).startsWith('NodeVersionSupportWarning')) return;
-  emitWarning(warning, ...rest);
-};
+async function run() {
+  // The SDK warns on every run under Node 20 about its future support window: advice for us, the
+  // tool's maintainers, not for the person running the command. Other warnings still print.
+  const emitWarning = process.emitWarning.bind(process);
+  process.emitWarning = (warning, ...rest) => {
+    if (String(warning?.message ?? warning).startsWith('NodeVersionSupportWarning')) return;
+    emitWarning(warning, ...rest);
+  };
 
-const listeners = new Set();
-let interrupts = 0;
-process.on('SIGINT', () => {
-  interrupts += 1;
-  // A second Ctrl-C quits at once; the state file was written after the last completed call.
-  if (interrupts > 1 || listeners.size === 0) process.exit(130);
-  for (const listener of listeners) listener('signal');
-});
+  const listeners = new Set();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts += 1;
+    // A second Ctrl-C quits at once; the state file was written after the last completed call.
+    if (interrupts > 1 || listeners.size === 0) process.exit(130);
+    for (const listener of listeners) listener('signal');
+  });
 
-// The reader went away (`otp-setup status | head -2`, `logs --follow | grep -m1 x`): what is left
-// to print is unwanted, not an error. Further writes are dropped; a command still running (a follow,
-// the sandbox) winds down as on Ctrl-C, without the Ctrl-C message, and exits with its own code.
-let outputClosed = false;
-process.stdout.on('error', (err) => {
-  if (err.code !== 'EPIPE') throw err;
-  if (outputClosed) return;
-  outputClosed = true;
-  for (const listener of listeners) listener('output-closed');
-});
-process.stderr.on('error', (err) => {
-  if (err.code !== 'EPIPE') throw err;
-});
+  // The reader went away (`otp-setup status | head -2`, `logs --follow | grep -m1 x`): what is left
+  // to print is unwanted, not an error. Further writes are dropped; a command still running (a
+  // follow, the sandbox) winds down as on Ctrl-C, without the Ctrl-C message, and exits with its own code.
+  let outputClosed = false;
+  process.stdout.on('error', (err) => {
+    if (err.code !== 'EPIPE') throw err;
+    if (outputClosed) return;
+    outputClosed = true;
+    for (const listener of listeners) listener('output-closed');
+  });
+  process.stderr.on('error', (err) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
 
-const code = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  env: process.env,
-  cwd: process.cwd(),
-  now: () => new Date(),
-  onInterrupt: (listener) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  },
-});
-process.exitCode = interrupts > 0 && code !== 0 ? 130 : code;
+  // dist/src/cli/cli.js: src/cli and commander bundled into one module (scripts/bundle-cli.mjs).
+  const { main } = await import('../dist/src/cli/cli.js');
+  const code = await main(argv, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => new Date(),
+    onInterrupt: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  });
+  process.exitCode = interrupts > 0 && code !== 0 ? 130 : code;
+}

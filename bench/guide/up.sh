@@ -44,6 +44,11 @@ aws iam get-role \
   --query 'Role.Arn' \
   --output text
 
+# On AWS the new role cannot be assumed by Lambda for a few seconds, and the guide's next command
+# (create-function) then fails; a user waits and runs it again. The bench's latency mode simulates
+# that window and sets GUIDE_IAM_WAIT to exactly its length: the best a person could do.
+if [ -n "${GUIDE_IAM_WAIT:-}" ]; then sleep "$GUIDE_IAM_WAIT"; fi
+
 ## Step 2: Create Lambda Functions (trivial Python bodies: moto does not run them)
 cat > define_auth_challenge.py <<'EOF'
 def lambda_handler(event, context):

@@ -14,7 +14,7 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
   const { io } = env;
   // Parsed before any AWS call, so a mistyped number fails fast as a usage error.
   const costFlagsInput = costInputFromFlags(costFlags);
-  const stack = await openStack(env, { buildHandlers: true });
+  const stack = await openStack(env, { buildHandlers: true, preloadStepClients: true });
   const { ctx } = stack;
   const { control, stop } = watchInterrupts(env);
   try {

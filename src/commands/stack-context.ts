@@ -25,6 +25,8 @@ export interface OpenStackOptions {
   keepSes?: boolean;
   /** up: it calls ensureStackId itself, once its own checks have passed. */
   assignStackId?: boolean;
+  /** Load the SDK clients the steps use while STS answers (commands that run the steps). */
+  preloadStepClients?: boolean;
 }
 
 export interface OpenStack {
@@ -122,6 +124,22 @@ export async function callerIdentity(aws: AwsClients): Promise<Identity> {
   return { accountId: out.Account ?? '000000000000', partition: out.Arn?.split(':')[1] ?? 'aws' };
 }
 
+/** The clients the steps call (src/steps/*), in the order their reads start. */
+const STEP_CLIENTS = ['lambda', 'iam', 'cognito', 'dynamodb', 'logs', 'ses', 'cloudwatch', 'sns'] as const;
+
+/**
+ * Loads each SDK client in its own macrotask, so the STS request already under way gets onto the
+ * wire and its answer is handled between loads: loading a client is synchronous CPU work
+ * (require), tens of ms each, which otherwise would all run after GetCallerIdentity answered and
+ * before the first read could start. On AWS the round trip hides it.
+ */
+async function preloadClients(aws: AwsClients): Promise<void> {
+  for (const name of STEP_CLIENTS) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await aws[name]();
+  }
+}
+
 /** Loads config, credentials, lock and state: everything the AWS-facing commands share. */
 export async function openStack(env: CommandEnv, options: OpenStackOptions = {}): Promise<OpenStack> {
   const loaded = await loadConfig(configPath(env), { stage: env.global.stage, region: env.global.region });
@@ -135,6 +153,7 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
     const [identity, builtHandlers] = await Promise.all([
       callerIdentity(aws),
       options.buildHandlers ? buildStackHandlers(config, dir) : Promise.resolve(undefined),
+      options.preloadStepClients ? preloadClients(aws) : Promise.resolve(),
     ]);
     env.io.debug(`account ${identity.accountId}, region ${region}, stack ${names.stackId}`);
     if (options.lockFor) {

@@ -39,7 +39,7 @@ function surveyLines(survey: TeardownSurvey, protectedPool: boolean): string[] {
 
 export async function teardownCommand(env: CommandEnv, options: TeardownOptions): Promise<number> {
   const { io } = env;
-  const stack = await openStack(env, { lockFor: 'teardown', keepSes: options.keepSes });
+  const stack = await openStack(env, { lockFor: 'teardown', preloadStepClients: true, keepSes: options.keepSes });
   const { ctx, store } = stack;
   let released = false;
   const { control, stop } = watchInterrupts(env);

@@ -26,7 +26,7 @@ function refusePlaceholderSender(from: string, configFile: string): void {
 
 export async function upCommand(env: CommandEnv, options: UpOptions): Promise<number> {
   const { io } = env;
-  const stack = await openStack(env, { lockFor: 'up', buildHandlers: true, adopt: options.adopt, allowReplace: options.allowReplace, assignStackId: true });
+  const stack = await openStack(env, { lockFor: 'up', buildHandlers: true, preloadStepClients: true, adopt: options.adopt, allowReplace: options.allowReplace, assignStackId: true });
   const { ctx, store } = stack;
   const { control, stop } = watchInterrupts(env);
   try {

@@ -15,7 +15,11 @@ export interface BackoffOptions {
 }
 
 export async function withBackoff<T>(fn: () => Promise<T>, options: BackoffOptions): Promise<T> {
-  const { budgetMs = 90_000, baseMs = 250, maxDelayMs = 8_000 } = options;
+  // A 2 s cap: once IAM has propagated the next attempt comes at most 2 s late (an 8 s cap
+  // measured up to 8 s of idle waiting after the role became usable); four functions retrying
+  // about once a second stay far below Lambda's 15 control-plane requests per second.
+  // https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+  const { budgetMs = 90_000, baseMs = 250, maxDelayMs = 2_000 } = options;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   // Jitter only spreads retries out; it needs no cryptographic randomness.
   const random = options.random ?? (() => Number(process.hrtime.bigint() % 1000n) / 1000);

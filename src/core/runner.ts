@@ -80,8 +80,14 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
   const { io } = options;
   // Reads that need nothing from earlier steps start now, so they are off the critical path.
   const early = new Map<StepId, Promise<Observed<unknown>>>();
+  // On a re-run (no-op up, plan, status) reads through recorded ids start now too, so every read
+  // is one round trip after the identity call; see Step.speculativeRead for when they stand.
+  const speculative = new Set<StepId>();
+  const actions = new Map<StepId, StepAction>();
   for (const step of steps) {
-    if (!step.independentRead) continue;
+    const speculate = !step.independentRead && step.speculativeRead === true && ctx.state.steps[step.id] !== undefined;
+    if (!step.independentRead && !speculate) continue;
+    if (speculate) speculative.add(step.id);
     const reading = step.read({ ...ctx, progress: () => undefined, checkpoint: options.save });
     reading.catch(() => undefined); // awaited (and rethrown) when the step's turn comes
     early.set(step.id, reading);
@@ -93,7 +99,12 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
     // Set once AWS has done the step's change: a failure after that (saving state) must not say "failed".
     let done: string | undefined;
     try {
-      const observed: Observed<unknown> = await (early.get(step.id) ?? step.read(stepCtx));
+      // A speculative read that failed (say, through a stale id) is simply read again in turn.
+      let observed: Observed<unknown> | undefined = speculative.has(step.id) ? await early.get(step.id)?.catch(() => undefined) : await early.get(step.id);
+      if (observed && speculative.has(step.id) && (observed.status !== 'present' || !step.dependsOn.every((id) => actions.get(id) === 'unchanged'))) {
+        observed = undefined;
+      }
+      observed ??= await step.read(stepCtx);
       const wasRecorded = ctx.state.steps[step.id] !== undefined;
       if (observed.status === 'present' && observed.foreign && !ctx.adopt) throw foreignError(step, observed.foreign);
       const change = step.plan(stepCtx, observed);
@@ -105,6 +116,7 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
         if (change.kind === 'noop') handle.info(text);
         else handle.warn(text);
         if (!options.quiet) for (const note of change.notes) io.info(`  ${note}`);
+        actions.set(step.id, action);
         return { id: step.id, title: step.title, action, summary: change.summary, diffs: change.diffs, notes: change.notes, ...(missing ? { missing } : {}) };
       }
       if (change.kind === 'replace' && !ctx.allowReplace) {
@@ -122,6 +134,7 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
       await options.save();
       handle.succeed(done);
       for (const note of notes) io.info(`  ${note}`);
+      actions.set(step.id, PAST[change.kind]);
       return { id: step.id, title: step.title, action: PAST[change.kind], summary: change.summary, diffs: change.diffs, notes };
     } catch (err) {
       if (done) handle.warn(`${done}, but not recorded in the state file`);

@@ -65,6 +65,8 @@ export interface StepContext {
     newHandlerKey?: string;
     /** Resources created before stack ids that the state file proves ours (up tags them). */
     legacy?: string[];
+    /** A pool this run created: it has no app clients yet, so none need looking for. */
+    createdUserPoolId?: string;
   };
   /** The handler bundles, built before the runner starts (absent for teardown). */
   builtHandlers?: Record<FunctionKind, BuiltHandler>;
@@ -96,6 +98,13 @@ export interface Step<T = unknown> {
    * or recorded id): the runner then starts it at once, and only plan/apply wait for them.
    */
   independentRead?: boolean;
+  /**
+   * True when read() goes through ids an earlier step records (the app client through the pool
+   * id), yet a re-run could read it at once: when this stack recorded the step before, the runner
+   * starts read() with the other reads and keeps what it saw only if it was "present" and every
+   * step it depends on ended unchanged; otherwise it reads again in its turn.
+   */
+  speculativeRead?: boolean;
   read(ctx: StepContext): Promise<Observed<T>>;
   /** Pure: decides from the context's data and what read observed; never calls AWS. */
   plan(ctx: StepContext, observed: Observed<T>): Change;

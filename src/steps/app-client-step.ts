@@ -123,6 +123,7 @@ export const appClientStep: Step<ClientActual> = {
   id: 'app-client',
   title: 'App client',
   dependsOn: ['user-pool'],
+  speculativeRead: true,
 
   permissions(scope) {
     const actions = ['ListUserPoolClients', 'DescribeUserPoolClient', 'CreateUserPoolClient', 'UpdateUserPoolClient', 'DeleteUserPoolClient'];
@@ -132,6 +133,8 @@ export const appClientStep: Step<ClientActual> = {
   async read(ctx) {
     const poolId = ctx.state.resources.userPoolId;
     if (!poolId) return { status: 'absent' };
+    // Created by this run a moment ago: a fresh up saves the ListUserPoolClients round trip.
+    if (ctx.facts.createdUserPoolId === poolId) return { status: 'absent' };
     const recorded = ctx.state.resources.clientId;
     const client = (recorded ? await describe(ctx, poolId, recorded) : undefined) ?? (await findByName(ctx, poolId));
     if (!client) {

@@ -68,13 +68,19 @@ export const rateLimitTableStep: Step<TableActual> = {
     const db = await ctx.aws.dynamodb();
     const api = sdk('@aws-sdk/client-dynamodb');
     const TableName = ctx.names.rateLimitTable;
-    const described = await callOrAbsent('dynamodb:DescribeTable', TableName, () => db.send(new api.DescribeTableCommand({ TableName })));
-    const table = described?.Table;
+    const describing = callOrAbsent('dynamodb:DescribeTable', TableName, () => db.send(new api.DescribeTableCommand({ TableName })));
+    const details = (ResourceArn: string) =>
+      Promise.all([
+        call('dynamodb:DescribeTimeToLive', TableName, () => db.send(new api.DescribeTimeToLiveCommand({ TableName }))),
+        call('dynamodb:ListTagsOfResource', TableName, () => db.send(new api.ListTagsOfResourceCommand({ ResourceArn }))),
+      ]);
+    // A table this stack recorded is almost surely there: ask for its TTL and tags in the same
+    // round trip as DescribeTable (the ARN is known from the name), not one round trip later.
+    const early = ctx.state.steps['rate-limit-table'] !== undefined ? details(rateLimitTableArn(ctx)) : undefined;
+    early?.catch(() => undefined); // awaited below unless the table turns out absent
+    const table = (await describing)?.Table;
     if (!table?.TableArn) return { status: 'absent' };
-    const [ttl, tagged] = await Promise.all([
-      call('dynamodb:DescribeTimeToLive', TableName, () => db.send(new api.DescribeTimeToLiveCommand({ TableName }))),
-      call('dynamodb:ListTagsOfResource', TableName, () => db.send(new api.ListTagsOfResourceCommand({ ResourceArn: table.TableArn }))),
-    ]);
+    const [ttl, tagged] = await (early && table.TableArn === rateLimitTableArn(ctx) ? early : details(table.TableArn));
     const tags = tagsFromList(tagged.Tags);
     const enabled = ttl?.TimeToLiveDescription?.TimeToLiveStatus;
     return {

@@ -306,6 +306,7 @@ export const userPoolStep: Step<PoolActual> = {
       }
       c.facts.userPoolArn = out.UserPool?.Arn ?? `arn:${c.partition}:cognito-idp:${c.region}:${c.accountId}:userpool/${out.UserPool?.Id}`;
       delete c.state.resources.clientId;
+      c.facts.createdUserPoolId = out.UserPool?.Id;
     };
     if (observed.status === 'absent') {
       return { kind: 'create', summary: `create ${ctx.names.userPool} (email as username, custom-auth triggers, ${want.UserPoolTier} tier)`, diffs: [], notes: [], apply: create };
