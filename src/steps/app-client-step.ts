@@ -12,17 +12,17 @@ interface ClientActual {
 
 /**
  * What a signed-in user may change about themselves with their own access token
- * (UpdateUserAttributes). Without a list, Cognito lets the client write every standard attribute,
- * `email` included, and an unverified change applies at once: a stolen 60-minute token could move
- * the account to the thief's inbox for good. So: every standard attribute except the two that are
- * sign-in addresses. Sign-up does not need `email` here: with UsernameAttributes=email Cognito
- * fills the email attribute from the username ("the user pool automatically populates the email
- * attribute of the user with the username value", Cognito developer guide, "User pool attributes
- * › Username attributes"), and the generated client sends no other attribute.
+ * (UpdateUserAttributes). `email` stays writable: it is a required attribute of the pool, which an
+ * app client must be able to write (Cognito refuses a client whose WriteAttributes leave out a
+ * required attribute: "Invalid write attributes specified while creating a client",
+ * https://github.com/hashicorp/terraform-provider-aws/issues/4476), and apps sign up with
+ * `userAttributes: { email }` as Amplify's documentation shows. What keeps an address its owner's
+ * is the pool's AttributesRequireVerificationBeforeUpdate: a new email applies only once a code
+ * sent to it was entered. `phone_number` is not a sign-in address here and is left out.
  * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UserPoolClientType.html
  */
 export const CLIENT_WRITE_ATTRIBUTES = [
-  'address', 'birthdate', 'family_name', 'gender', 'given_name', 'locale', 'middle_name', 'name',
+  'address', 'birthdate', 'email', 'family_name', 'gender', 'given_name', 'locale', 'middle_name', 'name',
   'nickname', 'picture', 'preferred_username', 'profile', 'updated_at', 'website', 'zoneinfo',
 ] as const;
 

@@ -95,7 +95,7 @@ describe('fixes for calls that fail on AWS although moto accepts them', () => {
     // Tier-gated blocks are not echoed (the defaults are kept by omission), the tier is.
     expect(sent.AcrConfiguration).toBeUndefined();
     expect(sent.DcrConfiguration).toBeUndefined();
-    expect(sent.UserPoolTier).toBe('ESSENTIALS');
+    expect(sent.UserPoolTier).toBe('LITE');
     // Protected again, then torn down: protection is turned off with the same merged update.
     await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, userPool: { deletionProtection: true } }));
     await up(dir);
@@ -128,8 +128,8 @@ describe('fixes for calls that fail on AWS although moto accepts them', () => {
     lambda.destroy();
     f.proxy.reset();
     const again = await up(dir);
-    expect(again.json!.counts).toEqual({ unchanged: 14 });
-    expect(f.proxy.calls.filter((c) => c.action === 'ListTags')).toHaveLength(4);
+    expect(again.json!.counts).toEqual({ unchanged: 13, skipped: 2 });
+    expect(f.proxy.calls.filter((c) => c.action === 'ListTags')).toHaveLength(5);
     const teardown = await f.cli(dir, ['teardown', '--yes']);
     expect(teardown.code, teardown.stderr).toBe(0);
     expect((await f.sdk.lambda.send(new ListFunctionsCommand({}))).Functions).toEqual([]);
@@ -181,7 +181,7 @@ describe('fixes for calls that fail on AWS although moto accepts them', () => {
     expect(f.proxy.realism!.fired['iam-propagation']).toBeGreaterThanOrEqual(1);
     expect(result.json!.retries as number).toBeGreaterThanOrEqual(1);
     const updates = f.proxy.calls.filter((c) => c.action === 'UpdateFunctionConfiguration' && !c.realism).map((c) => JSON.parse(c.body).TracingConfig);
-    expect(updates).toEqual(Array(4).fill({ Mode: 'Active' }));
+    expect(updates).toEqual(Array(5).fill({ Mode: 'Active' }));
   });
 
   it('a domain someone added to our pool stops teardown with a clear error; teardown finishes once it is gone', async () => {

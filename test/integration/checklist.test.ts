@@ -31,7 +31,7 @@ beforeEach(async () => {
   f.proxy.reset();
 });
 
-const GROUPS = ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up'].map((k) => `/aws/lambda/email-otp-${k}`).sort();
+const GROUPS = ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up', 'post-authentication'].map((k) => `/aws/lambda/email-otp-${k}`).sort();
 
 async function up(dir: string) {
   const result = await f.cli(dir, ['up', '--json']);
@@ -77,7 +77,7 @@ describe('monitoring: log groups, tracing, alarms', () => {
   it('honours monitoring.logRetentionDays and rejects values CloudWatch does not accept', async () => {
     const dir = await f.project({ ...BASE_CONFIG, monitoring: { logRetentionDays: 90 } });
     await up(dir);
-    expect((await ourGroups()).map((g) => g.retentionInDays)).toEqual([90, 90, 90, 90]);
+    expect((await ourGroups()).map((g) => g.retentionInDays)).toEqual([90, 90, 90, 90, 90]);
     const bad = await f.project({ ...BASE_CONFIG, monitoring: { logRetentionDays: 10 } });
     const result = await f.cli(bad, ['plan']);
     expect(result.code).toBe(2);
@@ -107,7 +107,7 @@ describe('monitoring: log groups, tracing, alarms', () => {
     f.proxy.reset();
     await up(dir);
     const updates = f.proxy.calls.filter((c) => c.action === 'UpdateFunctionConfiguration').map((c) => JSON.parse(c.body).TracingConfig);
-    expect(updates).toEqual([{ Mode: 'PassThrough' }, { Mode: 'PassThrough' }, { Mode: 'PassThrough' }, { Mode: 'PassThrough' }]);
+    expect(updates).toEqual(Array(5).fill({ Mode: 'PassThrough' }));
     expect(await xray()).toBeUndefined();
   });
 
@@ -119,7 +119,7 @@ describe('monitoring: log groups, tracing, alarms', () => {
     expect(first.stdout).toContain('confirmation link to ops@example.com');
     const alarms = (await cloudwatch.send(new DescribeAlarmsCommand({}))).MetricAlarms ?? [];
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
-      ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up'].flatMap((k) => [`email-otp-${k}-errors`, `email-otp-${k}-throttles`]).sort(),
+      ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up', 'post-authentication'].flatMap((k) => [`email-otp-${k}-errors`, `email-otp-${k}-throttles`]).sort(),
     );
     const topicArn = 'arn:aws:sns:us-east-1:123456789012:email-otp-alarms';
     for (const a of alarms) {
@@ -147,7 +147,7 @@ describe('monitoring: log groups, tracing, alarms', () => {
     const dir = await f.project({ ...BASE_CONFIG, monitoring: { alarms: { enabled: true, snsTopicArn: topic.TopicArn } } });
     await up(dir);
     const alarms = (await cloudwatch.send(new DescribeAlarmsCommand({}))).MetricAlarms ?? [];
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(10);
     expect(new Set(alarms.map((a) => a.AlarmActions![0]))).toEqual(new Set([topic.TopicArn]));
     expect((await f.cli(dir, ['teardown', '--yes'])).code).toBe(0);
     expect((await cloudwatch.send(new DescribeAlarmsCommand({}))).MetricAlarms).toEqual([]);

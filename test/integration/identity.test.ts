@@ -118,7 +118,7 @@ function expectStackTaggedWith(snap: Awaited<ReturnType<typeof snapshot>>, id: s
   expect(snap.functions.map((x) => x.name)).toEqual(FUNCTION_NAMES);
   expect(snap.roles.map((x) => x.name)).toEqual(['EmailOTPLambdaExecutionRole']);
   expect(snap.tables.map((x) => x.name)).toEqual(['email-otp-rate-limits']);
-  expect(snap.groups).toHaveLength(4);
+  expect(snap.groups).toHaveLength(5);
   const tagged = [...snap.pools, ...snap.functions, ...snap.roles, ...snap.tables, ...snap.groups].map((x) => x.id_tag);
   expect(new Set(tagged)).toEqual(new Set([id]));
 }
@@ -279,8 +279,8 @@ describe('stack identity', () => {
     // The folder that made it: up adopts its own old-style resources, tags them, and says so once.
     const adopted = await up(a);
     const newId = await stackIdOf(a);
-    expect(adopted.json!.adoptedLegacy).toHaveLength(11); // role, 4 functions, 4 log groups, table, pool
-    expect(adopted.stderr).toContain(`Adopted 11 resource(s) created before stack ids (this folder's state file records them) and tagged them with stack id ${newId}`);
+    expect(adopted.json!.adoptedLegacy).toHaveLength(13); // role, 5 functions, 5 log groups, table, pool
+    expect(adopted.stderr).toContain(`Adopted 13 resource(s) created before stack ids (this folder's state file records them) and tagged them with stack id ${newId}`);
     expect(adopted.json!.userPoolId).toBe(poolId);
     expectStackTaggedWith(await snapshot(), newId);
     // The adoption tagged the pool with UpdateUserPool, after which moto forgets UsernameAttributes.

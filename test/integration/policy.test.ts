@@ -72,7 +72,7 @@ describe('otp-setup policy covers every call the CLI makes', () => {
     const logs = new CloudWatchLogsClient({ region: 'us-east-1', endpoint: f.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     const groups = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/email-otp-' }))).logGroups ?? [];
     logs.destroy();
-    expect(groups).toHaveLength(4);
+    expect(groups).toHaveLength(5);
 
     await ok(dir, ['teardown', '--yes']);
     const calls = neededActions();

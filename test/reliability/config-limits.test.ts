@@ -36,7 +36,7 @@ describe('limits AWS enforces are checked before any AWS call', () => {
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain('[CONFIG_INVALID]');
     expect(result.stderr).toContain(
-      'name + stage (--stage): the Lambda function name "acme-passwordless-signin-prod-x-define-auth-challenge-eu-central-blue1" (and 2 more like it) is 70 characters; AWS allows at most 64. Shorten name or stage by 6 characters in total.',
+      'name + stage (--stage): the Lambda function name "acme-passwordless-signin-prod-x-define-auth-challenge-eu-central-blue1" (and 3 more like it) is 70 characters; AWS allows at most 64. Shorten name or stage by 6 characters in total.',
     );
     expect(result.stderr).toContain('the IAM role name "acme-passwordless-signin-prod-x-lambda-execution-role-eu-central-blue1" is 70 characters');
     expect(result.stderr).not.toMatch(/at .*\.js:\d+/);

@@ -45,7 +45,7 @@ describe('generated otp-auth module', () => {
     expect(await client.requestCode('  A@Example.com ')).toEqual({ status: 'code-sent', maskedEmail: 'a***@example.com' });
     const signUpInput = auth.signUp.mock.calls[0]![0] as { username: string; password: string; options?: unknown };
     expect(signUpInput.username).toBe('a@example.com');
-    // The pool fills email from the username; the app client may not write it (WriteAttributes).
+    // The pool fills email from the username (UsernameAttributes=email): nothing else to send.
     expect(signUpInput.options).toBeUndefined();
     expect(signUpInput.password).toMatch(/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)(?=.*[^A-Za-z0-9]).{40}$/);
     expect(auth.signIn).toHaveBeenCalledWith({ username: 'a@example.com', options: { authFlowType: 'CUSTOM_WITHOUT_SRP' } });

@@ -280,8 +280,8 @@ describe('app client plan', () => {
     expect(change.kind).toBe('update');
     expect(change.diffs.map((d) => d.field)).toEqual(['ExplicitAuthFlows']);
   });
-  it('a client that may write email (or every attribute, when unset) → update WriteAttributes', () => {
-    for (const WriteAttributes of [undefined, [...CLIENT_WRITE_ATTRIBUTES, 'email']]) {
+  it('a client that may write phone_number (or every attribute, when unset) → update WriteAttributes', () => {
+    for (const WriteAttributes of [undefined, [...CLIENT_WRITE_ATTRIBUTES, 'phone_number']]) {
       const change = appClientStep.plan(ctx, { status: 'present', actual: { client: client({ WriteAttributes }) } });
       expect(change.diffs.map((d) => d.field)).toEqual(['WriteAttributes']);
     }
