@@ -139,7 +139,7 @@ describe('stack identity', () => {
     await up(a.dir);
     const before = await snapshot();
     expectStackTaggedWith(before, a.id);
-    expect(before.alarms).toHaveLength(8);
+    expect(before.alarms).toHaveLength(10);
     expect(before.topics).toHaveLength(1);
 
     // B never ran up. Its teardown lists what it found and keeps all of it, saying why.
@@ -151,7 +151,7 @@ describe('stack identity', () => {
     expect(found.delete).toEqual([]);
     const keptOfA = found.keep.filter((k) => k.reason.includes(`stack id "${a.id}"`)).map((k) => k.what);
     expect(keptOfA.sort()).toEqual(
-      ['CloudWatch alarms', 'Lambda execution role', 'Function log groups', 'Rate-limit table', 'User pool', 'Define-auth-challenge function', 'Create-auth-challenge function', 'Verify-auth-challenge function', 'Pre-sign-up function'].sort(),
+      ['CloudWatch alarms', 'Lambda execution role', 'Function log groups', 'Rate-limit table', 'User pool', 'Define-auth-challenge function', 'Create-auth-challenge function', 'Verify-auth-challenge function', 'Pre-sign-up function', 'Post-authentication function'].sort(),
     );
     expect(await snapshot()).toEqual(before);
     const plain = await f.cli(b.dir, ['teardown', '--yes']);
