@@ -15,7 +15,7 @@ import { machineInfo } from './lib/machine.mjs';
 import { startMoto } from './lib/moto.mjs';
 import { BIN, ROOT } from './lib/processes.mjs';
 import { buildBaseline } from './lib/baseline.mjs';
-import { measureSandbox } from './lib/sandbox.mjs';
+import { BASELINE_LIMITS, measureSandbox } from './lib/sandbox.mjs';
 import { median } from './lib/stats.mjs';
 import { measureStartup } from './lib/startup.mjs';
 import { commandTable, kb, markdownTable, mb, ms, times, us } from './lib/table.mjs';
@@ -246,7 +246,7 @@ async function main() {
         const built = await buildBaseline(ref, log);
         try {
           log(`sandbox (${ref}): sign-in throughput at ${SANDBOX_LEVELS.join(', ')} users`);
-          baseline = await measureSandbox({ ...options, bin: built.bin });
+          baseline = await measureSandbox({ ...options, bin: built.bin, rateLimit: BASELINE_LIMITS });
         } finally {
           await built.cleanup();
         }
