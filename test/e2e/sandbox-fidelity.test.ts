@@ -19,6 +19,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { buildHandlers } from '../../src/package/build-handlers.js';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/sandbox-server.js';
 import type { StoredMail } from '../../src/sandbox/sandbox-store.js';
+import { rejection } from '../support/rejection.js';
 
 /**
  * Where the sandbox could let an app pass locally and fail on AWS: refresh through
@@ -49,15 +50,6 @@ afterAll(async () => {
 
 function client(endpoint: string) {
   return new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
-}
-
-async function rejection(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return { name: (err as Error).name, message: (err as Error).message };
-  }
-  throw new Error('expected the call to fail');
 }
 
 const signUp = (email: string, password = STRONG, extra: Array<{ Name: string; Value: string }> = [], c = cognito) =>

@@ -20,6 +20,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { buildHandlers } from '../../src/package/build-handlers.js';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/sandbox-server.js';
 import type { StoredMail } from '../../src/sandbox/sandbox-store.js';
+import { rejection } from '../support/rejection.js';
 
 const config = parseConfig({ region: 'eu-west-1', email: { from: 'noreply@example.com' }, otp: { maxAttempts: 3 } });
 
@@ -62,15 +63,6 @@ async function answer(email: string, session: string | undefined, code: string) 
 }
 
 const wrong = (code: string) => String((Number(code) + 1) % 10 ** code.length).padStart(code.length, '0');
-
-async function rejection(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return { name: (err as Error).name, message: (err as Error).message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 function verifiers() {
   const issuer = `${server.url}/${server.userPoolId}`;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/sandbox-server.js';
 import type { StoredMail } from '../../src/sandbox/sandbox-store.js';
+import { rejection as failure } from '../support/rejection.js';
 
 // The sandbox runs the same handlers with the same limits as AWS would (config → environment).
 const config = parseConfig({
@@ -38,15 +39,6 @@ const signUp = (email: string) =>
   cognito.send(new SignUpCommand({ ClientId: server.clientId, Username: email, Password: 'Aa1!aaaaaaaa', UserAttributes: [{ Name: 'email', Value: email }] }));
 const latestCode = (email: string) => mails.filter((m) => m.to === email).at(-1)?.code ?? '';
 const wrong = (code: string) => String((Number(code) + 1) % 10 ** code.length).padStart(code.length, '0');
-
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return { name: (err as Error).name, message: (err as Error).message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('sandbox enforces the rate limits', () => {
   it('caps codes per address per window, for known and unknown addresses alike', async () => {
