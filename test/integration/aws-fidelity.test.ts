@@ -37,6 +37,21 @@ async function up(dir: string, extra: string[] = []) {
   return result;
 }
 
+
+/** Runs `up` and SIGKILLs it as soon as AWS has answered `action`, before the CLI sees the answer. */
+async function killUpAfter(dir: string, action: string): Promise<void> {
+  let cli: RunningCli | undefined;
+  f.proxy.onResponse = async (call) => {
+    if (call.action === action && cli) {
+      cli.kill('SIGKILL');
+      await cli.done;
+    }
+  };
+  cli = startCli(['up'], { cwd: dir, env: motoEnv(f.proxy.url) });
+  expect((await cli.done).signal).toBe('SIGKILL');
+  delete f.proxy.onResponse;
+}
+
 describe('the realism layer answers as AWS does', () => {
   it('DescribeUserPool carries the fields AWS fills in, and UpdateUserPool refuses them back', async () => {
     const cognito = new CognitoIdentityProviderClient(viaProxy());
@@ -157,16 +172,7 @@ describe('fixes for calls that fail on AWS although moto accepts them', () => {
     await writeFile(join(dir, 'subject.txt'), 'Your Acme code\n');
     await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, email: { ...BASE_CONFIG.email, templates: { subject: 'subject.txt' } } }));
     // Killed as soon as AWS accepted the new code: the function is left InProgress.
-    let cli: RunningCli | undefined;
-    f.proxy.onResponse = async (call) => {
-      if (call.action === 'UpdateFunctionCode' && cli) {
-        cli.kill('SIGKILL');
-        await cli.done;
-      }
-    };
-    cli = startCli(['up'], { cwd: dir, env: motoEnv(f.proxy.url) });
-    expect((await cli.done).signal).toBe('SIGKILL');
-    delete f.proxy.onResponse;
+    await killUpAfter(dir, 'UpdateFunctionCode');
     const again = await f.cli(dir, ['up', '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(f.proxy.calls.filter((c) => c.realism === 'lambda-function-states')).toEqual([]);
@@ -203,16 +209,7 @@ describe('fixes for calls that fail on AWS although moto accepts them', () => {
   it('teardown waits for a table that is still being created; adopting waits for UpdateTable before TTL', async () => {
     const dir = await f.project();
     // up stopped right after CreateTable: the table is CREATING when teardown comes.
-    let cli: RunningCli | undefined;
-    f.proxy.onResponse = async (call) => {
-      if (call.action === 'CreateTable' && cli) {
-        cli.kill('SIGKILL');
-        await cli.done;
-      }
-    };
-    cli = startCli(['up'], { cwd: dir, env: motoEnv(f.proxy.url) });
-    expect((await cli.done).signal).toBe('SIGKILL');
-    delete f.proxy.onResponse;
+    await killUpAfter(dir, 'CreateTable');
     const teardown = await f.cli(dir, ['teardown', '--yes']);
     expect(teardown.code, teardown.stderr).toBe(0);
 
