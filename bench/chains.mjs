@@ -18,12 +18,24 @@ try {
   await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ region: 'us-east-1', email: { from: 'noreply@example.com' } }));
   const env = { ...process.env, ...awsEnv(counter.url) };
   delete env.AWS_PROFILE;
-  for (const [label, args] of [['up', ['up', '--yes', '--json']], ['no-op up', ['up', '--yes', '--json']], ['plan', ['plan', '--json']], ['status', ['status', '--json']], ['teardown', ['teardown', '--yes', '--json']]]) {
+  for (const [label, args] of [
+    ['up', ['up', '--yes', '--json']],
+    ['no-op up', ['up', '--yes', '--json']],
+    ['plan', ['plan', '--json']],
+    ['status', ['status', '--json']],
+    ['teardown', ['teardown', '--yes', '--json']],
+  ]) {
     counter.reset();
     const r = mustSucceed(await runCliProbed(args, { cwd: dir, env }), label);
     const t0 = Math.min(...counter.calls.map((c) => c.start));
-    console.log(`${label}: ${r.ms.toFixed(0)} ms, ${counter.calls.length} calls, critical path ${criticalPath(counter.calls)}: ${criticalChain(counter.calls).join(' → ')}`);
-    if (process.env.VERBOSE) for (const c of counter.calls) console.log(`  ${(c.start - t0).toFixed(0).padStart(6)} ${(c.end - t0).toFixed(0).padStart(6)} ${c.service} ${c.action}${c.rejected ? ' (refused)' : ''}`);
+    console.log(
+      `${label}: ${r.ms.toFixed(0)} ms, ${counter.calls.length} calls, critical path ${criticalPath(counter.calls)}: ${criticalChain(counter.calls).join(' → ')}`,
+    );
+    if (process.env.VERBOSE)
+      for (const c of counter.calls)
+        console.log(
+          `  ${(c.start - t0).toFixed(0).padStart(6)} ${(c.end - t0).toFixed(0).padStart(6)} ${c.service} ${c.action}${c.rejected ? ' (refused)' : ''}`,
+        );
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

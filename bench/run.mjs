@@ -49,24 +49,77 @@ function deployRows({ guide, ours }) {
   const children = [...new Set(ours.flatMap((r) => [...r.up.childProcesses, ...r.noop.childProcesses, ...r.teardown.childProcesses]))];
   const maxChildren = Math.max(...ours.map((r) => r.up.childProcesses.length));
   return [
-    { metric: 'fresh `up`, wall (median)', ours: ms(oUp), guide: ms(gUp), ratio: `${times(upRatio)} faster`, target: '≥ 20× faster', ok: upRatio >= 20 },
-    { metric: 'fresh `up`, AWS calls / HTTP connections / most in flight', ours: `${last.up.calls} / ${last.up.sockets} / ${last.up.maxInFlight}`, guide: `${lastGuide.up.calls} / ${lastGuide.up.sockets} / ${lastGuide.up.maxInFlight}`, target: 'one pool, parallel' , ok: last.up.maxInFlight > 1 && last.up.sockets <= 32 },
-    { metric: 'fresh `up`, AWS objects created', ours: objects, guide: lastGuide.up.callList.filter((c) => c.write && CREATES.test(c.action)).length, target: 'info' },
-    { metric: '`up` child processes started', ours: `${maxChildren}${children.length ? ` (${children.join(', ')})` : ''}`, guide: `${lastGuide.up.calls + 3} (aws ×${lastGuide.up.calls}, zip ×3)`, target: '0', ok: maxChildren === 0 },
+    {
+      metric: 'fresh `up`, wall (median)',
+      ours: ms(oUp),
+      guide: ms(gUp),
+      ratio: `${times(upRatio)} faster`,
+      target: '≥ 20× faster',
+      ok: upRatio >= 20,
+    },
+    {
+      metric: 'fresh `up`, AWS calls / HTTP connections / most in flight',
+      ours: `${last.up.calls} / ${last.up.sockets} / ${last.up.maxInFlight}`,
+      guide: `${lastGuide.up.calls} / ${lastGuide.up.sockets} / ${lastGuide.up.maxInFlight}`,
+      target: 'one pool, parallel',
+      ok: last.up.maxInFlight > 1 && last.up.sockets <= 32,
+    },
+    {
+      metric: 'fresh `up`, AWS objects created',
+      ours: objects,
+      guide: lastGuide.up.callList.filter((c) => c.write && CREATES.test(c.action)).length,
+      target: 'info',
+    },
+    {
+      metric: '`up` child processes started',
+      ours: `${maxChildren}${children.length ? ` (${children.join(', ')})` : ''}`,
+      guide: `${lastGuide.up.calls + 3} (aws ×${lastGuide.up.calls}, zip ×3)`,
+      target: '0',
+      ok: maxChildren === 0,
+    },
     { metric: 'fresh `up`, peak memory (maxRSS)', ours: mb(med(ours, (r) => r.up.maxRssKb)), target: 'report' },
     { metric: 'no-op `up`, wall (median)', ours: ms(noop), target: '≤ 400 ms', ok: noop <= 400 },
-    { metric: 'no-op `up`, calls (writes) / most in flight', ours: `${noopCalls} (${last.noop.writes}) / ${last.noop.maxInFlight}`, target: 'reads only, concurrent', ok: last.noop.writes === 0 && last.noop.maxInFlight > 1 },
-    { metric: 'no-op `up`, calls per AWS object', ours: `${(noopCalls / objects).toFixed(2)} (${noopCalls} / ${objects}; ${(noopCalls / last.noop.resources).toFixed(2)} per step)`, target: '≤ 1', ok: noopCalls <= objects },
+    {
+      metric: 'no-op `up`, calls (writes) / most in flight',
+      ours: `${noopCalls} (${last.noop.writes}) / ${last.noop.maxInFlight}`,
+      target: 'reads only, concurrent',
+      ok: last.noop.writes === 0 && last.noop.maxInFlight > 1,
+    },
+    {
+      metric: 'no-op `up`, calls per AWS object',
+      ours: `${(noopCalls / objects).toFixed(2)} (${noopCalls} / ${objects}; ${(noopCalls / last.noop.resources).toFixed(2)} per step)`,
+      target: '≤ 1',
+      ok: noopCalls <= objects,
+    },
     { metric: '`teardown`, wall (median)', ours: ms(oDown), guide: ms(gDown), ratio: `${times(downRatio)} faster`, target: 'report' },
-    { metric: '`teardown`, AWS calls / most in flight', ours: `${last.teardown.calls} / ${last.teardown.maxInFlight}`, guide: `${lastGuide.teardown.calls} / ${lastGuide.teardown.maxInFlight}`, target: 'report' },
+    {
+      metric: '`teardown`, AWS calls / most in flight',
+      ours: `${last.teardown.calls} / ${last.teardown.maxInFlight}`,
+      guide: `${lastGuide.teardown.calls} / ${lastGuide.teardown.maxInFlight}`,
+      target: 'report',
+    },
   ];
 }
 
 function startupRows(s) {
   const node = median(s.node);
   return [
-    { metric: '`otp-setup --help` start-up (median)', ours: `${ms(median(s.help))} (+${ms(median(s.help) - node)} over bare node)`, guide: `\`node -e 0\`: ${ms(node)}`, ratio: times(median(s.help) / node), target: '≤ 1.3× bare node', ok: median(s.help) / node <= 1.3 },
-    { metric: '`otp-setup --version` start-up (median)', ours: `${ms(median(s.version))} (+${ms(median(s.version) - node)} over bare node)`, guide: `\`node -e 0\`: ${ms(node)}`, ratio: times(median(s.version) / node), target: '≤ 1.3× bare node', ok: median(s.version) / node <= 1.3 },
+    {
+      metric: '`otp-setup --help` start-up (median)',
+      ours: `${ms(median(s.help))} (+${ms(median(s.help) - node)} over bare node)`,
+      guide: `\`node -e 0\`: ${ms(node)}`,
+      ratio: times(median(s.help) / node),
+      target: '≤ 1.3× bare node',
+      ok: median(s.help) / node <= 1.3,
+    },
+    {
+      metric: '`otp-setup --version` start-up (median)',
+      ours: `${ms(median(s.version))} (+${ms(median(s.version) - node)} over bare node)`,
+      guide: `\`node -e 0\`: ${ms(node)}`,
+      ratio: times(median(s.version) / node),
+      target: '≤ 1.3× bare node',
+      ok: median(s.version) / node <= 1.3,
+    },
   ];
 }
 
@@ -96,7 +149,8 @@ function commandRows({ guide, ours }, targets) {
     const oks = [];
     if (t.ms !== undefined) (checks.push(`≤ ${t.ms} ms`), oks.push(wall <= t.ms));
     if (t.ratio !== undefined) (checks.push(`≥ ${t.ratio}× faster`), oks.push(ratio >= t.ratio));
-    if (t.path !== undefined) (checks.push(`${t.exact ? '=' : '≤'} ${t.path} round trips`), oks.push(t.exact ? path === t.path : path <= t.path));
+    if (t.path !== undefined)
+      (checks.push(`${t.exact ? '=' : '≤'} ${t.path} round trips`), oks.push(t.exact ? path === t.path : path <= t.path));
     return {
       command: label,
       ours: ms(wall),
@@ -117,10 +171,25 @@ function handlerRows(h) {
   const create = h['create-auth-challenge'];
   const worstCold = Math.max(...kinds.map((k) => h[k].loadMs + h[k].firstMs));
   return [
-    { metric: `handler zip size (${kinds.map((k) => k.replace(/-auth-challenge$/, '')).join(' / ')})`, ours: list((x) => kb(x.zipBytes)), target: '≤ 20 KB each', ok: kinds.every((k) => h[k].zipBytes <= 20 * 1024) },
+    {
+      metric: `handler zip size (${kinds.map((k) => k.replace(/-auth-challenge$/, '')).join(' / ')})`,
+      ours: list((x) => kb(x.zipBytes)),
+      target: '≤ 20 KB each',
+      ok: kinds.every((k) => h[k].zipBytes <= 20 * 1024),
+    },
     { metric: 'handler module load, fresh process (same order)', ours: list((x) => ms(x.loadMs)), target: 'report' },
-    { metric: 'Create per invocation excl. SES/DynamoDB: first / warm', ours: `${ms(create.firstMs)} / ${us(create.warmUs)}`, target: 'report' },
-    { metric: 'worst cold start excl. runtime init (load + first invocation)', ours: ms(worstCold), ratio: `${((worstCold / 5000) * 100).toFixed(1)}% of 5 s`, target: '≪ 5 s (≤ 1 s)', ok: worstCold <= 1000 },
+    {
+      metric: 'Create per invocation excl. SES/DynamoDB: first / warm',
+      ours: `${ms(create.firstMs)} / ${us(create.warmUs)}`,
+      target: 'report',
+    },
+    {
+      metric: 'worst cold start excl. runtime init (load + first invocation)',
+      ours: ms(worstCold),
+      ratio: `${((worstCold / 5000) * 100).toFixed(1)}% of 5 s`,
+      target: '≪ 5 s (≤ 1 s)',
+      ok: worstCold <= 1000,
+    },
   ];
 }
 
@@ -131,7 +200,8 @@ function sandboxRows(ours, baseline) {
   // CPU per sign-in is the figure the machine's other load does not distort: on a loaded machine
   // the pinned core is shared, and sign-ins per second only show the share the sandbox got.
   const cpuMs = (r) => (r.cpuPercent * 10) / r.signInsPerSecond;
-  const fmt = (r) => `${r.signInsPerSecond.toFixed(0)}/s · p50 ${ms(r.p50)} · p95 ${ms(r.p95)} · ${r.errors} errors · ${r.cpuPercent.toFixed(0)}% of the core, ${cpuMs(r).toFixed(1)} ms CPU per sign-in`;
+  const fmt = (r) =>
+    `${r.signInsPerSecond.toFixed(0)}/s · p50 ${ms(r.p50)} · p95 ${ms(r.p95)} · ${r.errors} errors · ${r.cpuPercent.toFixed(0)}% of the core, ${cpuMs(r).toFixed(1)} ms CPU per sign-in`;
   for (const r of ours.results) {
     const b = baseline?.results.find((x) => x.concurrency === r.concurrency);
     const target = r.concurrency === 8 ? '≥ 200/s, p95 < 100 ms, 0 errors' : 'report';
@@ -156,7 +226,12 @@ function sandboxRows(ours, baseline) {
     });
   }
   const peak = Math.max(...ours.results.map((r) => r.rssKb));
-  rows.push({ metric: 'sandbox memory after the runs (RSS)', ours: mb(peak), guide: baseline ? `before: ${mb(Math.max(...baseline.results.map((r) => r.rssKb)))}` : '—', target: 'report' });
+  rows.push({
+    metric: 'sandbox memory after the runs (RSS)',
+    ours: mb(peak),
+    guide: baseline ? `before: ${mb(Math.max(...baseline.results.map((r) => r.rssKb)))}` : '—',
+    target: 'report',
+  });
   return rows;
 }
 
@@ -213,10 +288,24 @@ async function main() {
         const slow = await measureDeploy({ moto, counter, rounds: LATENCY_ROUNDS, log, latencyMs: LATENCY_MS });
         sections.push({
           title: `Latency mode: ${LATENCY_MS} ms added to every call (both sides), median of ${LATENCY_ROUNDS} rounds`,
-          table: commandTable(commandRows(slow, { up: { ratio: 10, path: 8 }, noop: { ms: 500, path: 2, exact: true }, plan: { path: 2, exact: true }, status: { path: 2, exact: true } })),
+          table: commandTable(
+            commandRows(slow, {
+              up: { ratio: 10, path: 8 },
+              noop: { ms: 500, path: 2, exact: true },
+              plan: { path: 2, exact: true },
+              status: { path: 2, exact: true },
+            }),
+          ),
         });
         log(`latency: ${LATENCY_MS} ms per call + ${IAM_PROPAGATION_MS} ms IAM propagation, ${LATENCY_ROUNDS} rounds`);
-        const iam = await measureDeploy({ moto, counter, rounds: LATENCY_ROUNDS, log, latencyMs: LATENCY_MS, iamPropagationMs: IAM_PROPAGATION_MS });
+        const iam = await measureDeploy({
+          moto,
+          counter,
+          rounds: LATENCY_ROUNDS,
+          log,
+          latencyMs: LATENCY_MS,
+          iamPropagationMs: IAM_PROPAGATION_MS,
+        });
         const upWall = median(iam.ours.map((r) => r.up.ms));
         sections.push({
           title: `Latency mode with IAM propagation: ${LATENCY_MS} ms per call, and a new role not assumable by Lambda for ${IAM_PROPAGATION_MS} ms (the guide sleeps exactly that long after step 1), median of ${LATENCY_ROUNDS} rounds`,
@@ -260,7 +349,9 @@ async function main() {
         log(`sandbox: ${total} sign-ins at 32 users, sampling memory`);
         rows.push(longRunRow(await measureSandbox({ ...options, users: 256, totalSignIns: total, bin: BIN })));
       }
-      notes.push('A sandbox sign-in is InitiateAuth → GET /_sandbox/mailbox/latest → RespondToAuthChallenge with the code, tokens checked; the sandbox process is pinned to one core (taskset), its triggers run in worker threads on that core; CPU is the sandbox process\'s own.');
+      notes.push(
+        "A sandbox sign-in is InitiateAuth → GET /_sandbox/mailbox/latest → RespondToAuthChallenge with the code, tokens checked; the sandbox process is pinned to one core (taskset), its triggers run in worker threads on that core; CPU is the sandbox process's own.",
+      );
     } catch (err) {
       rows.push({ metric: 'sandbox sign-ins per second', ours: `not measured: ${err.message.split('\n')[0]}` });
     }
@@ -285,10 +376,14 @@ async function main() {
     `- node ${machine.node}; ${machine.awsCli}; moto ${machine.moto}`,
     `- otp-setup commit ${machine.commit}`,
     `- command: \`${machine.command}\``,
-    `- load average (1 / 5 / 15 min) at start: ${machine.loadAverage}; at end: ${loadavg().map((x) => x.toFixed(1)).join(' / ')}`,
+    `- load average (1 / 5 / 15 min) at start: ${machine.loadAverage}; at end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' / ')}`,
     '',
   ].join('\n');
-  process.stdout.write(`\n${table}\n\n${notes.join('\n')}\n${sections.map((sec) => `\n${sec.title}\n\n${sec.table}\n${sec.note ? `\n${sec.note}\n` : ''}`).join('')}`);
+  process.stdout.write(
+    `\n${table}\n\n${notes.join('\n')}\n${sections.map((sec) => `\n${sec.title}\n\n${sec.table}\n${sec.note ? `\n${sec.note}\n` : ''}`).join('')}`,
+  );
   await writeFile(join(ROOT, 'bench', 'results.md'), md);
   log(`wrote bench/results.md (${seconds} s)`);
 }

@@ -14,19 +14,20 @@ import {
 } from './shared/events.js';
 import type { LogSink, Logger } from './shared/logger.js';
 import { maskEmail, redactAddresses } from './shared/mask.js';
-import { cryptoRandomInt, encodeMetadata, findIssuedCode, generateCode, sealCode, sealedToParameters, type RandomInt, type SealedCode } from './shared/otp.js';
+import {
+  cryptoRandomInt,
+  encodeMetadata,
+  findIssuedCode,
+  generateCode,
+  sealCode,
+  sealedToParameters,
+  type RandomInt,
+  type SealedCode,
+} from './shared/otp.js';
 import { RateLimitedError, RateLimiter, readRateLimit, type RateLimitSettings, type RateStore } from './shared/rate-limit.js';
 import { prepare } from './shared/runtime.js';
 import { readHmacKey } from './shared/secret.js';
-import {
-  ConfigError,
-  isEmailAddress,
-  readCodeLength,
-  readSender,
-  readTtlSeconds,
-  type EnvSource,
-  type Sender,
-} from './shared/settings.js';
+import { ConfigError, isEmailAddress, readCodeLength, readSender, readTtlSeconds, type EnvSource, type Sender } from './shared/settings.js';
 import { embeddedTemplates, type EmailTemplates } from './shared/templates.js';
 
 export interface CreateAuthChallengeResponse {
@@ -218,7 +219,13 @@ export function createHandler(deps: CreateAuthChallengeDeps = {}): CreateAuthCha
   };
 }
 
-async function applyLimits(limiter: RateLimiter, address: string, nowMs: number, log: Logger, fields: Record<string, string | number | boolean>): Promise<void> {
+async function applyLimits(
+  limiter: RateLimiter,
+  address: string,
+  nowMs: number,
+  log: Logger,
+  fields: Record<string, string | number | boolean>,
+): Promise<void> {
   try {
     await limiter.assertNotLocked(address, nowMs);
     await limiter.consumeCode(address, nowMs);

@@ -1,11 +1,4 @@
-import {
-  CUSTOM_CHALLENGE,
-  isUserNotFound,
-  readSession,
-  requestOf,
-  withResponse,
-  type TriggerResult,
-} from './shared/events.js';
+import { CUSTOM_CHALLENGE, isUserNotFound, readSession, requestOf, withResponse, type TriggerResult } from './shared/events.js';
 import type { LogSink } from './shared/logger.js';
 import { prepare } from './shared/runtime.js';
 import { readMaxAttempts, type EnvSource } from './shared/settings.js';

@@ -55,7 +55,11 @@ export function createHandler(deps: PostAuthenticationDeps = {}): PostAuthentica
     try {
       await deadline.run((abortSignal) =>
         cognito.send(
-          new AdminUpdateUserAttributesCommand({ UserPoolId: userPoolId, Username: userName, UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }),
+          new AdminUpdateUserAttributesCommand({
+            UserPoolId: userPoolId,
+            Username: userName,
+            UserAttributes: [{ Name: 'email_verified', Value: 'true' }],
+          }),
           { abortSignal },
         ),
       );

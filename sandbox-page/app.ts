@@ -27,7 +27,16 @@ function show(screen: Screen, message = '', isError = false): void {
   if (screen === 'code') $<HTMLInputElement>('code').focus();
 }
 
-const b64urlBytes = (s: string): Uint8Array => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(s.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+const b64urlBytes = (s: string): Uint8Array =>
+  Uint8Array.from(
+    atob(
+      s
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(s.length / 4) * 4, '='),
+    ),
+    (c) => c.charCodeAt(0),
+  );
 const b64urlJson = (s: string): Record<string, unknown> => JSON.parse(new TextDecoder().decode(b64urlBytes(s))) as Record<string, unknown>;
 
 /**
@@ -108,7 +117,8 @@ $('code-form').addEventListener('submit', (event) => {
   void busy($('code-form'), async () => {
     const result = await submitCode($<HTMLInputElement>('code').value);
     if (result.status === 'signed-in') await showUser(result.user);
-    else if (result.status === 'wrong-code') show('code', `That code is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'attempt' : 'attempts'} left.`, true);
+    else if (result.status === 'wrong-code')
+      show('code', `That code is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'attempt' : 'attempts'} left.`, true);
     else show(result.reason === 'too-many-attempts' || result.reason === 'expired' ? 'email' : 'code', result.message, true);
   });
 });

@@ -23,7 +23,9 @@ await copyFile(join(root, 'sandbox-page', 'app.ts'), join(work, 'app.ts'));
 // The module reads process.env.<KEY>; the page defines those as globals before loading app.js.
 const keys = envKeyNames(config.frontend);
 const define = Object.fromEntries(
-  Object.entries({ region: keys.region, userPoolId: keys.userPoolId, clientId: keys.clientId, endpoint: keys.endpoint }).map(([name, key]) => [`process.env.${key}`, `__OTP_SANDBOX_${name.toUpperCase()}__`]),
+  Object.entries({ region: keys.region, userPoolId: keys.userPoolId, clientId: keys.clientId, endpoint: keys.endpoint }).map(
+    ([name, key]) => [`process.env.${key}`, `__OTP_SANDBOX_${name.toUpperCase()}__`],
+  ),
 );
 await build({
   entryPoints: [join(work, 'app.ts')],

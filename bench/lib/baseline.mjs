@@ -13,6 +13,7 @@ export async function buildBaseline(ref, log) {
   if (archive.code !== 0) throw new Error(`git archive ${ref} failed: ${archive.stderr}`);
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   const built = await run('npm', ['run', 'build'], { cwd: dir });
-  if (built.code !== 0 || !existsSync(join(dir, 'bin', 'otp-setup.js'))) throw new Error(`npm run build of ${ref} failed: ${built.stderr.slice(-2000)}`);
+  if (built.code !== 0 || !existsSync(join(dir, 'bin', 'otp-setup.js')))
+    throw new Error(`npm run build of ${ref} failed: ${built.stderr.slice(-2000)}`);
   return { bin: join(dir, 'bin', 'otp-setup.js'), cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

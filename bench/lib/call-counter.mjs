@@ -62,7 +62,11 @@ function roleName(action, body) {
 
 function notAssumable(res) {
   const body = JSON.stringify({ Type: 'User', message: 'The role defined for the function cannot be assumed by Lambda.' });
-  res.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidParameterValueException', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(400, {
+    'content-type': 'application/json',
+    'x-amzn-errortype': 'InvalidParameterValueException',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -113,7 +117,14 @@ export async function startCallCounter(targetUrl) {
           }
         }
         const upstream = httpRequest(
-          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host, connection: 'keep-alive' }, agent },
+          {
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, host: target.host, connection: 'keep-alive' },
+            agent,
+          },
           (up) => {
             // moto answers with "Connection: close"; drop hop-by-hop headers so the caller's own
             // keep-alive behaviour shows in `sockets`.

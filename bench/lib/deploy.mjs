@@ -45,7 +45,9 @@ async function guideRound(moto, counter, env) {
   try {
     await moto.reset();
     const up = await counted(counter, async () => mustSucceed(await run('bash', [GUIDE_UP, dir], { env }), 'guide up.sh'));
-    const teardown = await counted(counter, async () => mustSucceed(await run('bash', [GUIDE_TEARDOWN, dir], { env }), 'guide teardown.sh'));
+    const teardown = await counted(counter, async () =>
+      mustSucceed(await run('bash', [GUIDE_TEARDOWN, dir], { env }), 'guide teardown.sh'),
+    );
     return { up, teardown };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -62,7 +64,8 @@ async function oursRound(moto, counter, env) {
     const noop = await counted(counter, () => cli(['up', '--json', '--yes'], 'otp-setup up (no-op)'));
     const json = JSON.parse(noop.stdout);
     const unchanged = json.counts?.unchanged ?? 0;
-    if (Object.keys(json.counts ?? {}).some((k) => k !== 'unchanged' && k !== 'skipped')) throw new Error(`second up was not a no-op: ${JSON.stringify(json.counts)}`);
+    if (Object.keys(json.counts ?? {}).some((k) => k !== 'unchanged' && k !== 'skipped'))
+      throw new Error(`second up was not a no-op: ${JSON.stringify(json.counts)}`);
     const plan = await counted(counter, () => cli(['plan', '--json'], 'otp-setup plan'));
     const status = await counted(counter, () => cli(['status', '--json'], 'otp-setup status'));
     const teardown = await counted(counter, () => cli(['teardown', '--yes', '--json'], 'otp-setup teardown'));
@@ -79,7 +82,11 @@ async function oursRound(moto, counter, env) {
 export async function measureDeploy({ moto, counter, rounds, log, latencyMs = 0, iamPropagationMs = 0 }) {
   counter.latencyMs = latencyMs;
   counter.iamPropagationMs = iamPropagationMs;
-  const env = { ...process.env, ...awsEnv(counter.url), ...(iamPropagationMs > 0 ? { GUIDE_IAM_WAIT: String(iamPropagationMs / 1000) } : {}) };
+  const env = {
+    ...process.env,
+    ...awsEnv(counter.url),
+    ...(iamPropagationMs > 0 ? { GUIDE_IAM_WAIT: String(iamPropagationMs / 1000) } : {}),
+  };
   delete env.AWS_PROFILE;
   const guide = [];
   const ours = [];
@@ -88,7 +95,9 @@ export async function measureDeploy({ moto, counter, rounds, log, latencyMs = 0,
     ours.push(await oursRound(moto, counter, env));
     const g = guide.at(-1);
     const o = ours.at(-1);
-    log(`  round ${i + 1}/${rounds}: up ${o.up.ms.toFixed(0)} ms (${o.up.criticalPath} deep) vs guide ${g.up.ms.toFixed(0)} ms; no-op ${o.noop.ms.toFixed(0)} ms (${o.noop.criticalPath}); plan ${o.plan.ms.toFixed(0)} ms (${o.plan.criticalPath}); status ${o.status.ms.toFixed(0)} ms (${o.status.criticalPath}); teardown ${o.teardown.ms.toFixed(0)} ms (${o.teardown.criticalPath}) vs guide ${g.teardown.ms.toFixed(0)} ms`);
+    log(
+      `  round ${i + 1}/${rounds}: up ${o.up.ms.toFixed(0)} ms (${o.up.criticalPath} deep) vs guide ${g.up.ms.toFixed(0)} ms; no-op ${o.noop.ms.toFixed(0)} ms (${o.noop.criticalPath}); plan ${o.plan.ms.toFixed(0)} ms (${o.plan.criticalPath}); status ${o.status.ms.toFixed(0)} ms (${o.status.criticalPath}); teardown ${o.teardown.ms.toFixed(0)} ms (${o.teardown.criticalPath}) vs guide ${g.teardown.ms.toFixed(0)} ms`,
+    );
   }
   counter.latencyMs = 0;
   counter.iamPropagationMs = 0;

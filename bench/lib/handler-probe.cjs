@@ -16,8 +16,12 @@ const code = readFileSync(bundlePath, 'utf8');
 const now = Date.now();
 const user = { sub: '7f1c5a3e-0000-4000-8000-000000000001', email: 'jane.doe@example.com', name: 'Jane Doe' };
 const common = (triggerSource) => ({
-  version: '1', region: 'us-east-1', userPoolId: 'us-east-1_AbCdEfGhI', userName: user.sub,
-  callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: '1example23456789' }, triggerSource,
+  version: '1',
+  region: 'us-east-1',
+  userPoolId: 'us-east-1_AbCdEfGhI',
+  userName: user.sub,
+  callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: '1example23456789' },
+  triggerSource,
 });
 // Verify gets the code sealed as Create seals it (handlers/shared/otp.ts: HMAC-SHA256 under the
 // stack key over length-prefixed parts), so the bench times the real comparison path.
@@ -32,29 +36,69 @@ function seal(code, expiresAt) {
   return { salt, digest: mac.digest('base64url'), expiresAt: String(expiresAt), codeLength: String(code.length) };
 }
 const events = {
-  'define-auth-challenge': () => ({ ...common('DefineAuthChallenge_Authentication'), request: { userAttributes: { sub: user.sub, email: user.email }, session: [] }, response: {} }),
-  'create-auth-challenge': () => ({ ...common('CreateAuthChallenge_Authentication'), request: { userAttributes: { sub: user.sub, email: user.email, name: user.name }, challengeName: 'CUSTOM_CHALLENGE', session: [] }, response: {} }),
-  'verify-auth-challenge': () => ({ ...common('VerifyAuthChallengeResponse_Authentication'), request: { userAttributes: { sub: user.sub, email: user.email }, privateChallengeParameters: seal('123456', now + 600_000), challengeAnswer: '123456' }, response: {} }),
-  'post-authentication': () => ({ ...common('PostAuthentication_Authentication'), request: { userAttributes: { sub: user.sub, email: user.email, email_verified: 'false' }, newDeviceUsed: false }, response: {} }),
-  'pre-sign-up': () => ({ ...common('PreSignUp_SignUp'), userName: user.email, request: { userAttributes: { email: user.email }, validationData: null, clientMetadata: {} }, response: {} }),
+  'define-auth-challenge': () => ({
+    ...common('DefineAuthChallenge_Authentication'),
+    request: { userAttributes: { sub: user.sub, email: user.email }, session: [] },
+    response: {},
+  }),
+  'create-auth-challenge': () => ({
+    ...common('CreateAuthChallenge_Authentication'),
+    request: { userAttributes: { sub: user.sub, email: user.email, name: user.name }, challengeName: 'CUSTOM_CHALLENGE', session: [] },
+    response: {},
+  }),
+  'verify-auth-challenge': () => ({
+    ...common('VerifyAuthChallengeResponse_Authentication'),
+    request: {
+      userAttributes: { sub: user.sub, email: user.email },
+      privateChallengeParameters: seal('123456', now + 600_000),
+      challengeAnswer: '123456',
+    },
+    response: {},
+  }),
+  'post-authentication': () => ({
+    ...common('PostAuthentication_Authentication'),
+    request: { userAttributes: { sub: user.sub, email: user.email, email_verified: 'false' }, newDeviceUsed: false },
+    response: {},
+  }),
+  'pre-sign-up': () => ({
+    ...common('PreSignUp_SignUp'),
+    userName: user.email,
+    request: { userAttributes: { email: user.email }, validationData: null, clientMetadata: {} },
+    response: {},
+  }),
 };
 
 async function main() {
   const t0 = performance.now();
   const mod = { exports: {} };
-  const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${code}\n})`, { filename: '/var/task/index.js' });
+  const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${code}\n})`, {
+    filename: '/var/task/index.js',
+  });
   wrapper(mod.exports, createRequire(rootPackageJson), mod, '/var/task/index.js', '/var/task');
   const loadMs = performance.now() - t0;
 
   let sesCalls = 0;
   let tableCalls = 0;
-  const ses = { send: async () => { sesCalls += 1; return { MessageId: 'bench' }; } };
-  const rateStore = { send: async () => { tableCalls += 1; return {}; } };
+  const ses = {
+    send: async () => {
+      sesCalls += 1;
+      return { MessageId: 'bench' };
+    },
+  };
+  const rateStore = {
+    send: async () => {
+      tableCalls += 1;
+      return {};
+    },
+  };
   const handler =
-    kind === 'create-auth-challenge' ? mod.exports.createHandler({ ses, rateStore })
-    : kind === 'verify-auth-challenge' ? mod.exports.createHandler({ rateStore })
-    : kind === 'post-authentication' ? mod.exports.createHandler({ cognito: { send: async () => ({}) } })
-    : mod.exports.handler;
+    kind === 'create-auth-challenge'
+      ? mod.exports.createHandler({ ses, rateStore })
+      : kind === 'verify-auth-challenge'
+        ? mod.exports.createHandler({ rateStore })
+        : kind === 'post-authentication'
+          ? mod.exports.createHandler({ cognito: { send: async () => ({}) } })
+          : mod.exports.handler;
   const event = events[kind];
 
   let t = performance.now();
@@ -73,6 +117,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`\n@@BENCH ${JSON.stringify({ error: String(err && err.stack || err) })}\n`);
+  process.stderr.write(`\n@@BENCH ${JSON.stringify({ error: String((err && err.stack) || err) })}\n`);
   process.exitCode = 1;
 });

@@ -35,12 +35,22 @@ export async function measureHandlers({ runs, iterations }) {
     // Interleave kinds so drift spreads evenly.
     for (let i = 0; i < runs; i++) {
       for (const kind of FUNCTION_KINDS) {
-        const env = { PATH: process.env.PATH, ...handlerEnvironment(kind, config, { hmacKey: BENCH_KEY }), AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_LAMBDA_FUNCTION_NAME: `email-otp-${kind}` };
-        const r = await run(process.execPath, [PROBE, join(dir, `${kind}.js`), kind, join(ROOT, 'package.json'), String(iterations)], { env });
+        const env = {
+          PATH: process.env.PATH,
+          ...handlerEnvironment(kind, config, { hmacKey: BENCH_KEY }),
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'x',
+          AWS_SECRET_ACCESS_KEY: 'x',
+          AWS_LAMBDA_FUNCTION_NAME: `email-otp-${kind}`,
+        };
+        const r = await run(process.execPath, [PROBE, join(dir, `${kind}.js`), kind, join(ROOT, 'package.json'), String(iterations)], {
+          env,
+        });
         const line = r.stderr.split('\n').find((l) => l.startsWith('@@BENCH '));
         const sample = line ? JSON.parse(line.slice(8)) : { error: r.stderr.slice(-1000) };
         if (sample.error) throw new Error(`handler ${kind}: ${sample.error}`);
-        if (kind === 'create-auth-challenge' && sample.sesCalls !== iterations + 1) throw new Error(`create sent ${sample.sesCalls} emails for ${iterations + 1} invocations`);
+        if (kind === 'create-auth-challenge' && sample.sesCalls !== iterations + 1)
+          throw new Error(`create sent ${sample.sesCalls} emails for ${iterations + 1} invocations`);
         results[kind].samples.push(sample);
       }
     }

@@ -34,7 +34,16 @@ export async function machineInfo() {
     awsCli,
     moto,
     commit: `${commit}${dirty ? ' (with uncommitted changes)' : ''}`,
-    command: ['npm run bench', ...Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v}`)].reverse().join(' '),
-    loadAverage: loadavg().map((x) => x.toFixed(1)).join(' / '),
+    command: [
+      'npm run bench',
+      ...Object.entries(process.env)
+        .filter(([k]) => k.startsWith('BENCH_'))
+        .map(([k, v]) => `${k}=${v}`),
+    ]
+      .reverse()
+      .join(' '),
+    loadAverage: loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' / '),
   };
 }

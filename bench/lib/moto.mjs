@@ -63,7 +63,9 @@ async function warm(url) {
   const date = new Date().toISOString().slice(0, 10).replaceAll('-', '');
   await Promise.all(
     WARM.map(async ([service, method, path, body, target]) => {
-      const headers = { authorization: `AWS4-HMAC-SHA256 Credential=testing/${date}/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0` };
+      const headers = {
+        authorization: `AWS4-HMAC-SHA256 Credential=testing/${date}/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+      };
       if (target) Object.assign(headers, { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.1' });
       else if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
       const res = await fetch(`${url}${path}`, { method, headers, body });

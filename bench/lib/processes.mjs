@@ -24,7 +24,8 @@ export function run(command, args, { cwd, env } = {}) {
 }
 
 export function mustSucceed(result, what) {
-  if (result.code !== 0) throw new Error(`${what} exited with ${result.code}\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`);
+  if (result.code !== 0)
+    throw new Error(`${what} exited with ${result.code}\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`);
   return result;
 }
 
@@ -33,7 +34,10 @@ export async function runCliProbed(args, { cwd, env }) {
   const dir = await mkdtemp(join(tmpdir(), 'otp-bench-probe-'));
   const out = join(dir, 'probe.json');
   try {
-    const result = await run(process.execPath, ['--import', PROBE, BIN, ...args], { cwd, env: { ...env, BENCH_PROBE_OUT: out, NO_COLOR: '1' } });
+    const result = await run(process.execPath, ['--import', PROBE, BIN, ...args], {
+      cwd,
+      env: { ...env, BENCH_PROBE_OUT: out, NO_COLOR: '1' },
+    });
     const probe = JSON.parse(await readFile(out, 'utf8').catch(() => '{}'));
     return { ...result, ...probe };
   } finally {

@@ -15,7 +15,8 @@ function startSandbox(bin, dir, env) {
   const pin = existsSync('/usr/bin/taskset') && cpus().length > 1;
   const args = [bin, 'sandbox', '--port', '0', '--json', '--no-env'];
   // taskset execs node: the pid is the sandbox's own, for its CPU time and memory.
-  const child = pin ? spawn('taskset', ['-c', '0', process.execPath, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = pin
+    ? spawn('taskset', ['-c', '0', process.execPath, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let buffer = '';
@@ -79,7 +80,16 @@ function cognito(url) {
 const CURRENT_LIMITS = { codesPerWindow: 1000, codesPerDay: 10000, dailyEmailBudget: 0 };
 export const BASELINE_LIMITS = { codesPerWindow: 1000 };
 
-export async function measureSandbox({ bin, users, levels, warmupMs, durationMs, totalSignIns, log = () => {}, rateLimit = CURRENT_LIMITS }) {
+export async function measureSandbox({
+  bin,
+  users,
+  levels,
+  warmupMs,
+  durationMs,
+  totalSignIns,
+  log = () => {},
+  rateLimit = CURRENT_LIMITS,
+}) {
   const config = { region: 'us-east-1', email: { from: 'noreply@example.com' }, rateLimit };
   const dir = await mkdtemp(join(tmpdir(), 'otp-bench-sandbox-'));
   await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify(config));
@@ -93,14 +103,30 @@ export async function measureSandbox({ bin, users, levels, warmupMs, durationMs,
     const emails = Array.from({ length: users }, (_, i) => `bench-user-${i}@example.com`);
     // Sign-up, 8 at a time (it is not what is measured).
     for (let i = 0; i < emails.length; i += 8) {
-      await Promise.all(emails.slice(i, i + 8).map((email) => call('SignUp', { ClientId: clientId, Username: email, Password: `Bench-${i}-pass-1!`, UserAttributes: [{ Name: 'email', Value: email }] })));
+      await Promise.all(
+        emails
+          .slice(i, i + 8)
+          .map((email) =>
+            call('SignUp', {
+              ClientId: clientId,
+              Username: email,
+              Password: `Bench-${i}-pass-1!`,
+              UserAttributes: [{ Name: 'email', Value: email }],
+            }),
+          ),
+      );
     }
     const signIn = async (email) => {
       const challenge = await call('InitiateAuth', { ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } });
       const mail = await fetch(`${ready.url}/_sandbox/mailbox/latest?email=${encodeURIComponent(email)}`);
       const { code } = await mail.json();
       if (!code) throw new Error(`no code for ${email}`);
-      const done = await call('RespondToAuthChallenge', { ClientId: clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: challenge.Session, ChallengeResponses: { USERNAME: email, ANSWER: code } });
+      const done = await call('RespondToAuthChallenge', {
+        ClientId: clientId,
+        ChallengeName: 'CUSTOM_CHALLENGE',
+        Session: challenge.Session,
+        ChallengeResponses: { USERNAME: email, ANSWER: code },
+      });
       if (!done.AuthenticationResult?.IdToken) throw new Error(`no tokens for ${email}: ${JSON.stringify(done)}`);
     };
 
@@ -160,7 +186,9 @@ export async function measureSandbox({ bin, users, levels, warmupMs, durationMs,
         rssKb: cpu1.rssKb,
         rssSamplesKb: rss,
       });
-      log(`  ${concurrency} users: ${(latencies.length / (elapsed / 1000)).toFixed(0)}/s, p95 ${quantile(latencies, 0.95).toFixed(1)} ms, ${errors} errors`);
+      log(
+        `  ${concurrency} users: ${(latencies.length / (elapsed / 1000)).toFixed(0)}/s, p95 ${quantile(latencies, 0.95).toFixed(1)} ms, ${errors} errors`,
+      );
     }
     return { results, pinned: sandbox.pinned };
   } catch (err) {

@@ -19,11 +19,23 @@ export function markdownTable(rows) {
 
 /** Per-command table: wall time next to the critical path (sequential AWS round trips). */
 export function commandTable(rows) {
-  const head = ['command', 'otp-setup', 'time split: before / AWS calls / after', 'round trips (critical path)', 'calls / most in flight', 'guide', 'ratio', 'target', 'verdict'];
+  const head = [
+    'command',
+    'otp-setup',
+    'time split: before / AWS calls / after',
+    'round trips (critical path)',
+    'calls / most in flight',
+    'guide',
+    'ratio',
+    'target',
+    'verdict',
+  ];
   const esc = (s) => String(s ?? '—').replaceAll('|', '\\|');
   return [
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${[r.command, r.ours, r.split, r.path, r.calls, r.guide, r.ratio, r.target, verdict(r.ok)].map(esc).join(' | ')} |`),
+    ...rows.map(
+      (r) => `| ${[r.command, r.ours, r.split, r.path, r.calls, r.guide, r.ratio, r.target, verdict(r.ok)].map(esc).join(' | ')} |`,
+    ),
   ].join('\n');
 }

@@ -28,7 +28,9 @@ const MARGIN_MS = 500;
 /** The budget for this invocation: the default, or less when Lambda says less time is left. */
 export function budgetFor(context: unknown, cap = DEFAULT_BUDGET_MS): number {
   const remaining =
-    typeof context === 'object' && context !== null && typeof (context as { getRemainingTimeInMillis?: unknown }).getRemainingTimeInMillis === 'function'
+    typeof context === 'object' &&
+    context !== null &&
+    typeof (context as { getRemainingTimeInMillis?: unknown }).getRemainingTimeInMillis === 'function'
       ? Number((context as { getRemainingTimeInMillis: () => unknown }).getRemainingTimeInMillis())
       : Number.NaN;
   return Number.isFinite(remaining) ? Math.max(1, Math.min(cap, remaining - MARGIN_MS)) : cap;

@@ -41,7 +41,10 @@ export interface RateLimitSettings {
 
 /** The DynamoDB calls we make; a DynamoDBClient satisfies it, and so does a test fake. */
 export interface RateStore {
-  send(command: GetItemCommand | UpdateItemCommand | PutItemCommand | DeleteItemCommand, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+  send(
+    command: GetItemCommand | UpdateItemCommand | PutItemCommand | DeleteItemCommand,
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<unknown>;
 }
 
 /** How long a run of wrong answers is remembered after the last one; waiting less resets nothing. */
@@ -64,7 +67,8 @@ function intFrom(env: EnvSource, name: string, min: number, max: number, fallbac
 export function readRateLimit(env: EnvSource): RateLimitSettings | undefined {
   const table = env.RATE_LIMIT_TABLE?.trim();
   if (!table) return undefined;
-  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) throw new ConfigError('RATE_LIMIT_TABLE', `RATE_LIMIT_TABLE=${JSON.stringify(table)} is not a table name`);
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table))
+    throw new ConfigError('RATE_LIMIT_TABLE', `RATE_LIMIT_TABLE=${JSON.stringify(table)} is not a table name`);
   const maxFailures = intFrom(env, 'RATE_LIMIT_FAILURES', 1, 100);
   return {
     table,
@@ -147,7 +151,8 @@ function readFailures(item: Record<string, AttributeValue> | undefined, now: num
 // "Not locked" as a condition, evaluated by DynamoDB in the same write that clears the failures,
 // so a correct answer cannot slip in between a check and a lockout (check-then-act race). A record
 // past its TTL (deletion is lazy) counts as absent; one past the ceiling has no TTL.
-const NOT_LOCKED = 'attribute_not_exists(#count) OR #expiresAt <= :now OR (#count < :ceiling AND (attribute_not_exists(#lockedUntil) OR #lockedUntil <= :now))';
+const NOT_LOCKED =
+  'attribute_not_exists(#count) OR #expiresAt <= :now OR (#count < :ceiling AND (attribute_not_exists(#lockedUntil) OR #lockedUntil <= :now))';
 const NAMES = { '#count': 'count', '#lockedUntil': 'lockedUntil' };
 
 export class RateLimiter {
@@ -191,7 +196,11 @@ export class RateLimiter {
     const now = Math.floor(nowMs / 1000);
     const windowEnd = (Math.floor(now / windowSeconds) + 1) * windowSeconds;
     if (!(await this.count(`codes#${this.key(address)}#${windowEnd}`, codesPerWindow, windowEnd))) {
-      throw new RateLimitedError(`Too many sign-in codes requested for this address. Try again in ${waitText(windowEnd - now)}`, windowEnd - now, 'codes');
+      throw new RateLimitedError(
+        `Too many sign-in codes requested for this address. Try again in ${waitText(windowEnd - now)}`,
+        windowEnd - now,
+        'codes',
+      );
     }
   }
 
@@ -200,7 +209,11 @@ export class RateLimiter {
     const now = Math.floor(nowMs / 1000);
     const dayEnd = (Math.floor(now / DAY) + 1) * DAY;
     if (!(await this.count(`codesday#${this.key(address)}#${dayEnd}`, this.settings.codesPerDay, dayEnd))) {
-      throw new RateLimitedError(`Too many sign-in codes requested for this address today. Try again in ${waitText(dayEnd - now)}`, dayEnd - now, 'codes-per-day');
+      throw new RateLimitedError(
+        `Too many sign-in codes requested for this address today. Try again in ${waitText(dayEnd - now)}`,
+        dayEnd - now,
+        'codes-per-day',
+      );
     }
   }
 
@@ -211,7 +224,11 @@ export class RateLimiter {
     const now = Math.floor(nowMs / 1000);
     const dayEnd = (Math.floor(now / DAY) + 1) * DAY;
     if (!(await this.count(`budget#${dayEnd}`, budget, dayEnd))) {
-      throw new RateLimitedError('Sign-in codes are paused: the service has sent its email limit for today. Try again later', dayEnd - now, 'email-budget');
+      throw new RateLimitedError(
+        'Sign-in codes are paused: the service has sent its email limit for today. Try again later',
+        dayEnd - now,
+        'email-budget',
+      );
     }
   }
 
@@ -230,9 +247,14 @@ export class RateLimiter {
   async assertNotLocked(address: string, nowMs: number): Promise<void> {
     const seconds = await this.lockedFor(address, nowMs);
     if (seconds === Number.POSITIVE_INFINITY) {
-      throw new RateLimitedError('Too many wrong codes for this address: sign-in is locked until an administrator unlocks it', undefined, 'ceiling');
+      throw new RateLimitedError(
+        'Too many wrong codes for this address: sign-in is locked until an administrator unlocks it',
+        undefined,
+        'ceiling',
+      );
     }
-    if (seconds > 0) throw new RateLimitedError(`Too many wrong codes for this address. Try again in ${waitText(seconds)}`, seconds, 'lockout');
+    if (seconds > 0)
+      throw new RateLimitedError(`Too many wrong codes for this address. Try again in ${waitText(seconds)}`, seconds, 'lockout');
   }
 
   /**
@@ -249,13 +271,19 @@ export class RateLimiter {
     const now = Math.floor(nowMs / 1000);
     const Key = { pk: { S: `failures#${this.key(address)}` } };
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const out = (await this.send(new GetItemCommand({ TableName: table, Key, ConsistentRead: true }))) as { Item?: Record<string, AttributeValue> };
+      const out = (await this.send(new GetItemCommand({ TableName: table, Key, ConsistentRead: true }))) as {
+        Item?: Record<string, AttributeValue>;
+      };
       const item = out.Item;
       const state = readFailures(item, now, failureCeiling);
       if (state.lockedFor > 0) return 'locked';
       const count = state.failures + 1;
       const lockedUntil =
-        count >= failureCeiling ? Number.MAX_SAFE_INTEGER : count % maxFailures === 0 ? now + lockoutSecondsFor(this.settings, count / maxFailures) : undefined;
+        count >= failureCeiling
+          ? Number.MAX_SAFE_INTEGER
+          : count % maxFailures === 0
+            ? now + lockoutSecondsFor(this.settings, count / maxFailures)
+            : undefined;
       const Item: Record<string, AttributeValue> = {
         ...Key,
         count: n(count),
@@ -270,7 +298,11 @@ export class RateLimiter {
         : rev
           ? { ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': 'rev' }, ExpressionAttributeValues: { ':rev': rev } }
           : // A record written by an older version of this handler (no revision).
-            { ConditionExpression: 'attribute_not_exists(#rev) AND #count = :count', ExpressionAttributeNames: { '#rev': 'rev', '#count': 'count' }, ExpressionAttributeValues: { ':count': item.count ?? n(0) } };
+            {
+              ConditionExpression: 'attribute_not_exists(#rev) AND #count = :count',
+              ExpressionAttributeNames: { '#rev': 'rev', '#count': 'count' },
+              ExpressionAttributeValues: { ':count': item.count ?? n(0) },
+            };
       try {
         await this.send(new PutItemCommand({ TableName: table, Item, ...condition }));
         return 'counted';

@@ -63,7 +63,12 @@ export interface AwsClients {
 }
 
 type ClientLike = {
-  middlewareStack: { add: (mw: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>, options: { step: 'initialize'; name: string }) => void };
+  middlewareStack: {
+    add: (
+      mw: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ) => void;
+  };
   destroy(): void;
 };
 

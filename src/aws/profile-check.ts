@@ -11,9 +11,13 @@ export async function assertProfileExists(profile: string, source: '--profile' |
   const profiles = await parseKnownFiles({ profile, ignoreCache: true });
   if (Object.prototype.hasOwnProperty.call(profiles, profile)) return;
   const known = Object.keys(profiles).sort();
-  throw new OtpError('PROFILE_NOT_FOUND', `The AWS profile "${profile}" (${source}) does not exist in ~/.aws/config or ~/.aws/credentials.`, {
-    exitCode: 2,
-    resolution: `${known.length > 0 ? `Known profiles: ${known.join(', ')}. ` : 'No profile is defined. '}Fix the name, or create it with "aws configure --profile ${profile}" (or "aws configure sso").`,
-    details: { profile, knownProfiles: known },
-  });
+  throw new OtpError(
+    'PROFILE_NOT_FOUND',
+    `The AWS profile "${profile}" (${source}) does not exist in ~/.aws/config or ~/.aws/credentials.`,
+    {
+      exitCode: 2,
+      resolution: `${known.length > 0 ? `Known profiles: ${known.join(', ')}. ` : 'No profile is defined. '}Fix the name, or create it with "aws configure --profile ${profile}" (or "aws configure sso").`,
+      details: { profile, knownProfiles: known },
+    },
+  );
 }

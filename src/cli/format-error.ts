@@ -23,12 +23,12 @@ export function normalizeError(err: unknown): FormattedError {
       ? err
       : isPromptCancel(err)
         ? new OtpError('CANCELLED', 'Cancelled: nothing was changed by the prompt.')
-      : typeof err === 'object' && err !== null && '$metadata' in err
-        ? toUserError(err, 'an AWS call')
-        : new OtpError('INTERNAL', `Unexpected error: ${err instanceof Error ? err.message : String(err)}`, {
-            cause: err,
-            resolution: 'This is a bug in otp-setup. Run again with --debug and report the output.',
-          });
+        : typeof err === 'object' && err !== null && '$metadata' in err
+          ? toUserError(err, 'an AWS call')
+          : new OtpError('INTERNAL', `Unexpected error: ${err instanceof Error ? err.message : String(err)}`, {
+              cause: err,
+              resolution: 'This is a bug in otp-setup. Run again with --debug and report the output.',
+            });
   const cause = known.cause instanceof Error ? `${known.cause.name}: ${known.cause.message}` : undefined;
   return {
     code: known.code,
@@ -49,7 +49,13 @@ export function formatErrorText(err: unknown, debug: boolean): string {
     const stackOf = (e: unknown): string | undefined => (e instanceof Error ? e.stack : undefined);
     const root = err instanceof OtpError && err.cause !== undefined ? err.cause : err;
     const stack = stackOf(root);
-    if (stack) lines.push(stack.split('\n').map((l) => `  ${l}`).join('\n'));
+    if (stack)
+      lines.push(
+        stack
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n'),
+      );
   } else if (f.code === 'INTERNAL' || f.code === 'AWS_ERROR') {
     lines.push('  (run with --debug for details)');
   }

@@ -116,11 +116,13 @@ export async function createIoHost(streams: IoStreams, options: IoHostOptions): 
     const id = nextId++;
     running.set(id, text);
     renderSpinner();
-    const finish = (symbol: string, keep = !options.transient) => (t: string) => {
-      running.delete(id);
-      if (keep) errLine(`${symbol} ${t || text}`);
-      renderSpinner();
-    };
+    const finish =
+      (symbol: string, keep = !options.transient) =>
+      (t: string) => {
+        running.delete(id);
+        if (keep) errLine(`${symbol} ${t || text}`);
+        renderSpinner();
+      };
     return {
       update: (t) => {
         if (!running.has(id)) return;
@@ -158,11 +160,9 @@ export async function createIoHost(streams: IoStreams, options: IoHostOptions): 
     },
     async ask(question, opts = {}) {
       const { input, password } = await import('@inquirer/prompts');
-      if (opts.mask) return password({ message: question, mask: '*', validate: opts.validate }, { input: streams.stdin, output: streams.stderr });
-      return input(
-        { message: question, default: opts.default, validate: opts.validate },
-        { input: streams.stdin, output: streams.stderr },
-      );
+      if (opts.mask)
+        return password({ message: question, mask: '*', validate: opts.validate }, { input: streams.stdin, output: streams.stderr });
+      return input({ message: question, default: opts.default, validate: opts.validate }, { input: streams.stdin, output: streams.stderr });
     },
   };
 }

@@ -28,10 +28,18 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
       const global = command.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
       io = await createIoHost(deps, { json: Boolean(global.json), debug: Boolean(global.debug), env: deps.env });
       if (global.region !== undefined && !REGION_PATTERN.test(global.region)) {
-        throw usageError('INVALID_REGION', `--region ${global.region} is not an AWS region.`, 'Use a region code such as us-east-1 or eu-west-1.');
+        throw usageError(
+          'INVALID_REGION',
+          `--region ${global.region} is not an AWS region.`,
+          'Use a region code such as us-east-1 or eu-west-1.',
+        );
       }
       if (global.endpointUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(global.endpointUrl)) {
-        throw usageError('INVALID_ENDPOINT', `--endpoint-url ${global.endpointUrl} is not a URL.`, 'Use a URL such as http://127.0.0.1:5000.');
+        throw usageError(
+          'INVALID_ENDPOINT',
+          `--endpoint-url ${global.endpointUrl} is not a URL.`,
+          'Use a URL such as http://127.0.0.1:5000.',
+        );
       }
       const positional = args.slice(0, -2).filter((a): a is string => typeof a === 'string');
       const action = await load();
@@ -73,8 +81,21 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .description('write otp-setup.config.json (asks, or takes flags)')
     .option('--from <email>', 'sender address of the sign-in emails (required without a terminal)')
     .option('--force', 'overwrite an existing config file')
-    .addOption(new Option('--preset <framework>', 'frontend framework, for the .env key prefix (default: asked on a terminal, else vite)').choices(['vite', 'next', 'cra', 'expo']))
-    .addHelpText('after', examples(['otp-setup init --from noreply@example.com --region eu-west-1 --yes', 'otp-setup init --from noreply@example.com --preset next']))
+    .addOption(
+      new Option('--preset <framework>', 'frontend framework, for the .env key prefix (default: asked on a terminal, else vite)').choices([
+        'vite',
+        'next',
+        'cra',
+        'expo',
+      ]),
+    )
+    .addHelpText(
+      'after',
+      examples([
+        'otp-setup init --from noreply@example.com --region eu-west-1 --yes',
+        'otp-setup init --from noreply@example.com --preset next',
+      ]),
+    )
     .action(run(async () => (await import('../commands/init.js')).initCommand as Action));
 
   program
@@ -90,10 +111,20 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .description('show what "up" would change, field by field (read-only)')
     .option('--mau <n>', 'also estimate the monthly cost for this many monthly active users')
     .option('--sign-ins-per-user <n>', 'sign-ins per user a month, for the estimate (default 4)')
-    .option('--cognito-tier <tier>', 'Cognito tier for the estimate: lite, essentials, plus or legacy (default: the configured userPool.tier)')
-    .addHelpText('after', examples(['otp-setup plan', 'otp-setup plan --stage prod --json', 'otp-setup plan --mau 10000 --sign-ins-per-user 8']))
+    .option(
+      '--cognito-tier <tier>',
+      'Cognito tier for the estimate: lite, essentials, plus or legacy (default: the configured userPool.tier)',
+    )
+    .addHelpText(
+      'after',
+      examples(['otp-setup plan', 'otp-setup plan --stage prod --json', 'otp-setup plan --mau 10000 --sign-ins-per-user 8']),
+    )
     .action(
-      run(async () => ((env: CommandEnv, options: import('../cost/cost-options.js').CostFlags) => import('../commands/plan.js').then((m) => m.planCommand(env, 'plan', options))) as Action),
+      run(
+        async () =>
+          ((env: CommandEnv, options: import('../cost/cost-options.js').CostFlags) =>
+            import('../commands/plan.js').then((m) => m.planCommand(env, 'plan', options))) as Action,
+      ),
     );
 
   program
@@ -150,13 +181,20 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .description('write a typed Amplify v6 sign-in module (requestCode, submitCode, currentUser, signOut) into your app')
     .option('--out <file>', 'where to write it', 'src/auth/otp-auth.ts')
     .option('--force', 'overwrite the file if it exists')
-    .addOption(new Option('--env-access <how>', 'how the module reads env keys (default: import.meta.env for vite, process.env otherwise)').choices(['import.meta.env', 'process.env']))
+    .addOption(
+      new Option('--env-access <how>', 'how the module reads env keys (default: import.meta.env for vite, process.env otherwise)').choices([
+        'import.meta.env',
+        'process.env',
+      ]),
+    )
     .addHelpText('after', examples(['otp-setup scaffold', 'otp-setup scaffold --out app/lib/otp-auth.ts --force']))
     .action(run(async () => (await import('../commands/scaffold.js')).scaffoldCommand as Action));
 
   program
     .command('doctor')
-    .description("the guide's troubleshooting section as checks: ok, warn, fail or unknown, each with a fix (read-only; exit 1 if any fails)")
+    .description(
+      "the guide's troubleshooting section as checks: ok, warn, fail or unknown, each with a fix (read-only; exit 1 if any fails)",
+    )
     .addHelpText('after', examples(['otp-setup doctor', 'otp-setup doctor --stage prod --json']))
     .action(run(async () => (await import('../commands/doctor.js')).doctorCommand as Action));
 
@@ -171,7 +209,9 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
 
   program
     .command('policy')
-    .description('print the least-privilege IAM policy (JSON) that up, plan, status, teardown, doctor, test-auth and unlock need for this config')
+    .description(
+      'print the least-privilege IAM policy (JSON) that up, plan, status, teardown, doctor, test-auth and unlock need for this config',
+    )
     .option('--account-id <id>', 'account the policy is for (default: the account of your credentials, from STS)')
     .addHelpText('after', examples(['otp-setup policy > otp-setup-policy.json', 'otp-setup policy --stage prod --account-id 123456789012']))
     .action(run(async () => (await import('../commands/policy.js')).policyCommand as Action));
@@ -180,7 +220,10 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .command('unlock')
     .description('clear the lockout after too many wrong codes for one address (the only way out past the 100-failure ceiling)')
     .requiredOption('--email <address>', 'the locked-out address')
-    .addHelpText('after', examples(['otp-setup unlock --email jane@example.com', 'otp-setup unlock --email jane@example.com --stage prod --json']))
+    .addHelpText(
+      'after',
+      examples(['otp-setup unlock --email jane@example.com', 'otp-setup unlock --email jane@example.com --stage prod --json']),
+    )
     .action(run(async () => (await import('../commands/unlock.js')).unlockCommand as Action));
 
   const ses = program
@@ -192,7 +235,13 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .description('ask AWS to move SES sending out of the sandbox in this region (aws sesv2 put-account-details)')
     .option('--website-url <url>', 'public site whose users sign in (required)')
     .option('--use-case <text>', 'how and why you send email (a sensible default describes sign-in codes)')
-    .addHelpText('after', examples(['otp-setup ses request-production --website-url https://app.example.com', 'otp-setup ses request-production --website-url https://app.example.com --yes']))
+    .addHelpText(
+      'after',
+      examples([
+        'otp-setup ses request-production --website-url https://app.example.com',
+        'otp-setup ses request-production --website-url https://app.example.com --yes',
+      ]),
+    )
     .action(run(async () => (await import('../commands/ses.js')).sesRequestProductionCommand as Action));
 
   program
@@ -212,13 +261,30 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       // Commander already printed the message on stderr; a script asking for --json gets it as JSON too.
-      if (wantsJson(argv)) deps.stdout.write(`${JSON.stringify(usageResult(err, argv, program.commands.map((c) => c.name())))}\n`);
+      if (wantsJson(argv))
+        deps.stdout.write(
+          `${JSON.stringify(
+            usageResult(
+              err,
+              argv,
+              program.commands.map((c) => c.name()),
+            ),
+          )}\n`,
+        );
       return 2;
     }
     const host = io ?? (await createIoHost(deps, { json: argv.includes('--json'), debug: argv.includes('--debug'), env: deps.env }));
     const formatted = normalizeError(err);
     host.errorText(formatErrorText(err, host.debugEnabled));
-    host.result({ ok: false, error: { code: formatted.code, message: formatted.message, ...(formatted.resolution ? { resolution: formatted.resolution } : {}), ...(formatted.details ? { details: formatted.details } : {}) } });
+    host.result({
+      ok: false,
+      error: {
+        code: formatted.code,
+        message: formatted.message,
+        ...(formatted.resolution ? { resolution: formatted.resolution } : {}),
+        ...(formatted.details ? { details: formatted.details } : {}),
+      },
+    });
     return formatted.exitCode;
   }
 }

@@ -19,7 +19,9 @@ function report(io: IoHost, results: CheckResult[]): number {
   const count = (v: Verdict) => results.filter((r) => r.verdict === v).length;
   const counts = { ok: count('ok'), warn: count('warn'), fail: count('fail'), unknown: count('unknown') };
   io.out('');
-  io.out(`${counts.fail === 0 ? 'No failing checks' : `${counts.fail} failing check(s)`}: ${counts.ok} ok, ${counts.warn} warning(s), ${counts.unknown} unknown.`);
+  io.out(
+    `${counts.fail === 0 ? 'No failing checks' : `${counts.fail} failing check(s)`}: ${counts.ok} ok, ${counts.warn} warning(s), ${counts.unknown} unknown.`,
+  );
   io.result({ ok: counts.fail === 0, command: 'doctor', counts, checks: results });
   return counts.fail === 0 ? 0 : 1;
 }
@@ -32,7 +34,15 @@ export async function doctorCommand(env: CommandEnv): Promise<number> {
     stack = await openStack(env);
   } catch (err) {
     if (!isOtpError(err) || !CREDENTIAL_ERRORS.has(err.code)) throw err;
-    return report(io, [{ id: 'credentials', title: 'AWS credentials and account', verdict: 'fail', detail: err.message, ...(err.resolution ? { fix: err.resolution } : {}) }]);
+    return report(io, [
+      {
+        id: 'credentials',
+        title: 'AWS credentials and account',
+        verdict: 'fail',
+        detail: err.message,
+        ...(err.resolution ? { fix: err.resolution } : {}),
+      },
+    ]);
   }
   try {
     const { ctx } = stack;

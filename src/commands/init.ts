@@ -62,11 +62,19 @@ export async function initCommand(env: CommandEnv, options: InitOptions): Promis
   const envRegion = env.deps.env.AWS_REGION;
   // Checked before any question: the user never typed it, so say where it came from.
   if (region === undefined && envRegion !== undefined && !REGION_PATTERN.test(envRegion)) {
-    throw usageError('INVALID_REGION', `AWS_REGION=${envRegion} (from the environment) is not an AWS region.`, 'Fix or unset AWS_REGION, or pass --region us-east-1.');
+    throw usageError(
+      'INVALID_REGION',
+      `AWS_REGION=${envRegion} (from the environment) is not an AWS region.`,
+      'Fix or unset AWS_REGION, or pass --region us-east-1.',
+    );
   }
   if (from === undefined) {
     if (global.yes || !io.interactive) {
-      throw usageError('MISSING_FROM', 'The sender address is required.', 'Pass --from noreply@your-domain.com (it must be an address you can receive mail at, to verify it in SES).');
+      throw usageError(
+        'MISSING_FROM',
+        'The sender address is required.',
+        'Pass --from noreply@your-domain.com (it must be an address you can receive mail at, to verify it in SES).',
+      );
     }
     from = await io.ask('Sender address for the sign-in emails (verified in SES):', {
       validate: (v) => (EMAIL.test(v.trim()) ? true : 'Enter an email address such as noreply@example.com'),

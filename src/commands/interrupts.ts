@@ -5,7 +5,8 @@ import type { CommandEnv } from './deps.js';
 export function watchInterrupts(env: CommandEnv): { control: RunControl; stop: () => void } {
   const control: RunControl = { interrupted: false };
   const stop = env.deps.onInterrupt((reason) => {
-    if (!control.interrupted && reason === 'signal') env.io.warn('Stopping after the call in flight and saving state (Ctrl-C again to quit at once)…');
+    if (!control.interrupted && reason === 'signal')
+      env.io.warn('Stopping after the call in flight and saving state (Ctrl-C again to quit at once)…');
     control.interrupted = true;
   });
   return { control, stop };

@@ -23,7 +23,12 @@ const POLL_MS = 2_000;
 function kindsFor(value: string | undefined): FunctionKind[] {
   if (value === undefined) return [...FUNCTION_KINDS];
   const kind = SHORT[value] ?? FUNCTION_KINDS.find((k) => k === value);
-  if (!kind) throw usageError('INVALID_FUNCTION', `--function ${value} is not one of the sign-in functions.`, `Use one of: ${Object.keys(SHORT).join(', ')}.`);
+  if (!kind)
+    throw usageError(
+      'INVALID_FUNCTION',
+      `--function ${value} is not one of the sign-in functions.`,
+      `Use one of: ${Object.keys(SHORT).join(', ')}.`,
+    );
   return [kind];
 }
 
@@ -32,7 +37,9 @@ function formatEvent(e: HandlerLogEvent, names: Record<FunctionKind, string>): s
   const r = e.record;
   if (r && typeof r.msg === 'string') {
     const rest = Object.entries(r).filter(([k]) => !['level', 'fn', 'msg'].includes(k));
-    return `${time} ${names[e.kind]} ${String(r.level ?? '').toUpperCase().padEnd(5)} ${r.msg}${rest.length ? ` ${JSON.stringify(Object.fromEntries(rest))}` : ''}`;
+    return `${time} ${names[e.kind]} ${String(r.level ?? '')
+      .toUpperCase()
+      .padEnd(5)} ${r.msg}${rest.length ? ` ${JSON.stringify(Object.fromEntries(rest))}` : ''}`;
   }
   return `${time} ${names[e.kind]} ${e.message}`;
 }
@@ -79,7 +86,12 @@ export async function logsCommand(env: CommandEnv, options: LogsOptions): Promis
       ok: true,
       command: 'logs',
       functions: kinds.map((k) => ctx.names.functions[k]),
-      events: printed.map((e) => ({ function: ctx.names.functions[e.kind], timestamp: e.timestamp, message: e.message, ...(e.level ? { level: e.level } : {}) })),
+      events: printed.map((e) => ({
+        function: ctx.names.functions[e.kind],
+        timestamp: e.timestamp,
+        message: e.message,
+        ...(e.level ? { level: e.level } : {}),
+      })),
     });
     return 0;
   } finally {

@@ -21,14 +21,21 @@ export async function packageCommand(env: CommandEnv, options: PackageOptions): 
   );
   const loaded = hasConfig
     ? await loadConfig(path, { stage: env.global.stage, region: env.global.region })
-    : { config: parseConfig({ email: { from: 'noreply@example.com' }, ...(env.global.stage ? { stage: env.global.stage } : {}) }), dir: env.deps.cwd };
+    : {
+        config: parseConfig({ email: { from: 'noreply@example.com' }, ...(env.global.stage ? { stage: env.global.stage } : {}) }),
+        dir: env.deps.cwd,
+      };
   if (!hasConfig) io.info(`No ${path}: using the default names and templates.`);
   const names = resourceNames(loaded.config);
   const templates = await loadTemplates(loaded.config, loaded.dir);
   const { writePackages } = await import('../package/write-packages.js');
   const outDir = resolve(env.deps.cwd, options.out);
   if ((await stat(outDir).catch(() => undefined))?.isDirectory() === false) {
-    throw usageError('OUT_NOT_A_FOLDER', `--out ${options.out} is a file, not a folder.`, 'Give a folder for the zips; it is created if missing.');
+    throw usageError(
+      'OUT_NOT_A_FOLDER',
+      `--out ${options.out} is a file, not a folder.`,
+      'Give a folder for the zips; it is created if missing.',
+    );
   }
   const cannotWrite = (err: unknown): OtpError =>
     new OtpError('PACKAGE_WRITE_FAILED', `Cannot write the packages to ${outDir}: ${(err as Error).message}`, {

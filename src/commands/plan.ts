@@ -18,8 +18,13 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
   const { ctx } = stack;
   const { control, stop } = watchInterrupts(env);
   try {
-    io.info(`otp-setup ${kind} · stack ${ctx.names.stackId}${ctx.config.stackId ? ` (id ${ctx.config.stackId})` : ''} · ${ctx.region} · account ${ctx.accountId} · Cognito ${ctx.config.userPool.tier} tier`);
-    if (!ctx.config.stackId) io.info(`No "stackId" in ${stack.loaded.path} yet: up adds one and tags every resource with it; only resources carrying it count as this stack's.`);
+    io.info(
+      `otp-setup ${kind} · stack ${ctx.names.stackId}${ctx.config.stackId ? ` (id ${ctx.config.stackId})` : ''} · ${ctx.region} · account ${ctx.accountId} · Cognito ${ctx.config.userPool.tier} tier`,
+    );
+    if (!ctx.config.stackId)
+      io.info(
+        `No "stackId" in ${stack.loaded.path} yet: up adds one and tags every resource with it; only resources carrying it count as this stack's.`,
+      );
     // status prints one table; plan's per-step lines are its progress and reasons.
     const reports = await converge(STEPS, ctx, 'plan', { io, control, save: async () => undefined, quiet: kind === 'status' });
     const counts = countActions(reports);
@@ -37,7 +42,12 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
     for (const line of diffLines(reports)) io.out(line);
     const { describeEstimate, estimateCost } = await import('../cost/estimate.js');
     const cost = costFlagsInput
-      ? estimateCost({ ...costFlagsInput, cognitoTier: costFlagsInput.cognitoTier ?? pricedTier(ctx.config.userPool.tier), memoryMb: ctx.config.lambda.memoryMb, rateLimit: ctx.config.rateLimit.enabled })
+      ? estimateCost({
+          ...costFlagsInput,
+          cognitoTier: costFlagsInput.cognitoTier ?? pricedTier(ctx.config.userPool.tier),
+          memoryMb: ctx.config.lambda.memoryMb,
+          rateLimit: ctx.config.rateLimit.enabled,
+        })
       : undefined;
     if (cost) {
       io.out('');
@@ -55,7 +65,9 @@ export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', cost
       clientId: ctx.state.resources.clientId,
       counts,
       changes: reports.filter(isChange).length,
-      drift: reports.filter((r) => r.missing || r.action === 'would-update' || r.action === 'would-replace').map((r) => ({ id: r.id, missing: Boolean(r.missing), diffs: r.diffs })),
+      drift: reports
+        .filter((r) => r.missing || r.action === 'would-update' || r.action === 'would-replace')
+        .map((r) => ({ id: r.id, missing: Boolean(r.missing), diffs: r.diffs })),
       steps: reports,
     });
     return 0;

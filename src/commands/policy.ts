@@ -21,7 +21,11 @@ export interface PolicyOptions {
 export async function policyCommand(env: CommandEnv, options: PolicyOptions): Promise<number> {
   const { io } = env;
   if (options.accountId !== undefined && !/^\d{12}$/.test(options.accountId)) {
-    throw usageError('INVALID_ACCOUNT_ID', `--account-id ${options.accountId} is not an AWS account id.`, 'An account id is 12 digits, e.g. 123456789012.');
+    throw usageError(
+      'INVALID_ACCOUNT_ID',
+      `--account-id ${options.accountId} is not an AWS account id.`,
+      'An account id is 12 digits, e.g. 123456789012.',
+    );
   }
   const { config } = await loadConfig(configPath(env), { stage: env.global.stage, region: env.global.region });
   const region = await resolveRegion(env, config);
@@ -45,10 +49,14 @@ export async function policyCommand(env: CommandEnv, options: PolicyOptions): Pr
   }
   const names = resourceNames(config);
   const policy = policyDocument(deployerGrants({ config, names, region, accountId, partition }));
-  io.info(`IAM policy for stack ${names.stackId} in ${region}, account ${accountId} (up, plan, status, teardown, doctor, test-auth, unlock)`);
+  io.info(
+    `IAM policy for stack ${names.stackId} in ${region}, account ${accountId} (up, plan, status, teardown, doctor, test-auth, unlock)`,
+  );
   const size = JSON.stringify(policy).length;
   if (size > MANAGED_POLICY_MAX_CHARS) {
-    io.warn(`The policy has ${size} characters, more than a managed policy may hold (${MANAGED_POLICY_MAX_CHARS}): attach it as two policies, or shorten "name" and "stage".`);
+    io.warn(
+      `The policy has ${size} characters, more than a managed policy may hold (${MANAGED_POLICY_MAX_CHARS}): attach it as two policies, or shorten "name" and "stage".`,
+    );
   }
   io.out(JSON.stringify(policy, null, 2));
   io.result({ ok: true, command: 'policy', stack: names.stackId, region, accountId, policy });

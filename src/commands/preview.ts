@@ -45,7 +45,10 @@ export async function previewCommand(env: CommandEnv, options: PreviewOptions): 
   try {
     await writeFile(out, rendered.html);
   } catch (err) {
-    throw new OtpError('PREVIEW_WRITE_FAILED', `Cannot write ${out}: ${(err as Error).message}`, { cause: err, resolution: 'Pass --out with a writable path.' });
+    throw new OtpError('PREVIEW_WRITE_FAILED', `Cannot write ${out}: ${(err as Error).message}`, {
+      cause: err,
+      resolution: 'Pass --out with a writable path.',
+    });
   }
   io.out(`From:    ${config.email.fromName ? `${config.email.fromName} <${config.email.from}>` : config.email.from}`);
   io.out(`Subject: ${rendered.subject}`);

@@ -20,7 +20,8 @@ export const DEFAULT_SANDBOX_PORT = 8787;
 function parsePort(value: string | undefined): number {
   if (value === undefined) return DEFAULT_SANDBOX_PORT;
   const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(port) || port > 65_535) throw usageError('INVALID_PORT', `--port ${value} is not a port number.`, 'Use a number from 1 to 65535, or 0 for any free port.');
+  if (!Number.isInteger(port) || port > 65_535)
+    throw usageError('INVALID_PORT', `--port ${value} is not a port number.`, 'Use a number from 1 to 65535, or 0 for any free port.');
   return port;
 }
 
@@ -81,7 +82,12 @@ export async function sandboxCommand(env: CommandEnv, options: SandboxOptions): 
     if (options.env !== false && config.frontend.envFile !== false) {
       envFile = resolve(dir, config.frontend.envFile);
       const before = (await readEnvFile(envFile)) ?? '';
-      const entries = envEntries(config.frontend, { region, userPoolId: server.userPoolId, clientId: server.clientId, endpoint: server.url });
+      const entries = envEntries(config.frontend, {
+        region,
+        userPoolId: server.userPoolId,
+        clientId: server.clientId,
+        endpoint: server.url,
+      });
       await writeEnvFile(envFile, editEnv(before, entries));
     }
   } catch (err) {
@@ -94,9 +100,14 @@ export async function sandboxCommand(env: CommandEnv, options: SandboxOptions): 
   io.out(`  User pool id:  ${server.userPoolId}`);
   io.out(`  App client id: ${server.clientId}`);
   io.out(`  Mailbox:       ${server.url}/_sandbox  (JSON: ${server.url}/_sandbox/mailbox/latest?email=…)`);
-  if (defaults) io.out(`  Settings:      defaults (no ${configPath(env)}; sender ${SANDBOX_PLACEHOLDER_SENDER}, a placeholder: the sandbox sends no real email)`);
+  if (defaults)
+    io.out(
+      `  Settings:      defaults (no ${configPath(env)}; sender ${SANDBOX_PLACEHOLDER_SENDER}, a placeholder: the sandbox sends no real email)`,
+    );
   if (server.exposed) {
-    io.warn(`Listening on ${options.host}, beyond this machine: anyone who can reach it can read sign-in codes from the mailbox and sign in as any sandbox user. Leave out --host to listen on 127.0.0.1 only.`);
+    io.warn(
+      `Listening on ${options.host}, beyond this machine: anyone who can reach it can read sign-in codes from the mailbox and sign in as any sandbox user. Leave out --host to listen on 127.0.0.1 only.`,
+    );
   } else {
     io.out('  Listening on loopback only (use --host to listen elsewhere).');
   }

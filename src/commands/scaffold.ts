@@ -55,7 +55,12 @@ export async function scaffoldCommand(env: CommandEnv, options: ScaffoldOptions)
     action = 'unchanged';
   } else {
     if (before !== undefined && !options.force) {
-      throw usageError('SCAFFOLD_EXISTS', `${path} already exists and differs from the generated module.`, 'Pass --force to overwrite it (your changes there are lost), or --out <file> to write elsewhere.', { path });
+      throw usageError(
+        'SCAFFOLD_EXISTS',
+        `${path} already exists and differs from the generated module.`,
+        'Pass --force to overwrite it (your changes there are lost), or --out <file> to write elsewhere.',
+        { path },
+      );
     }
     try {
       await writeFileAtomic(path, text);
@@ -69,9 +74,22 @@ export async function scaffoldCommand(env: CommandEnv, options: ScaffoldOptions)
     action = before === undefined ? 'created' : 'overwritten';
   }
   const keys = envKeyNames(config.frontend);
-  io.out(action === 'unchanged' ? `${path} is already up to date.` : `Wrote ${path} (${config.frontend.preset} preset, reads ${envAccess}.${keys.userPoolId} and friends).`);
+  io.out(
+    action === 'unchanged'
+      ? `${path} is already up to date.`
+      : `Wrote ${path} (${config.frontend.preset} preset, reads ${envAccess}.${keys.userPoolId} and friends).`,
+  );
   if (await missingAmplify(deps.cwd)) io.out('Next: npm install aws-amplify@6');
   io.out(`Use it: import { requestCode, submitCode, currentUser, signOut } from the module at ${relative(deps.cwd, path)}.`);
-  io.result({ ok: true, command: 'scaffold', path, action, preset: config.frontend.preset, envAccess, keys: Object.values(keys), maxAttempts: config.otp.maxAttempts });
+  io.result({
+    ok: true,
+    command: 'scaffold',
+    path,
+    action,
+    preset: config.frontend.preset,
+    envAccess,
+    keys: Object.values(keys),
+    maxAttempts: config.otp.maxAttempts,
+  });
   return 0;
 }

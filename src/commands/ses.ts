@@ -18,7 +18,11 @@ function websiteUrl(value: string | undefined): string {
     url = undefined;
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname.includes('.')) {
-    throw usageError('INVALID_URL', `--website-url ${value ?? '(missing)'} is not a website URL.`, 'Give the public site whose users sign in, e.g. --website-url https://app.example.com.');
+    throw usageError(
+      'INVALID_URL',
+      `--website-url ${value ?? '(missing)'} is not a website URL.`,
+      'Give the public site whose users sign in, e.g. --website-url https://app.example.com.',
+    );
   }
   return url.toString();
 }
@@ -33,7 +37,11 @@ export async function sesRequestProductionCommand(env: CommandEnv, options: Requ
   const WebsiteURL = websiteUrl(options.websiteUrl);
   const useCase = options.useCase?.trim();
   if (options.useCase !== undefined && (!useCase || useCase.length > 5000)) {
-    throw usageError('INVALID_USE_CASE', '--use-case must be 1 to 5000 characters.', 'Describe who gets the emails and why, in a sentence or two.');
+    throw usageError(
+      'INVALID_USE_CASE',
+      '--use-case must be 1 to 5000 characters.',
+      'Describe who gets the emails and why, in a sentence or two.',
+    );
   }
   const stack = await openStack(env);
   try {
@@ -42,7 +50,12 @@ export async function sesRequestProductionCommand(env: CommandEnv, options: Requ
       useCase ??
       `Transactional email only: one-time sign-in codes from ${ctx.config.email.from}, sent when a user of ${WebsiteURL} asks to sign in. No marketing; bounces and complaints are monitored.`;
     if (!env.global.yes) {
-      if (!io.interactive) throw usageError('CONFIRMATION_REQUIRED', 'ses request-production sends a request to AWS and needs confirmation.', 'Run it in a terminal to confirm, or pass --yes.');
+      if (!io.interactive)
+        throw usageError(
+          'CONFIRMATION_REQUIRED',
+          'ses request-production sends a request to AWS and needs confirmation.',
+          'Run it in a terminal to confirm, or pass --yes.',
+        );
       if (!(await io.confirm(`Ask AWS for SES production access in ${sesRegion(ctx)} (account ${ctx.accountId}) for ${WebsiteURL}?`))) {
         io.out('Nothing was sent.');
         io.result({ ok: false, command: 'ses request-production', cancelled: true });
@@ -52,9 +65,19 @@ export async function sesRequestProductionCommand(env: CommandEnv, options: Requ
     const sesv2 = await ctx.aws.sesv2();
     const { PutAccountDetailsCommand } = sdk('@aws-sdk/client-sesv2');
     await call('ses:PutAccountDetails', sesRegion(ctx), () =>
-      sesv2.send(new PutAccountDetailsCommand({ ProductionAccessEnabled: true, MailType: 'TRANSACTIONAL', WebsiteURL, UseCaseDescription, ContactLanguage: 'EN' })),
+      sesv2.send(
+        new PutAccountDetailsCommand({
+          ProductionAccessEnabled: true,
+          MailType: 'TRANSACTIONAL',
+          WebsiteURL,
+          UseCaseDescription,
+          ContactLanguage: 'EN',
+        }),
+      ),
     );
-    io.out(`Requested SES production access in ${sesRegion(ctx)}. AWS reviews it, usually within 24 hours, and answers by email; "otp-setup doctor" shows the status.`);
+    io.out(
+      `Requested SES production access in ${sesRegion(ctx)}. AWS reviews it, usually within 24 hours, and answers by email; "otp-setup doctor" shows the status.`,
+    );
     io.result({ ok: true, command: 'ses request-production', region: sesRegion(ctx), accountId: ctx.accountId, websiteUrl: WebsiteURL });
     return 0;
   } finally {

@@ -61,7 +61,11 @@ async function profileRegion(env: CommandEnv): Promise<string | undefined> {
   )();
   if (region === undefined) return undefined;
   if (!REGION_PATTERN.test(region)) {
-    throw usageError('INVALID_REGION', `The AWS profile "${profile ?? 'default'}" sets region = ${region}, which is not an AWS region.`, 'Fix the region in ~/.aws/config (or AWS_CONFIG_FILE), or pass --region such as us-east-1.');
+    throw usageError(
+      'INVALID_REGION',
+      `The AWS profile "${profile ?? 'default'}" sets region = ${region}, which is not an AWS region.`,
+      'Fix the region in ~/.aws/config (or AWS_CONFIG_FILE), or pass --region such as us-east-1.',
+    );
   }
   return region;
 }
@@ -90,14 +94,25 @@ export async function loadTemplates(config: Config, dir: string): Promise<EmailT
       const text = await readFile(path, 'utf8');
       return field === 'subject' ? text.trim() : text;
     } catch (err) {
-      throw usageError('TEMPLATE_UNREADABLE', `email.templates.${field}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, 'Fix the path (it is relative to the config file) or remove the field to use the default template.');
+      throw usageError(
+        'TEMPLATE_UNREADABLE',
+        `email.templates.${field}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+        'Fix the path (it is relative to the config file) or remove the field to use the default template.',
+      );
     }
   };
   const [subject, text, html] = await Promise.all([read('subject'), read('text'), read('html')]);
   // The build's own rule, checked here so every command (plan, up, package, preview) names the file.
-  for (const [field, body] of [['text', text], ['html', html]] as const) {
+  for (const [field, body] of [
+    ['text', text],
+    ['html', html],
+  ] as const) {
     if (!/\{\{\s*code\s*\}\}/.test(body)) {
-      throw usageError('TEMPLATE_INVALID', `The ${field} template has no {{code}} placeholder: an email without the code is useless.`, `Add {{code}} to ${files[field] ? resolve(dir, files[field]) : `the ${field} template`}.`);
+      throw usageError(
+        'TEMPLATE_INVALID',
+        `The ${field} template has no {{code}} placeholder: an email without the code is useless.`,
+        `Add {{code}} to ${files[field] ? resolve(dir, files[field]) : `the ${field} template`}.`,
+      );
     }
   }
   return { subject, text, html };
@@ -108,7 +123,10 @@ export async function buildStackHandlers(config: Config, dir: string) {
   try {
     return await buildHandlers(templates ? { templates } : {});
   } catch (err) {
-    throw new OtpError('TEMPLATE_INVALID', `Cannot build the handlers: ${(err as Error).message}`, { cause: err, resolution: 'Check the email templates named in the config.' });
+    throw new OtpError('TEMPLATE_INVALID', `Cannot build the handlers: ${(err as Error).message}`, {
+      cause: err,
+      resolution: 'Check the email templates named in the config.',
+    });
   }
 }
 
@@ -165,7 +183,9 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
       // Read-only commands and teardown do not edit the config: they use the id this folder's
       // stack was deployed with, which its state file records.
       config.stackId = state.identity;
-      env.io.info(`${loaded.path} has no "stackId": using "${state.identity}", the one this folder's state file records ("otp-setup up" writes it back).`);
+      env.io.info(
+        `${loaded.path} has no "stackId": using "${state.identity}", the one this folder's state file records ("otp-setup up" writes it back).`,
+      );
     }
     const ctx: StepContext = {
       config,

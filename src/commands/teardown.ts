@@ -45,14 +45,21 @@ export async function teardownCommand(env: CommandEnv, options: TeardownOptions)
   const { control, stop } = watchInterrupts(env);
   try {
     const id = ctx.config.stackId;
-    io.info(`otp-setup teardown · stack ${ctx.names.stackId}${id ? ` (id ${id})` : ' (no stackId in the config)'} · ${ctx.region} · account ${ctx.accountId}`);
+    io.info(
+      `otp-setup teardown · stack ${ctx.names.stackId}${id ? ` (id ${id})` : ' (no stackId in the config)'} · ${ctx.region} · account ${ctx.accountId}`,
+    );
     // Everything is read first, so what is listed (and confirmed) is what the reads found; each
     // destroy checks ownership again before it deletes.
     const survey = await surveyTeardown(STEPS, ctx);
     const found = { delete: survey.remove.map((i) => i.what), keep: survey.keep.map((i) => ({ what: i.what, reason: i.reason })) };
     for (const line of surveyLines(survey, deletionProtectionFor(ctx.config))) io.out(line);
     if (!env.global.yes && survey.remove.length > 0) {
-      if (!io.interactive) throw usageError('CONFIRMATION_REQUIRED', 'teardown deletes resources and needs confirmation.', 'Run it in a terminal to confirm, or pass --yes.');
+      if (!io.interactive)
+        throw usageError(
+          'CONFIRMATION_REQUIRED',
+          'teardown deletes resources and needs confirmation.',
+          'Run it in a terminal to confirm, or pass --yes.',
+        );
       if (!(await io.confirm(`Delete the ${survey.remove.length} item(s) listed above? This cannot be undone.`))) {
         io.out('Nothing was deleted.');
         io.result({ ok: false, command: 'teardown', cancelled: true, found });
@@ -74,7 +81,16 @@ export async function teardownCommand(env: CommandEnv, options: TeardownOptions)
     io.out('');
     io.out(`Teardown done: ${describeCounts(counts)}.`);
     for (const r of kept) io.out(`  kept ${r.title}: ${r.summary}`);
-    io.result({ ok: true, command: 'teardown', stack: ctx.names.stackId, ...(id ? { stackId: id } : {}), region: ctx.region, counts, found, steps: reports });
+    io.result({
+      ok: true,
+      command: 'teardown',
+      stack: ctx.names.stackId,
+      ...(id ? { stackId: id } : {}),
+      region: ctx.region,
+      counts,
+      found,
+      steps: reports,
+    });
     return 0;
   } finally {
     stop();

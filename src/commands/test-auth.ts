@@ -65,7 +65,9 @@ async function sandboxInfo(endpoint: string): Promise<{ userPoolId: string; clie
     if (!res.ok) return undefined;
     const info = (await res.json()) as Record<string, unknown>;
     const { userPoolId, clientId, region } = info;
-    return typeof userPoolId === 'string' && typeof clientId === 'string' && typeof region === 'string' ? { userPoolId, clientId, region } : undefined;
+    return typeof userPoolId === 'string' && typeof clientId === 'string' && typeof region === 'string'
+      ? { userPoolId, clientId, region }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -75,15 +77,24 @@ async function resolveTarget(env: CommandEnv, options: TestAuthOptions): Promise
   const endpoint = customEndpoint(env);
   const explicit = options.userPoolId !== undefined && options.clientId !== undefined;
   if ((options.userPoolId === undefined) !== (options.clientId === undefined)) {
-    throw usageError('IDS_INCOMPLETE', 'Pass --user-pool-id and --client-id together.', 'Or pass neither to use the pool recorded by "otp-setup up".');
+    throw usageError(
+      'IDS_INCOMPLETE',
+      'Pass --user-pool-id and --client-id together.',
+      'Or pass neither to use the pool recorded by "otp-setup up".',
+    );
   }
   if (options.userPoolId !== undefined && !POOL_ID.test(options.userPoolId)) {
-    throw usageError('INVALID_POOL_ID', `--user-pool-id ${options.userPoolId} is not a user pool id.`, 'A pool id looks like us-east-1_AbC123xyz.');
+    throw usageError(
+      'INVALID_POOL_ID',
+      `--user-pool-id ${options.userPoolId} is not a user pool id.`,
+      'A pool id looks like us-east-1_AbC123xyz.',
+    );
   }
   const sandbox = !explicit && endpoint ? await sandboxInfo(endpoint) : undefined;
   const config = await loadOptionalConfig(env, !explicit && !sandbox);
   const regionOf = (poolId: string) => env.global.region ?? poolId.split('_')[0] ?? config?.region ?? 'us-east-1';
-  if (explicit) return { userPoolId: options.userPoolId!, clientId: options.clientId!, region: regionOf(options.userPoolId!), endpoint, config };
+  if (explicit)
+    return { userPoolId: options.userPoolId!, clientId: options.clientId!, region: regionOf(options.userPoolId!), endpoint, config };
   if (sandbox) return { ...sandbox, endpoint, config, sandbox: true };
 
   const stack = await openStack(env);
@@ -91,7 +102,8 @@ async function resolveTarget(env: CommandEnv, options: TestAuthOptions): Promise
     const { userPoolId, clientId } = stack.ctx.state.resources;
     if (!userPoolId || !clientId) {
       throw new OtpError('NO_STACK', `No user pool is recorded for stack ${stack.ctx.names.stackId} in ${stack.ctx.region}.`, {
-        resolution: 'Run "otp-setup up" first, or pass --user-pool-id and --client-id (for the sandbox: --endpoint-url http://127.0.0.1:8787).',
+        resolution:
+          'Run "otp-setup up" first, or pass --user-pool-id and --client-id (for the sandbox: --endpoint-url http://127.0.0.1:8787).',
       });
     }
     return { userPoolId, clientId, region: stack.ctx.region, endpoint, config };
@@ -115,7 +127,10 @@ function codeSource(env: CommandEnv, first: string | undefined) {
       }
       if (io.interactive) {
         try {
-          const answer = await io.ask(hint, { mask: true, validate: (v) => (/^\s*\d{4,10}\s*$/.test(v) ? true : 'Enter the digits from the email.') });
+          const answer = await io.ask(hint, {
+            mask: true,
+            validate: (v) => (/^\s*\d{4,10}\s*$/.test(v) ? true : 'Enter the digits from the email.'),
+          });
           return answer.trim();
         } catch (err) {
           // Ctrl-C or a closed terminal ends the prompt; that is the user's choice, not a bug.
@@ -151,10 +166,14 @@ function cognitoFailure(err: unknown, action: string, target: Target): OtpError 
   const name = awsErrorName(err);
   const message = err instanceof Error ? err.message : String(err);
   if (name === 'ResourceNotFoundException') {
-    return new OtpError('POOL_NOT_FOUND', `Cognito does not know this pool or app client (${target.userPoolId} / ${target.clientId}): ${message}`, {
-      cause: err,
-      resolution: 'Check --region, --stage and the ids; run "otp-setup status" to see what is deployed.',
-    });
+    return new OtpError(
+      'POOL_NOT_FOUND',
+      `Cognito does not know this pool or app client (${target.userPoolId} / ${target.clientId}): ${message}`,
+      {
+        cause: err,
+        resolution: 'Check --region, --stage and the ids; run "otp-setup status" to see what is deployed.',
+      },
+    );
   }
   if (name === 'UserNotConfirmedException') {
     return new OtpError('USER_NOT_CONFIRMED', 'The user exists but is not confirmed, so Cognito refuses to start a sign-in.', {
@@ -181,7 +200,12 @@ function cognitoFailure(err: unknown, action: string, target: Target): OtpError 
 }
 
 /** AdminGetUser, then AdminCreateUser + a permanent random password when asked to create it. */
-async function ensureUser(env: CommandEnv, cognito: CognitoIdentityProviderClient, target: Target, options: TestAuthOptions): Promise<boolean> {
+async function ensureUser(
+  env: CommandEnv,
+  cognito: CognitoIdentityProviderClient,
+  target: Target,
+  options: TestAuthOptions,
+): Promise<boolean> {
   const api = sdk('@aws-sdk/client-cognito-identity-provider');
   try {
     const user = await cognito.send(new api.AdminGetUserCommand({ UserPoolId: target.userPoolId, Username: options.email }));
@@ -228,7 +252,9 @@ async function setPermanentPassword(cognito: CognitoIdentityProviderClient, targ
   const { AdminSetUserPasswordCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
   // Satisfies any password policy: upper, lower, digit and symbol classes, 40+ characters.
   const password = `Aa1!${randomBytes(30).toString('base64url')}`;
-  await cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: target.userPoolId, Username: email, Password: password, Permanent: true }));
+  await cognito.send(
+    new AdminSetUserPasswordCommand({ UserPoolId: target.userPoolId, Username: email, Password: password, Permanent: true }),
+  );
 }
 
 interface SignInResult {
@@ -238,7 +264,12 @@ interface SignInResult {
   attempts: number;
 }
 
-async function signIn(env: CommandEnv, cognito: CognitoIdentityProviderClient, target: Target, options: TestAuthOptions): Promise<SignInResult> {
+async function signIn(
+  env: CommandEnv,
+  cognito: CognitoIdentityProviderClient,
+  target: Target,
+  options: TestAuthOptions,
+): Promise<SignInResult> {
   const { InitiateAuthCommand, RespondToAuthChallengeCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
   const { io } = env;
   const maxAttempts = target.config?.otp.maxAttempts;
@@ -247,16 +278,22 @@ async function signIn(env: CommandEnv, cognito: CognitoIdentityProviderClient, t
   const step = io.step(`Requesting a code for ${options.email}`);
   let challenge;
   try {
-    challenge = await cognito.send(new InitiateAuthCommand({ ClientId: target.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: options.email } }));
+    challenge = await cognito.send(
+      new InitiateAuthCommand({ ClientId: target.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: options.email } }),
+    );
   } catch (err) {
     step.fail('Cognito refused to start the sign-in');
     throw cognitoFailure(err, 'cognito-idp:InitiateAuth', target);
   }
   if (challenge.AuthenticationResult) {
     step.fail('Cognito issued tokens without asking for a code');
-    throw new OtpError('NO_CHALLENGE', 'Cognito signed the user in without a code: the DefineAuthChallenge trigger is not the one otp-setup deploys.', {
-      resolution: 'Run "otp-setup up" to restore the triggers, then try again.',
-    });
+    throw new OtpError(
+      'NO_CHALLENGE',
+      'Cognito signed the user in without a code: the DefineAuthChallenge trigger is not the one otp-setup deploys.',
+      {
+        resolution: 'Run "otp-setup up" to restore the triggers, then try again.',
+      },
+    );
   }
   if (challenge.ChallengeName !== 'CUSTOM_CHALLENGE' || !challenge.Session) {
     step.fail(`Unexpected challenge ${challenge.ChallengeName ?? '(none)'}`);
@@ -298,16 +335,24 @@ async function signIn(env: CommandEnv, cognito: CognitoIdentityProviderClient, t
         const name = awsErrorName(err);
         const message = err instanceof Error ? err.message : '';
         if (name === 'NotAuthorizedException' && /session is expired/i.test(message)) {
-          throw new OtpError('SESSION_EXPIRED', `The sign-in session expired before the code was entered${sessionMinutes ? ` (the app client allows ${sessionMinutes} min)` : ''}.`, {
-            cause: err,
-            resolution: 'Run the command again and enter the new code sooner.',
-          });
+          throw new OtpError(
+            'SESSION_EXPIRED',
+            `The sign-in session expired before the code was entered${sessionMinutes ? ` (the app client allows ${sessionMinutes} min)` : ''}.`,
+            {
+              cause: err,
+              resolution: 'Run the command again and enter the new code sooner.',
+            },
+          );
         }
         if (name === 'NotAuthorizedException') {
-          throw new OtpError('SIGN_IN_FAILED', `Sign-in failed: Cognito rejected the code ${attempt === 1 ? 'once' : `${attempt} times`} and ended the sign-in (${message.replace(/\.$/, '')}).`, {
-            cause: err,
-            resolution: 'Run the command again to get a new code; check that you copy the newest email.',
-          });
+          throw new OtpError(
+            'SIGN_IN_FAILED',
+            `Sign-in failed: Cognito rejected the code ${attempt === 1 ? 'once' : `${attempt} times`} and ended the sign-in (${message.replace(/\.$/, '')}).`,
+            {
+              cause: err,
+              resolution: 'Run the command again to get a new code; check that you copy the newest email.',
+            },
+          );
         }
         throw cognitoFailure(err, 'cognito-idp:RespondToAuthChallenge', target);
       }
@@ -317,7 +362,10 @@ async function signIn(env: CommandEnv, cognito: CognitoIdentityProviderClient, t
       }
       if (answer.ChallengeName !== 'CUSTOM_CHALLENGE' || !answer.Session) {
         throw new OtpError('UNEXPECTED_CHALLENGE', `After the code Cognito asked for ${answer.ChallengeName ?? 'nothing'}.`, {
-          resolution: answer.ChallengeName === 'NEW_PASSWORD_REQUIRED' ? 'The user still has a temporary password: re-run with --create-user to make it permanent.' : 'Run "otp-setup up" to restore the triggers.',
+          resolution:
+            answer.ChallengeName === 'NEW_PASSWORD_REQUIRED'
+              ? 'The user still has a temporary password: re-run with --create-user to make it permanent.'
+              : 'Run "otp-setup up" to restore the triggers.',
         });
       }
       session = answer.Session;
@@ -333,7 +381,8 @@ const minutes = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60} min`
 
 export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions): Promise<number> {
   const { io } = env;
-  if (!EMAIL.test(options.email)) throw usageError('INVALID_EMAIL', `--email ${options.email} is not an email address.`, 'Use the address that should receive the code.');
+  if (!EMAIL.test(options.email))
+    throw usageError('INVALID_EMAIL', `--email ${options.email} is not an email address.`, 'Use the address that should receive the code.');
   if (options.code !== undefined && !/^\s*\d{4,10}\s*$/.test(options.code)) {
     throw usageError('INVALID_CODE', '--code must be the digits from the email.', 'Copy the code exactly as the email shows it.');
   }
@@ -341,13 +390,19 @@ export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions)
   const length = codeLength(target, options);
   // Refused here, before InitiateAuth: a wrong-length code would cost an email and an attempt.
   if (options.code !== undefined && length !== undefined && options.code.trim().length !== length) {
-    throw usageError('INVALID_CODE', `--code has ${options.code.trim().length} digits, but this pool's codes have ${length} (otp.length).`, 'Copy the whole code from the newest email. Nothing was sent and no attempt was used.');
+    throw usageError(
+      'INVALID_CODE',
+      `--code has ${options.code.trim().length} digits, but this pool's codes have ${length} (otp.length).`,
+      'Copy the whole code from the newest email. Nothing was sent and no attempt was used.',
+    );
   }
   const aws = (env.deps.createAwsClients ?? createAwsClients)({
     ...awsSettings(env, target.region),
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     // The sandbox checks no signature: needing real AWS credentials for it would defeat its purpose.
-    ...(target.sandbox && !env.global.profile && !env.deps.env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } } : {}),
+    ...(target.sandbox && !env.global.profile && !env.deps.env.AWS_ACCESS_KEY_ID
+      ? { credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } }
+      : {}),
     maxAttempts: 3,
   });
   try {
@@ -356,11 +411,17 @@ export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions)
     const created = await ensureUser(env, cognito, target, options);
     const tokens = await signIn(env, cognito, target, options);
 
-    const check = io.step('Verifying the tokens against the pool\'s JWKS');
+    const check = io.step("Verifying the tokens against the pool's JWKS");
     const { verifyCognitoTokens } = await import('../sandbox/token-verifier.js');
     let verified;
     try {
-      verified = await verifyCognitoTokens({ idToken: tokens.idToken, accessToken: tokens.accessToken, userPoolId: target.userPoolId, clientId: target.clientId, endpoint: target.endpoint });
+      verified = await verifyCognitoTokens({
+        idToken: tokens.idToken,
+        accessToken: tokens.accessToken,
+        userPoolId: target.userPoolId,
+        clientId: target.clientId,
+        endpoint: target.endpoint,
+      });
     } catch (err) {
       check.fail('The tokens did not verify');
       throw new OtpError('TOKENS_INVALID', `Cognito returned tokens that do not verify: ${(err as Error).message}`, {
@@ -377,7 +438,9 @@ export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions)
     const attrs = Object.fromEntries((user.UserAttributes ?? []).map((a) => [a.Name ?? '', a.Value ?? '']));
     const signedInAs = attrs.email ?? String(verified.id.email ?? options.email);
     if (signedInAs.toLowerCase() !== options.email.toLowerCase()) {
-      throw new OtpError('WRONG_USER', `Signed in as ${signedInAs}, not ${options.email}.`, { resolution: 'The pool resolved the name to another account; check its users.' });
+      throw new OtpError('WRONG_USER', `Signed in as ${signedInAs}, not ${options.email}.`, {
+        resolution: 'The pool resolved the name to another account; check its users.',
+      });
     }
 
     let revoked = false;
@@ -396,9 +459,13 @@ export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions)
     const id = lifetime(verified.id);
     const access = lifetime(verified.access);
     io.out('');
-    io.out(`Signed in as ${signedInAs} (username ${user.Username}, sub ${attrs.sub ?? verified.id.sub})${tokens.attempts > 1 ? ` after ${tokens.attempts} attempts` : ''}.`);
+    io.out(
+      `Signed in as ${signedInAs} (username ${user.Username}, sub ${attrs.sub ?? verified.id.sub})${tokens.attempts > 1 ? ` after ${tokens.attempts} attempts` : ''}.`,
+    );
     io.out(`  ID token:      valid ${minutes(id.lifetimeSeconds)}, until ${id.expiresAt}`);
-    io.out(`  Access token:  valid ${minutes(access.lifetimeSeconds)}, until ${access.expiresAt} (scope ${String(verified.access.scope ?? '')})`);
+    io.out(
+      `  Access token:  valid ${minutes(access.lifetimeSeconds)}, until ${access.expiresAt} (scope ${String(verified.access.scope ?? '')})`,
+    );
     io.out(`  Refresh token: ${revoked ? 'revoked (pass --keep-session to keep it)' : tokens.refreshToken ? 'kept' : 'none issued'}`);
     io.out(`  Email verified: ${attrs.email_verified ?? 'false'}`);
     if (options.showTokens) {
@@ -424,7 +491,13 @@ export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions)
       accessToken: access,
       refreshTokenRevoked: revoked,
       ...(options.showTokens
-        ? { tokens: { idToken: tokens.idToken, accessToken: tokens.accessToken, ...(tokens.refreshToken && !revoked ? { refreshToken: tokens.refreshToken } : {}) } }
+        ? {
+            tokens: {
+              idToken: tokens.idToken,
+              accessToken: tokens.accessToken,
+              ...(tokens.refreshToken && !revoked ? { refreshToken: tokens.refreshToken } : {}),
+            },
+          }
         : {}),
     });
     return 0;

@@ -32,7 +32,11 @@ export async function unlockCommand(env: CommandEnv, options: UnlockOptions): Pr
   const { io, deps } = env;
   const email = options.email?.trim();
   if (!email || !isEmailAddress(email)) {
-    throw usageError('INVALID_EMAIL', `--email ${options.email ?? '(missing)'} is not an email address.`, 'Give the locked-out address, e.g. otp-setup unlock --email jane@example.com.');
+    throw usageError(
+      'INVALID_EMAIL',
+      `--email ${options.email ?? '(missing)'} is not an email address.`,
+      'Give the locked-out address, e.g. otp-setup unlock --email jane@example.com.',
+    );
   }
   const stack = await openStack(env);
   try {
@@ -40,21 +44,33 @@ export async function unlockCommand(env: CommandEnv, options: UnlockOptions): Pr
     const FunctionName = ctx.names.functions['verify-auth-challenge'];
     const lambda = await ctx.aws.lambda();
     const { GetFunctionConfigurationCommand } = sdk('@aws-sdk/client-lambda');
-    const conf = await callOrAbsent('lambda:GetFunctionConfiguration', FunctionName, () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName })));
+    const conf = await callOrAbsent('lambda:GetFunctionConfiguration', FunctionName, () =>
+      lambda.send(new GetFunctionConfigurationCommand({ FunctionName })),
+    );
     if (!conf) {
-      throw new OtpError('NOT_DEPLOYED', `There is no ${FunctionName} in ${ctx.region}: this stack is not deployed here, so nothing is locked.`, {
-        resolution: 'Check --stage and --region, or run "otp-setup up" first.',
-      });
+      throw new OtpError(
+        'NOT_DEPLOYED',
+        `There is no ${FunctionName} in ${ctx.region}: this stack is not deployed here, so nothing is locked.`,
+        {
+          resolution: 'Check --stage and --region, or run "otp-setup up" first.',
+        },
+      );
     }
     let settings;
     try {
       settings = readRateLimit(conf.Environment?.Variables ?? {});
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      throw new OtpError('FUNCTION_OUTDATED', `${FunctionName} has no usable ${err.variable}: it predates this version of otp-setup.`, { resolution: 'Run "otp-setup up" first; it gives the functions their settings.' });
+      throw new OtpError('FUNCTION_OUTDATED', `${FunctionName} has no usable ${err.variable}: it predates this version of otp-setup.`, {
+        resolution: 'Run "otp-setup up" first; it gives the functions their settings.',
+      });
     }
     if (!settings) {
-      throw new OtpError('RATE_LIMIT_OFF', `${FunctionName} keeps no lockouts (rateLimit.enabled is false), so there is nothing to unlock.`, { exitCode: 1 });
+      throw new OtpError(
+        'RATE_LIMIT_OFF',
+        `${FunctionName} keeps no lockouts (rateLimit.enabled is false), so there is nothing to unlock.`,
+        { exitCode: 1 },
+      );
     }
     const limiter = new RateLimiter(await ctx.aws.dynamodb(), settings);
     const before = await call('dynamodb:GetItem', settings.table, () => limiter.lockState(email, deps.now().getTime()));
@@ -69,7 +85,14 @@ export async function unlockCommand(env: CommandEnv, options: UnlockOptions): Pr
             ? `not locked, ${before.failures} consecutive wrong code(s) on record`
             : 'no wrong codes on record';
     io.out(`Unlocked ${email} (${was}). The next sign-in starts with a clean count.`);
-    io.result({ ok: true, command: 'unlock', email: shown, failures: before.failures, wasLocked: before.lockedFor > 0, permanent: before.lockedFor === Number.POSITIVE_INFINITY });
+    io.result({
+      ok: true,
+      command: 'unlock',
+      email: shown,
+      failures: before.failures,
+      wasLocked: before.lockedFor > 0,
+      permanent: before.lockedFor === Number.POSITIVE_INFINITY,
+    });
     return 0;
   } finally {
     await stack.close();

@@ -26,7 +26,14 @@ function refusePlaceholderSender(from: string, configFile: string): void {
 
 export async function upCommand(env: CommandEnv, options: UpOptions): Promise<number> {
   const { io } = env;
-  const stack = await openStack(env, { lockFor: 'up', buildHandlers: true, preloadStepClients: true, adopt: options.adopt, allowReplace: options.allowReplace, assignStackId: true });
+  const stack = await openStack(env, {
+    lockFor: 'up',
+    buildHandlers: true,
+    preloadStepClients: true,
+    adopt: options.adopt,
+    allowReplace: options.allowReplace,
+    assignStackId: true,
+  });
   const { ctx, store } = stack;
   const { control, stop } = watchInterrupts(env);
   try {
@@ -34,12 +41,15 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
     // The .env is written last: an unreadable or read-only one (or a device) must stop the run
     // before any AWS write, not after (and before the config file gets a stack id).
     if (ctx.config.frontend.envFile !== false) await preflightEnvFile(resolve(ctx.configDir, ctx.config.frontend.envFile));
-    if (ctx.config.frontend.outputsFile !== undefined) await assertOutputsFileWritable(resolve(ctx.configDir, ctx.config.frontend.outputsFile));
+    if (ctx.config.frontend.outputsFile !== undefined)
+      await assertOutputsFileWritable(resolve(ctx.configDir, ctx.config.frontend.outputsFile));
     const assigned = await ensureStackId(stack);
     io.info(`otp-setup up · stack ${ctx.names.stackId} (id ${ctx.config.stackId}) · ${ctx.region} · account ${ctx.accountId}`);
     const recordedId = ctx.state.identity;
     if (recordedId && recordedId !== ctx.config.stackId) {
-      io.warn(`This folder's state file records stack id "${recordedId}", but the config says "${ctx.config.stackId}": resources tagged "${recordedId}" count as another stack's. If the id was changed by mistake, put back "stackId": "${recordedId}".`);
+      io.warn(
+        `This folder's state file records stack id "${recordedId}", but the config says "${ctx.config.stackId}": resources tagged "${recordedId}" count as another stack's. If the id was changed by mistake, put back "stackId": "${recordedId}".`,
+      );
     }
     if (assigned) {
       io.info(
@@ -57,7 +67,9 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
     if (identityChanged || JSON.stringify(ctx.state.resources) !== before) await store.save(ctx.state);
     const legacy = ctx.facts.legacy ?? [];
     if (legacy.length > 0) {
-      io.info(`Adopted ${legacy.length} resource(s) created before stack ids (this folder's state file records them) and tagged them with stack id ${ctx.config.stackId}: ${legacy.join(', ')}.`);
+      io.info(
+        `Adopted ${legacy.length} resource(s) created before stack ids (this folder's state file records them) and tagged them with stack id ${ctx.config.stackId}: ${legacy.join(', ')}.`,
+      );
     }
     const counts = countActions(reports);
     const { userPoolId, clientId, frontend } = ctx.state.resources;
@@ -66,7 +78,10 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
     io.out(`Done: ${describeCounts(counts)}.`);
     const { calls, retries } = stack.aws.stats;
     // Retries are normal on a busy account or a flaky network; saying so explains a slow run.
-    if (retries > 0) io.out(`  ${retries} ${retries === 1 ? 'retry' : 'retries'} over ${calls} AWS calls (throttling, network or IAM propagation): all recovered.`);
+    if (retries > 0)
+      io.out(
+        `  ${retries} ${retries === 1 ? 'retry' : 'retries'} over ${calls} AWS calls (throttling, network or IAM propagation): all recovered.`,
+      );
     for (const line of diffLines(reports)) io.out(line);
     io.out(`  User pool id:  ${userPoolId}`);
     io.out(`  App client id: ${clientId}`);
@@ -83,7 +98,9 @@ export async function upCommand(env: CommandEnv, options: UpOptions): Promise<nu
       ...(env.global.profile ? ['--profile', env.global.profile] : []),
     ];
     const quoted = flags.map((f) => (/^[\w@%+=:,./-]+$/.test(f) ? f : `'${f.replace(/'/g, `'\\''`)}'`));
-    io.out(`  - Try a sign-in: ${cliName(env.deps.env)} test-auth --email you@example.com --create-user${quoted.map((f) => ` ${f}`).join('')}`);
+    io.out(
+      `  - Try a sign-in: ${cliName(env.deps.env)} test-auth --email you@example.com --create-user${quoted.map((f) => ` ${f}`).join('')}`,
+    );
     io.result({
       ok: true,
       command: 'up',

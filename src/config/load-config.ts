@@ -29,19 +29,34 @@ export async function loadConfig(path: string, overrides: ConfigOverrides = {}):
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw usageError('CONFIG_NOT_FOUND', `No configuration file at ${absolute}.`, 'Run "otp-setup init --from you@example.com" to create one, or pass --config <path>.');
+      throw usageError(
+        'CONFIG_NOT_FOUND',
+        `No configuration file at ${absolute}.`,
+        'Run "otp-setup init --from you@example.com" to create one, or pass --config <path>.',
+      );
     }
     if (code === 'EISDIR') {
-      throw usageError('CONFIG_IS_FOLDER', `${absolute} is a folder, not a configuration file.`, `Pass the file itself, e.g. --config ${join(path, DEFAULT_CONFIG_FILE)}.`);
+      throw usageError(
+        'CONFIG_IS_FOLDER',
+        `${absolute} is a folder, not a configuration file.`,
+        `Pass the file itself, e.g. --config ${join(path, DEFAULT_CONFIG_FILE)}.`,
+      );
     }
-    throw new OtpError('CONFIG_UNREADABLE', `Cannot read ${absolute}: ${(err as Error).message}`, { cause: err, resolution: 'Check the file permissions.' });
+    throw new OtpError('CONFIG_UNREADABLE', `Cannot read ${absolute}: ${(err as Error).message}`, {
+      cause: err,
+      resolution: 'Check the file permissions.',
+    });
   }
   let raw: unknown;
   try {
     // Windows editors (Notepad) save UTF-8 with a byte order mark, which JSON.parse refuses.
     raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw usageError('CONFIG_INVALID_JSON', `${absolute} is not valid JSON: ${(err as Error).message}`, 'Fix the JSON syntax (a trailing comma or a missing quote is the usual cause).');
+    throw usageError(
+      'CONFIG_INVALID_JSON',
+      `${absolute} is not valid JSON: ${(err as Error).message}`,
+      'Fix the JSON syntax (a trailing comma or a missing quote is the usual cause).',
+    );
   }
   const flags: Record<string, string> = {};
   if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
@@ -79,7 +94,12 @@ export function parseConfig(raw: unknown, source = 'the configuration', flags: R
     return Object.keys(flags).find((field) => where === field || where.startsWith(`${field}.`));
   };
   const valueAt = (field: string): unknown =>
-    field.split('.').reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), raw);
+    field
+      .split('.')
+      .reduce<unknown>(
+        (node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined),
+        raw,
+      );
   const problems = parsed.error.issues.map((issue) => {
     const field = flagFor(issue);
     return field === undefined ? describeIssue(issue) : `${flags[field]} ${JSON.stringify(valueAt(field))}: ${issue.message}`;
@@ -107,7 +127,23 @@ function echo(key: string): string {
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['$schema', 'stackId', 'name', 'region', 'stage', 'email', 'otp', 'signUp', 'client', 'lambda', 'userPool', 'names', 'frontend', 'monitoring', 'rateLimit'],
+  '': [
+    '$schema',
+    'stackId',
+    'name',
+    'region',
+    'stage',
+    'email',
+    'otp',
+    'signUp',
+    'client',
+    'lambda',
+    'userPool',
+    'names',
+    'frontend',
+    'monitoring',
+    'rateLimit',
+  ],
   email: ['from', 'fromName', 'dkim', 'templates', 'sesRegion'],
   'email.templates': ['subject', 'text', 'html'],
   otp: ['length', 'ttlSeconds', 'maxAttempts'],

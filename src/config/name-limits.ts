@@ -24,7 +24,13 @@ const RULES = {
   // https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html (1-512, [\.\-_/#A-Za-z0-9]+)
   logGroup: { what: 'CloudWatch log group name', min: 1, max: 512, pattern: /^[.\-_/#A-Za-z0-9]+$/, allowed: 'letters, digits and ._-/#' },
   // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPool.html (PoolName: 1-128, [\w\s+=,.@-]+)
-  userPool: { what: 'Cognito user pool name', min: 1, max: 128, pattern: /^[\w\s+=,.@-]+$/, allowed: 'letters, digits, spaces and _+=,.@-' },
+  userPool: {
+    what: 'Cognito user pool name',
+    min: 1,
+    max: 128,
+    pattern: /^[\w\s+=,.@-]+$/,
+    allowed: 'letters, digits, spaces and _+=,.@-',
+  },
   // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html (ClientName: 1-128, [\w\s+=,.@-]+)
   client: { what: 'Cognito app client name', min: 1, max: 128, pattern: /^[\w\s+=,.@-]+$/, allowed: 'letters, digits, spaces and _+=,.@-' },
   // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html (tables: 3-255, [a-zA-Z0-9_.-]+)
@@ -65,7 +71,12 @@ export function nameProblems(config: Config, options: NameCheckOptions = {}): Na
     { rule: RULES.userPool, fields: from(config.names.userPool, 'names.userPool'), values: [names.userPool] },
     { rule: RULES.client, fields: from(config.names.client, 'names.client'), values: [names.client] },
   ];
-  if (config.rateLimit.enabled) candidates.push({ rule: RULES.table, fields: from(config.names.rateLimitTable, 'names.rateLimitTable'), values: [names.rateLimitTable] });
+  if (config.rateLimit.enabled)
+    candidates.push({
+      rule: RULES.table,
+      fields: from(config.names.rateLimitTable, 'names.rateLimitTable'),
+      values: [names.rateLimitTable],
+    });
   if (config.monitoring.alarms.enabled) {
     candidates.push({ rule: RULES.alarm, fields: base, values: functions.flatMap((f) => [`${f}-errors`, `${f}-throttles`]) });
     if (config.monitoring.alarms.email) candidates.push({ rule: RULES.topic, fields: base, values: [`${names.stackId}-alarms`] });
@@ -76,7 +87,14 @@ export function nameProblems(config: Config, options: NameCheckOptions = {}): Na
     const bad = values.filter((v) => v.length > rule.max || v.length < rule.min || (rule.pattern !== undefined && !rule.pattern.test(v)));
     const worst = bad.sort((a, b) => b.length - a.length)[0];
     if (worst === undefined) continue;
-    problems.push({ fields, resource: rule.what, name: worst, length: worst.length, max: rule.max, message: describe(rule, fields, worst, bad.length - 1) });
+    problems.push({
+      fields,
+      resource: rule.what,
+      name: worst,
+      length: worst.length,
+      max: rule.max,
+      message: describe(rule, fields, worst, bad.length - 1),
+    });
   }
   return problems;
 }
@@ -86,7 +104,9 @@ function describe(rule: NameRule, fields: string[], name: string, others: number
   const more = others > 0 ? ` (and ${others} more like it)` : '';
   if (name.length > rule.max) {
     const over = name.length - rule.max;
-    const fix = fields[0]?.startsWith('names.') ? `shorten ${fields[0]}` : `shorten ${fields.map((f) => f.replace(' (--stage)', '')).join(' or ')} by ${over} character${over === 1 ? '' : 's'} in total`;
+    const fix = fields[0]?.startsWith('names.')
+      ? `shorten ${fields[0]}`
+      : `shorten ${fields.map((f) => f.replace(' (--stage)', '')).join(' or ')} by ${over} character${over === 1 ? '' : 's'} in total`;
     return `${where}: the ${rule.what} "${name}"${more} is ${name.length} characters; AWS allows at most ${rule.max}. ${capitalize(fix)}.`;
   }
   if (name.length < rule.min) return `${where}: the ${rule.what} "${name}" is ${name.length} characters; AWS needs at least ${rule.min}.`;

@@ -29,9 +29,13 @@ const int = (min: number, max: number, unit: string) =>
 
 const otpSchema = z
   .strictObject({
-    length: int(6, 10, 'digits').default(6).describe('Digits in each code. 6 digits are about 19.9 bits of entropy, the accepted minimum; 8 give 26.6.'),
+    length: int(6, 10, 'digits')
+      .default(6)
+      .describe('Digits in each code. 6 digits are about 19.9 bits of entropy, the accepted minimum; 8 give 26.6.'),
     // OWASP ASVS 2.7.2 / NIST SP 800-63B 5.1.3.2: an emailed or texted code lives at most 10 minutes.
-    ttlSeconds: int(30, 600, 'seconds').default(180).describe('How long a code is accepted (at most 10 minutes). Must not exceed the client auth-session validity.'),
+    ttlSeconds: int(30, 600, 'seconds')
+      .default(180)
+      .describe('How long a code is accepted (at most 10 minutes). Must not exceed the client auth-session validity.'),
     maxAttempts: int(1, 10, 'attempts').default(3).describe('Wrong answers allowed per sign-in before Cognito fails it.'),
   })
   .prefault({});
@@ -52,7 +56,9 @@ const emailSchema = z.strictObject({
     .string()
     .regex(REGION_PATTERN, { error: 'must be an AWS region such as us-east-1' })
     .optional()
-    .describe("Region of the SES identity, when Cognito in the stack's region must send through SES elsewhere (see the Cognito guide's SES Regions table). Default: the stack's region."),
+    .describe(
+      "Region of the SES identity, when Cognito in the stack's region must send through SES elsewhere (see the Cognito guide's SES Regions table). Default: the stack's region.",
+    ),
 });
 
 const clientSchema = z
@@ -75,7 +81,10 @@ const lambdaSchema = z
 
 const frontendSchema = z
   .strictObject({
-    envFile: z.union([z.string().min(1), z.literal(false)], { error: 'must be a file path such as ".env", or false for no env file' }).default('.env').describe('Frontend env file to merge our keys into (false: do not write one).'),
+    envFile: z
+      .union([z.string().min(1), z.literal(false)], { error: 'must be a file path such as ".env", or false for no env file' })
+      .default('.env')
+      .describe('Frontend env file to merge our keys into (false: do not write one).'),
     preset: z.enum(['vite', 'next', 'cra', 'expo', 'custom']).default('vite'),
     prefix: z.string().regex(ENV_PREFIX, { error: 'must be upper-case letters, digits and underscores, e.g. MY_APP_' }).optional(),
     outputsFile: z.string().min(1).optional().describe('Also write an amplify_outputs.json-style file here.'),
@@ -89,27 +98,50 @@ const rateLimitSchema = z
     enabled: z.boolean().default(true).describe('Keep a DynamoDB table (on-demand, TTL) of codes sent and wrong answers per address.'),
     codesPerWindow: int(1, 1000, 'codes').default(5).describe('Codes emailed to one address per window.'),
     windowMinutes: int(1, 1440, 'minutes').default(15),
-    maxFailedAnswers: int(1, 100, 'answers').default(10).describe('Consecutive wrong codes for one address, across sign-ins, before a lockout.'),
-    lockoutMinutes: int(1, 1440, 'minutes').default(15).describe('The first lockout; each further one in the same run of wrong codes lasts twice as long (at most 7 days).'),
+    maxFailedAnswers: int(1, 100, 'answers')
+      .default(10)
+      .describe('Consecutive wrong codes for one address, across sign-ins, before a lockout.'),
+    lockoutMinutes: int(1, 1440, 'minutes')
+      .default(15)
+      .describe('The first lockout; each further one in the same run of wrong codes lasts twice as long (at most 7 days).'),
     // NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts on one account.
-    failureCeiling: int(1, 100, 'answers').default(100).describe('Consecutive wrong codes after which the address stays locked until `otp-setup unlock --email` (only a correct code resets the count).'),
+    failureCeiling: int(1, 100, 'answers')
+      .default(100)
+      .describe(
+        'Consecutive wrong codes after which the address stays locked until `otp-setup unlock --email` (only a correct code resets the count).',
+      ),
     codesPerDay: int(1, 10000, 'codes').default(20).describe('Codes emailed to one address per UTC day.'),
-    dailyEmailBudget: int(0, 100_000_000, 'emails').default(5000).describe('Codes the whole pool may email per UTC day (0: no budget). Past it, sign-ins fail closed and the create function logs an error.'),
+    dailyEmailBudget: int(0, 100_000_000, 'emails')
+      .default(5000)
+      .describe(
+        'Codes the whole pool may email per UTC day (0: no budget). Past it, sign-ins fail closed and the create function logs an error.',
+      ),
   })
   .prefault({})
   .refine((r) => r.failureCeiling >= r.maxFailedAnswers, { error: 'must be at least maxFailedAnswers', path: ['failureCeiling'] });
 
 const namesSchema = z
   .strictObject({
-    role: z.string().regex(/^[\w+=,.@-]{1,60}$/, { error: 'must be a valid IAM role name (letters, digits, +=,.@_-)' }).optional(),
+    role: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,60}$/, { error: 'must be a valid IAM role name (letters, digits, +=,.@_-)' })
+      .optional(),
     userPool: z.string().min(1).max(120).optional(),
-    client: z.string().regex(/^[\w\s+=,.@-]{1,120}$/).optional(),
-    rateLimitTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: 'must be a DynamoDB table name (3-255 letters, digits, _ . -)' }).optional(),
+    client: z
+      .string()
+      .regex(/^[\w\s+=,.@-]{1,120}$/)
+      .optional(),
+    rateLimitTable: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: 'must be a DynamoDB table name (3-255 letters, digits, _ . -)' })
+      .optional(),
   })
   .prefault({});
 
 /** The values CloudWatch Logs accepts for a retention period (PutRetentionPolicy). */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
 
@@ -122,26 +154,49 @@ const monitoringSchema = z
     tracing: z.boolean().default(false).describe('Active X-Ray tracing on the functions (X-Ray bills per trace).'),
     alarms: z
       .strictObject({
-        enabled: z.boolean().default(false).describe("CloudWatch alarms on the functions' Errors and Throttles (billed per alarm per month)."),
-        snsTopicArn: z.string().regex(SNS_TOPIC_ARN, { error: 'must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts' }).optional().describe('Existing SNS topic the alarms notify.'),
-        email: z.email({ error: 'must be an email address' }).optional().describe('Subscribe this address to a topic otp-setup creates (AWS emails a confirmation link).'),
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe("CloudWatch alarms on the functions' Errors and Throttles (billed per alarm per month)."),
+        snsTopicArn: z
+          .string()
+          .regex(SNS_TOPIC_ARN, { error: 'must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts' })
+          .optional()
+          .describe('Existing SNS topic the alarms notify.'),
+        email: z
+          .email({ error: 'must be an email address' })
+          .optional()
+          .describe('Subscribe this address to a topic otp-setup creates (AWS emails a confirmation link).'),
       })
       .prefault({})
-      .refine((a) => !(a.snsTopicArn && a.email), { error: 'give either "snsTopicArn" (an existing topic) or "email" (a topic otp-setup creates), not both', path: ['email'] }),
+      .refine((a) => !(a.snsTopicArn && a.email), {
+        error: 'give either "snsTopicArn" (an existing topic) or "email" (a topic otp-setup creates), not both',
+        path: ['email'],
+      }),
   })
   .prefault({});
 
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
-    name: z.string().regex(NAME, { error: 'must be 2-31 lower-case letters, digits or dashes, starting with a letter' }).default('email-otp').describe('Prefix of every resource name and the ownership tag.'),
+    name: z
+      .string()
+      .regex(NAME, { error: 'must be 2-31 lower-case letters, digits or dashes, starting with a letter' })
+      .default('email-otp')
+      .describe('Prefix of every resource name and the ownership tag.'),
     stackId: z
       .string()
       .regex(STACK_ID, { error: 'must be 4-40 lower-case letters, digits or dashes (init writes a random one)' })
       .optional()
-      .describe('Identity of this stack, tagged on every resource: only resources carrying it are changed or deleted. Written by init (or the first up); share the config file to share the stack.'),
+      .describe(
+        'Identity of this stack, tagged on every resource: only resources carrying it are changed or deleted. Written by init (or the first up); share the config file to share the stack.',
+      ),
     region: z.string().regex(REGION_PATTERN, { error: 'must be an AWS region such as us-east-1' }).optional(),
-    stage: z.string().regex(STAGE, { error: 'must be 1-16 lower-case letters, digits or dashes, e.g. dev' }).optional().describe('Appended as -<stage> to every resource name.'),
+    stage: z
+      .string()
+      .regex(STAGE, { error: 'must be 1-16 lower-case letters, digits or dashes, e.g. dev' })
+      .optional()
+      .describe('Appended as -<stage> to every resource name.'),
     email: emailSchema,
     otp: otpSchema,
     signUp: z

@@ -46,7 +46,10 @@ export async function assignStackId(path: string, preferred?: string): Promise<{
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new OtpError('CONFIG_UNREADABLE', `Cannot read ${path}: ${(err as Error).message}`, { cause: err, resolution: 'Check the file permissions.' });
+    throw new OtpError('CONFIG_UNREADABLE', `Cannot read ${path}: ${(err as Error).message}`, {
+      cause: err,
+      resolution: 'Check the file permissions.',
+    });
   }
   const raw = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
   if (typeof raw.stackId === 'string') return { id: raw.stackId, written: false };

@@ -87,21 +87,29 @@ async function takeLock(path: string, command: string, now: () => Date): Promise
     const holder = await readHolder(path);
     if (holder === undefined) {
       // A holder is between create and write, or the file is garbage: garbage older than a minute is stale.
-      const age = await stat(path).then((s) => now().getTime() - s.mtimeMs).catch(() => 0);
+      const age = await stat(path)
+        .then((s) => now().getTime() - s.mtimeMs)
+        .catch(() => 0);
       if (age < 60_000) {
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
     } else if (!isStale(holder, host)) {
       const since = Math.max(0, Math.round((now().getTime() - Date.parse(holder.startedAt)) / 1000));
-      throw new OtpError('LOCKED', `Another otp-setup run holds the lock for this stack: "${holder.command}", pid ${holder.pid} on ${holder.host}, started ${since}s ago.`, {
-        resolution: `Wait for it to finish and try again. If that process no longer exists, delete ${path}.`,
-        details: { holder },
-      });
+      throw new OtpError(
+        'LOCKED',
+        `Another otp-setup run holds the lock for this stack: "${holder.command}", pid ${holder.pid} on ${holder.host}, started ${since}s ago.`,
+        {
+          resolution: `Wait for it to finish and try again. If that process no longer exists, delete ${path}.`,
+          details: { holder },
+        },
+      );
     }
     const takeover = `${path}.takeover`;
     if (!(await createExclusive(takeover, content))) {
-      const age = await stat(takeover).then((s) => now().getTime() - s.mtimeMs).catch(() => 0);
+      const age = await stat(takeover)
+        .then((s) => now().getTime() - s.mtimeMs)
+        .catch(() => 0);
       if (age > 30_000) await unlink(takeover).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 100));
       continue;

@@ -17,7 +17,8 @@ export async function makeDirs(path: string): Promise<void> {
   for (;;) {
     const found = await stat(current).catch(missingOk);
     if (found) {
-      if (!found.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${current}'`), { code: 'ENOTDIR', path: current });
+      if (!found.isDirectory())
+        throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${current}'`), { code: 'ENOTDIR', path: current });
       break;
     }
     missing.unshift(current);

@@ -3,11 +3,19 @@ import { InterruptedError, OtpError } from './errors.js';
 import type { Change, FieldDiff, Observed, Step, StepContext, StepId } from './step.js';
 
 export type StepAction =
-  | 'created' | 'updated' | 'replaced' | 'unchanged'
+  | 'created'
+  | 'updated'
+  | 'replaced'
+  | 'unchanged'
   /** Nothing exists and nothing is wanted: a feature switched off (alarms, DKIM, the .env). */
   | 'skipped'
-  | 'would-create' | 'would-update' | 'would-replace'
-  | 'deleted' | 'absent' | 'kept' | 'released';
+  | 'would-create'
+  | 'would-update'
+  | 'would-replace'
+  | 'deleted'
+  | 'absent'
+  | 'kept'
+  | 'released';
 
 export interface StepReport {
   id: StepId;
@@ -34,7 +42,12 @@ export interface RunOptions {
 }
 
 const PAST: Record<Change['kind'], StepAction> = { noop: 'unchanged', create: 'created', update: 'updated', replace: 'replaced' };
-const FUTURE: Record<Change['kind'], StepAction> = { noop: 'unchanged', create: 'would-create', update: 'would-update', replace: 'would-replace' };
+const FUTURE: Record<Change['kind'], StepAction> = {
+  noop: 'unchanged',
+  create: 'would-create',
+  update: 'would-update',
+  replace: 'would-replace',
+};
 
 /** Starts each step as soon as the steps it depends on are done; independent steps run concurrently. */
 async function schedule(steps: readonly Step[], control: RunControl, run: (step: Step) => Promise<StepReport>): Promise<StepReport[]> {
@@ -76,7 +89,12 @@ function foreignError(step: Step, reason: string): OtpError {
 }
 
 /** Converges every step (mode "apply") or only reports what would change (mode "plan"). */
-export async function converge(steps: readonly Step[], ctx: StepContext, mode: 'apply' | 'plan', options: RunOptions): Promise<StepReport[]> {
+export async function converge(
+  steps: readonly Step[],
+  ctx: StepContext,
+  mode: 'apply' | 'plan',
+  options: RunOptions,
+): Promise<StepReport[]> {
   const { io } = options;
   // Reads that need nothing from earlier steps start now, so they are off the critical path.
   const early = new Map<StepId, Promise<Observed<unknown>>>();
@@ -100,8 +118,14 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
     let done: string | undefined;
     try {
       // A speculative read that failed (say, through a stale id) is simply read again in turn.
-      let observed: Observed<unknown> | undefined = speculative.has(step.id) ? await early.get(step.id)?.catch(() => undefined) : await early.get(step.id);
-      if (observed && speculative.has(step.id) && (observed.status !== 'present' || !step.dependsOn.every((id) => actions.get(id) === 'unchanged'))) {
+      let observed: Observed<unknown> | undefined = speculative.has(step.id)
+        ? await early.get(step.id)?.catch(() => undefined)
+        : await early.get(step.id);
+      if (
+        observed &&
+        speculative.has(step.id) &&
+        (observed.status !== 'present' || !step.dependsOn.every((id) => actions.get(id) === 'unchanged'))
+      ) {
         observed = undefined;
       }
       observed ??= await step.read(stepCtx);
@@ -111,19 +135,37 @@ export async function converge(steps: readonly Step[], ctx: StepContext, mode: '
       const missing = observed.status === 'absent' && wasRecorded;
       if (mode === 'plan' || change.kind === 'noop' || !change.apply) {
         // "unchanged" would claim something exists; a feature that is off has nothing to compare.
-        const action = change.kind === 'noop' && observed.status === 'absent' && !missing ? 'skipped' : mode === 'plan' ? FUTURE[change.kind] : 'unchanged';
+        const action =
+          change.kind === 'noop' && observed.status === 'absent' && !missing
+            ? 'skipped'
+            : mode === 'plan'
+              ? FUTURE[change.kind]
+              : 'unchanged';
         const text = `${step.title}: ${missing ? 'missing (deleted outside otp-setup); ' : ''}${change.summary}`;
         if (change.kind === 'noop') handle.info(text);
         else handle.warn(text);
         if (!options.quiet) for (const note of change.notes) io.info(`  ${note}`);
         actions.set(step.id, action);
-        return { id: step.id, title: step.title, action, summary: change.summary, diffs: change.diffs, notes: change.notes, ...(missing ? { missing } : {}) };
+        return {
+          id: step.id,
+          title: step.title,
+          action,
+          summary: change.summary,
+          diffs: change.diffs,
+          notes: change.notes,
+          ...(missing ? { missing } : {}),
+        };
       }
       if (change.kind === 'replace' && !ctx.allowReplace) {
-        throw new OtpError('REPLACE_NEEDS_FLAG', `${step.title} must be replaced: ${change.diffs.map((d) => d.field).join(', ')} cannot change in place.`, {
-          resolution: 'Replacing deletes the old resource (a user pool loses its users). Run "otp-setup up --allow-replace" if that is what you want, or revert the setting.',
-          details: { diffs: change.diffs },
-        });
+        throw new OtpError(
+          'REPLACE_NEEDS_FLAG',
+          `${step.title} must be replaced: ${change.diffs.map((d) => d.field).join(', ')} cannot change in place.`,
+          {
+            resolution:
+              'Replacing deletes the old resource (a user pool loses its users). Run "otp-setup up --allow-replace" if that is what you want, or revert the setting.',
+            details: { diffs: change.diffs },
+          },
+        );
       }
       handle.update(`${step.title}: ${change.summary}`);
       const learned = (await change.apply(stepCtx)) ?? [];

@@ -102,7 +102,11 @@ export async function otherStates(configDir: string, key: StateKey): Promise<Sta
 export class StateStore {
   readonly path: string;
 
-  constructor(configDir: string, readonly key: StateKey, private readonly now: () => Date = () => new Date()) {
+  constructor(
+    configDir: string,
+    readonly key: StateKey,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.path = statePath(configDir, key);
   }
 
@@ -146,11 +150,15 @@ export class StateStore {
       if (!isNotWritable(err)) throw err;
       const dir = dirname(this.path);
       // Saves follow AWS calls: what was reported done is done, only its record is missing.
-      throw new OtpError('STATE_UNWRITABLE', `Cannot write the state file in ${dir} (${err.code}). The AWS changes reported above were applied, but they are not recorded.`, {
-        cause: err,
-        resolution: `Make ${dir} writable (permissions, a read-only mount, the immutable flag or a full disk), then run the same command again: it finds those resources and records them.`,
-        details: { path: this.path },
-      });
+      throw new OtpError(
+        'STATE_UNWRITABLE',
+        `Cannot write the state file in ${dir} (${err.code}). The AWS changes reported above were applied, but they are not recorded.`,
+        {
+          cause: err,
+          resolution: `Make ${dir} writable (permissions, a read-only mount, the immutable flag or a full disk), then run the same command again: it finds those resources and records them.`,
+          details: { path: this.path },
+        },
+      );
     }
   }
 

@@ -25,9 +25,7 @@ export interface FieldDiff {
 }
 
 /** What `read` found. A resource found by name without our ownership tag is `foreign`. */
-export type Observed<T> =
-  | { status: 'absent' }
-  | { status: 'present'; actual: T; foreign?: string };
+export type Observed<T> = { status: 'absent' } | { status: 'present'; actual: T; foreign?: string };
 
 export type ChangeKind = 'noop' | 'create' | 'update' | 'replace';
 

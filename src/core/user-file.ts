@@ -45,7 +45,13 @@ export async function realTarget(path: string): Promise<string> {
   return current;
 }
 
-function kindOf(s: { isDirectory(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+function kindOf(s: {
+  isDirectory(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+}): string {
   if (s.isDirectory()) return 'a folder';
   if (s.isCharacterDevice()) return 'a character device';
   if (s.isBlockDevice()) return 'a block device';
@@ -77,7 +83,11 @@ function failure(code: 'UNREADABLE' | 'UNWRITABLE', path: string, err: unknown, 
 }
 
 /** The real target when it exists and is a regular file; undefined when nothing is there yet. */
-async function inspect(path: string, role: UserFileRole, op: 'UNREADABLE' | 'UNWRITABLE'): Promise<{ target: string; mode: number } | undefined> {
+async function inspect(
+  path: string,
+  role: UserFileRole,
+  op: 'UNREADABLE' | 'UNWRITABLE',
+): Promise<{ target: string; mode: number } | undefined> {
   let target: string;
   let info;
   try {
@@ -115,12 +125,21 @@ export async function readUserFile(path: string, role: UserFileRole): Promise<st
 export async function assertUserFileWritable(path: string, role: UserFileRole): Promise<void> {
   const found = await inspect(path, role, 'UNWRITABLE');
   if (!found) return;
-  const readOnly = (found.mode & 0o222) === 0 || !(await access(found.target, constants.W_OK).then(() => true, () => false));
+  const readOnly =
+    (found.mode & 0o222) === 0 ||
+    !(await access(found.target, constants.W_OK).then(
+      () => true,
+      () => false,
+    ));
   if (readOnly) {
     const mode = (found.mode & 0o777).toString(8).padStart(4, '0');
-    throw new OtpError(`${role.code}_READ_ONLY`, `The ${role.what} ${path} is read-only (mode ${mode}); otp-setup does not override that.`, {
-      resolution: `Make it writable (chmod u+w "${found.target}") if otp-setup may add its keys, or point ${role.field} at another file.`,
-    });
+    throw new OtpError(
+      `${role.code}_READ_ONLY`,
+      `The ${role.what} ${path} is read-only (mode ${mode}); otp-setup does not override that.`,
+      {
+        resolution: `Make it writable (chmod u+w "${found.target}") if otp-setup may add its keys, or point ${role.field} at another file.`,
+      },
+    );
   }
 }
 
@@ -141,7 +160,10 @@ export async function writeUserFile(path: string, text: string, role: UserFileRo
 
 /** Deletes a file otp-setup created; a path the user has since turned into a link is emptied instead. */
 export async function deleteUserFile(path: string, role: UserFileRole): Promise<void> {
-  const link = await lstat(path).then((s) => s.isSymbolicLink(), () => false);
+  const link = await lstat(path).then(
+    (s) => s.isSymbolicLink(),
+    () => false,
+  );
   if (link) return writeUserFile(path, '', role);
   await assertUserFileWritable(path, role);
   try {

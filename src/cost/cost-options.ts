@@ -11,7 +11,12 @@ export interface CostFlags {
 function count(flag: string, value: string, allowFraction: boolean): number {
   const n = Number(value);
   const ok = value.trim() !== '' && Number.isFinite(n) && n >= 0 && n <= 1e10 && (allowFraction || Number.isInteger(n));
-  if (!ok) throw usageError('INVALID_NUMBER', `${flag} ${value} is not a valid number.`, `Give ${allowFraction ? 'a number such as 4 or 0.5' : 'a whole number such as 10000'}.`);
+  if (!ok)
+    throw usageError(
+      'INVALID_NUMBER',
+      `${flag} ${value} is not a valid number.`,
+      `Give ${allowFraction ? 'a number such as 4 or 0.5' : 'a whole number such as 10000'}.`,
+    );
   return n;
 }
 
@@ -29,7 +34,11 @@ export type CostFlagsInput = Omit<EstimateInput, 'memoryMb' | 'rateLimit' | 'cog
 export function costInputFromFlags(flags: CostFlags): CostFlagsInput | undefined {
   if (flags.mau === undefined) {
     if (flags.signInsPerUser !== undefined || flags.cognitoTier !== undefined) {
-      throw usageError('MAU_REQUIRED', '--sign-ins-per-user and --cognito-tier refine a cost estimate, which needs --mau.', 'Add --mau <monthly active users>, e.g. --mau 10000.');
+      throw usageError(
+        'MAU_REQUIRED',
+        '--sign-ins-per-user and --cognito-tier refine a cost estimate, which needs --mau.',
+        'Add --mau <monthly active users>, e.g. --mau 10000.',
+      );
     }
     return undefined;
   }

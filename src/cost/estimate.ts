@@ -79,7 +79,9 @@ export function estimateCost(input: EstimateInput): CostEstimate {
     `Cognito ${input.cognitoTier} tier: ${tier.note}`,
     `Assumes ${input.signInsPerUser} sign-in(s) per user a month, ${INVOCATIONS_PER_SIGN_IN} Lambda invocations and ${EMAILS_PER_SIGN_IN} email per sign-in.`,
     prices.ses.freeTierNote,
-    ...(input.rateLimit ? [`Rate limiting: ${TABLE_READS_PER_SIGN_IN} reads and ${TABLE_WRITES_PER_SIGN_IN} writes per sign-in. ${prices.dynamodb.note}`] : []),
+    ...(input.rateLimit
+      ? [`Rate limiting: ${TABLE_READS_PER_SIGN_IN} reads and ${TABLE_WRITES_PER_SIGN_IN} writes per sign-in. ${prices.dynamodb.note}`]
+      : []),
     'The guide\'s "~$0.10 for 1,000 users" is 1,000 emails at $0.10 per 1,000: one sign-in per user a month, Cognito and Lambda inside their free tiers.',
     'Free tiers are per account: other workloads in the same account use them up too. Data transfer, CloudWatch Logs and alarms are extra.',
   ];
@@ -103,7 +105,10 @@ export function describeEstimate(e: CostEstimate): string[] {
   const n = (v: number) => v.toLocaleString('en-US');
   return [
     `Cost estimate for ${n(e.input.monthlyActiveUsers)} monthly active users (${e.input.signInsPerUser} sign-in(s) each; prices checked ${e.checked}, ${prices.region}):`,
-    ...e.lines.map((l) => `  ${l.service.padEnd(8)} ${`${n(l.quantity)} ${l.unit}`.padEnd(24)} ${l.free > 0 ? `(${n(l.free)} free)`.padEnd(20) : ''.padEnd(20)} ${formatUsd(l.monthlyUsd)}`),
+    ...e.lines.map(
+      (l) =>
+        `  ${l.service.padEnd(8)} ${`${n(l.quantity)} ${l.unit}`.padEnd(24)} ${l.free > 0 ? `(${n(l.free)} free)`.padEnd(20) : ''.padEnd(20)} ${formatUsd(l.monthlyUsd)}`,
+    ),
     `  ${'total'.padEnd(8)} ${''.padEnd(24)} ${''.padEnd(20)} ${formatUsd(e.totalUsd)} a month`,
     ...e.notes.map((note) => `  - ${note}`),
     `  Sources: ${e.sources.join(' ')}`,

@@ -42,7 +42,13 @@ export async function runChecks(checks: readonly Check[], d: DoctorContext): Pro
         return { id: check.id, title: check.title, ...(await check.run(d)) };
       } catch (err) {
         const fix = isOtpError(err) ? err.resolution : undefined;
-        return { id: check.id, title: check.title, verdict: 'unknown' as const, detail: `could not check: ${errorMessage(err)}`, ...(fix ? { fix } : {}) };
+        return {
+          id: check.id,
+          title: check.title,
+          verdict: 'unknown' as const,
+          detail: `could not check: ${errorMessage(err)}`,
+          ...(fix ? { fix } : {}),
+        };
       }
     }),
   );

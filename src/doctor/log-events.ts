@@ -94,7 +94,14 @@ export async function readHandlerEvents(ctx: StepContext, options: ReadOptions):
         const message = (e.message ?? '').trimEnd();
         const record = parseRecord(message);
         const level = typeof record?.level === 'string' ? record.level : undefined;
-        return { kind, eventId: e.eventId ?? `${e.logStreamName}:${e.timestamp}:${message}`, timestamp: e.timestamp ?? 0, message, ...(record ? { record } : {}), ...(level ? { level } : {}) };
+        return {
+          kind,
+          eventId: e.eventId ?? `${e.logStreamName}:${e.timestamp}:${message}`,
+          timestamp: e.timestamp ?? 0,
+          message,
+          ...(record ? { record } : {}),
+          ...(level ? { level } : {}),
+        };
       });
     }),
   );

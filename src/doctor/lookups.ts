@@ -34,7 +34,9 @@ export function doctorLookups(ctx: StepContext): DoctorLookups {
       const lambda = await ctx.aws.lambda();
       const { GetFunctionConfigurationCommand } = sdk('@aws-sdk/client-lambda');
       const FunctionName = ctx.names.functions[kind];
-      return callOrAbsent('lambda:GetFunctionConfiguration', FunctionName, () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName })));
+      return callOrAbsent('lambda:GetFunctionConfiguration', FunctionName, () =>
+        lambda.send(new GetFunctionConfigurationCommand({ FunctionName })),
+      );
     }),
     policy: memoBy((kind: FunctionKind) => functionPolicy(ctx, kind)),
   };

@@ -90,7 +90,9 @@ export function isUnderHeader(text: string, key: string): boolean {
 /** True when the file holds nothing but our header, blank lines and the given keys: only otp-setup wrote it. */
 export function holdsOnly(text: string, keys: readonly string[]): boolean {
   const lines = splitLines(text).map((l) => l.text);
-  return lines.some((l) => keyOf(l) !== undefined) && lines.every((l) => l.trim() === '' || l === ENV_HEADER || keys.includes(keyOf(l) ?? ''));
+  return (
+    lines.some((l) => keyOf(l) !== undefined) && lines.every((l) => l.trim() === '' || l === ENV_HEADER || keys.includes(keyOf(l) ?? ''))
+  );
 }
 
 /**

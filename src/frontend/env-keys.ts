@@ -10,7 +10,7 @@ export interface EnvValues {
 
 /** The guide's key names behind the bundler's public prefix (VITE_ by default). */
 export function envPrefix(frontend: Config['frontend']): string {
-  return frontend.preset === 'custom' ? frontend.prefix! : frontend.prefix ?? PRESET_PREFIXES[frontend.preset];
+  return frontend.preset === 'custom' ? frontend.prefix! : (frontend.prefix ?? PRESET_PREFIXES[frontend.preset]);
 }
 
 export function envKeyNames(frontend: Config['frontend']) {

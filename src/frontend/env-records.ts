@@ -41,7 +41,10 @@ export function claimEnvKeys({ text, set, drop, previous, others }: ClaimInput):
     keys[key] = { value, ...(prior ? { prior } : {}) };
   }
   // Keys this stack wrote before under other names (the preset or prefix changed) are given back.
-  const stale: EnvFileRecord = { createdFile: false, keys: Object.fromEntries(Object.entries(previous?.keys ?? {}).filter(([k]) => !Object.hasOwn(set, k))) };
+  const stale: EnvFileRecord = {
+    createdFile: false,
+    keys: Object.fromEntries(Object.entries(previous?.keys ?? {}).filter(([k]) => !Object.hasOwn(set, k))),
+  };
   const restore = restoreMap(before, stale, []).restore;
   for (const k of drop) if (!Object.hasOwn(set, k)) restore.set(k, undefined);
   const createdFile =

@@ -66,7 +66,8 @@ function invalid(path: string, why: string): OtpError {
 
 /** The new file text: our auth section set, every other section kept. */
 export function mergeOutputs(existing: string | undefined, values: OutputsValues, path: string): string {
-  const doc: OutputsDocument = existing === undefined || existing.trim() === '' ? { version: OUTPUTS_VERSION } : parseOutputs(existing, path);
+  const doc: OutputsDocument =
+    existing === undefined || existing.trim() === '' ? { version: OUTPUTS_VERSION } : parseOutputs(existing, path);
   // Amplify reads any 1.x; we write 1.3 unless the file already declares a newer 1.x.
   const version = /^1\.\d+$/.test(doc.version) && Number(doc.version.slice(2)) > 3 ? doc.version : OUTPUTS_VERSION;
   const next = { ...doc, version, auth: { ...(doc.auth ?? {}), ...outputsAuth(values) } };

@@ -5,7 +5,8 @@ import { join, relative } from 'node:path';
 import { packageRoot } from './package-root.js';
 import { zipSingleFile } from './zip.js';
 
-export type FunctionKind = 'define-auth-challenge' | 'create-auth-challenge' | 'verify-auth-challenge' | 'pre-sign-up' | 'post-authentication';
+export type FunctionKind =
+  'define-auth-challenge' | 'create-auth-challenge' | 'verify-auth-challenge' | 'pre-sign-up' | 'post-authentication';
 
 export const FUNCTION_KINDS: readonly FunctionKind[] = [
   'define-auth-challenge',
@@ -43,9 +44,7 @@ const HANDLER = 'index.handler';
 
 export async function defaultTemplates(): Promise<EmailTemplates> {
   const dir = join(packageRoot(), 'templates');
-  const [subject, text, html] = await Promise.all(
-    ['subject.txt', 'body.txt', 'body.html'].map((f) => readFile(join(dir, f), 'utf8')),
-  );
+  const [subject, text, html] = await Promise.all(['subject.txt', 'body.txt', 'body.html'].map((f) => readFile(join(dir, f), 'utf8')));
   // A subject is one line; the file's trailing newline is not part of it.
   return { subject: (subject ?? '').trim(), text: text ?? '', html: html ?? '' };
 }
@@ -97,7 +96,10 @@ async function buildOne(kind: FunctionKind, templates: EmailTemplates | undefine
     code = parts.join(JSON.stringify(templates));
   }
   // `npm run build` zipped the default bundles; the same code gives the same bytes, so reuse them.
-  const zip = prebuilt.zips[kind]?.codeSha256 === sha256Base64(Buffer.from(code, 'utf8')) ? await readFile(prebuilt.zips[kind]!.path) : await zipSingleFile(ENTRY_FILE, Buffer.from(code, 'utf8'));
+  const zip =
+    prebuilt.zips[kind]?.codeSha256 === sha256Base64(Buffer.from(code, 'utf8'))
+      ? await readFile(prebuilt.zips[kind]!.path)
+      : await zipSingleFile(ENTRY_FILE, Buffer.from(code, 'utf8'));
   return { kind, zip, codeSha256: sha256Base64(zip), handler: HANDLER, code };
 }
 
@@ -194,7 +196,11 @@ function bundles(): Promise<Bundles> {
  * recording the digest of what they were made from.
  */
 export async function writePrebuiltBundles(): Promise<void> {
-  const [digest, codes, templates] = await Promise.all([sourceDigest(), Promise.all(FUNCTION_KINDS.map(bundleWithEsbuild)), defaultTemplates()]);
+  const [digest, codes, templates] = await Promise.all([
+    sourceDigest(),
+    Promise.all(FUNCTION_KINDS.map(bundleWithEsbuild)),
+    defaultTemplates(),
+  ]);
   await mkdir(prebuiltDir(), { recursive: true });
   const manifest: Manifest = { digest, zips: {} };
   await Promise.all(

@@ -18,7 +18,8 @@ export function packageRoot(): string {
       return dir;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`otp-setup: cannot find the package root (handlers/, templates/) above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir)
+      throw new Error(`otp-setup: cannot find the package root (handlers/, templates/) above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }

@@ -19,7 +19,12 @@ export interface PolicyDocument {
 
 /** Everything `up`, `plan`, `status`, `teardown`, `doctor` and `test-auth` declare they call. */
 export function deployerGrants(scope: PermissionScope): Grant[] {
-  return [...STEPS.flatMap((s) => s.permissions(scope)), ...CHECKS.flatMap((c) => c.permissions?.(scope) ?? []), ...testAuthPermissions(scope), ...unlockPermissions(scope)];
+  return [
+    ...STEPS.flatMap((s) => s.permissions(scope)),
+    ...CHECKS.flatMap((c) => c.permissions?.(scope) ?? []),
+    ...testAuthPermissions(scope),
+    ...unlockPermissions(scope),
+  ];
 }
 
 const key = (value: unknown): string => JSON.stringify(value ?? null);
@@ -58,7 +63,9 @@ export function policyDocument(grants: readonly Grant[]): PolicyDocument {
     group.actions.push(action);
     groups.set(k, group);
   }
-  const ordered = [...groups.values()].map((g) => ({ ...g, actions: g.actions.sort() })).sort((a, b) => a.actions[0]!.localeCompare(b.actions[0]!));
+  const ordered = [...groups.values()]
+    .map((g) => ({ ...g, actions: g.actions.sort() }))
+    .sort((a, b) => a.actions[0]!.localeCompare(b.actions[0]!));
   const used = new Map<string, number>();
   const Statement = ordered.map((g): PolicyStatement => {
     const services = [...new Set(g.actions.map((a) => a.split(':')[0]!))];

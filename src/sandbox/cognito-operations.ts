@@ -10,7 +10,16 @@ import type { PoolContext } from './pool-context.js';
 import type { SandboxUser } from './sandbox-store.js';
 import { issueTokens, newRefreshToken, type IssuedTokens } from './tokens.js';
 import { callTrigger, triggerName } from './trigger-calls.js';
-import { attributeList, checkClientWritable, findUser, newUser, parseAttributes, requireUser, STANDARD_ATTRIBUTES, userSummary } from './user-directory.js';
+import {
+  attributeList,
+  checkClientWritable,
+  findUser,
+  newUser,
+  parseAttributes,
+  requireUser,
+  STANDARD_ATTRIBUTES,
+  userSummary,
+} from './user-directory.js';
 
 /** The triggers DescribeUserPool may list: the ones `up` deploys, and PostAuthentication when configured. */
 const TRIGGER_KINDS: readonly string[] = [...FUNCTION_KINDS, 'post-authentication'];
@@ -25,10 +34,16 @@ const member = (field: string) => `${field[0]!.toLowerCase()}${field.slice(1)}`;
 function required(input: Input, field: string): string {
   const value = input[field];
   if (value === undefined || value === null || value === '') {
-    throw invalidParameter(`1 validation error detected: Value null at '${member(field)}' failed to satisfy constraint: Member must not be null`);
+    throw invalidParameter(
+      `1 validation error detected: Value null at '${member(field)}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   // The JSON protocol refuses a member of the wrong type before any validation.
-  if (typeof value !== 'string') throw new CognitoError('SerializationException', `Expected a string for ${field}, got ${Array.isArray(value) ? 'a list' : typeof value}.`);
+  if (typeof value !== 'string')
+    throw new CognitoError(
+      'SerializationException',
+      `Expected a string for ${field}, got ${Array.isArray(value) ? 'a list' : typeof value}.`,
+    );
   return value;
 }
 
@@ -36,7 +51,9 @@ function required(input: Input, field: string): string {
 function token(input: Input, field: string): string {
   const value = required(input, field);
   if (!/^[A-Za-z0-9\-_=.]+$/.test(value)) {
-    throw invalidParameter(`1 validation error detected: Value at '${member(field)}' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9-_=.]+`);
+    throw invalidParameter(
+      `1 validation error detected: Value at '${member(field)}' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9-_=.]+`,
+    );
   }
   return value;
 }
@@ -60,7 +77,8 @@ function checkPool(ctx: PoolContext, input: Input): void {
 /** Reads an access token the way Cognito's user APIs do, with Cognito's error messages. */
 function userFromAccessToken(ctx: PoolContext, input: Input): { user: SandboxUser; claims: Record<string, unknown> } {
   const claims = ctx.key.readJwt(token(input, 'AccessToken'));
-  if (!claims || claims.token_use !== 'access' || typeof claims.iss !== 'string' || !ctx.acceptsIssuer(claims.iss)) throw notAuthorized('Invalid Access Token');
+  if (!claims || claims.token_use !== 'access' || typeof claims.iss !== 'string' || !ctx.acceptsIssuer(claims.iss))
+    throw notAuthorized('Invalid Access Token');
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= ctx.now()) throw notAuthorized('Access Token has expired');
   if (typeof claims.origin_jti === 'string' && ctx.store.state.revokedOrigins[claims.origin_jti] !== undefined) {
     throw notAuthorized('Access Token has been revoked');
@@ -83,7 +101,12 @@ function revokeOrigin(ctx: PoolContext, originJti: string): void {
  * the old one keeps working for RetryGracePeriodSeconds, then is refused as reused.
  * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RefreshTokenRotationType.html
  */
-function refreshedTokens(ctx: PoolContext, clientId: string, refreshToken: string, rotate: boolean): IssuedTokens & { RefreshToken?: string } {
+function refreshedTokens(
+  ctx: PoolContext,
+  clientId: string,
+  refreshToken: string,
+  rotate: boolean,
+): IssuedTokens & { RefreshToken?: string } {
   const key = tokenHash(refreshToken);
   const record = ctx.store.state.refreshTokens[key];
   if (!record || record.clientId !== clientId) throw notAuthorized('Invalid Refresh Token');
@@ -136,7 +159,9 @@ const initiateAuth: Operation = async (ctx, input) => {
   if (['USER_SRP_AUTH', 'USER_PASSWORD_AUTH', 'USER_AUTH', 'ADMIN_USER_PASSWORD_AUTH', 'ADMIN_NO_SRP_AUTH'].includes(flow)) {
     throw invalidParameter(`${flow} flow not enabled for this client`);
   }
-  throw invalidParameter(`1 validation error detected: Value '${flow}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set`);
+  throw invalidParameter(
+    `1 validation error detected: Value '${flow}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set`,
+  );
 };
 
 const respondToAuthChallenge: Operation = async (ctx, input) => {
@@ -148,9 +173,13 @@ const respondToAuthChallenge: Operation = async (ctx, input) => {
   // The API model's SessionType: 20 to 2048 characters.
   if (session.length < 20 || session.length > 2048) {
     const bound = session.length < 20 ? 'greater than or equal to 20' : 'less than or equal to 2048';
-    throw invalidParameter(`1 validation error detected: Value at 'session' failed to satisfy constraint: Member must have length ${bound}`);
+    throw invalidParameter(
+      `1 validation error detected: Value at 'session' failed to satisfy constraint: Member must have length ${bound}`,
+    );
   }
-  return respondToCustomChallenge(ctx, clientId, session, challengeName, stringMap(input.ChallengeResponses)) as Promise<AuthResponse & Record<string, unknown>>;
+  return respondToCustomChallenge(ctx, clientId, session, challengeName, stringMap(input.ChallengeResponses)) as Promise<
+    AuthResponse & Record<string, unknown>
+  >;
 };
 
 const signUp: Operation = async (ctx, input) => {
@@ -171,20 +200,29 @@ const signUp: Operation = async (ctx, input) => {
       'pre-sign-up',
       'PreSignUp_SignUp',
       user.username,
-      { userAttributes: { ...user.attributes }, validationData: stringMap(input.ValidationData), clientMetadata: stringMap(input.ClientMetadata) },
+      {
+        userAttributes: { ...user.attributes },
+        validationData: stringMap(input.ValidationData),
+        clientMetadata: stringMap(input.ClientMetadata),
+      },
       { autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false },
     );
     if (answer.autoConfirmUser === true) user.status = 'CONFIRMED';
     if (answer.autoVerifyEmail === true) user.attributes.email_verified = 'true';
   }
   // The trigger ran concurrently with nothing holding the name: check again before committing.
-  if (findUser(ctx, user.attributes.email!)) throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
+  if (findUser(ctx, user.attributes.email!))
+    throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
   ctx.store.putUser(user);
   await ctx.store.durable();
   return {
     UserConfirmed: user.status === 'CONFIRMED',
     UserSub: user.username,
-    ...(user.status === 'CONFIRMED' ? {} : { CodeDeliveryDetails: { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: maskedDestination(user.attributes.email!) } }),
+    ...(user.status === 'CONFIRMED'
+      ? {}
+      : {
+          CodeDeliveryDetails: { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: maskedDestination(user.attributes.email!) },
+        }),
   };
 };
 
@@ -270,7 +308,10 @@ function sendVerificationCode(ctx: PoolContext, user: SandboxUser): SandboxUser 
 const updateUserAttributes: Operation = async (ctx, input) => {
   const { user } = userFromAccessToken(ctx, input);
   const attributes = parseAttributes(input.UserAttributes);
-  if (Object.keys(attributes).length === 0) throw invalidParameter("1 validation error detected: Value null at 'userAttributes' failed to satisfy constraint: Member must not be null");
+  if (Object.keys(attributes).length === 0)
+    throw invalidParameter(
+      "1 validation error detected: Value null at 'userAttributes' failed to satisfy constraint: Member must not be null",
+    );
   checkClientWritable(attributes, clientSettings(ctx).WriteAttributes);
   let next: SandboxUser = { ...user, attributes: { ...user.attributes }, updatedAt: ctx.now() };
   let delivery: ReturnType<typeof maskedDelivery> | undefined;
@@ -279,7 +320,8 @@ const updateUserAttributes: Operation = async (ctx, input) => {
       const email = value.trim();
       if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw invalidParameter('Invalid email address format.');
       const other = findUser(ctx, email);
-      if (other && other.username !== user.username) throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');
+      if (other && other.username !== user.username)
+        throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');
       if (email.toLowerCase() === (user.attributes.email ?? '').toLowerCase()) continue;
       // The pool auto-verifies email: a new address is unverified until its code is confirmed.
       next.attributes.email = email;
@@ -298,7 +340,10 @@ const updateUserAttributes: Operation = async (ctx, input) => {
 const deleteUserAttributes: Operation = async (ctx, input) => {
   const { user } = userFromAccessToken(ctx, input);
   const names = input.UserAttributeNames;
-  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw invalidParameter("1 validation error detected: Value null at 'userAttributeNames' failed to satisfy constraint: Member must not be null");
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string'))
+    throw invalidParameter(
+      "1 validation error detected: Value null at 'userAttributeNames' failed to satisfy constraint: Member must not be null",
+    );
   checkClientWritable(Object.fromEntries((names as string[]).map((n) => [n, ''])), clientSettings(ctx).WriteAttributes);
   if ((names as string[]).includes('email')) throw invalidParameter('Cannot delete a required attribute: email');
   const attributes = { ...user.attributes };
@@ -348,11 +393,16 @@ const adminCreateUser: Operation = async (ctx, input) => {
       'pre-sign-up',
       'PreSignUp_AdminCreateUser',
       user.username,
-      { userAttributes: { ...user.attributes }, validationData: stringMap(input.ValidationData), clientMetadata: stringMap(input.ClientMetadata) },
+      {
+        userAttributes: { ...user.attributes },
+        validationData: stringMap(input.ValidationData),
+        clientMetadata: stringMap(input.ClientMetadata),
+      },
       { autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false },
     );
   }
-  if (findUser(ctx, user.attributes.email!)) throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
+  if (findUser(ctx, user.attributes.email!))
+    throw new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
   ctx.store.putUser(user);
   await ctx.store.durable();
   return { User: userSummary(user) };
@@ -378,7 +428,8 @@ const adminUpdateUserAttributes: Operation = async (ctx, input) => {
   }
   if (attributes.email !== undefined) {
     const other = findUser(ctx, attributes.email);
-    if (other && other.username !== user.username) throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');
+    if (other && other.username !== user.username)
+      throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');
   }
   ctx.store.putUser({ ...user, attributes: { ...user.attributes, ...attributes }, updatedAt: ctx.now() });
   await ctx.store.durable();
@@ -418,7 +469,16 @@ const listUsers: Operation = async (ctx, input) => {
     const m = FILTER.exec(filter);
     if (!m) throw invalidParameter('Error while parsing filter.');
     const [, attr, op, value] = m as unknown as [string, string, string, string];
-    const read = (u: SandboxUser) => (attr === 'username' ? u.username : attr === 'status' ? (u.enabled ? 'Enabled' : 'Disabled') : attr === 'cognito:user_status' ? u.status : u.attributes[attr]);
+    const read = (u: SandboxUser) =>
+      attr === 'username'
+        ? u.username
+        : attr === 'status'
+          ? u.enabled
+            ? 'Enabled'
+            : 'Disabled'
+          : attr === 'cognito:user_status'
+            ? u.status
+            : u.attributes[attr];
     users = users.filter((u) => {
       const v = read(u);
       return v !== undefined && (op === '=' ? v === value : v.startsWith(value));
@@ -437,7 +497,8 @@ const describeUserPool: Operation = async (ctx, input) => {
   const s = ctx.store.state;
   const arn = (fn: string) => `arn:aws:lambda:${ctx.region}:000000000000:function:${fn}`;
   const lambda: Record<string, string> = {};
-  for (const kind of TRIGGER_KINDS) if (ctx.triggers.has(kind as FunctionKind)) lambda[triggerName(kind)] = arn(`${ctx.config.name}-${kind}`);
+  for (const kind of TRIGGER_KINDS)
+    if (ctx.triggers.has(kind as FunctionKind)) lambda[triggerName(kind)] = arn(`${ctx.config.name}-${kind}`);
   return {
     UserPool: {
       Id: s.userPoolId,

@@ -18,7 +18,11 @@ export type AuthResponse =
 
 export function tokenValidity(ctx: PoolContext): TokenValidity {
   const c = ctx.config.client;
-  return { accessSeconds: c.accessTokenValidityMinutes * 60, idSeconds: c.idTokenValidityMinutes * 60, refreshSeconds: c.refreshTokenValidityDays * 86_400 };
+  return {
+    accessSeconds: c.accessTokenValidityMinutes * 60,
+    idSeconds: c.idTokenValidityMinutes * 60,
+    refreshSeconds: c.refreshTokenValidityDays * 86_400,
+  };
 }
 
 /** The ID token carries only what the app client may read (ReadAttributes, when set). */
@@ -122,7 +126,11 @@ export async function respondToCustomChallenge(
 async function advance(ctx: PoolContext, flow: Flow): Promise<AuthResponse> {
   const userNotFound = flow.user === undefined;
   const attributes = eventAttributes(flow.user);
-  const session = flow.rounds.map((r) => ({ challengeName: r.challengeName, challengeResult: r.challengeResult, challengeMetadata: r.challengeMetadata ?? null }));
+  const session = flow.rounds.map((r) => ({
+    challengeName: r.challengeName,
+    challengeResult: r.challengeResult,
+    challengeMetadata: r.challengeMetadata ?? null,
+  }));
   const decision = await callTrigger(
     ctx,
     'define-auth-challenge',
@@ -202,13 +210,28 @@ async function authenticated(ctx: PoolContext, clientId: string, signedIn: Sandb
     // an error there fails the sign-in. The trigger may change the user (AdminUpdateUserAttributes
     // on this sandbox), so the tokens are built from the user as it is afterwards.
     // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-authentication.html
-    await callTrigger(ctx, POST_AUTHENTICATION, 'PostAuthentication_Authentication', user.username, { userAttributes: eventAttributes(user), newDeviceUsed: false, clientMetadata: {} }, {});
+    await callTrigger(
+      ctx,
+      POST_AUTHENTICATION,
+      'PostAuthentication_Authentication',
+      user.username,
+      { userAttributes: eventAttributes(user), newDeviceUsed: false, clientMetadata: {} },
+      {},
+    );
     user = ctx.store.state.users[user.username] ?? user;
   }
   const nowMs = ctx.now();
   const validity = tokenValidity(ctx);
   const originJti = newUuid();
-  const tokens = issueTokens(ctx.key, validity, { issuer: ctx.issuer, clientId, user, authTime: Math.floor(nowMs / 1000), originJti, nowMs, ...readableAttributes(ctx) });
+  const tokens = issueTokens(ctx.key, validity, {
+    issuer: ctx.issuer,
+    clientId,
+    user,
+    authTime: Math.floor(nowMs / 1000),
+    originJti,
+    nowMs,
+    ...readableAttributes(ctx),
+  });
   const refreshToken = newRefreshToken();
   ctx.store.putRefresh(tokenHash(refreshToken), {
     clientId,

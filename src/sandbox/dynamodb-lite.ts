@@ -69,7 +69,8 @@ class Cursor {
 function pathName(t: Token, n: Names): string {
   if (t.kind === 'name') {
     const name = n.names[t.text];
-    if (name === undefined) throw validation(`An expression attribute name used in the document path is not defined; attribute name: ${t.text}`);
+    if (name === undefined)
+      throw validation(`An expression attribute name used in the document path is not defined; attribute name: ${t.text}`);
     return name;
   }
   if (t.kind === 'ident') return t.text;

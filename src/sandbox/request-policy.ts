@@ -16,7 +16,8 @@ export const COGNITO_CORS = {
 };
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-export const isLoopbackName = (hostname: string) => LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+export const isLoopbackName = (hostname: string) =>
+  LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 export const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
 
 export function hostnameOf(hostHeader: string): string | undefined {

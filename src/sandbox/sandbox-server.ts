@@ -72,7 +72,8 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   const now = options.now ?? Date.now;
   const [store, key, hmacKey] = await Promise.all([SandboxStore.open(dir, region, now), loadSigningKey(dir), loadHandlerKey(dir)]);
   const handlers: Partial<Record<FunctionKind, Pick<BuiltHandler, 'code' | 'codeSha256'>>> =
-    options.handlers ?? (await (await import('../package/build-handlers.js')).buildHandlers(options.templates ? { templates: options.templates } : {}));
+    options.handlers ??
+    (await (await import('../package/build-handlers.js')).buildHandlers(options.templates ? { templates: options.templates } : {}));
 
   const app = await loadSignInApp();
   let url = '';
@@ -182,7 +183,11 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         // Admin operations need AWS credentials: an SDK or the aws CLI signs them (the sandbox
         // does not check the signature), a web page has none to sign with.
         if (fromPageElsewhere(req.headers.origin, req.headers.host)) {
-          throw new CognitoError('AccessDeniedException', `The sandbox does not answer ${op} to a web page from ${req.headers.origin}.`, 403);
+          throw new CognitoError(
+            'AccessDeniedException',
+            `The sandbox does not answer ${op} to a web page from ${req.headers.origin}.`,
+            403,
+          );
         }
         if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
           throw new CognitoError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
@@ -194,11 +199,13 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       } catch {
         throw new CognitoError('SerializationException', 'Request body is not valid JSON.');
       }
-      if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new CognitoError('SerializationException', 'Request body must be a JSON object.');
+      if (typeof input !== 'object' || input === null || Array.isArray(input))
+        throw new CognitoError('SerializationException', 'Request body must be a JSON object.');
       const out = await fn({ ...baseCtx, issuer: issuerFor(req.headers.host) }, input as Record<string, unknown>);
       send(res, 200, JSON.stringify(out), headers);
     } catch (err) {
-      const e = err instanceof CognitoError ? err : new CognitoError('InternalErrorException', `Sandbox error: ${(err as Error).message}`, 500);
+      const e =
+        err instanceof CognitoError ? err : new CognitoError('InternalErrorException', `Sandbox error: ${(err as Error).message}`, 500);
       send(res, e.status, JSON.stringify({ __type: e.type, message: e.message }), { ...headers, 'x-amzn-errortype': `${e.type}:` });
     }
   };
@@ -212,7 +219,10 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       if (op !== 'GetItem') store.itemChanged(String(input.TableName), itemKey(op, input));
       send(res, 200, JSON.stringify(out), headers);
     } catch (err) {
-      const e = err instanceof CognitoError ? err : new CognitoError('com.amazonaws.dynamodb.v20120810#ValidationException', (err as Error).message);
+      const e =
+        err instanceof CognitoError
+          ? err
+          : new CognitoError('com.amazonaws.dynamodb.v20120810#ValidationException', (err as Error).message);
       send(res, e.status, JSON.stringify({ __type: e.type, message: e.message }), headers);
     }
   };
@@ -235,7 +245,15 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     send(res, status, JSON.stringify(value), { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   const mailsFor = (email: string | null) =>
     email === null ? store.state.mails : store.state.mails.filter((m) => m.to.toLowerCase() === email.trim().toLowerCase());
-  const publicMail = ({ to, subject, text, html, code, at, from }: StoredMail) => ({ to, from, subject, text, html, ...(code ? { code } : {}), at });
+  const publicMail = ({ to, subject, text, html, code, at, from }: StoredMail) => ({
+    to,
+    from,
+    subject,
+    text,
+    html,
+    ...(code ? { code } : {}),
+    at,
+  });
 
   const handleGet = (req: IncomingMessage, path: string, query: URLSearchParams, res: ServerResponse) => {
     const pool = store.state.userPoolId;
@@ -260,7 +278,12 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     }
     const cors = ownCors(req);
     if (fromPageElsewhere(req.headers.origin, req.headers.host)) {
-      return json(res, 403, { message: `The sandbox's own endpoints answer pages from this machine only, not ${req.headers.origin}.` }, cors);
+      return json(
+        res,
+        403,
+        { message: `The sandbox's own endpoints answer pages from this machine only, not ${req.headers.origin}.` },
+        cors,
+      );
     }
     const base = `http://${req.headers.host}`;
     if (path === '/_sandbox/mailbox/latest') {
@@ -272,16 +295,29 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       return json(res, 200, Object.fromEntries(FUNCTION_KINDS.filter((k) => handlers[k]).map((k) => [k, handlers[k]!.codeSha256])), cors);
     }
     if (path === '/_sandbox/info') {
-      return json(res, 200, { url: base, region, userPoolId: pool, clientId: store.state.clientId, issuer: iss, jwksUri: `${iss}/.well-known/jwks.json` }, cors);
+      return json(
+        res,
+        200,
+        { url: base, region, userPoolId: pool, clientId: store.state.clientId, issuer: iss, jwksUri: `${iss}/.well-known/jwks.json` },
+        cors,
+      );
     }
     if (path === '/_sandbox' || path === '/_sandbox/') {
-      return send(res, 200, mailboxPage(store.state.mails, { url: base, userPoolId: pool, clientId: store.state.clientId }), { 'content-type': 'text/html; charset=utf-8', ...cors });
+      return send(res, 200, mailboxPage(store.state.mails, { url: base, userPoolId: pool, clientId: store.state.clientId }), {
+        'content-type': 'text/html; charset=utf-8',
+        ...cors,
+      });
     }
     if (path === '/' || path === '/index.html') {
-      return send(res, 200, signInPage({ url: base, region, userPoolId: pool, clientId: store.state.clientId, appBuilt: app !== undefined }), {
-        'content-type': 'text/html; charset=utf-8',
-        'cache-control': 'no-store',
-      });
+      return send(
+        res,
+        200,
+        signInPage({ url: base, region, userPoolId: pool, clientId: store.state.clientId, appBuilt: app !== undefined }),
+        {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+        },
+      );
     }
     if (path === '/_sandbox/app.js' && app) {
       return send(res, 200, app, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' });
@@ -297,7 +333,12 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         const hostname = hostnameOf(String(req.headers.host ?? ''));
         if (!hostname || !allowedHostname(hostname)) {
           req.resume();
-          return json(res, 421, { message: `The sandbox does not answer for host ${String(req.headers.host ?? '(none)')}. Use ${url}.` }, { connection: 'close' });
+          return json(
+            res,
+            421,
+            { message: `The sandbox does not answer for host ${String(req.headers.host ?? '(none)')}. Use ${url}.` },
+            { connection: 'close' },
+          );
         }
         if (req.method === 'OPTIONS') {
           // Cognito's preflight is open to every origin; the sandbox's own paths only to loopback pages.
@@ -312,7 +353,13 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         } catch (err) {
           if (!(err instanceof BodyTooLarge)) throw err;
           const e = { __type: 'InvalidParameterException', message: `Request body larger than ${MAX_BODY} bytes.` };
-          return send(res, 413, JSON.stringify(e), { ...COGNITO_CORS, 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': `${e.__type}:`, 'x-amzn-requestid': requestId, connection: 'close' });
+          return send(res, 413, JSON.stringify(e), {
+            ...COGNITO_CORS,
+            'content-type': 'application/x-amz-json-1.1',
+            'x-amzn-errortype': `${e.__type}:`,
+            'x-amzn-requestid': requestId,
+            connection: 'close',
+          });
         }
         const target = req.headers['x-amz-target'];
         const internal = (typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) || typeof target !== 'string';
@@ -322,7 +369,8 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         }
         if (typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) return handleDynamo(target, body, res, requestId);
         if (typeof target === 'string') return await handleCognito(target, body, req, res, requestId);
-        if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return handleSes(body, res, requestId);
+        if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
+          return handleSes(body, res, requestId);
         return json(res, 400, { __type: 'UnknownOperationException', message: 'Missing X-Amz-Target header.' }, COGNITO_CORS);
       } catch (err) {
         if (!res.headersSent) json(res, 500, { __type: 'InternalErrorException', message: (err as Error).message });
@@ -363,10 +411,18 @@ function listenError(err: NodeJS.ErrnoException, port: number | undefined, host:
     case 'EADDRINUSE':
       return usage('PORT_IN_USE', `Port ${port} is already in use.`, 'Stop the other process or pick another port with --port.');
     case 'EADDRNOTAVAIL':
-      return usage('HOST_UNAVAILABLE', `--host ${host} is not an address of this machine (EADDRNOTAVAIL).`, 'Use 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of this machine\'s own addresses.');
+      return usage(
+        'HOST_UNAVAILABLE',
+        `--host ${host} is not an address of this machine (EADDRNOTAVAIL).`,
+        "Use 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of this machine's own addresses.",
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return usage('HOST_UNAVAILABLE', `--host ${host} does not resolve to an address (${err.code}).`, 'Use an IP address such as 127.0.0.1, or a name this machine resolves.');
+      return usage(
+        'HOST_UNAVAILABLE',
+        `--host ${host} does not resolve to an address (${err.code}).`,
+        'Use an IP address such as 127.0.0.1, or a name this machine resolves.',
+      );
     case 'EACCES':
       return usage('PORT_NOT_ALLOWED', `Port ${port} needs administrator rights (EACCES).`, 'Pick a port above 1023 with --port.');
     default:

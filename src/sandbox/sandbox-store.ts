@@ -217,7 +217,16 @@ export class SandboxStore {
     }
     // The pool id carries the region, as a real one does; a new region is a new pool.
     if (state.region !== region) {
-      state = { ...state, region, userPoolId: newUserPoolId(region), users: {}, sessions: {}, refreshTokens: {}, revokedOrigins: {}, tables: {} };
+      state = {
+        ...state,
+        region,
+        userPoolId: newUserPoolId(region),
+        users: {},
+        sessions: {},
+        refreshTokens: {},
+        revokedOrigins: {},
+        tables: {},
+      };
     }
     const last = journals.at(-1) ?? state.journal;
     const store = new SandboxStore(dir, state, Math.max(last, state.journal) + 1, now);
@@ -324,7 +333,8 @@ export class SandboxStore {
   prune(nowMs: number): void {
     const s = this.state;
     for (const [k, v] of Object.entries(s.sessions)) if (v.expiresAt <= nowMs) this.takeSession(k);
-    for (const [k, v] of Object.entries(s.refreshTokens)) if (v.expiresAt <= nowMs || (v.replacedUntil !== undefined && v.replacedUntil <= nowMs)) this.dropRefresh(k);
+    for (const [k, v] of Object.entries(s.refreshTokens))
+      if (v.expiresAt <= nowMs || (v.replacedUntil !== undefined && v.replacedUntil <= nowMs)) this.dropRefresh(k);
     for (const [k, v] of Object.entries(s.revokedOrigins)) {
       if (v <= nowMs) {
         delete s.revokedOrigins[k];

@@ -19,7 +19,12 @@ export function parseSesRequest(body: string): SesParseResult {
   const form = new URLSearchParams(body);
   const action = form.get('Action');
   if (action !== 'SendEmail') {
-    return { ok: false, status: 400, code: 'InvalidAction', message: `The sandbox SES catcher handles SendEmail only, not ${action ?? '(none)'}.` };
+    return {
+      ok: false,
+      status: 400,
+      code: 'InvalidAction',
+      message: `The sandbox SES catcher handles SendEmail only, not ${action ?? '(none)'}.`,
+    };
   }
   const to: string[] = [];
   for (let i = 1; form.has(`Destination.ToAddresses.member.${i}`); i++) to.push(form.get(`Destination.ToAddresses.member.${i}`)!);
@@ -47,13 +52,21 @@ interface SendEmailInput {
 
 /** The same, from a SendEmailCommand's input as a handler's SESClient holds it. */
 export function sesSendEmail(op: string, input: Record<string, unknown>): SesParseResult {
-  if (op !== 'SendEmail') return { ok: false, status: 400, code: 'InvalidAction', message: `The sandbox SES catcher handles SendEmail only, not ${op}.` };
+  if (op !== 'SendEmail')
+    return { ok: false, status: 400, code: 'InvalidAction', message: `The sandbox SES catcher handles SendEmail only, not ${op}.` };
   const i = input as SendEmailInput;
   const to = i.Destination?.ToAddresses ?? [];
-  if (!i.Source || to.length === 0) return { ok: false, status: 400, code: 'ValidationError', message: 'Source and Destination.ToAddresses are required.' };
+  if (!i.Source || to.length === 0)
+    return { ok: false, status: 400, code: 'ValidationError', message: 'Source and Destination.ToAddresses are required.' };
   return {
     ok: true,
-    email: { from: i.Source, to, subject: i.Message?.Subject?.Data ?? '', text: i.Message?.Body?.Text?.Data ?? '', html: i.Message?.Body?.Html?.Data ?? '' },
+    email: {
+      from: i.Source,
+      to,
+      subject: i.Message?.Subject?.Data ?? '',
+      text: i.Message?.Body?.Text?.Data ?? '',
+      html: i.Message?.Body?.Html?.Data ?? '',
+    },
   };
 }
 

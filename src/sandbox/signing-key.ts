@@ -1,4 +1,13 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { chmod, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
@@ -55,7 +64,9 @@ export function signingKeyFrom(privateKey: KeyObject): SigningKey {
   const n = String(publicJwk.n);
   const e = String(publicJwk.e);
   // RFC 7638 thumbprint: a kid that changes only when the key does.
-  const kid = createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ e, kty: 'RSA', n }))
+    .digest('base64url');
   const jwk: PublicJwk = { kid, kty: 'RSA', alg: 'RS256', use: 'sig', n, e };
   const publicKey = createPublicKey(privateKey);
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -75,7 +86,9 @@ export function signingKeyFrom(privateKey: KeyObject): SigningKey {
         if (h.alg !== 'RS256' || h.kid !== kid) return undefined;
         if (!verify('sha256', Buffer.from(`${header}.${body}`), publicKey, Buffer.from(signature, 'base64url'))) return undefined;
         const payload: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-        return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+        return typeof payload === 'object' && payload !== null && !Array.isArray(payload)
+          ? (payload as Record<string, unknown>)
+          : undefined;
       } catch {
         return undefined;
       }

@@ -40,10 +40,12 @@ export async function verifyCognitoTokens(input: TokenCheckInput): Promise<Verif
     return { id: { ...id }, access: { ...access }, issuer };
   }
   const jwksUri = `${issuer}/.well-known/jwks.json`;
-  const tokenUse = (expected: 'id' | 'access') => ({ payload }: { payload: Claims }) => {
-    if (payload.token_use !== expected) throw new Error(`token_use is ${String(payload.token_use)}, expected ${expected}`);
-    if (expected === 'access' && payload.client_id !== input.clientId) throw new Error('client_id does not match the app client');
-  };
+  const tokenUse =
+    (expected: 'id' | 'access') =>
+    ({ payload }: { payload: Claims }) => {
+      if (payload.token_use !== expected) throw new Error(`token_use is ${String(payload.token_use)}, expected ${expected}`);
+      if (expected === 'access' && payload.client_id !== input.clientId) throw new Error('client_id does not match the app client');
+    };
   const idVerifier = JwtVerifier.create({ issuer, audience: input.clientId, jwksUri, customJwtCheck: tokenUse('id') });
   // Cognito access tokens carry client_id instead of aud.
   const accessVerifier = JwtVerifier.create({ issuer, audience: null, jwksUri, customJwtCheck: tokenUse('access') });

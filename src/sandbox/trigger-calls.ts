@@ -52,7 +52,10 @@ export async function callTrigger(
     result = await ctx.triggers.invoke(kind, event);
   } catch (err) {
     if (err instanceof TriggerError && err.reason === 'timeout') {
-      throw new CognitoError('UnexpectedLambdaException', `${name} invocation failed due to error Socket timeout while invoking Lambda function.`);
+      throw new CognitoError(
+        'UnexpectedLambdaException',
+        `${name} invocation failed due to error Socket timeout while invoking Lambda function.`,
+      );
     }
     if (err instanceof TriggerError && err.reason === 'missing') {
       throw new CognitoError('InvalidParameterException', `${name} lambda trigger is not configured for the user pool.`);

@@ -122,7 +122,8 @@ export interface ServiceCall {
 }
 
 /** What the emulated service answers: an output, or an error as the SDK would name it. */
-export type ServiceReply = { ok: true; output: Record<string, unknown> } | { ok: false; error: { name: string; message: string; status?: number } };
+export type ServiceReply =
+  { ok: true; output: Record<string, unknown> } | { ok: false; error: { name: string; message: string; status?: number } };
 
 interface Pending {
   resolve(value: Record<string, unknown>): void;
@@ -160,7 +161,13 @@ export function createTriggerRunner(options: TriggerRunnerOptions): TriggerRunne
       // Kept for what escapes the write hooks (a native module, process._rawDebug).
       stdout: true,
       stderr: true,
-      workerData: { code: bundle.code, requireFrom: fileURLToPath(import.meta.url), functionName: kind, timeoutMs, inProcess: options.onServiceCall !== undefined },
+      workerData: {
+        code: bundle.code,
+        requireFrom: fileURLToPath(import.meta.url),
+        functionName: kind,
+        timeoutMs,
+        inProcess: options.onServiceCall !== undefined,
+      },
     });
     const pending = new Map<number, Pending>();
     const forward = (chunk: Buffer) => {

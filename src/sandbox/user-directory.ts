@@ -47,8 +47,26 @@ export function parseAttributes(list: unknown, field = 'UserAttributes'): Record
  * https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html
  */
 export const STANDARD_ATTRIBUTES: readonly string[] = [
-  'address', 'birthdate', 'email', 'email_verified', 'family_name', 'gender', 'given_name', 'locale', 'middle_name', 'name', 'nickname',
-  'phone_number', 'phone_number_verified', 'picture', 'preferred_username', 'profile', 'sub', 'updated_at', 'website', 'zoneinfo',
+  'address',
+  'birthdate',
+  'email',
+  'email_verified',
+  'family_name',
+  'gender',
+  'given_name',
+  'locale',
+  'middle_name',
+  'name',
+  'nickname',
+  'phone_number',
+  'phone_number_verified',
+  'picture',
+  'preferred_username',
+  'profile',
+  'sub',
+  'updated_at',
+  'website',
+  'zoneinfo',
 ];
 const NEVER_CLIENT_WRITABLE = new Set(['sub', 'email_verified', 'phone_number_verified']);
 
@@ -63,7 +81,8 @@ const NEVER_CLIENT_WRITABLE = new Set(['sub', 'email_verified', 'phone_number_ve
 export function checkClientWritable(attributes: Record<string, string>, writeAttributes: readonly string[] | undefined): void {
   for (const name of Object.keys(attributes)) {
     if (name.startsWith('cognito:')) throw notAuthorized('A client attempted to write unauthorized attribute');
-    if (!STANDARD_ATTRIBUTES.includes(name)) throw invalidParameter(`Attributes did not conform to the schema: ${name}: Attribute does not exist in the schema.\n`);
+    if (!STANDARD_ATTRIBUTES.includes(name))
+      throw invalidParameter(`Attributes did not conform to the schema: ${name}: Attribute does not exist in the schema.\n`);
   }
   for (const name of Object.keys(attributes)) {
     const writable = writeAttributes ? writeAttributes.includes(name) : !NEVER_CLIENT_WRITABLE.has(name);
@@ -79,7 +98,12 @@ export function attributeList(user: SandboxUser): AttributeType[] {
  * A new user named by email. With UsernameAttributes=email Cognito rejects a username that is
  * not an email address, and treats the address as the email attribute.
  */
-export function newUser(ctx: PoolContext, username: string, attributes: Record<string, string>, status: SandboxUser['status']): SandboxUser {
+export function newUser(
+  ctx: PoolContext,
+  username: string,
+  attributes: Record<string, string>,
+  status: SandboxUser['status'],
+): SandboxUser {
   const email = (attributes.email ?? username).trim();
   if (!EMAIL.test(username.trim())) throw invalidParameter('Username should be an email.');
   if (!EMAIL.test(email)) throw invalidParameter('Invalid email address format.');

@@ -91,7 +91,9 @@ async function readTopic(ctx: StepContext, arn: string): Promise<AlarmsActual['t
   const recorded = ctx.state.resources.alarms?.topicArn === arn;
   const [subs, tagged] = await Promise.all([
     callOrAbsent('sns:ListSubscriptionsByTopic', arn, () => sns.send(new api.ListSubscriptionsByTopicCommand({ TopicArn: arn }))),
-    recorded && trustRecord(ctx) ? undefined : callOrAbsent('sns:ListTagsForResource', arn, () => sns.send(new api.ListTagsForResourceCommand({ ResourceArn: arn }))),
+    recorded && trustRecord(ctx)
+      ? undefined
+      : callOrAbsent('sns:ListTagsForResource', arn, () => sns.send(new api.ListTagsForResourceCommand({ ResourceArn: arn }))),
   ]);
   const emails = (subs?.Subscriptions ?? []).filter((s) => s.Protocol === 'email' && s.Endpoint).map((s) => s.Endpoint!.toLowerCase());
   return { arn, emails, ...(recorded && trustRecord(ctx) ? {} : { tags: tagsFromList(tagged?.Tags) }) };
@@ -122,7 +124,9 @@ export async function readAlarms(ctx: StepContext): Promise<Observed<AlarmsActua
   const tags: Record<string, Record<string, string>> = {};
   await Promise.all(
     toRead.map(async (a) => {
-      const out = await callOrAbsent('cloudwatch:ListTagsForResource', a.AlarmName, () => cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: a.AlarmArn })));
+      const out = await callOrAbsent('cloudwatch:ListTagsForResource', a.AlarmName, () =>
+        cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: a.AlarmArn })),
+      );
       tags[a.AlarmName!] = tagsFromList(out?.Tags);
     }),
   );
@@ -130,7 +134,11 @@ export async function readAlarms(ctx: StepContext): Promise<Observed<AlarmsActua
     ...Object.entries(tags).map(([name, t]) => foreignReason(ctx, 'CloudWatch alarm', name, t, recordedNames.has(name))),
     topic?.tags ? foreignReason(ctx, 'SNS topic', topic.arn.split(':').pop()!, topic.tags, recordedTopic === topic.arn) : undefined,
   ].filter((r): r is string => r !== undefined);
-  return { status: 'present', actual: { alarms, tags, ...(topic ? { topic } : {}) }, ...(foreign.length > 0 ? { foreign: foreign.join('; ') } : {}) };
+  return {
+    status: 'present',
+    actual: { alarms, tags, ...(topic ? { topic } : {}) },
+    ...(foreign.length > 0 ? { foreign: foreign.join('; ') } : {}),
+  };
 }
 
 /** Alarms and topic whose tags are not (yet) ours: adopted with --adopt, or from before stack ids. */
@@ -146,7 +154,9 @@ export const alarmsStep: Step<AlarmsActual> = {
   dependsOn: [],
 
   permissions(scope) {
-    const alarms = alarmSpecs(scope).map((s) => `arn:${scope.partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:${s.AlarmName}`);
+    const alarms = alarmSpecs(scope).map(
+      (s) => `arn:${scope.partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:${s.AlarmName}`,
+    );
     const topic = [ourTopicArn(scope)];
     const { enabled, email } = scope.config.monitoring.alarms;
     // Teardown always looks for alarms (a lost state file may have forgotten them), so reading and deleting
@@ -208,17 +218,25 @@ export const alarmsStep: Step<AlarmsActual> = {
     const retag = untagged(ctx, actual);
     const toTag = retag.alarms.filter((n) => !toDelete.includes(n));
     const tagTopic = retag.topic && !deleteTopic;
-    if (toTag.length > 0 || tagTopic) diffs.push({ field: 'tags', actual: [...toTag, ...(tagTopic ? ['topic'] : [])], desired: ownershipTags(ctx) });
+    if (toTag.length > 0 || tagTopic)
+      diffs.push({ field: 'tags', actual: [...toTag, ...(tagTopic ? ['topic'] : [])], desired: ownershipTags(ctx) });
     const notes: string[] = [];
-    if (enabled && !topic) notes.push('Alarms notify nobody: set monitoring.alarms.email or monitoring.alarms.snsTopicArn to be told when they fire.');
-    if (diffs.length === 0) return noop(enabled ? `unchanged (${specs.length} alarms${topic ? ` → ${topic.split(':').pop()}` : ''})` : 'off (monitoring.alarms.enabled is false)', notes);
+    if (enabled && !topic)
+      notes.push('Alarms notify nobody: set monitoring.alarms.email or monitoring.alarms.snsTopicArn to be told when they fire.');
+    if (diffs.length === 0)
+      return noop(
+        enabled
+          ? `unchanged (${specs.length} alarms${topic ? ` → ${topic.split(':').pop()}` : ''})`
+          : 'off (monitoring.alarms.enabled is false)',
+        notes,
+      );
     const parts = [
       toPut.length && `put ${toPut.length} alarm(s)`,
       toDelete.length && `delete ${toDelete.length} alarm(s)`,
       createTopic && 'create topic',
       subscribe && `subscribe ${email}`,
       deleteTopic && 'delete our topic',
-      (toTag.length > 0 || tagTopic) && 'tag as this stack\'s',
+      (toTag.length > 0 || tagTopic) && "tag as this stack's",
     ].filter(Boolean);
     if (subscribe) notes.push(`AWS emailed a confirmation link to ${email}: alarm emails arrive only after it is clicked.`);
     return {
@@ -235,11 +253,15 @@ export const alarmsStep: Step<AlarmsActual> = {
           const api = sdk('@aws-sdk/client-sns');
           if (createTopic) {
             const tags = Object.entries(ownershipTags(c)).map(([Key, Value]) => ({ Key, Value }));
-            const created = await call('sns:CreateTopic', `${c.names.stackId}-alarms`, () => sns.send(new api.CreateTopicCommand({ Name: `${c.names.stackId}-alarms`, Tags: tags })));
+            const created = await call('sns:CreateTopic', `${c.names.stackId}-alarms`, () =>
+              sns.send(new api.CreateTopicCommand({ Name: `${c.names.stackId}-alarms`, Tags: tags })),
+            );
             s.alarms = { names: s.alarms?.names ?? [], topicArn: created.TopicArn ?? ourTopicArn(c) };
           }
           if (subscribe && email) {
-            await call('sns:Subscribe', ourTopicArn(c), () => sns.send(new api.SubscribeCommand({ TopicArn: ourTopicArn(c), Protocol: 'email', Endpoint: email })));
+            await call('sns:Subscribe', ourTopicArn(c), () =>
+              sns.send(new api.SubscribeCommand({ TopicArn: ourTopicArn(c), Protocol: 'email', Endpoint: email })),
+            );
           }
           if (deleteTopic && actual.topic) {
             const arn = actual.topic.arn;
@@ -274,12 +296,16 @@ export const alarmsStep: Step<AlarmsActual> = {
           tagTopic && actual.topic
             ? c.aws.sns().then((sns) => {
                 const ResourceArn = actual.topic!.arn;
-                return call('sns:TagResource', ResourceArn, () => sns.send(new (sdk('@aws-sdk/client-sns').TagResourceCommand)({ ResourceArn, Tags: tags })));
+                return call('sns:TagResource', ResourceArn, () =>
+                  sns.send(new (sdk('@aws-sdk/client-sns').TagResourceCommand)({ ResourceArn, Tags: tags })),
+                );
               })
             : undefined,
         ]);
         if (toDelete.length > 0) {
-          await callIgnoringAbsent('cloudwatch:DeleteAlarms', undefined, () => cloudwatch.send(new cw.DeleteAlarmsCommand({ AlarmNames: toDelete })));
+          await callIgnoringAbsent('cloudwatch:DeleteAlarms', undefined, () =>
+            cloudwatch.send(new cw.DeleteAlarmsCommand({ AlarmNames: toDelete })),
+          );
         }
         const names = enabled ? specs.map((x) => x.AlarmName) : [];
         const topicArn = s.alarms?.topicArn;

@@ -22,8 +22,22 @@ interface ClientActual {
  * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UserPoolClientType.html
  */
 export const CLIENT_WRITE_ATTRIBUTES = [
-  'address', 'birthdate', 'email', 'family_name', 'gender', 'given_name', 'locale', 'middle_name', 'name',
-  'nickname', 'picture', 'preferred_username', 'profile', 'updated_at', 'website', 'zoneinfo',
+  'address',
+  'birthdate',
+  'email',
+  'family_name',
+  'gender',
+  'given_name',
+  'locale',
+  'middle_name',
+  'name',
+  'nickname',
+  'picture',
+  'preferred_username',
+  'profile',
+  'updated_at',
+  'website',
+  'zoneinfo',
 ] as const;
 
 /** The guide's step 6, field for field (the sandbox describes its client with it too). */
@@ -96,7 +110,9 @@ export function mergedClientUpdate(client: UserPoolClientType, want: ReturnType<
 async function describe(ctx: StepContext, UserPoolId: string, ClientId: string): Promise<UserPoolClientType | undefined> {
   const cognito = await ctx.aws.cognito();
   const { DescribeUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
-  const out = await callOrAbsent('cognito-idp:DescribeUserPoolClient', ClientId, () => cognito.send(new DescribeUserPoolClientCommand({ UserPoolId, ClientId })));
+  const out = await callOrAbsent('cognito-idp:DescribeUserPoolClient', ClientId, () =>
+    cognito.send(new DescribeUserPoolClientCommand({ UserPoolId, ClientId })),
+  );
   return out?.UserPoolClient;
 }
 
@@ -126,8 +142,19 @@ export const appClientStep: Step<ClientActual> = {
   speculativeRead: true,
 
   permissions(scope) {
-    const actions = ['ListUserPoolClients', 'DescribeUserPoolClient', 'CreateUserPoolClient', 'UpdateUserPoolClient', 'DeleteUserPoolClient'];
-    return [grant(actions.map((a) => `cognito-idp:${a}`), userPoolArns(scope))];
+    const actions = [
+      'ListUserPoolClients',
+      'DescribeUserPoolClient',
+      'CreateUserPoolClient',
+      'UpdateUserPoolClient',
+      'DeleteUserPoolClient',
+    ];
+    return [
+      grant(
+        actions.map((a) => `cognito-idp:${a}`),
+        userPoolArns(scope),
+      ),
+    ];
   },
 
   async read(ctx) {
@@ -176,11 +203,20 @@ export const appClientStep: Step<ClientActual> = {
         const { DeleteUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
         const UserPoolId = c.state.resources.userPoolId!;
         for (const twin of (await clientIdsByName(c, UserPoolId)).filter((id) => id !== created)) {
-          await callIgnoringAbsent('cognito-idp:DeleteUserPoolClient', twin, () => cognito.send(new DeleteUserPoolClientCommand({ UserPoolId, ClientId: twin })));
+          await callIgnoringAbsent('cognito-idp:DeleteUserPoolClient', twin, () =>
+            cognito.send(new DeleteUserPoolClientCommand({ UserPoolId, ClientId: twin })),
+          );
         }
       }
     };
-    if (observed.status === 'absent') return { kind: 'create', summary: `create ${want.ClientName} (no secret, custom auth + refresh)`, diffs: [], notes: [], apply: create };
+    if (observed.status === 'absent')
+      return {
+        kind: 'create',
+        summary: `create ${want.ClientName} (no secret, custom auth + refresh)`,
+        diffs: [],
+        notes: [],
+        apply: create,
+      };
     const client = observed.actual.client;
     const diffs = diffFields(observedFields(client), { ...want, ExplicitAuthFlows: [...want.ExplicitAuthFlows].sort() });
     if (diffs.length === 0) return noop(`unchanged (${client.ClientId})`);
@@ -203,7 +239,9 @@ export const appClientStep: Step<ClientActual> = {
     return update(diffs, async (c) => {
       const cognito = await c.aws.cognito();
       const { UpdateUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
-      await call('cognito-idp:UpdateUserPoolClient', client.ClientId, () => cognito.send(new UpdateUserPoolClientCommand(mergedClientUpdate(client, want))));
+      await call('cognito-idp:UpdateUserPoolClient', client.ClientId, () =>
+        cognito.send(new UpdateUserPoolClientCommand(mergedClientUpdate(client, want))),
+      );
     });
   },
 

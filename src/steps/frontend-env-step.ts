@@ -4,7 +4,15 @@ import { diffFields, noop, type Change, type FieldDiff, type Step, type StepCont
 import { deleteEnvFile, holdsOnly, isUnderHeader, parseEnv, readEnvFile, writeEnvFile } from '../frontend/env-file.js';
 import { envEntries, envKeyNames } from '../frontend/env-keys.js';
 import { claimEnvKeys, releaseEnvFile, type ReleaseOutcome } from '../frontend/env-records.js';
-import { deleteOutputsFile, mergeOutputs, observedAuth, outputsAuth, readOutputsFile, removeOutputs, writeOutputsFile } from '../frontend/outputs-file.js';
+import {
+  deleteOutputsFile,
+  mergeOutputs,
+  observedAuth,
+  outputsAuth,
+  readOutputsFile,
+  removeOutputs,
+  writeOutputsFile,
+} from '../frontend/outputs-file.js';
 
 /** What the app's config files say now; undefined = that file does not exist. */
 interface FrontendActual {
@@ -137,7 +145,8 @@ export const frontendEnvStep: Step<FrontendActual> = {
       if (text !== undefined && stillOurs(text, record)) actual.staleEnvFiles.push(path);
     }
     const recordedOutputs = ctx.state.resources.frontend?.outputsFile;
-    if (recordedOutputs && recordedOutputs !== outputs && (await readOutputsFile(recordedOutputs)) !== undefined) actual.staleOutputsFile = recordedOutputs;
+    if (recordedOutputs && recordedOutputs !== outputs && (await readOutputsFile(recordedOutputs)) !== undefined)
+      actual.staleOutputsFile = recordedOutputs;
     if (outputs) {
       const text = await readOutputsFile(outputs);
       if (text !== undefined) {
@@ -182,7 +191,13 @@ export const frontendEnvStep: Step<FrontendActual> = {
         const entries = desiredEntries(c);
         if (env) {
           const text = await readEnvFile(env);
-          const claimed = claimEnvKeys({ text, set: entries, drop: [sandboxKey(c)], previous: records[env], others: await othersFor(c, env) });
+          const claimed = claimEnvKeys({
+            text,
+            set: entries,
+            drop: [sandboxKey(c)],
+            previous: records[env],
+            others: await othersFor(c, env),
+          });
           if (claimed.text !== text) await writeEnvFile(env, claimed.text);
           records[env] = claimed.record;
         }
@@ -222,7 +237,10 @@ export const frontendEnvStep: Step<FrontendActual> = {
       const desired = desiredEntries(ctx);
       if (text !== undefined) {
         const keys = Object.entries(desired).filter(([k]) => isUnderHeader(text, k));
-        records[env] = { createdFile: holdsOnly(text, Object.keys(desired)), keys: Object.fromEntries(keys.map(([k, v]) => [k, { value: v }])) };
+        records[env] = {
+          createdFile: holdsOnly(text, Object.keys(desired)),
+          keys: Object.fromEntries(keys.map(([k, v]) => [k, { value: v }])),
+        };
       }
     }
     for (const [path, record] of Object.entries(records)) {

@@ -86,7 +86,9 @@ function actualSettings(c: FunctionConfiguration): Record<string, unknown> {
 export function iamNotYetPropagated(err: unknown): boolean {
   return (
     awsErrorName(err) === 'InvalidParameterValueException' &&
-    /cannot be assumed|role defined for the function|execution role does not have permissions|PutTraceSegments/i.test((err as Error).message ?? '')
+    /cannot be assumed|role defined for the function|execution role does not have permissions|PutTraceSegments/i.test(
+      (err as Error).message ?? '',
+    )
   );
 }
 
@@ -113,12 +115,17 @@ async function waitUntilReady(ctx: StepContext, FunctionName: string, after: 'cr
  * a TagsError otherwise (GetFunctionResponse): without them every function would look foreign.
  * Then ListTags answers, or names the permission that is missing.
  */
-async function functionTags(ctx: StepContext, found: { Tags?: Record<string, string>; Configuration?: FunctionConfiguration }): Promise<Record<string, string>> {
+async function functionTags(
+  ctx: StepContext,
+  found: { Tags?: Record<string, string>; Configuration?: FunctionConfiguration },
+): Promise<Record<string, string>> {
   if (found.Tags) return found.Tags;
   const lambda = await ctx.aws.lambda();
   const { ListTagsCommand } = sdk('@aws-sdk/client-lambda');
   const arn = found.Configuration?.FunctionArn ?? '';
-  const listed = await call('lambda:ListTags', found.Configuration?.FunctionName, () => lambda.send(new ListTagsCommand({ Resource: arn })));
+  const listed = await call('lambda:ListTags', found.Configuration?.FunctionName, () =>
+    lambda.send(new ListTagsCommand({ Resource: arn })),
+  );
   return listed.Tags ?? {};
 }
 
@@ -135,7 +142,16 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
         // GetFunction returns Tags only to callers explicitly allowed lambda:ListTags (GetFunctionResponse.Tags);
         // without them every function would look foreign. GetFunctionConfiguration: doctor and waiters.
         grant(
-          ['lambda:GetFunction', 'lambda:ListTags', 'lambda:GetFunctionConfiguration', 'lambda:CreateFunction', 'lambda:TagResource', 'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:DeleteFunction'],
+          [
+            'lambda:GetFunction',
+            'lambda:ListTags',
+            'lambda:GetFunctionConfiguration',
+            'lambda:CreateFunction',
+            'lambda:TagResource',
+            'lambda:UpdateFunctionCode',
+            'lambda:UpdateFunctionConfiguration',
+            'lambda:DeleteFunction',
+          ],
           [functionArn(scope, kind)],
         ),
         // CreateFunction / UpdateFunctionConfiguration hand our role to Lambda.
@@ -153,10 +169,20 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
       const tags = await functionTags(ctx, found);
       const recordedArn = ctx.state.resources.functions?.[kind]?.arn;
       // Function ARNs were only ever recorded for functions that were ours.
-      const foreign = foreignReason(ctx, 'Lambda function', FunctionName, tags, recordedArn !== undefined && recordedArn === conf.FunctionArn, { untaggedOursWhenRecorded: true });
+      const foreign = foreignReason(
+        ctx,
+        'Lambda function',
+        FunctionName,
+        tags,
+        recordedArn !== undefined && recordedArn === conf.FunctionArn,
+        { untaggedOursWhenRecorded: true },
+      );
       // With --adopt a foreign function becomes ours in this run.
       if (!foreign || ctx.adopt) {
-        (ctx.state.resources.functions ??= {})[kind] = { arn: conf.FunctionArn ?? functionArn(ctx, kind), codeSha256: conf.CodeSha256 ?? '' };
+        (ctx.state.resources.functions ??= {})[kind] = {
+          arn: conf.FunctionArn ?? functionArn(ctx, kind),
+          codeSha256: conf.CodeSha256 ?? '',
+        };
         // A lost state file must not rotate the secret: that would forget every lockout.
         const deployedKey = conf.Environment?.Variables?.[HMAC_KEY_VARIABLE];
         if (needsSecrets(kind) && deployedKey && !ctx.state.resources.handlerKey) ctx.state.resources.handlerKey = deployedKey;
@@ -164,7 +190,11 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
         // Tagged with another stack id now: no longer ours, whatever an old record says.
         delete ctx.state.resources.functions?.[kind];
       }
-      return { status: 'present', foreign, actual: { arn: conf.FunctionArn ?? '', settings: actualSettings(conf), codeSha256: conf.CodeSha256 ?? '', tags } };
+      return {
+        status: 'present',
+        foreign,
+        actual: { arn: conf.FunctionArn ?? '', settings: actualSettings(conf), codeSha256: conf.CodeSha256 ?? '', tags },
+      };
     },
 
     plan(ctx, observed): Change {
@@ -207,11 +237,15 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
               if (isLostCreate(err, ['ResourceConflictException'])) {
                 const { GetFunctionCommand } = sdk('@aws-sdk/client-lambda');
                 const found = await call('lambda:GetFunction', FunctionName, () => lambda.send(new GetFunctionCommand({ FunctionName })));
-                if (found.Configuration && !foreignReason(c, 'Lambda function', FunctionName, await functionTags(c, found))) return found.Configuration;
+                if (found.Configuration && !foreignReason(c, 'Lambda function', FunctionName, await functionTags(c, found)))
+                  return found.Configuration;
               }
               throw toUserError(err, 'lambda:CreateFunction', FunctionName);
             });
-            (c.state.resources.functions ??= {})[kind] = { arn: created.FunctionArn ?? functionArn(c, kind), codeSha256: created.CodeSha256 ?? built.codeSha256 };
+            (c.state.resources.functions ??= {})[kind] = {
+              arn: created.FunctionArn ?? functionArn(c, kind),
+              codeSha256: created.CodeSha256 ?? built.codeSha256,
+            };
             c.progress('waiting for the function to become active');
             await waitUntilReady(c, FunctionName, 'create');
           },
@@ -234,21 +268,22 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
         const lambda = await c.aws.lambda();
         const api = sdk('@aws-sdk/client-lambda');
         if (fields.has('Tags')) {
-          await call('lambda:TagResource', FunctionName, () => lambda.send(new api.TagResourceCommand({ Resource: actual.arn, Tags: tags })));
+          await call('lambda:TagResource', FunctionName, () =>
+            lambda.send(new api.TagResourceCommand({ Resource: actual.arn, Tags: tags })),
+          );
         }
         const changesFunction = fields.has('CodeSha256') || [...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags');
         if (changesFunction) await waitUntilReady(c, FunctionName, 'update');
         if (fields.has('CodeSha256')) {
-          await call('lambda:UpdateFunctionCode', FunctionName, () => lambda.send(new api.UpdateFunctionCodeCommand({ FunctionName, ZipFile: built.zip })));
+          await call('lambda:UpdateFunctionCode', FunctionName, () =>
+            lambda.send(new api.UpdateFunctionCodeCommand({ FunctionName, ZipFile: built.zip })),
+          );
         }
         if ([...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags')) {
           recordSecret(c, kind, settings);
           if (fields.has('CodeSha256')) await waitUntilReady(c, FunctionName, 'update');
           await withBackoff(
-            () =>
-              lambda.send(
-                new api.UpdateFunctionConfigurationCommand({ FunctionName, ...configurationInput(settings) }),
-              ),
+            () => lambda.send(new api.UpdateFunctionConfigurationCommand({ FunctionName, ...configurationInput(settings) })),
             {
               retryable: iamNotYetPropagated,
               onRetry: (n) => {

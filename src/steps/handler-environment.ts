@@ -82,6 +82,9 @@ export function handlerEnvironment(kind: FunctionKind, config: Config, secrets?:
     case 'post-authentication':
       return { ...common };
     case 'pre-sign-up':
-      return { ...common, ...(config.signUp.allowedDomains.length ? { ALLOWED_EMAIL_DOMAINS: config.signUp.allowedDomains.join(',') } : {}) };
+      return {
+        ...common,
+        ...(config.signUp.allowedDomains.length ? { ALLOWED_EMAIL_DOMAINS: config.signUp.allowedDomains.join(',') } : {}),
+      };
   }
 }

@@ -36,7 +36,10 @@ export function logGroupName(ctx: Pick<StepContext, 'names'>, kind: FunctionKind
  * reference, https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_LogGroup.html).
  */
 export function logGroupArns(scope: PermissionScope, forTagging = false): string[] {
-  return FUNCTION_KINDS.map((kind) => `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${logGroupName(scope, kind)}${forTagging ? '' : ':*'}`);
+  return FUNCTION_KINDS.map(
+    (kind) =>
+      `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${logGroupName(scope, kind)}${forTagging ? '' : ':*'}`,
+  );
 }
 
 function commonPrefix(values: string[]): string {
@@ -105,9 +108,11 @@ export const logGroupsStep: Step<LogGroupsActual> = {
         const group = found.get(name);
         if (!group) return;
         const arn = bareArn(group);
-        const tags = ours.has(name) && taggedWithOurId
-          ? undefined
-          : ((await callOrAbsent('logs:ListTagsForResource', name, () => logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))))?.tags ?? {});
+        const tags =
+          ours.has(name) && taggedWithOurId
+            ? undefined
+            : ((await callOrAbsent('logs:ListTagsForResource', name, () => logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))))
+                ?.tags ?? {});
         // A group Lambda created itself (untagged) for a function this folder recorded is ours too.
         const provenOurs = ours.has(name) || ctx.state.resources.functions?.[kind] !== undefined;
         const reason = tags ? foreignReason(ctx, 'log group', name, tags, provenOurs, { untaggedOursWhenRecorded: true }) : undefined;
@@ -154,7 +159,9 @@ export const logGroupsStep: Step<LogGroupsActual> = {
         const logs = await c.aws.logs();
         const api = sdk('@aws-sdk/client-cloudwatch-logs');
         const setRetention = (name: string) =>
-          call('logs:PutRetentionPolicy', name, () => logs.send(new api.PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: want.retentionDays })));
+          call('logs:PutRetentionPolicy', name, () =>
+            logs.send(new api.PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: want.retentionDays })),
+          );
         await Promise.all([
           ...toCreate.map(async (kind) => {
             const name = logGroupName(c, kind);
@@ -172,10 +179,15 @@ export const logGroupsStep: Step<LogGroupsActual> = {
           ...toRetain.map((kind) => setRetention(logGroupName(c, kind))),
           ...toTag.map((kind) => {
             const name = logGroupName(c, kind);
-            return call('logs:TagResource', name, () => logs.send(new api.TagResourceCommand({ resourceArn: actual[kind]!.arn, tags: want.tags })));
+            return call('logs:TagResource', name, () =>
+              logs.send(new api.TagResourceCommand({ resourceArn: actual[kind]!.arn, tags: want.tags })),
+            );
           }),
         ]);
-        record(c, FUNCTION_KINDS.map((k) => logGroupName(c, k)));
+        record(
+          c,
+          FUNCTION_KINDS.map((k) => logGroupName(c, k)),
+        );
       },
     };
   },

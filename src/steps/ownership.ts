@@ -7,10 +7,7 @@ import type { StepContext } from '../core/step.js';
  * tagged on every resource. Resources from before stack ids carry only the stack-name tag:
  * they are ours when this folder's state file records them, and get the id tag on the next up.
  */
-export type Ownership =
-  | { owner: 'ours' }
-  | { owner: 'legacy' }
-  | { owner: 'foreign'; reason: string };
+export type Ownership = { owner: 'ours' } | { owner: 'legacy' } | { owner: 'foreign'; reason: string };
 
 export interface OwnershipQuestion {
   /** Our stack name (`otp-setup:stack`) and id (`otp-setup:stack-id`; undefined until up assigns one). */
@@ -41,7 +38,10 @@ export function decideOwnership(q: OwnershipQuestion): Ownership {
       if (stack === undefined || stack === q.stackName) return { owner: 'ours' };
       return { owner: 'foreign', reason: `${what} belongs to stack "${stack}" of this configuration (another stage or name)` };
     }
-    return { owner: 'foreign', reason: `${what} belongs to another otp-setup stack (stack id "${id}"${stack ? `, stack "${stack}"` : ''})` };
+    return {
+      owner: 'foreign',
+      reason: `${what} belongs to another otp-setup stack (stack id "${id}"${stack ? `, stack "${stack}"` : ''})`,
+    };
   }
   if (stack === q.stackName) {
     if (q.recorded) return { owner: 'legacy' };

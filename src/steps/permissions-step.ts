@@ -49,7 +49,12 @@ export const permissionsStep: Step<PermissionsActual> = {
   independentRead: true,
 
   permissions(scope) {
-    return [grant(['lambda:GetPolicy', 'lambda:AddPermission', 'lambda:RemovePermission'], FUNCTION_KINDS.map((k) => functionArn(scope, k)))];
+    return [
+      grant(
+        ['lambda:GetPolicy', 'lambda:AddPermission', 'lambda:RemovePermission'],
+        FUNCTION_KINDS.map((k) => functionArn(scope, k)),
+      ),
+    ];
   },
 
   async read(ctx) {
@@ -86,7 +91,9 @@ export const permissionsStep: Step<PermissionsActual> = {
           kinds.map(async (kind) => {
             const FunctionName = c.names.functions[kind];
             if (actual[kind]) {
-              await callIgnoringAbsent('lambda:RemovePermission', FunctionName, () => lambda.send(new api.RemovePermissionCommand({ FunctionName, StatementId: STATEMENT_ID })));
+              await callIgnoringAbsent('lambda:RemovePermission', FunctionName, () =>
+                lambda.send(new api.RemovePermissionCommand({ FunctionName, StatementId: STATEMENT_ID })),
+              );
             }
             await call('lambda:AddPermission', FunctionName, () =>
               lambda.send(
@@ -121,11 +128,13 @@ export const permissionsStep: Step<PermissionsActual> = {
       }),
     );
     const kinds = FUNCTION_KINDS.filter((_, i) => owned[i]);
-    if (kinds.length === 0) return { action: 'kept', summary: 'kept: the functions are not this stack\'s' };
+    if (kinds.length === 0) return { action: 'kept', summary: "kept: the functions are not this stack's" };
     await Promise.all(
       kinds.map((kind) => {
         const FunctionName = ctx.names.functions[kind];
-        return callIgnoringAbsent('lambda:RemovePermission', FunctionName, () => lambda.send(new RemovePermissionCommand({ FunctionName, StatementId: STATEMENT_ID })));
+        return callIgnoringAbsent('lambda:RemovePermission', FunctionName, () =>
+          lambda.send(new RemovePermissionCommand({ FunctionName, StatementId: STATEMENT_ID })),
+        );
       }),
     );
     delete ctx.state.resources.permissions;

@@ -25,7 +25,9 @@ async function waitUntilActive(ctx: StepContext, TableName: string): Promise<voi
   const db = await ctx.aws.dynamodb();
   const { waitUntilTableExists } = sdk('@aws-sdk/client-dynamodb');
   ctx.progress('waiting for the table to become active');
-  await call('dynamodb:DescribeTable', TableName, () => waitUntilTableExists({ client: db, maxWaitTime: 300, ...pollDelays(ctx.aws.settings) }, { TableName }));
+  await call('dynamodb:DescribeTable', TableName, () =>
+    waitUntilTableExists({ client: db, maxWaitTime: 300, ...pollDelays(ctx.aws.settings) }, { TableName }),
+  );
 }
 
 /** Our TTL attribute is only switched on when none is on: DynamoDB keeps one TTL attribute per table. */
@@ -58,9 +60,12 @@ export const rateLimitTableStep: Step<TableActual> = {
   permissions(scope) {
     const table = [rateLimitTableArn(scope)];
     // Read and delete even when the limiter is off: up and teardown still find and remove an earlier table.
-    const grants = [grant(['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:ListTagsOfResource', 'dynamodb:DeleteTable'], table)];
+    const grants = [
+      grant(['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:ListTagsOfResource', 'dynamodb:DeleteTable'], table),
+    ];
     // CreateTable with Tags also needs dynamodb:TagResource.
-    if (scope.config.rateLimit.enabled) grants.push(grant(['dynamodb:CreateTable', 'dynamodb:TagResource', 'dynamodb:UpdateTimeToLive', 'dynamodb:UpdateTable'], table));
+    if (scope.config.rateLimit.enabled)
+      grants.push(grant(['dynamodb:CreateTable', 'dynamodb:TagResource', 'dynamodb:UpdateTimeToLive', 'dynamodb:UpdateTable'], table));
     return grants;
   },
 
@@ -87,7 +92,11 @@ export const rateLimitTableStep: Step<TableActual> = {
       status: 'present',
       // The state file never held the table's ARN; a recorded run of this step is the proof.
       foreign: foreignReason(ctx, 'DynamoDB table', TableName, tags, ctx.state.steps['rate-limit-table'] !== undefined),
-      actual: { table, tags, ttlAttribute: enabled === 'ENABLED' || enabled === 'ENABLING' ? ttl?.TimeToLiveDescription?.AttributeName : undefined },
+      actual: {
+        table,
+        tags,
+        ttlAttribute: enabled === 'ENABLED' || enabled === 'ENABLING' ? ttl?.TimeToLiveDescription?.AttributeName : undefined,
+      },
     };
   },
 
@@ -158,18 +167,27 @@ export const rateLimitTableStep: Step<TableActual> = {
         // UpdateTimeToLive refuses a second attribute ("TimeToLive is active on a different
         // AttributeName"), and after the old one is turned off it refuses any change for up to an
         // hour (UpdateTimeToLive API reference): nothing this run can do, so say so before writing.
-        throw new OtpError('TABLE_TTL_IN_USE', `The table ${TableName} expires items by "${otherTtl}", but the rate limiter needs "${TTL_ATTRIBUTE}"; DynamoDB allows one TTL attribute per table.`, {
-          resolution: `Turn TTL off on "${otherTtl}" ("aws dynamodb update-time-to-live --table-name ${TableName} --time-to-live-specification Enabled=false,AttributeName=${otherTtl}"), wait an hour (DynamoDB refuses TTL changes meanwhile), then run the command again. If the table is not the rate limiter's, give this stack another name instead.`,
-        });
+        throw new OtpError(
+          'TABLE_TTL_IN_USE',
+          `The table ${TableName} expires items by "${otherTtl}", but the rate limiter needs "${TTL_ATTRIBUTE}"; DynamoDB allows one TTL attribute per table.`,
+          {
+            resolution: `Turn TTL off on "${otherTtl}" ("aws dynamodb update-time-to-live --table-name ${TableName} --time-to-live-specification Enabled=false,AttributeName=${otherTtl}"), wait an hour (DynamoDB refuses TTL changes meanwhile), then run the command again. If the table is not the rate limiter's, give this stack another name instead.`,
+          },
+        );
       }
       const db = await c.aws.dynamodb();
       const api = sdk('@aws-sdk/client-dynamodb');
       if (fields.has('Tags')) {
-        await call('dynamodb:TagResource', TableName, () => db.send(new api.TagResourceCommand({ ResourceArn: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })));
+        await call('dynamodb:TagResource', TableName, () =>
+          db.send(new api.TagResourceCommand({ ResourceArn: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })),
+        );
       }
-      if (observed.actual.table.TableStatus !== 'ACTIVE' && (fields.has('BillingMode') || fields.has('TimeToLive'))) await waitUntilActive(c, TableName);
+      if (observed.actual.table.TableStatus !== 'ACTIVE' && (fields.has('BillingMode') || fields.has('TimeToLive')))
+        await waitUntilActive(c, TableName);
       if (fields.has('BillingMode')) {
-        await call('dynamodb:UpdateTable', TableName, () => db.send(new api.UpdateTableCommand({ TableName, BillingMode: 'PAY_PER_REQUEST' })));
+        await call('dynamodb:UpdateTable', TableName, () =>
+          db.send(new api.UpdateTableCommand({ TableName, BillingMode: 'PAY_PER_REQUEST' })),
+        );
         // The table is UPDATING now; UpdateTimeToLive would be refused.
         if (fields.has('TimeToLive')) await waitUntilActive(c, TableName);
       }
@@ -185,7 +203,9 @@ export const rateLimitTableStep: Step<TableActual> = {
     const { DeleteTableCommand } = sdk('@aws-sdk/client-dynamodb');
     // A table still CREATING (an `up` stopped right after CreateTable) or UPDATING cannot be deleted yet.
     if (observed.actual.table.TableStatus !== 'ACTIVE') await waitUntilActive(ctx, ctx.names.rateLimitTable);
-    await callIgnoringAbsent('dynamodb:DeleteTable', ctx.names.rateLimitTable, () => db.send(new DeleteTableCommand({ TableName: ctx.names.rateLimitTable })));
+    await callIgnoringAbsent('dynamodb:DeleteTable', ctx.names.rateLimitTable, () =>
+      db.send(new DeleteTableCommand({ TableName: ctx.names.rateLimitTable })),
+    );
     return { action: 'deleted', summary: `deleted ${ctx.names.rateLimitTable}` };
   },
 };

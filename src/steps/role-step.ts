@@ -74,7 +74,9 @@ export function roleInlinePolicy(ctx: Pick<StepContext, 'partition' | 'accountId
       Sid: 'WriteOwnLogs',
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: FUNCTION_KINDS.map((kind) => `arn:${ctx.partition}:logs:*:${ctx.accountId}:log-group:/aws/lambda/${ctx.names.functions[kind]}:*`),
+      Resource: FUNCTION_KINDS.map(
+        (kind) => `arn:${ctx.partition}:logs:*:${ctx.accountId}:log-group:/aws/lambda/${ctx.names.functions[kind]}:*`,
+      ),
     },
   ];
   statements.push({
@@ -99,7 +101,12 @@ export function roleInlinePolicy(ctx: Pick<StepContext, 'partition' | 'accountId
     });
   }
   if (ctx.config.monitoring.tracing) {
-    statements.push({ Sid: 'WriteXRayTraces', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' });
+    statements.push({
+      Sid: 'WriteXRayTraces',
+      Effect: 'Allow',
+      Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+      Resource: '*',
+    });
   }
   return { ...policy, Statement: statements };
 }
@@ -159,7 +166,19 @@ export const roleStep: Step<RoleActual> = {
     const role = roleArn(scope);
     return [
       grant(
-        ['iam:GetRole', 'iam:ListAttachedRolePolicies', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:CreateRole', 'iam:TagRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRole'],
+        [
+          'iam:GetRole',
+          'iam:ListAttachedRolePolicies',
+          'iam:GetRolePolicy',
+          'iam:ListRolePolicies',
+          'iam:CreateRole',
+          'iam:TagRole',
+          'iam:UpdateAssumeRolePolicy',
+          'iam:PutRolePolicy',
+          'iam:DeleteRolePolicy',
+          'iam:DetachRolePolicy',
+          'iam:DeleteRole',
+        ],
         [role],
       ),
       // The one managed policy up attaches, and no other (an admin policy on this role would be an escalation path).
@@ -174,7 +193,9 @@ export const roleStep: Step<RoleActual> = {
     const [role, attached, inline] = await Promise.all([
       callOrAbsent('iam:GetRole', RoleName, () => iam.send(new GetRoleCommand({ RoleName }))),
       callOrAbsent('iam:ListAttachedRolePolicies', RoleName, () => iam.send(new ListAttachedRolePoliciesCommand({ RoleName }))),
-      callOrAbsent('iam:GetRolePolicy', RoleName, () => iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: ctx.names.inlinePolicy }))),
+      callOrAbsent('iam:GetRolePolicy', RoleName, () =>
+        iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: ctx.names.inlinePolicy })),
+      ),
     ]);
     if (!role?.Role) return { status: 'absent' };
     const r: Role = role.Role;
@@ -226,7 +247,9 @@ export const roleStep: Step<RoleActual> = {
             });
           c.state.resources.roleArn = created.Role?.Arn ?? roleArn(c);
           await roleWrite(c, 'iam:PutRolePolicy', RoleName, () =>
-            iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
+            iam.send(
+              new PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) }),
+            ),
           );
         },
       };
@@ -248,23 +271,31 @@ export const roleStep: Step<RoleActual> = {
       const RoleName = c.names.role;
       const fields = new Set(diffs.map((d) => d.field));
       if (fields.has('trustPolicy')) {
-        await roleWrite(c, 'iam:UpdateAssumeRolePolicy', RoleName, () => iam.send(new api.UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(want.trustPolicy) })));
+        await roleWrite(c, 'iam:UpdateAssumeRolePolicy', RoleName, () =>
+          iam.send(new api.UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(want.trustPolicy) })),
+        );
       }
       if (fields.has('inlinePolicy')) {
         await roleWrite(c, 'iam:PutRolePolicy', RoleName, () =>
-          iam.send(new api.PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) })),
+          iam.send(
+            new api.PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) }),
+          ),
         );
       }
       if (fields.has('tags')) {
-        await roleWrite(c, 'iam:TagRole', RoleName, () => iam.send(new api.TagRoleCommand({ RoleName, Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })) })));
+        await roleWrite(c, 'iam:TagRole', RoleName, () =>
+          iam.send(new api.TagRoleCommand({ RoleName, Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })) })),
+        );
       }
       // Only once the inline policy carries the log permissions, so logging never lapses.
       if (fields.has('attached')) {
         for (const PolicyArn of actualForDiff.attached) {
-          await roleWrite(c, 'iam:DetachRolePolicy', RoleName, () => iam.send(new api.DetachRolePolicyCommand({ RoleName, PolicyArn })).catch((err: unknown) => {
-            if (isNotFound(err)) return undefined;
-            throw err;
-          }));
+          await roleWrite(c, 'iam:DetachRolePolicy', RoleName, () =>
+            iam.send(new api.DetachRolePolicyCommand({ RoleName, PolicyArn })).catch((err: unknown) => {
+              if (isNotFound(err)) return undefined;
+              throw err;
+            }),
+          );
         }
       }
     });
@@ -280,7 +311,9 @@ export const roleStep: Step<RoleActual> = {
     const others = regionsOf(observed.actual.tags).filter((r) => r !== ctx.region);
     if (others.length > 0) {
       // Functions of this stack in other regions still run under the role: only let go of ours.
-      await roleWrite(ctx, 'iam:TagRole', RoleName, () => iam.send(new api.TagRoleCommand({ RoleName, Tags: [{ Key: REGIONS_TAG, Value: regionsTag(others) }] })));
+      await roleWrite(ctx, 'iam:TagRole', RoleName, () =>
+        iam.send(new api.TagRoleCommand({ RoleName, Tags: [{ Key: REGIONS_TAG, Value: regionsTag(others) }] })),
+      );
       delete ctx.state.resources.roleArn;
       return { action: 'released', summary: `kept ${RoleName}: still used by this stack in ${others.join(', ')}` };
     }

@@ -23,11 +23,17 @@ async function readDomain(ctx: StepContext): Promise<DomainActual> {
   const api = sdk('@aws-sdk/client-ses');
   const domain = senderDomain(ctx);
   const [verification, dkim] = await Promise.all([
-    call('ses:GetIdentityVerificationAttributes', domain, () => ses.send(new api.GetIdentityVerificationAttributesCommand({ Identities: [domain] }))),
+    call('ses:GetIdentityVerificationAttributes', domain, () =>
+      ses.send(new api.GetIdentityVerificationAttributesCommand({ Identities: [domain] })),
+    ),
     call('ses:GetIdentityDkimAttributes', domain, () => ses.send(new api.GetIdentityDkimAttributesCommand({ Identities: [domain] }))),
   ]);
   const d = dkim.DkimAttributes?.[domain];
-  return { verification: verification.VerificationAttributes?.[domain]?.VerificationStatus, dkim: d?.DkimVerificationStatus, tokens: d?.DkimTokens ?? [] };
+  return {
+    verification: verification.VerificationAttributes?.[domain]?.VerificationStatus,
+    dkim: d?.DkimVerificationStatus,
+    tokens: d?.DkimTokens ?? [],
+  };
 }
 
 /** A verified domain lets Cognito and the handlers send as any address on it (and DKIM-signs the mail). */
@@ -48,7 +54,12 @@ export const sesDomainStep: Step<DomainActual> = {
   permissions(scope) {
     // SES API v1: no resource types, "*". Without email.dkim only teardown's delete of a domain made earlier.
     if (!scope.config.email.dkim) return [grant(['ses:DeleteIdentity'], ['*'])];
-    return [grant(['ses:GetIdentityVerificationAttributes', 'ses:GetIdentityDkimAttributes', 'ses:VerifyDomainDkim', 'ses:DeleteIdentity'], ['*'])];
+    return [
+      grant(
+        ['ses:GetIdentityVerificationAttributes', 'ses:GetIdentityDkimAttributes', 'ses:VerifyDomainDkim', 'ses:DeleteIdentity'],
+        ['*'],
+      ),
+    ];
   },
 
   async read(ctx) {
@@ -111,7 +122,9 @@ export const sesDomainStep: Step<DomainActual> = {
     if (ctx.keepSes) return { action: 'kept', summary: `kept ${recorded.identity} (--keep-ses)` };
     const ses = await ctx.aws.ses();
     const { DeleteIdentityCommand } = sdk('@aws-sdk/client-ses');
-    await callIgnoringAbsent('ses:DeleteIdentity', recorded.identity, () => ses.send(new DeleteIdentityCommand({ Identity: recorded.identity })));
+    await callIgnoringAbsent('ses:DeleteIdentity', recorded.identity, () =>
+      ses.send(new DeleteIdentityCommand({ Identity: recorded.identity })),
+    );
     delete ctx.state.resources.sesDomain;
     return { action: 'deleted', summary: `deleted ${recorded.identity}` };
   },

@@ -109,11 +109,17 @@ export const sesIdentityStep: Step<SesActual> = {
 
   async destroy(ctx) {
     const recorded = ctx.state.resources.sesIdentity;
-    if (!recorded?.createdByUs) return { action: 'kept', summary: "kept: this folder's state file does not record otp-setup creating it (SES identities carry no tags)" };
+    if (!recorded?.createdByUs)
+      return {
+        action: 'kept',
+        summary: "kept: this folder's state file does not record otp-setup creating it (SES identities carry no tags)",
+      };
     if (ctx.keepSes) return { action: 'kept', summary: `kept ${recorded.identity} (--keep-ses)` };
     const ses = await ctx.aws.ses();
     const { DeleteIdentityCommand } = sdk('@aws-sdk/client-ses');
-    await callIgnoringAbsent('ses:DeleteIdentity', recorded.identity, () => ses.send(new DeleteIdentityCommand({ Identity: recorded.identity })));
+    await callIgnoringAbsent('ses:DeleteIdentity', recorded.identity, () =>
+      ses.send(new DeleteIdentityCommand({ Identity: recorded.identity })),
+    );
     delete ctx.state.resources.sesIdentity;
     return { action: 'deleted', summary: `deleted ${recorded.identity}` };
   },

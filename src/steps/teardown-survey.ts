@@ -30,24 +30,36 @@ function verdict(step: Step, ctx: StepContext, observed: Observed<unknown>, ours
   if (step.id === 'ses-identity' || step.id === 'ses-domain') {
     const recorded = step.id === 'ses-identity' ? state.resources.sesIdentity : state.resources.sesDomain;
     if (recorded?.createdByUs) {
-      return ctx.keepSes ? { keep: `SES identity ${recorded.identity}`, reason: '--keep-ses' } : { remove: `SES identity ${recorded.identity}` };
+      return ctx.keepSes
+        ? { keep: `SES identity ${recorded.identity}`, reason: '--keep-ses' }
+        : { remove: `SES identity ${recorded.identity}` };
     }
     if (observed.status === 'absent') return undefined;
     const identity = step.id === 'ses-identity' ? config.email.from : config.email.from.split('@')[1];
-    return { keep: `SES identity ${identity}`, reason: "this folder's state file does not record otp-setup creating it (SES identities carry no tags)" };
+    return {
+      keep: `SES identity ${identity}`,
+      reason: "this folder's state file does not record otp-setup creating it (SES identities carry no tags)",
+    };
   }
   if (observed.status === 'absent') return undefined;
   if (observed.foreign) return { keep: step.title, reason: observed.foreign };
   const actual = observed.actual as Record<string, unknown>;
   switch (step.id) {
     case 'log-groups':
-      return { remove: `log groups ${keys(actual).map((k) => `/aws/lambda/${names.functions[k as keyof typeof names.functions]}`).join(', ')}` };
+      return {
+        remove: `log groups ${keys(actual)
+          .map((k) => `/aws/lambda/${names.functions[k as keyof typeof names.functions]}`)
+          .join(', ')}`,
+      };
     case 'role': {
       const regions = String((actual.tags as Record<string, string> | undefined)?.['otp-setup:regions'] ?? '')
         .split(' ')
         .filter((r) => r && r !== ctx.region);
       return regions.length > 0
-        ? { keep: `IAM role ${names.role}`, reason: `still used by this stack in ${regions.join(', ')} (only ${ctx.region} is removed from it)` }
+        ? {
+            keep: `IAM role ${names.role}`,
+            reason: `still used by this stack in ${regions.join(', ')} (only ${ctx.region} is removed from it)`,
+          }
         : { remove: `IAM role ${names.role}` };
     }
     case 'rate-limit-table':
@@ -65,13 +77,16 @@ function verdict(step: Step, ctx: StepContext, observed: Observed<unknown>, ours
     }
     case 'frontend-env': {
       const env = actual.env as Record<string, string | undefined> | undefined;
-      const present = Object.entries(env ?? {}).filter(([, v]) => v !== undefined).map(([k]) => k);
+      const present = Object.entries(env ?? {})
+        .filter(([, v]) => v !== undefined)
+        .map(([k]) => k);
       const file = state.resources.frontend?.envFile ?? (config.frontend.envFile || undefined);
       const parts = present.length > 0 ? [`${present.join(', ')} from ${file}`] : [];
       // The file up wrote to earlier, now that frontend.envFile is false: destroy still cleans it.
       const recordedEnv = state.resources.frontend?.envFile;
       if (!env && recordedEnv) parts.push(`otp-setup's keys in ${recordedEnv}, if still there`);
-      if (actual.outputs && (state.resources.userPoolId || state.resources.frontend?.outputsFile)) parts.push(`the auth section of ${config.frontend.outputsFile}`);
+      if (actual.outputs && (state.resources.userPoolId || state.resources.frontend?.outputsFile))
+        parts.push(`the auth section of ${config.frontend.outputsFile}`);
       return parts.length > 0 ? { remove: parts.join('; ') } : undefined;
     }
     case 'alarms': {
@@ -81,7 +96,8 @@ function verdict(step: Step, ctx: StepContext, observed: Observed<unknown>, ours
       return parts.length > 0 ? { remove: parts.join(' and ') } : undefined;
     }
     default:
-      if (step.id.startsWith('function:')) return { remove: `Lambda function ${names.functions[step.id.slice('function:'.length) as keyof typeof names.functions]}` };
+      if (step.id.startsWith('function:'))
+        return { remove: `Lambda function ${names.functions[step.id.slice('function:'.length) as keyof typeof names.functions]}` };
       return { remove: step.title };
   }
 }

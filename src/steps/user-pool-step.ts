@@ -88,7 +88,9 @@ function observedFields(pool: UserPoolType, want: ReturnType<typeof desired>): R
     UsernameAttributes: pool.UsernameAttributes ?? [],
     EmailRequired: pool.SchemaAttributes?.find((a) => a.Name === 'email')?.Required === true,
     AutoVerifiedAttributes: pool.AutoVerifiedAttributes ?? [],
-    UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: pool.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate ?? [] },
+    UserAttributeUpdateSettings: {
+      AttributesRequireVerificationBeforeUpdate: pool.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate ?? [],
+    },
     // Triggers a user added by hand (e.g. PostConfirmation) are kept: only ours are compared.
     LambdaConfig: pick(pool.LambdaConfig as Record<string, unknown>, Object.keys(want.LambdaConfig)),
     EmailConfiguration: pick(pool.EmailConfiguration as Record<string, unknown>, Object.keys(want.EmailConfiguration)),
@@ -128,7 +130,9 @@ function writablePolicies(pool: UserPoolType): Pick<UpdateUserPoolCommandInput, 
     UnusedAccountValidityDays !== undefined && passwordPolicy && passwordPolicy.TemporaryPasswordValidityDays === undefined
       ? { ...pool.Policies, PasswordPolicy: { ...passwordPolicy, TemporaryPasswordValidityDays: UnusedAccountValidityDays } }
       : pool.Policies;
-  const customAcr = Object.entries(pool.AcrConfiguration ?? {}).filter(([, level]) => level?.AcrValue && !DEFAULT_ACR_NAME.test(level.AcrValue));
+  const customAcr = Object.entries(pool.AcrConfiguration ?? {}).filter(
+    ([, level]) => level?.AcrValue && !DEFAULT_ACR_NAME.test(level.AcrValue),
+  );
   return {
     Policies: policies,
     AdminCreateUserConfig: pool.AdminCreateUserConfig ? adminCreateUserConfig : undefined,
@@ -180,7 +184,9 @@ export function mergedUpdate(pool: UserPoolType, changes: Partial<UpdateUserPool
 async function describe(ctx: StepContext, UserPoolId: string): Promise<UserPoolType | undefined> {
   const cognito = await ctx.aws.cognito();
   const { DescribeUserPoolCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
-  const out = await callOrAbsent('cognito-idp:DescribeUserPool', UserPoolId, () => cognito.send(new DescribeUserPoolCommand({ UserPoolId })));
+  const out = await callOrAbsent('cognito-idp:DescribeUserPool', UserPoolId, () =>
+    cognito.send(new DescribeUserPoolCommand({ UserPoolId })),
+  );
   return out?.UserPool;
 }
 
@@ -196,7 +202,9 @@ async function findByName(ctx: StepContext): Promise<{ ours: UserPoolType[]; oth
     }
   });
   const pools = (await Promise.all(ids.map((id) => describe(ctx, id)))).filter((p): p is UserPoolType => p !== undefined);
-  const ours = pools.filter((p) => foreignReason(ctx, 'user pool', ctx.names.userPool, p.UserPoolTags, p.Id === ctx.state.resources.userPoolId) === undefined);
+  const ours = pools.filter(
+    (p) => foreignReason(ctx, 'user pool', ctx.names.userPool, p.UserPoolTags, p.Id === ctx.state.resources.userPoolId) === undefined,
+  );
   return { ours, others: pools.filter((p) => !ours.includes(p)) };
 }
 
@@ -210,14 +218,20 @@ async function deletePool(ctx: StepContext, pool: UserPoolType): Promise<void> {
   // ours to delete. Checked before anything is changed (deletion protection stays as it was).
   const domain = pool.CustomDomain ?? pool.Domain;
   if (domain) {
-    throw new OtpError('POOL_HAS_DOMAIN', `The user pool ${UserPoolId} has the domain "${domain}", which otp-setup did not create; AWS does not delete a pool that has a domain.`, {
-      resolution: `If nothing uses that domain any more, delete it ("aws cognito-idp delete-user-pool-domain --user-pool-id ${UserPoolId} --domain ${domain}", or in the Cognito console under Domain), then run the command again.`,
-    });
+    throw new OtpError(
+      'POOL_HAS_DOMAIN',
+      `The user pool ${UserPoolId} has the domain "${domain}", which otp-setup did not create; AWS does not delete a pool that has a domain.`,
+      {
+        resolution: `If nothing uses that domain any more, delete it ("aws cognito-idp delete-user-pool-domain --user-pool-id ${UserPoolId} --domain ${domain}", or in the Cognito console under Domain), then run the command again.`,
+      },
+    );
   }
   if (pool.DeletionProtection === 'ACTIVE') {
     // AWS refuses to delete a protected pool; teardown is the explicit request to do so.
     ctx.progress('turning deletion protection off');
-    await call('cognito-idp:UpdateUserPool', UserPoolId, () => cognito.send(new api.UpdateUserPoolCommand(mergedUpdate(pool, { DeletionProtection: 'INACTIVE' }))));
+    await call('cognito-idp:UpdateUserPool', UserPoolId, () =>
+      cognito.send(new api.UpdateUserPoolCommand(mergedUpdate(pool, { DeletionProtection: 'INACTIVE' }))),
+    );
   }
   await callIgnoringAbsent('cognito-idp:DeleteUserPool', UserPoolId, () => cognito.send(new api.DeleteUserPoolCommand({ UserPoolId })));
 }
@@ -225,7 +239,15 @@ async function deletePool(ctx: StepContext, pool: UserPoolType): Promise<void> {
 export const userPoolStep: Step<PoolActual> = {
   id: 'user-pool',
   title: 'User pool',
-  dependsOn: ['function:define-auth-challenge', 'function:create-auth-challenge', 'function:verify-auth-challenge', 'function:pre-sign-up', 'function:post-authentication', 'ses-identity', 'ses-domain'],
+  dependsOn: [
+    'function:define-auth-challenge',
+    'function:create-auth-challenge',
+    'function:verify-auth-challenge',
+    'function:pre-sign-up',
+    'function:post-authentication',
+    'ses-identity',
+    'ses-domain',
+  ],
   independentRead: true,
 
   permissions(scope) {
@@ -235,9 +257,13 @@ export const userPoolStep: Step<PoolActual> = {
       grant(['cognito-idp:DescribeUserPool', 'cognito-idp:UpdateUserPool', 'cognito-idp:DeleteUserPool'], userPoolArns(scope)),
       // Switching the pool's email to SES (DEVELOPER) makes Cognito create its service-linked role once per
       // account, with the caller's permission: https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-email.html
-      grant(['iam:CreateServiceLinkedRole'], [`arn:${scope.partition}:iam::${scope.accountId}:role/aws-service-role/email.cognito-idp.amazonaws.com/*`], {
-        StringEquals: { 'iam:AWSServiceName': 'email.cognito-idp.amazonaws.com' },
-      }),
+      grant(
+        ['iam:CreateServiceLinkedRole'],
+        [`arn:${scope.partition}:iam::${scope.accountId}:role/aws-service-role/email.cognito-idp.amazonaws.com/*`],
+        {
+          StringEquals: { 'iam:AWSServiceName': 'email.cognito-idp.amazonaws.com' },
+        },
+      ),
     ];
   },
 
@@ -246,13 +272,20 @@ export const userPoolStep: Step<PoolActual> = {
     let pool = recordedId ? await describe(ctx, recordedId) : undefined;
     // The recorded id (recorded only for a pool that was ours) proves a pool from before stack ids,
     // or one whose tags an UpdateUserPool without UserPoolTags wiped, ours; another id's is not.
-    let foreign = pool ? foreignReason(ctx, 'user pool', pool.Name ?? ctx.names.userPool, pool.UserPoolTags, true, { untaggedOursWhenRecorded: true }) : undefined;
+    let foreign = pool
+      ? foreignReason(ctx, 'user pool', pool.Name ?? ctx.names.userPool, pool.UserPoolTags, true, { untaggedOursWhenRecorded: true })
+      : undefined;
     if (!pool) {
       const { ours, others } = await findByName(ctx);
       if (ours.length > 1) {
-        throw new OtpError('DUPLICATE_POOLS', `Found ${ours.length} user pools named "${ctx.names.userPool}" tagged for this stack: ${ours.map((p) => p.Id).join(', ')}.`, {
-          resolution: 'Delete the ones you do not use in the Cognito console (or with "aws cognito-idp delete-user-pool"), then run the command again.',
-        });
+        throw new OtpError(
+          'DUPLICATE_POOLS',
+          `Found ${ours.length} user pools named "${ctx.names.userPool}" tagged for this stack: ${ours.map((p) => p.Id).join(', ')}.`,
+          {
+            resolution:
+              'Delete the ones you do not use in the Cognito console (or with "aws cognito-idp delete-user-pool"), then run the command again.',
+          },
+        );
       }
       pool = ours[0] ?? others[0];
       if (pool && !ours[0]) foreign = foreignReason(ctx, 'user pool', ctx.names.userPool, pool.UserPoolTags);
@@ -309,7 +342,13 @@ export const userPoolStep: Step<PoolActual> = {
       c.facts.createdUserPoolId = out.UserPool?.Id;
     };
     if (observed.status === 'absent') {
-      return { kind: 'create', summary: `create ${ctx.names.userPool} (email as username, custom-auth triggers, ${want.UserPoolTier} tier)`, diffs: [], notes: [], apply: create };
+      return {
+        kind: 'create',
+        summary: `create ${ctx.names.userPool} (email as username, custom-auth triggers, ${want.UserPoolTier} tier)`,
+        diffs: [],
+        notes: [],
+        apply: create,
+      };
     }
     const pool = observed.actual.pool;
     const diffs: FieldDiff[] = diffFields(observedFields(pool, want), want);
@@ -317,7 +356,10 @@ export const userPoolStep: Step<PoolActual> = {
     if (diffs.some((d) => REPLACE_FIELDS.has(d.field))) {
       return {
         kind: 'replace',
-        summary: `replace ${pool.Id}: ${diffs.filter((d) => REPLACE_FIELDS.has(d.field)).map((d) => d.field).join(', ')} cannot change in place (all users are lost)`,
+        summary: `replace ${pool.Id}: ${diffs
+          .filter((d) => REPLACE_FIELDS.has(d.field))
+          .map((d) => d.field)
+          .join(', ')} cannot change in place (all users are lost)`,
         diffs,
         notes: [],
         apply: async (c) => {

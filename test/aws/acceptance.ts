@@ -41,7 +41,8 @@ function cli(dir: string, args: string[]): Promise<number> {
   });
 }
 
-const absent = (err: unknown): boolean => ['ResourceNotFoundException', 'NoSuchEntityException', 'NoSuchEntity'].includes((err as Error).name);
+const absent = (err: unknown): boolean =>
+  ['ResourceNotFoundException', 'NoSuchEntityException', 'NoSuchEntity'].includes((err as Error).name);
 
 /** What the stage left in the account, looked up with the SDK, not with otp-setup's own reads. */
 async function leftovers(region: string, name: string, stage: string): Promise<string[]> {
@@ -54,14 +55,29 @@ async function leftovers(region: string, name: string, stage: string): Promise<s
   try {
     for (const kind of KINDS) {
       const fn = `${name}-${kind}-${stage}`;
-      await lambda.send(new GetFunctionCommand({ FunctionName: fn })).then(() => left.push(`function ${fn}`), (err) => { if (!absent(err)) throw err; });
+      await lambda.send(new GetFunctionCommand({ FunctionName: fn })).then(
+        () => left.push(`function ${fn}`),
+        (err) => {
+          if (!absent(err)) throw err;
+        },
+      );
       const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/aws/lambda/${fn}` }));
       for (const g of groups.logGroups ?? []) if (g.logGroupName === `/aws/lambda/${fn}`) left.push(`log group ${g.logGroupName}`);
     }
     const role = `EmailOTPLambdaExecutionRole-${stage}`;
-    await iam.send(new GetRoleCommand({ RoleName: role })).then(() => left.push(`role ${role}`), (err) => { if (!absent(err)) throw err; });
+    await iam.send(new GetRoleCommand({ RoleName: role })).then(
+      () => left.push(`role ${role}`),
+      (err) => {
+        if (!absent(err)) throw err;
+      },
+    );
     const table = `${name}-rate-limits-${stage}`;
-    await db.send(new DescribeTableCommand({ TableName: table })).then(() => left.push(`table ${table}`), (err) => { if (!absent(err)) throw err; });
+    await db.send(new DescribeTableCommand({ TableName: table })).then(
+      () => left.push(`table ${table}`),
+      (err) => {
+        if (!absent(err)) throw err;
+      },
+    );
     for await (const page of paginateListUserPools({ client: cognito }, { MaxResults: 60 })) {
       for (const p of page.UserPools ?? []) if (p.Name === `${name}-pool-${stage}`) left.push(`user pool ${p.Id}`);
     }

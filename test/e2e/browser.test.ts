@@ -112,7 +112,12 @@ beforeAll(async () => {
   const config = parseConfig(JSON.parse(await readFile(join(work, 'otp-setup.config.json'), 'utf8')), 'example config');
   const envFile = join(work, '.env.local');
   const before = await readFile(envFile, 'utf8').catch(() => '');
-  const entries = envEntries(config.frontend, { region: sandbox.region, userPoolId: sandbox.userPoolId, clientId: sandbox.clientId, endpoint: sandbox.url });
+  const entries = envEntries(config.frontend, {
+    region: sandbox.region,
+    userPoolId: sandbox.userPoolId,
+    clientId: sandbox.clientId,
+    endpoint: sandbox.url,
+  });
   await writeFile(envFile, editEnv(before, entries));
 
   await build({
@@ -127,7 +132,16 @@ beforeAll(async () => {
   browser = await chromium.launchPersistentContext(join(work, 'chromium-profile'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 720, height: 560 },
   });
   browser.on('response', (response) => {
@@ -233,7 +247,9 @@ describe('example app in Chromium against otp-setup sandbox', () => {
     for (const left of [2, 1]) {
       await page.fill('#code', wrong);
       await page.click('#code-form button[type=submit]');
-      await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe(`That code is not right. ${left} ${left === 1 ? 'attempt' : 'attempts'} left.`);
+      await expect
+        .poll(() => page.textContent('#status'), { timeout: 10_000 })
+        .toBe(`That code is not right. ${left} ${left === 1 ? 'attempt' : 'attempts'} left.`);
     }
     await page.fill('#code', wrong);
     await page.click('#code-form button[type=submit]');
@@ -260,7 +276,9 @@ describe('example app in Chromium against otp-setup sandbox', () => {
     await page.fill('#email', email);
     await page.click('#email-form button[type=submit]');
     // Cognito's UserLambdaValidationException "CreateAuthChallenge failed with error Too many…".
-    await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toMatch(/^Too many sign-in codes requested for this address\. Try again in \d+ minutes?\.$/);
+    await expect
+      .poll(() => page.textContent('#status'), { timeout: 10_000 })
+      .toMatch(/^Too many sign-in codes requested for this address\. Try again in \d+ minutes?\.$/);
     await screen(page, 'email');
     await shot(page, '8-rate-limited');
     expect(failedCalls).toEqual(['SignUp 400', 'InitiateAuth 400']);

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CognitoIdentityProviderClient, InitiateAuthCommand, ListUsersCommand, RespondToAuthChallengeCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  ListUsersCommand,
+  RespondToAuthChallengeCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { resourceNames } from '../../src/config/resource-names.js';
@@ -33,14 +39,34 @@ describe('otp-setup sandbox (the built CLI)', () => {
   });
 
   it('prints each captured email with its code to stdout and serves it as JSON', async () => {
-    const cognito = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: { accessKeyId: 't', secretAccessKey: 't' } });
+    const cognito = new CognitoIdentityProviderClient({
+      region: 'us-east-1',
+      endpoint: sandbox.url,
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+    });
     try {
       const email = 'cli@example.com';
-      await cognito.send(new SignUpCommand({ ClientId: sandbox.clientId, Username: email, Password: 'any-Password-1', UserAttributes: [{ Name: 'email', Value: email }] }));
-      await cognito.send(new InitiateAuthCommand({ ClientId: sandbox.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+      await cognito.send(
+        new SignUpCommand({
+          ClientId: sandbox.clientId,
+          Username: email,
+          Password: 'any-Password-1',
+          UserAttributes: [{ Name: 'email', Value: email }],
+        }),
+      );
+      await cognito.send(
+        new InitiateAuthCommand({ ClientId: sandbox.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }),
+      );
       const mail = await sandbox.latestMail(email);
       expect(mail?.code).toMatch(/^\d{6}$/);
-      const line = await waitFor(async () => sandbox.output().stdout.split('\n').find((l) => l.includes('"event":"mail"') && l.includes(email)), 'the mail line');
+      const line = await waitFor(
+        async () =>
+          sandbox
+            .output()
+            .stdout.split('\n')
+            .find((l) => l.includes('"event":"mail"') && l.includes(email)),
+        'the mail line',
+      );
       expect(JSON.parse(line)).toMatchObject({ event: 'mail', to: email, code: mail!.code });
       expect(await sandbox.latestMail('nobody-wrote@example.com')).toBeUndefined();
     } finally {
@@ -80,25 +106,55 @@ describe('otp-setup sandbox (the built CLI)', () => {
   });
 
   it('loses no user and no session to kill -9', async () => {
-    const cognito = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
+    const cognito = new CognitoIdentityProviderClient({
+      region: 'us-east-1',
+      endpoint: sandbox.url,
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+      maxAttempts: 1,
+    });
     const emails = Array.from({ length: 20 }, (_, i) => `crash-${i}@example.com`);
     let session: string | undefined;
     try {
-      await Promise.all(emails.map((email) => cognito.send(new SignUpCommand({ ClientId: sandbox.clientId, Username: email, Password: 'Crash-Pass-1!', UserAttributes: [{ Name: 'email', Value: email }] }))));
-      session = (await cognito.send(new InitiateAuthCommand({ ClientId: sandbox.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: emails[0]! } }))).Session;
+      await Promise.all(
+        emails.map((email) =>
+          cognito.send(
+            new SignUpCommand({
+              ClientId: sandbox.clientId,
+              Username: email,
+              Password: 'Crash-Pass-1!',
+              UserAttributes: [{ Name: 'email', Value: email }],
+            }),
+          ),
+        ),
+      );
+      session = (
+        await cognito.send(
+          new InitiateAuthCommand({ ClientId: sandbox.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: emails[0]! } }),
+        )
+      ).Session;
     } finally {
       cognito.destroy();
     }
     // Killed the instant the last answer arrived: whatever the caller was told must be on disk.
     await sandbox.kill();
     sandbox = await startSandbox({ cwd: dir });
-    const after = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
+    const after = new CognitoIdentityProviderClient({
+      region: 'us-east-1',
+      endpoint: sandbox.url,
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+      maxAttempts: 1,
+    });
     try {
       const listed = await after.send(new ListUsersCommand({ UserPoolId: sandbox.userPoolId, Filter: 'email ^= "crash-"' }));
       expect(listed.Users?.length).toBe(emails.length);
       const code = (await sandbox.latestMail(emails[0]!))!.code!;
       const done = await after.send(
-        new RespondToAuthChallengeCommand({ ClientId: sandbox.clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: session, ChallengeResponses: { USERNAME: emails[0]!, ANSWER: code } }),
+        new RespondToAuthChallengeCommand({
+          ClientId: sandbox.clientId,
+          ChallengeName: 'CUSTOM_CHALLENGE',
+          Session: session,
+          ChallengeResponses: { USERNAME: emails[0]!, ANSWER: code },
+        }),
       );
       expect(done.AuthenticationResult?.IdToken).toBeDefined();
     } finally {
@@ -118,7 +174,12 @@ describe('otp-setup sandbox in an empty folder', () => {
       const app = await fetch(`${s.url}/_sandbox/app.js`);
       expect(app.status).toBe(200);
       expect(app.headers.get('content-type')).toContain('javascript');
-      const ready = JSON.parse(s.output().stdout.split('\n').find((l) => l.includes('"event":"ready"'))!) as Record<string, unknown>;
+      const ready = JSON.parse(
+        s
+          .output()
+          .stdout.split('\n')
+          .find((l) => l.includes('"event":"ready"'))!,
+      ) as Record<string, unknown>;
       expect(ready).toMatchObject({ defaults: true, exposed: false });
       expect(await readFile(join(empty, '.env'), 'utf8')).toContain(`VITE_EMAIL_OTP_ENDPOINT=${s.url}`);
     } finally {
@@ -131,7 +192,12 @@ describe('otp-setup sandbox in an empty folder', () => {
     const empty = await mkdtemp(join(tmpdir(), 'otp-sandbox-host-'));
     const s = await startSandbox({ cwd: empty, args: ['--host', '0.0.0.0', '--no-env'] });
     try {
-      const ready = JSON.parse(s.output().stdout.split('\n').find((l) => l.includes('"event":"ready"'))!) as Record<string, unknown>;
+      const ready = JSON.parse(
+        s
+          .output()
+          .stdout.split('\n')
+          .find((l) => l.includes('"event":"ready"'))!,
+      ) as Record<string, unknown>;
       expect(ready).toMatchObject({ exposed: true });
       expect(s.output().stderr).toContain('beyond this machine');
     } finally {

@@ -32,7 +32,12 @@ let cognito: CognitoIdentityProviderClient;
 
 async function start(): Promise<void> {
   server = await startSandboxServer({ configDir: dir, config, port: 0, onMail: (m) => mails.push(m), now: () => Date.now() + clock });
-  cognito = new CognitoIdentityProviderClient({ region: 'eu-west-1', endpoint: server.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  cognito = new CognitoIdentityProviderClient({
+    region: 'eu-west-1',
+    endpoint: server.url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
 }
 
 beforeAll(async () => {
@@ -49,7 +54,14 @@ afterAll(async () => {
 const mailsTo = (email: string) => mails.filter((m) => m.to === email);
 
 async function signUp(email: string) {
-  return cognito.send(new SignUpCommand({ ClientId: server.clientId, Username: email, Password: `Pw-${email}-1!`, UserAttributes: [{ Name: 'email', Value: email }] }));
+  return cognito.send(
+    new SignUpCommand({
+      ClientId: server.clientId,
+      Username: email,
+      Password: `Pw-${email}-1!`,
+      UserAttributes: [{ Name: 'email', Value: email }],
+    }),
+  );
 }
 
 async function initiate(email: string) {
@@ -58,7 +70,12 @@ async function initiate(email: string) {
 
 async function answer(email: string, session: string | undefined, code: string) {
   return cognito.send(
-    new RespondToAuthChallengeCommand({ ClientId: server.clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: session, ChallengeResponses: { USERNAME: email, ANSWER: code } }),
+    new RespondToAuthChallengeCommand({
+      ClientId: server.clientId,
+      ChallengeName: 'CUSTOM_CHALLENGE',
+      Session: session,
+      ChallengeResponses: { USERNAME: email, ANSWER: code },
+    }),
   );
 }
 
@@ -67,8 +84,18 @@ const wrong = (code: string) => String((Number(code) + 1) % 10 ** code.length).p
 function verifiers() {
   const issuer = `${server.url}/${server.userPoolId}`;
   const jwksUri = `${issuer}/.well-known/jwks.json`;
-  const id = JwtVerifier.create({ issuer, audience: server.clientId, jwksUri, customJwtCheck: ({ payload }) => void expect(payload.token_use).toBe('id') });
-  const access = JwtVerifier.create({ issuer, audience: null, jwksUri, customJwtCheck: ({ payload }) => void expect(payload.client_id).toBe(server.clientId) });
+  const id = JwtVerifier.create({
+    issuer,
+    audience: server.clientId,
+    jwksUri,
+    customJwtCheck: ({ payload }) => void expect(payload.token_use).toBe('id'),
+  });
+  const access = JwtVerifier.create({
+    issuer,
+    audience: null,
+    jwksUri,
+    customJwtCheck: ({ payload }) => void expect(payload.client_id).toBe(server.clientId),
+  });
   return { id, access, jwksUri };
 }
 
@@ -96,7 +123,10 @@ describe('sandbox through the AWS SDK', () => {
     expect(sent[0]!.code).toMatch(/^\d{6}$/);
     expect(sent[0]!.text).toContain(sent[0]!.code);
 
-    const latest = (await (await fetch(`${server.url}/_sandbox/mailbox/latest?email=${encodeURIComponent(email)}`)).json()) as Record<string, unknown>;
+    const latest = (await (await fetch(`${server.url}/_sandbox/mailbox/latest?email=${encodeURIComponent(email)}`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(latest).toMatchObject({ to: email, code: sent[0]!.code });
 
     const done = await answer(email, challenge.Session, sent[0]!.code!);
@@ -104,8 +134,21 @@ describe('sandbox through the AWS SDK', () => {
     expect(result.TokenType).toBe('Bearer');
     expect(result.ExpiresIn).toBe(3600);
     const { id, access } = await verify(result.IdToken!, result.AccessToken!);
-    expect(id).toMatchObject({ sub: up.UserSub, email, aud: server.clientId, token_use: 'id', 'cognito:username': up.UserSub, iss: `${server.url}/${server.userPoolId}` });
-    expect(access).toMatchObject({ sub: up.UserSub, client_id: server.clientId, token_use: 'access', scope: 'aws.cognito.signin.user.admin', username: up.UserSub });
+    expect(id).toMatchObject({
+      sub: up.UserSub,
+      email,
+      aud: server.clientId,
+      token_use: 'id',
+      'cognito:username': up.UserSub,
+      iss: `${server.url}/${server.userPoolId}`,
+    });
+    expect(access).toMatchObject({
+      sub: up.UserSub,
+      client_id: server.clientId,
+      token_use: 'access',
+      scope: 'aws.cognito.signin.user.admin',
+      username: up.UserSub,
+    });
     expect(access.origin_jti).toBe(id.origin_jti);
     expect(Number(id.exp) - Number(id.iat)).toBe(3600);
 
@@ -149,9 +192,15 @@ describe('sandbox through the AWS SDK', () => {
     const first = await initiate(email);
     const code = mailsTo(email)[0]!.code!;
     const second = await answer(email, first.Session, wrong(code));
-    expect(await rejection(answer(email, first.Session, code))).toEqual({ name: 'NotAuthorizedException', message: 'Invalid session for the user.' });
+    expect(await rejection(answer(email, first.Session, code))).toEqual({
+      name: 'NotAuthorizedException',
+      message: 'Invalid session for the user.',
+    });
     const third = await answer(email, second.Session, wrong(code));
-    expect(await rejection(answer(email, third.Session, wrong(code)))).toEqual({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    expect(await rejection(answer(email, third.Session, wrong(code)))).toEqual({
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
     expect(mailsTo(email)).toHaveLength(1);
   });
 
@@ -175,7 +224,9 @@ describe('sandbox through the AWS SDK', () => {
     const ghost = 'nobody@example.com';
     const ghostChallenge = await initiate(ghost);
     expect(ghostChallenge.ChallengeName).toBe(knownChallenge.ChallengeName);
-    expect(Object.keys(ghostChallenge.ChallengeParameters ?? {}).sort()).toEqual(Object.keys(knownChallenge.ChallengeParameters ?? {}).sort());
+    expect(Object.keys(ghostChallenge.ChallengeParameters ?? {}).sort()).toEqual(
+      Object.keys(knownChallenge.ChallengeParameters ?? {}).sort(),
+    );
     expect(ghostChallenge.ChallengeParameters?.USERNAME).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(ghostChallenge.ChallengeParameters?.maskedEmail).toBe('n***@e***.com');
     // The same stand-in username every time, as a real account's would be.
@@ -185,7 +236,10 @@ describe('sandbox through the AWS SDK', () => {
     const second = await answer(ghost, ghostChallenge.Session, '123456');
     expect(second.ChallengeName).toBe('CUSTOM_CHALLENGE');
     const third = await answer(ghost, second.Session, '654321');
-    expect(await rejection(answer(ghost, third.Session, '000000'))).toEqual({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    expect(await rejection(answer(ghost, third.Session, '000000'))).toEqual({
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
   });
 
   it('refreshes tokens, and revoking the refresh token ends the refresh and the access token', async () => {
@@ -194,7 +248,11 @@ describe('sandbox through the AWS SDK', () => {
     const challenge = await initiate(email);
     const tokens = (await answer(email, challenge.Session, mailsTo(email)[0]!.code!)).AuthenticationResult!;
     const refreshed = await cognito.send(
-      new InitiateAuthCommand({ ClientId: server.clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }),
+      new InitiateAuthCommand({
+        ClientId: server.clientId,
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! },
+      }),
     );
     expect(refreshed.AuthenticationResult?.RefreshToken).toBeUndefined();
     const again = await verify(refreshed.AuthenticationResult!.IdToken!, refreshed.AuthenticationResult!.AccessToken!);
@@ -202,7 +260,13 @@ describe('sandbox through the AWS SDK', () => {
 
     await cognito.send(new RevokeTokenCommand({ ClientId: server.clientId, Token: tokens.RefreshToken! }));
     const refreshAfter = await rejection(
-      cognito.send(new InitiateAuthCommand({ ClientId: server.clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })),
+      cognito.send(
+        new InitiateAuthCommand({
+          ClientId: server.clientId,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! },
+        }),
+      ),
     );
     expect(refreshAfter).toEqual({ name: 'NotAuthorizedException', message: 'Refresh Token has been revoked' });
     expect(await rejection(cognito.send(new GetUserCommand({ AccessToken: refreshed.AuthenticationResult!.AccessToken })))).toEqual({
@@ -222,26 +286,42 @@ describe('sandbox through the AWS SDK', () => {
 
   it('rejects a second sign-up and answers admin and describe calls like Cognito', async () => {
     expect((await rejection(signUp('ada@example.com'))).name).toBe('UsernameExistsException');
-    expect((await rejection(cognito.send(new SignUpCommand({ ClientId: server.clientId, Username: 'nopw@example.com', UserAttributes: [] })))).name).toBe(
-      'InvalidParameterException',
-    );
+    expect(
+      (await rejection(cognito.send(new SignUpCommand({ ClientId: server.clientId, Username: 'nopw@example.com', UserAttributes: [] }))))
+        .name,
+    ).toBe('InvalidParameterException');
     const created = await cognito.send(
-      new AdminCreateUserCommand({ UserPoolId: server.userPoolId, Username: 'admin@example.com', MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: 'admin@example.com' }] }),
+      new AdminCreateUserCommand({
+        UserPoolId: server.userPoolId,
+        Username: 'admin@example.com',
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [{ Name: 'email', Value: 'admin@example.com' }],
+      }),
     );
     expect(created.User?.UserStatus).toBe('FORCE_CHANGE_PASSWORD');
     const got = await cognito.send(new AdminGetUserCommand({ UserPoolId: server.userPoolId, Username: 'ADMIN@example.com' }));
     expect(got.Username).toBe(created.User?.Username);
     const listed = await cognito.send(new ListUsersCommand({ UserPoolId: server.userPoolId, Filter: 'email = "admin@example.com"' }));
     expect(listed.Users?.map((u) => u.Username)).toEqual([created.User?.Username]);
-    expect((await rejection(cognito.send(new AdminGetUserCommand({ UserPoolId: server.userPoolId, Username: 'none@example.com' })))).name).toBe('UserNotFoundException');
+    expect(
+      (await rejection(cognito.send(new AdminGetUserCommand({ UserPoolId: server.userPoolId, Username: 'none@example.com' })))).name,
+    ).toBe('UserNotFoundException');
     const client = await cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: server.userPoolId, ClientId: server.clientId }));
-    expect(client.UserPoolClient).toMatchObject({ ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'], PreventUserExistenceErrors: 'ENABLED', AuthSessionValidity: 3 });
-    expect((await rejection(cognito.send(new InitiateAuthCommand({ ClientId: 'nope', AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'a@b.c' } })))).name).toBe(
-      'ResourceNotFoundException',
-    );
+    expect(client.UserPoolClient).toMatchObject({
+      ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      PreventUserExistenceErrors: 'ENABLED',
+      AuthSessionValidity: 3,
+    });
+    expect(
+      (
+        await rejection(
+          cognito.send(new InitiateAuthCommand({ ClientId: 'nope', AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'a@b.c' } })),
+        )
+      ).name,
+    ).toBe('ResourceNotFoundException');
   });
 
-  it('answers errors in Cognito\'s wire shape and CORS preflights for browsers', async () => {
+  it("answers errors in Cognito's wire shape and CORS preflights for browsers", async () => {
     const res = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.GetUser' },
@@ -253,7 +333,11 @@ describe('sandbox through the AWS SDK', () => {
 
     const pre = await fetch(server.url, {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-amz-target,x-amz-user-agent,cache-control' },
+      headers: {
+        origin: 'http://localhost:5173',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-amz-target,x-amz-user-agent,cache-control',
+      },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('*');
@@ -261,7 +345,10 @@ describe('sandbox through the AWS SDK', () => {
       expect(pre.headers.get('access-control-allow-headers')).toContain(h);
     }
     expect(pre.headers.get('access-control-expose-headers')).toContain('x-amzn-errortype');
-    const oidc = (await (await fetch(`${server.url}/${server.userPoolId}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const oidc = (await (await fetch(`${server.url}/${server.userPoolId}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(oidc.issuer).toBe(`${server.url}/${server.userPoolId}`);
   });
 
@@ -286,14 +373,27 @@ describe('sandbox through the AWS SDK', () => {
 });
 
 describe('sandbox trigger limits', () => {
-  it('fails the call with Cognito\'s error when a trigger overruns its time limit', async () => {
+  it("fails the call with Cognito's error when a trigger overruns its time limit", async () => {
     const slowDir = await mkdtemp(join(tmpdir(), 'otp-sandbox-slow-'));
     const built = await buildHandlers();
     const slow = { code: 'exports.handler = () => new Promise((r) => setTimeout(r, 60000));', codeSha256: 'slow' };
-    const s = await startSandboxServer({ configDir: slowDir, config, port: 0, handlers: { ...built, 'define-auth-challenge': slow }, triggerTimeoutMs: 300 });
-    const c = new CognitoIdentityProviderClient({ region: 'eu-west-1', endpoint: s.url, credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
+    const s = await startSandboxServer({
+      configDir: slowDir,
+      config,
+      port: 0,
+      handlers: { ...built, 'define-auth-challenge': slow },
+      triggerTimeoutMs: 300,
+    });
+    const c = new CognitoIdentityProviderClient({
+      region: 'eu-west-1',
+      endpoint: s.url,
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+      maxAttempts: 1,
+    });
     try {
-      const err = await rejection(c.send(new InitiateAuthCommand({ ClientId: s.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'a@example.com' } })));
+      const err = await rejection(
+        c.send(new InitiateAuthCommand({ ClientId: s.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'a@example.com' } })),
+      );
       expect(err.name).toBe('UnexpectedLambdaException');
       expect(err.message).toContain('DefineAuthChallenge');
     } finally {
@@ -307,10 +407,27 @@ describe('sandbox trigger limits', () => {
     const d = await mkdtemp(join(tmpdir(), 'otp-sandbox-domains-'));
     const strict = parseConfig({ email: { from: 'noreply@example.com' }, signUp: { allowedDomains: ['example.com'] } });
     const s = await startSandboxServer({ configDir: d, config: strict, port: 0 });
-    const c = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: s.url, credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
+    const c = new CognitoIdentityProviderClient({
+      region: 'us-east-1',
+      endpoint: s.url,
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+      maxAttempts: 1,
+    });
     try {
-      const err = await rejection(c.send(new SignUpCommand({ ClientId: s.clientId, Username: 'x@other.org', Password: 'Aa1!aaaaaaaa', UserAttributes: [{ Name: 'email', Value: 'x@other.org' }] })));
-      expect(err).toEqual({ name: 'UserLambdaValidationException', message: 'PreSignUp failed with error Sign-up is not open to addresses at other.org..' });
+      const err = await rejection(
+        c.send(
+          new SignUpCommand({
+            ClientId: s.clientId,
+            Username: 'x@other.org',
+            Password: 'Aa1!aaaaaaaa',
+            UserAttributes: [{ Name: 'email', Value: 'x@other.org' }],
+          }),
+        ),
+      );
+      expect(err).toEqual({
+        name: 'UserLambdaValidationException',
+        message: 'PreSignUp failed with error Sign-up is not open to addresses at other.org..',
+      });
     } finally {
       c.destroy();
       await s.close();

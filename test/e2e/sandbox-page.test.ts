@@ -26,15 +26,25 @@ const problems: string[] = [];
 const calls: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing, so the browser test cannot run. Install Debian's Chromium: apt-get install -y chromium`);
-  if (!existsSync(join(ROOT, 'dist', 'sandbox-page', 'app.js'))) throw new Error('dist/sandbox-page/app.js is missing: run "npm run build" first.');
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing, so the browser test cannot run. Install Debian's Chromium: apt-get install -y chromium`);
+  if (!existsSync(join(ROOT, 'dist', 'sandbox-page', 'app.js')))
+    throw new Error('dist/sandbox-page/app.js is missing: run "npm run build" first.');
   await mkdir(SHOTS, { recursive: true });
   work = await mkdtemp(join(tmpdir(), 'otp-sandbox-page-'));
   sandbox = await startSandbox({ cwd: work });
   browser = await chromium.launchPersistentContext(join(work, 'chromium-profile'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     viewport: { width: 1100, height: 760 },
   });
   browser.on('response', (response) => {
@@ -51,7 +61,9 @@ afterAll(async () => {
 
 async function screen(page: Page, name: string): Promise<void> {
   await page.waitForSelector(`body[data-screen="${name}"]`, { timeout: 20_000 }).catch(async (err: unknown) => {
-    throw new Error(`The page did not reach "${name}". Status: "${await page.textContent('#status')}"; ${problems.join('; ')}\n${String(err)}`);
+    throw new Error(
+      `The page did not reach "${name}". Status: "${await page.textContent('#status')}"; ${problems.join('; ')}\n${String(err)}`,
+    );
   });
 }
 

@@ -1,7 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CognitoIdentityProviderClient, InitiateAuthCommand, RespondToAuthChallengeCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { startSandboxServer, type SandboxServer } from '../../src/sandbox/sandbox-server.js';
@@ -24,7 +29,12 @@ const mails: StoredMail[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'otp-sandbox-limits-'));
   server = await startSandboxServer({ configDir: dir, config, port: 0, onMail: (m) => mails.push(m), now: () => Date.now() });
-  cognito = new CognitoIdentityProviderClient({ region: 'eu-west-1', endpoint: server.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  cognito = new CognitoIdentityProviderClient({
+    region: 'eu-west-1',
+    endpoint: server.url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -32,11 +42,26 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const initiate = (email: string) => cognito.send(new InitiateAuthCommand({ ClientId: server.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+const initiate = (email: string) =>
+  cognito.send(new InitiateAuthCommand({ ClientId: server.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
 const answer = (email: string, session: string | undefined, code: string) =>
-  cognito.send(new RespondToAuthChallengeCommand({ ClientId: server.clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: session, ChallengeResponses: { USERNAME: email, ANSWER: code } }));
+  cognito.send(
+    new RespondToAuthChallengeCommand({
+      ClientId: server.clientId,
+      ChallengeName: 'CUSTOM_CHALLENGE',
+      Session: session,
+      ChallengeResponses: { USERNAME: email, ANSWER: code },
+    }),
+  );
 const signUp = (email: string) =>
-  cognito.send(new SignUpCommand({ ClientId: server.clientId, Username: email, Password: 'Aa1!aaaaaaaa', UserAttributes: [{ Name: 'email', Value: email }] }));
+  cognito.send(
+    new SignUpCommand({
+      ClientId: server.clientId,
+      Username: email,
+      Password: 'Aa1!aaaaaaaa',
+      UserAttributes: [{ Name: 'email', Value: email }],
+    }),
+  );
 const latestCode = (email: string) => mails.filter((m) => m.to === email).at(-1)?.code ?? '';
 const wrong = (code: string) => String((Number(code) + 1) % 10 ** code.length).padStart(code.length, '0');
 

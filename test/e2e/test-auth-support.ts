@@ -6,7 +6,10 @@ import { BIN, type CliResult } from '../support/cli.js';
 
 export async function projectDir(extra: Record<string, unknown> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'otp-e2e-'));
-  await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ region: 'us-east-1', email: { from: 'noreply@example.com' }, ...extra }));
+  await writeFile(
+    join(dir, 'otp-setup.config.json'),
+    JSON.stringify({ region: 'us-east-1', email: { from: 'noreply@example.com' }, ...extra }),
+  );
   return dir;
 }
 
@@ -15,7 +18,14 @@ export const cliEnv = (): Record<string, string> => {
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   delete env.AWS_PROFILE;
   delete env.AWS_ENDPOINT_URL;
-  return { ...env, NO_COLOR: '1', AWS_ACCESS_KEY_ID: 'sandbox', AWS_SECRET_ACCESS_KEY: 'sandbox', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };
+  return {
+    ...env,
+    NO_COLOR: '1',
+    AWS_ACCESS_KEY_ID: 'sandbox',
+    AWS_SECRET_ACCESS_KEY: 'sandbox',
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
 };
 
 /**
@@ -50,7 +60,11 @@ export function runFed(
   const write = (line: string) => {
     if (child.stdin.writable) child.stdin.write(`${line}\n`);
   };
-  void feed(write, () => child.stdin.end(), () => stdout + stderr).catch(() => child.stdin.end());
+  void feed(
+    write,
+    () => child.stdin.end(),
+    () => stdout + stderr,
+  ).catch(() => child.stdin.end());
   return closed;
 }
 

@@ -30,7 +30,14 @@ const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(
 
 describe('otp-setup test-auth against the sandbox', () => {
   it('needs no AWS credentials at all for the sandbox', async () => {
-    const env = { ...cliEnv(), AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, HOME: dir, AWS_CONFIG_FILE: `${dir}/none`, AWS_SHARED_CREDENTIALS_FILE: `${dir}/none` };
+    const env = {
+      ...cliEnv(),
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      HOME: dir,
+      AWS_CONFIG_FILE: `${dir}/none`,
+      AWS_SHARED_CREDENTIALS_FILE: `${dir}/none`,
+    };
     const res = await runCli([...base('nocreds@example.com'), '--create-user', '--code', '000000'], { cwd: dir, env });
     expect(res.stderr).not.toContain('NO_CREDENTIALS');
     expect(res.stderr).toContain('Created user nocreds@example.com');
@@ -67,10 +74,14 @@ describe('otp-setup test-auth against the sandbox', () => {
   it('works as well through http://localhost:<port>: the tokens name the address it used', async () => {
     const email = 'localhost-name@example.com';
     const local = sandbox.url.replace('127.0.0.1', 'localhost');
-    const res = await runFed(['test-auth', '--email', email, '--endpoint-url', local, '--create-user', '--json'], dir, async (write, end) => {
-      write((await codeFor(email))!);
-      end();
-    });
+    const res = await runFed(
+      ['test-auth', '--email', email, '--endpoint-url', local, '--create-user', '--json'],
+      dir,
+      async (write, end) => {
+        write((await codeFor(email))!);
+        end();
+      },
+    );
     expect(res.code, res.stderr).toBe(0);
     expect(res.json).toMatchObject({ ok: true, issuer: `${local}/${sandbox.userPoolId}` });
   });
@@ -170,7 +181,11 @@ describe('otp-setup test-auth against the sandbox', () => {
     const before = (await sandbox.mails(email)).length;
     // A pty from `script` has no size; give it one, as a real terminal has.
     const command = `stty cols 120 rows 40; ${[process.execPath, BIN, ...base(email)].map((a) => `'${a}'`).join(' ')}`;
-    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: dir, env: { ...cliEnv(), TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+      cwd: dir,
+      env: { ...cliEnv(), TERM: 'xterm' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let screen = '';
     child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
@@ -195,9 +210,27 @@ describe('otp-setup test-auth on an expired session', () => {
     let clock = 0;
     let mailed: string | undefined;
     const config = parseConfig({ region: 'us-east-1', email: { from: 'noreply@example.com' } });
-    const server = await startSandboxServer({ configDir: d, config, port: 0, now: () => Date.now() + clock, onMail: (m) => (mailed = m.code) });
+    const server = await startSandboxServer({
+      configDir: d,
+      config,
+      port: 0,
+      now: () => Date.now() + clock,
+      onMail: (m) => (mailed = m.code),
+    });
     try {
-      const args = ['test-auth', '--email', 'late@example.com', '--create-user', '--endpoint-url', server.url, '--user-pool-id', server.userPoolId, '--client-id', server.clientId, '--json'];
+      const args = [
+        'test-auth',
+        '--email',
+        'late@example.com',
+        '--create-user',
+        '--endpoint-url',
+        server.url,
+        '--user-pool-id',
+        server.userPoolId,
+        '--client-id',
+        server.clientId,
+        '--json',
+      ];
       const res = await runFed(args, d, async (write, end, output) => {
         const code = await waitFor(async () => mailed, 'the code email');
         // The email goes out while the sign-in is still being set up; the session exists (and its

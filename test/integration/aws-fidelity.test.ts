@@ -37,7 +37,6 @@ async function up(dir: string, extra: string[] = []) {
   return result;
 }
 
-
 /** Runs `up` and SIGKILLs it as soon as AWS has answered `action`, before the CLI sees the answer. */
 async function killUpAfter(dir: string, action: string): Promise<void> {
   let cli: RunningCli | undefined;
@@ -55,14 +54,24 @@ async function killUpAfter(dir: string, action: string): Promise<void> {
 describe('the realism layer answers as AWS does', () => {
   it('DescribeUserPool carries the fields AWS fills in, and UpdateUserPool refuses them back', async () => {
     const cognito = new CognitoIdentityProviderClient(viaProxy());
-    const { UserPool } = await f.sdk.cognito.send(new CreateUserPoolCommand({ PoolName: 'p', AdminCreateUserConfig: { AllowAdminCreateUserOnly: false } }));
+    const { UserPool } = await f.sdk.cognito.send(
+      new CreateUserPoolCommand({ PoolName: 'p', AdminCreateUserConfig: { AllowAdminCreateUserOnly: false } }),
+    );
     const described = (await cognito.send(new DescribeUserPoolCommand({ UserPoolId: UserPool!.Id }))).UserPool!;
     expect(described.AdminCreateUserConfig!.UnusedAccountValidityDays).toBe(7);
     expect(described.Policies!.PasswordPolicy!.TemporaryPasswordValidityDays).toBe(7);
     expect(described.UserPoolTier).toBe('ESSENTIALS');
-    const echo = cognito.send(new UpdateUserPoolCommand({ UserPoolId: UserPool!.Id!, AdminCreateUserConfig: described.AdminCreateUserConfig, Policies: described.Policies }));
+    const echo = cognito.send(
+      new UpdateUserPoolCommand({
+        UserPoolId: UserPool!.Id!,
+        AdminCreateUserConfig: described.AdminCreateUserConfig,
+        Policies: described.Policies,
+      }),
+    );
     await expect(echo).rejects.toThrow('Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays');
-    const lite = cognito.send(new UpdateUserPoolCommand({ UserPoolId: UserPool!.Id!, UserPoolTier: 'LITE', AcrConfiguration: described.AcrConfiguration }));
+    const lite = cognito.send(
+      new UpdateUserPoolCommand({ UserPoolId: UserPool!.Id!, UserPoolTier: 'LITE', AcrConfiguration: described.AcrConfiguration }),
+    );
     await expect(lite).rejects.toMatchObject({ name: 'FeatureUnavailableInTierException' });
     cognito.destroy();
   });
@@ -77,17 +86,39 @@ describe('the realism layer answers as AWS does', () => {
     const cw = new CloudWatchClient(viaProxy());
     const sns = new SNSClient(viaProxy());
     const trust = JSON.stringify({ Version: '2012-10-17', Statement: [] });
-    await expect(iam.send(new CreateRoleCommand({ RoleName: long(65), AssumeRolePolicyDocument: trust }))).rejects.toThrow(/length less than or equal to 64/);
-    await expect(lambda.send(new CreateFunctionCommand({ FunctionName: long(65), Role: 'arn:aws:iam::123456789012:role/r', Code: { ZipFile: new Uint8Array([1]) } }))).rejects.toThrow(/64/);
+    await expect(iam.send(new CreateRoleCommand({ RoleName: long(65), AssumeRolePolicyDocument: trust }))).rejects.toThrow(
+      /length less than or equal to 64/,
+    );
+    await expect(
+      lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: long(65),
+          Role: 'arn:aws:iam::123456789012:role/r',
+          Code: { ZipFile: new Uint8Array([1]) },
+        }),
+      ),
+    ).rejects.toThrow(/64/);
     await expect(cognito.send(new CreateUserPoolCommand({ PoolName: long(129) }))).rejects.toThrow(/128/);
     await expect(cognito.send(new CreateUserPoolCommand({ PoolName: 'no/slash' }))).rejects.toThrow(/pattern/);
     const { UserPool } = await f.sdk.cognito.send(new CreateUserPoolCommand({ PoolName: 'p' }));
     await expect(cognito.send(new CreateUserPoolClientCommand({ UserPoolId: UserPool!.Id, ClientName: long(129) }))).rejects.toThrow(/128/);
-    const table = { AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' as const }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }], BillingMode: 'PAY_PER_REQUEST' as const };
+    const table = {
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' as const }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }],
+      BillingMode: 'PAY_PER_REQUEST' as const,
+    };
     await expect(db.send(new CreateTableCommand({ TableName: 'ab', ...table }))).rejects.toThrow(/greater than or equal to 3/);
     await expect(db.send(new CreateTableCommand({ TableName: long(256), ...table }))).rejects.toThrow(/255/);
     await expect(logs.send(new CreateLogGroupCommand({ logGroupName: long(513) }))).rejects.toThrow(/512/);
-    const alarm = { Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum' as const, Period: 300, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' as const };
+    const alarm = {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Statistic: 'Sum' as const,
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold' as const,
+    };
     await expect(cw.send(new PutMetricAlarmCommand({ AlarmName: long(256), ...alarm }))).rejects.toThrow(/255/);
     await expect(sns.send(new CreateTopicCommand({ Name: long(257) }))).rejects.toThrow(/256/);
     for (const c of [iam, lambda, cognito, db, logs, cw, sns]) c.destroy();
@@ -117,7 +148,9 @@ describe('fixes for calls that fail on AWS although moto accepts them', () => {
     const teardown = await f.cli(dir, ['teardown', '--yes']);
     expect(teardown.code, teardown.stderr).toBe(0);
     expect(teardown.stderr).toContain('after turning its deletion protection off');
-    expect((await f.sdk.cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools!.map((p) => p.Id)).not.toContain(first.json!.userPoolId);
+    expect((await f.sdk.cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools!.map((p) => p.Id)).not.toContain(
+      first.json!.userPoolId,
+    );
   });
 
   it('in DEVELOPER mode the pool sends as From (with email.fromName), also when only the domain is verified', async () => {
@@ -155,7 +188,10 @@ describe('fixes for calls that fail on AWS although moto accepts them', () => {
     await up(dir);
     // Code and settings change in one run: each update waits for the previous one.
     await writeFile(join(dir, 'subject.txt'), 'Your Acme code\n');
-    await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, email: { ...BASE_CONFIG.email, templates: { subject: 'subject.txt' } } }));
+    await writeFile(
+      join(dir, 'otp-setup.config.json'),
+      JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, email: { ...BASE_CONFIG.email, templates: { subject: 'subject.txt' } } }),
+    );
     await up(dir);
     const lambda = new LambdaClient(viaProxy());
     for (const kind of ['create-auth-challenge', 'define-auth-challenge', 'verify-auth-challenge', 'pre-sign-up']) {
@@ -170,7 +206,10 @@ describe('fixes for calls that fail on AWS although moto accepts them', () => {
     const dir = await f.project();
     await up(dir);
     await writeFile(join(dir, 'subject.txt'), 'Your Acme code\n');
-    await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, email: { ...BASE_CONFIG.email, templates: { subject: 'subject.txt' } } }));
+    await writeFile(
+      join(dir, 'otp-setup.config.json'),
+      JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, email: { ...BASE_CONFIG.email, templates: { subject: 'subject.txt' } } }),
+    );
     // Killed as soon as AWS accepted the new code: the function is left InProgress.
     await killUpAfter(dir, 'UpdateFunctionCode');
     const again = await f.cli(dir, ['up', '--json']);
@@ -186,7 +225,9 @@ describe('fixes for calls that fail on AWS although moto accepts them', () => {
     const result = await up(dir);
     expect(f.proxy.realism!.fired['iam-propagation']).toBeGreaterThanOrEqual(1);
     expect(result.json!.retries as number).toBeGreaterThanOrEqual(1);
-    const updates = f.proxy.calls.filter((c) => c.action === 'UpdateFunctionConfiguration' && !c.realism).map((c) => JSON.parse(c.body).TracingConfig);
+    const updates = f.proxy.calls
+      .filter((c) => c.action === 'UpdateFunctionConfiguration' && !c.realism)
+      .map((c) => JSON.parse(c.body).TracingConfig);
     expect(updates).toEqual(Array(5).fill({ Mode: 'Active' }));
   });
 
@@ -217,7 +258,14 @@ describe('fixes for calls that fail on AWS although moto accepts them', () => {
     await f.moto.reset();
     f.proxy.reset();
     const db = new DynamoDBClient({ region: 'us-east-1', endpoint: f.moto.url, credentials });
-    await db.send(new CreateTableCommand({ TableName: 'email-otp-rate-limits', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } }));
+    await db.send(
+      new CreateTableCommand({
+        TableName: 'email-otp-rate-limits',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 },
+      }),
+    );
     const adoptDir = await f.project();
     await up(adoptDir, ['--adopt']);
     const table = await db.send(new DescribeTableCommand({ TableName: 'email-otp-rate-limits' }));
@@ -227,8 +275,17 @@ describe('fixes for calls that fail on AWS although moto accepts them', () => {
 
   it('adopting a table whose TTL is on another attribute says what to do instead of failing in UpdateTimeToLive', async () => {
     const db = new DynamoDBClient({ region: 'us-east-1', endpoint: f.moto.url, credentials });
-    await db.send(new CreateTableCommand({ TableName: 'email-otp-rate-limits', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }));
-    await db.send(new UpdateTimeToLiveCommand({ TableName: 'email-otp-rate-limits', TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }));
+    await db.send(
+      new CreateTableCommand({
+        TableName: 'email-otp-rate-limits',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await db.send(
+      new UpdateTimeToLiveCommand({ TableName: 'email-otp-rate-limits', TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }),
+    );
     db.destroy();
     const dir = await f.project();
     const result = await f.cli(dir, ['up', '--adopt', '--json']);
@@ -253,14 +310,20 @@ describe('fixes for calls that fail on AWS although moto accepts them', () => {
     const actions = f.proxy.calls.filter((c) => c.service === 'logs').map((c) => c.action);
     expect(actions).not.toContain('TagLogGroup');
     expect(actions).toContain('TagResource');
-    const tags = await logs.send(new ListTagsForResourceCommand({ resourceArn: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/email-otp-pre-sign-up' }));
+    const tags = await logs.send(
+      new ListTagsForResourceCommand({ resourceArn: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/email-otp-pre-sign-up' }),
+    );
     expect(tags.tags).toMatchObject({ 'otp-setup:stack': 'email-otp' });
     logs.destroy();
   });
 
   it("Cognito's NotAuthorizedException is reported as AWS's refusal, not as a missing permission", async () => {
     const dir = await f.project();
-    f.proxy.addFault({ match: 'cognito-idp:CreateUserPool', fault: { kind: 'error', status: 400, type: 'NotAuthorizedException', message: 'Email arn does not belong to your account' }, times: 1 });
+    f.proxy.addFault({
+      match: 'cognito-idp:CreateUserPool',
+      fault: { kind: 'error', status: 400, type: 'NotAuthorizedException', message: 'Email arn does not belong to your account' },
+      times: 1,
+    });
     const result = await f.cli(dir, ['up', '--json']);
     expect(result.code).toBe(1);
     const error = result.json!.error as { code: string; message: string; resolution: string };

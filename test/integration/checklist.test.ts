@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient, DescribeLogGroupsCommand, ListTagsForResourceCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchLogsClient,
+  DescribeLogGroupsCommand,
+  ListTagsForResourceCommand,
+  PutRetentionPolicyCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { ListSubscriptionsByTopicCommand, ListTopicsCommand } from '@aws-sdk/client-sns';
@@ -31,7 +36,9 @@ beforeEach(async () => {
   f.proxy.reset();
 });
 
-const GROUPS = ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up', 'post-authentication'].map((k) => `/aws/lambda/email-otp-${k}`).sort();
+const GROUPS = ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up', 'post-authentication']
+  .map((k) => `/aws/lambda/email-otp-${k}`)
+  .sort();
 
 async function up(dir: string) {
   const result = await f.cli(dir, ['up', '--json']);
@@ -86,8 +93,16 @@ describe('monitoring: log groups, tracing, alarms', () => {
 
   it('turns X-Ray tracing on and off, with the permission to write traces only while on', async () => {
     const { writeFile } = await import('node:fs/promises');
-    const mode = async () => (await f.sdk.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'email-otp-create-auth-challenge' }))).TracingConfig?.Mode;
-    const policy = async () => JSON.parse(decodeURIComponent((await f.sdk.iam.send(new GetRolePolicyCommand({ RoleName: 'EmailOTPLambdaExecutionRole', PolicyName: 'otp-setup-ses-send' }))).PolicyDocument!));
+    const mode = async () =>
+      (await f.sdk.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'email-otp-create-auth-challenge' }))).TracingConfig
+        ?.Mode;
+    const policy = async () =>
+      JSON.parse(
+        decodeURIComponent(
+          (await f.sdk.iam.send(new GetRolePolicyCommand({ RoleName: 'EmailOTPLambdaExecutionRole', PolicyName: 'otp-setup-ses-send' })))
+            .PolicyDocument!,
+        ),
+      );
     const xray = async () => (await policy()).Statement.find((s: { Sid?: string }) => s.Sid === 'WriteXRayTraces');
 
     // Off by default.
@@ -119,11 +134,20 @@ describe('monitoring: log groups, tracing, alarms', () => {
     expect(first.stdout).toContain('confirmation link to ops@example.com');
     const alarms = (await cloudwatch.send(new DescribeAlarmsCommand({}))).MetricAlarms ?? [];
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
-      ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up', 'post-authentication'].flatMap((k) => [`email-otp-${k}-errors`, `email-otp-${k}-throttles`]).sort(),
+      ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up', 'post-authentication']
+        .flatMap((k) => [`email-otp-${k}-errors`, `email-otp-${k}-throttles`])
+        .sort(),
     );
     const topicArn = 'arn:aws:sns:us-east-1:123456789012:email-otp-alarms';
     for (const a of alarms) {
-      expect(a).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1, Period: 300, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [topicArn] });
+      expect(a).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        Statistic: 'Sum',
+        Threshold: 1,
+        Period: 300,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [topicArn],
+      });
       expect(a.Dimensions).toEqual([{ Name: 'FunctionName', Value: a.AlarmName!.replace(/-(errors|throttles)$/, '') }]);
     }
     const subs = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
@@ -157,7 +181,11 @@ describe('monitoring: log groups, tracing, alarms', () => {
 
 describe('preview, cost estimate, SES production access', () => {
   it('preview renders the configured templates with a sample code and writes the HTML', async () => {
-    const dir = await f.project({ ...BASE_CONFIG, otp: { length: 8 }, email: { ...BASE_CONFIG.email, templates: { subject: 'subject.txt', html: 'body.html' } } });
+    const dir = await f.project({
+      ...BASE_CONFIG,
+      otp: { length: 8 },
+      email: { ...BASE_CONFIG.email, templates: { subject: 'subject.txt', html: 'body.html' } },
+    });
     const { writeFile } = await import('node:fs/promises');
     await writeFile(join(dir, 'subject.txt'), 'Acme code for {{email}}\n');
     await writeFile(join(dir, 'body.html'), '<p>Hi {{name}}, your Acme code is <b>{{code}}</b> ({{minutes}} min).</p>');
@@ -190,7 +218,13 @@ describe('preview, cost estimate, SES production access', () => {
     const text = await f.cli(dir, ['plan', '--mau', '100000']);
     expect(text.stdout).toMatch(/Cost estimate for 100,000 monthly active users/);
     expect(text.stdout).toContain('~$0.10 for 1,000 users');
-    for (const args of [['--mau', 'lots'], ['--mau', '-5'], ['--mau', '10', '--sign-ins-per-user', 'x'], ['--mau', '10', '--cognito-tier', 'gold'], ['--sign-ins-per-user', '3']]) {
+    for (const args of [
+      ['--mau', 'lots'],
+      ['--mau', '-5'],
+      ['--mau', '10', '--sign-ins-per-user', 'x'],
+      ['--mau', '10', '--cognito-tier', 'gold'],
+      ['--sign-ins-per-user', '3'],
+    ]) {
       const bad = await f.cli(dir, ['plan', ...args]);
       expect(bad.code, args.join(' ')).toBe(2);
     }

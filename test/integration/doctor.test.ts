@@ -1,4 +1,9 @@
-import { DescribeUserPoolClientCommand, DescribeUserPoolCommand, UpdateUserPoolClientCommand, UpdateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+  UpdateUserPoolClientCommand,
+  UpdateUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { RemovePermissionCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +13,11 @@ let f: StackFixture;
 let logs: CloudWatchLogsClient;
 beforeAll(async () => {
   f = await startStackFixture();
-  logs = new CloudWatchLogsClient({ region: 'us-east-1', endpoint: f.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  logs = new CloudWatchLogsClient({
+    region: 'us-east-1',
+    endpoint: f.moto.url,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
 });
 afterAll(async () => {
   logs?.destroy();
@@ -42,10 +51,16 @@ describe('otp-setup doctor against moto', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.json!.ok).toBe(true);
     // FilterLogEvents is a read the proxy's Get/List/Describe naming rule does not know.
-    expect(f.proxy.writes().map((c) => c.action).filter((a) => a !== 'FilterLogEvents')).toEqual([]);
+    expect(
+      f.proxy
+        .writes()
+        .map((c) => c.action)
+        .filter((a) => a !== 'FilterLogEvents'),
+    ).toEqual([]);
     expect(checks.filter((c) => c.verdict !== 'ok').map((c) => c.id)).toEqual(['ses-account']);
     expect(verdict('ses-account')).toBe('unknown');
-    for (const id of ['credentials', 'sender', 'triggers', 'permissions', 'client', 'handlers', 'log-retention', 'recent-errors']) expect(verdict(id), id).toBe('ok');
+    for (const id of ['credentials', 'sender', 'triggers', 'permissions', 'client', 'handlers', 'log-retention', 'recent-errors'])
+      expect(verdict(id), id).toBe('ok');
     const text = await f.cli(dir, ['doctor']);
     expect(text.stdout).toMatch(/ok\s+User pool triggers wired/);
   });
@@ -63,7 +78,9 @@ describe('otp-setup doctor against moto', () => {
   it('finds a deleted invoke permission', async () => {
     const dir = await f.project();
     await upAndPool(dir);
-    await f.sdk.lambda.send(new RemovePermissionCommand({ FunctionName: 'email-otp-create-auth-challenge', StatementId: 'otp-setup-cognito-trigger' }));
+    await f.sdk.lambda.send(
+      new RemovePermissionCommand({ FunctionName: 'email-otp-create-auth-challenge', StatementId: 'otp-setup-cognito-trigger' }),
+    );
     const { result, checks } = await doctor(dir);
     expect(result.code).toBe(1);
     const check = checks.find((c) => c.id === 'permissions')!;
@@ -95,7 +112,13 @@ describe('otp-setup doctor against moto', () => {
     const { poolId, clientId } = await upAndPool(dir);
     const { UserPoolClient: c } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
     await f.sdk.cognito.send(
-      new UpdateUserPoolClientCommand({ ...c!, ClientSecret: undefined, LastModifiedDate: undefined, CreationDate: undefined, ExplicitAuthFlows: [...c!.ExplicitAuthFlows!, 'ALLOW_USER_SRP_AUTH'] } as never),
+      new UpdateUserPoolClientCommand({
+        ...c!,
+        ClientSecret: undefined,
+        LastModifiedDate: undefined,
+        CreationDate: undefined,
+        ExplicitAuthFlows: [...c!.ExplicitAuthFlows!, 'ALLOW_USER_SRP_AUTH'],
+      } as never),
     );
     const { result, checks } = await doctor(dir);
     expect(result.code).toBe(1);
@@ -118,7 +141,10 @@ describe('otp-setup doctor against moto', () => {
     const dir = await f.project();
     await upAndPool(dir);
     await f.sdk.lambda.send(
-      new UpdateFunctionConfigurationCommand({ FunctionName: 'email-otp-create-auth-challenge', Environment: { Variables: { LOG_LEVEL: 'info', OTP_LENGTH: '4', OTP_TTL_SECONDS: '180', FROM_EMAIL: 'noreply@example.com' } } }),
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'email-otp-create-auth-challenge',
+        Environment: { Variables: { LOG_LEVEL: 'info', OTP_LENGTH: '4', OTP_TTL_SECONDS: '180', FROM_EMAIL: 'noreply@example.com' } },
+      }),
     );
     const { result, checks } = await doctor(dir);
     expect(result.code).toBe(1);
@@ -138,8 +164,14 @@ describe('otp-setup doctor against moto', () => {
         logGroupName: group,
         logStreamName: 's1',
         logEvents: [
-          { timestamp: now - 5000, message: `${new Date(now - 5000).toISOString()}\tabc\tINFO\t{"level":"info","fn":"create-auth-challenge","msg":"code sent"}` },
-          { timestamp: now - 4000, message: `${new Date(now - 4000).toISOString()}\tabc\tERROR\t{"level":"error","fn":"create-auth-challenge","msg":"SES send failed","error":"MessageRejected"}` },
+          {
+            timestamp: now - 5000,
+            message: `${new Date(now - 5000).toISOString()}\tabc\tINFO\t{"level":"info","fn":"create-auth-challenge","msg":"code sent"}`,
+          },
+          {
+            timestamp: now - 4000,
+            message: `${new Date(now - 4000).toISOString()}\tabc\tERROR\t{"level":"error","fn":"create-auth-challenge","msg":"SES send failed","error":"MessageRejected"}`,
+          },
         ],
       }),
     );
@@ -161,7 +193,12 @@ describe('otp-setup doctor against moto', () => {
 
   it('logs rejects a bad --function or --since with a usage error', async () => {
     const dir = await f.project();
-    for (const args of [['--function', 'signin'], ['--since', 'yesterday'], ['--since', '0m'], ['--since', '10']]) {
+    for (const args of [
+      ['--function', 'signin'],
+      ['--since', 'yesterday'],
+      ['--since', '0m'],
+      ['--since', '10'],
+    ]) {
       const bad = await f.cli(dir, ['logs', ...args, '--json']);
       expect(bad.code, args.join(' ')).toBe(2);
       expect(bad.json!.ok).toBe(false);

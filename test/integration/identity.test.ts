@@ -1,9 +1,25 @@
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CognitoIdentityProviderClient, DescribeUserPoolCommand, ListUserPoolsCommand, UpdateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, ListTagsOfResourceCommand, UntagResourceCommand as UntagTable } from '@aws-sdk/client-dynamodb';
-import { CloudWatchLogsClient, DescribeLogGroupsCommand, ListTagsForResourceCommand as ListLogTags, UntagResourceCommand as UntagLogs } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CognitoIdentityProviderClient,
+  DescribeUserPoolCommand,
+  ListUserPoolsCommand,
+  UpdateUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import {
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ListTagsOfResourceCommand,
+  UntagResourceCommand as UntagTable,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CloudWatchLogsClient,
+  DescribeLogGroupsCommand,
+  ListTagsForResourceCommand as ListLogTags,
+  UntagResourceCommand as UntagLogs,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetRoleCommand, UntagRoleCommand } from '@aws-sdk/client-iam';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -22,7 +38,12 @@ const ID_TAG = 'otp-setup:stack-id';
 
 function clients() {
   const config = { region: 'us-east-1', endpoint: f.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
-  return { db: new DynamoDBClient(config), logs: new CloudWatchLogsClient(config), cloudwatch: new CloudWatchClient(config), sns: new SNSClient(config) };
+  return {
+    db: new DynamoDBClient(config),
+    logs: new CloudWatchLogsClient(config),
+    cloudwatch: new CloudWatchClient(config),
+    sns: new SNSClient(config),
+  };
 }
 
 async function initFolder(from = 'noreply@example.com'): Promise<{ dir: string; id: string }> {
@@ -50,7 +71,11 @@ async function up(dir: string, extra: string[] = []) {
  */
 async function setPoolTags(poolId: string, tags: Record<string, string>, usernameAttributes = ['email']): Promise<void> {
   const { UserPool } = await f.sdk.cognito.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
-  const client = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: f.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const client = new CognitoIdentityProviderClient({
+    region: 'us-east-1',
+    endpoint: f.moto.url,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
   client.middlewareStack.add(
     (next) => async (args) => {
       const request = args.request as { body: Uint8Array | string; headers: Record<string, string> };
@@ -80,10 +105,16 @@ async function snapshot() {
       }),
     );
     const functions = await Promise.all(
-      inv.functions.map(async (name) => ({ name, id_tag: (await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: name }))).Tags?.[ID_TAG] })),
+      inv.functions.map(async (name) => ({
+        name,
+        id_tag: (await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: name }))).Tags?.[ID_TAG],
+      })),
     );
     const roles = await Promise.all(
-      inv.roles.map(async (name) => ({ name, id_tag: (await f.sdk.iam.send(new GetRoleCommand({ RoleName: name }))).Role!.Tags?.find((t) => t.Key === ID_TAG)?.Value })),
+      inv.roles.map(async (name) => ({
+        name,
+        id_tag: (await f.sdk.iam.send(new GetRoleCommand({ RoleName: name }))).Role!.Tags?.find((t) => t.Key === ID_TAG)?.Value,
+      })),
     );
     const tables = await Promise.all(
       ((await db.send(new ListTablesCommand({}))).TableNames ?? []).map(async (name) => {
@@ -135,7 +166,14 @@ describe('stack identity', () => {
     expect(await stackIdOf(a.dir)).toBe(a.id);
     // A also has alarms: they are named after the functions, so B's names match them too.
     const configA = join(a.dir, 'otp-setup.config.json');
-    await writeFile(configA, JSON.stringify({ ...JSON.parse(await readFile(configA, 'utf8')), monitoring: { alarms: { enabled: true, email: 'ops@example.com' } } }, null, 2));
+    await writeFile(
+      configA,
+      JSON.stringify(
+        { ...JSON.parse(await readFile(configA, 'utf8')), monitoring: { alarms: { enabled: true, email: 'ops@example.com' } } },
+        null,
+        2,
+      ),
+    );
     await up(a.dir);
     const before = await snapshot();
     expectStackTaggedWith(before, a.id);
@@ -151,12 +189,27 @@ describe('stack identity', () => {
     expect(found.delete).toEqual([]);
     const keptOfA = found.keep.filter((k) => k.reason.includes(`stack id "${a.id}"`)).map((k) => k.what);
     expect(keptOfA.sort()).toEqual(
-      ['CloudWatch alarms', 'Lambda execution role', 'Function log groups', 'Rate-limit table', 'User pool', 'Define-auth-challenge function', 'Create-auth-challenge function', 'Verify-auth-challenge function', 'Pre-sign-up function', 'Post-authentication function'].sort(),
+      [
+        'CloudWatch alarms',
+        'Lambda execution role',
+        'Function log groups',
+        'Rate-limit table',
+        'User pool',
+        'Define-auth-challenge function',
+        'Create-auth-challenge function',
+        'Verify-auth-challenge function',
+        'Pre-sign-up function',
+        'Post-authentication function',
+      ].sort(),
     );
     expect(await snapshot()).toEqual(before);
     const plain = await f.cli(b.dir, ['teardown', '--yes']);
     expect(plain.stdout).toContain('Nothing of this stack was found to delete.');
-    expect(plain.stdout).toMatch(new RegExp(`Will keep:\\n(.*\\n)*  - User pool: a user pool named "email-otp-pool" belongs to another otp-setup stack \\(stack id "${a.id}"`));
+    expect(plain.stdout).toMatch(
+      new RegExp(
+        `Will keep:\\n(.*\\n)*  - User pool: a user pool named "email-otp-pool" belongs to another otp-setup stack \\(stack id "${a.id}"`,
+      ),
+    );
 
     // B's up (default names, same as A's) refuses: it names the resource and A's id, and says what to do.
     f.proxy.reset();
@@ -204,7 +257,15 @@ describe('stack identity', () => {
     expect(found.delete).toContain(`user pool email-otp-pool (${first.json!.userPoolId as string}) and all its users`);
     expect(found.delete).toContain('IAM role EmailOTPLambdaExecutionRole');
     const after = await snapshot();
-    expect({ ...after, groups: after.groups.length }).toEqual({ pools: [], functions: [], roles: [], tables: [], groups: 0, alarms: [], topics: [] });
+    expect({ ...after, groups: after.groups.length }).toEqual({
+      pools: [],
+      functions: [],
+      roles: [],
+      tables: [],
+      groups: 0,
+      alarms: [],
+      topics: [],
+    });
   });
 
   it('a config that lost its stackId: teardown uses the id the state file records, up writes it back', async () => {
@@ -223,10 +284,20 @@ describe('stack identity', () => {
     const teardown = await f.cli(a.dir, ['teardown', '--yes', '--json']);
     expect(teardown.code, teardown.stderr).toBe(0);
     expect(teardown.stderr).toContain(`using "${a.id}", the one this folder's state file records`);
-    expect((teardown.json!.found as { delete: string[] }).delete).toContain(`user pool email-otp-pool (${first.json!.userPoolId as string}) and all its users`);
+    expect((teardown.json!.found as { delete: string[] }).delete).toContain(
+      `user pool email-otp-pool (${first.json!.userPoolId as string}) and all its users`,
+    );
     expect(await readFile(configPath, 'utf8')).toBe(withoutId);
     const after = await snapshot();
-    expect({ ...after, groups: after.groups.length }).toEqual({ pools: [], functions: [], roles: [], tables: [], groups: 0, alarms: [], topics: [] });
+    expect({ ...after, groups: after.groups.length }).toEqual({
+      pools: [],
+      functions: [],
+      roles: [],
+      tables: [],
+      groups: 0,
+      alarms: [],
+      topics: [],
+    });
   });
 
   it('a stack from before stack ids: up adopts it once when the state file records it; without the state file it is foreign', async () => {
@@ -270,7 +341,9 @@ describe('stack identity', () => {
     const b = await f.project();
     const refused = await f.cli(b, ['up']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("carries the stack name \"email-otp\" but no stack id, and this folder's state file does not record it");
+    expect(refused.stderr).toContain(
+      'carries the stack name "email-otp" but no stack id, and this folder\'s state file does not record it',
+    );
     const teardown = await f.cli(b, ['teardown', '--yes', '--json']);
     expect(teardown.code, teardown.stderr).toBe(0);
     expect((teardown.json!.found as { delete: string[] }).delete).toEqual([]);
@@ -280,7 +353,9 @@ describe('stack identity', () => {
     const adopted = await up(a);
     const newId = await stackIdOf(a);
     expect(adopted.json!.adoptedLegacy).toHaveLength(13); // role, 5 functions, 5 log groups, table, pool
-    expect(adopted.stderr).toContain(`Adopted 13 resource(s) created before stack ids (this folder's state file records them) and tagged them with stack id ${newId}`);
+    expect(adopted.stderr).toContain(
+      `Adopted 13 resource(s) created before stack ids (this folder's state file records them) and tagged them with stack id ${newId}`,
+    );
     expect(adopted.json!.userPoolId).toBe(poolId);
     expectStackTaggedWith(await snapshot(), newId);
     // The adoption tagged the pool with UpdateUserPool, after which moto forgets UsernameAttributes.

@@ -59,7 +59,11 @@ async function userWithPolicy(name: string, policy: PolicyDocument): Promise<Rec
 
 /** Signature and permission checks for every later request (`inf`: off again). */
 async function enforceIam(on: boolean): Promise<void> {
-  const res = await fetch(`${moto.url}/moto-api/reset-auth`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: on ? '0' : 'inf' });
+  const res = await fetch(`${moto.url}/moto-api/reset-auth`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/octet-stream' },
+    body: on ? '0' : 'inf',
+  });
   expect(res.status).toBe(200);
 }
 
@@ -70,45 +74,49 @@ async function project(): Promise<string> {
 }
 
 describe('otp-setup policy under IAM enforcement (moto)', () => {
-  it('a user holding exactly the policy runs up, up, plan, status and teardown; one action less and up is denied, naming it', { timeout: 300_000 }, async () => {
-    const dir = await project();
-    const printed = await runCli(['policy', '--json'], { cwd: dir, env: motoEnv(moto.url) });
-    expect(printed.code, printed.stderr).toBe(0);
-    const policy = printed.json!.policy as PolicyDocument;
-    // Created before enforcement is switched on: afterwards the default keys are refused.
-    const deployer = await userWithPolicy('otp-deployer', widenForMoto(policy));
-    const lacking = await userWithPolicy('otp-deployer-no-create-role', widenForMoto(policy, ['iam:CreateRole']));
+  it(
+    'a user holding exactly the policy runs up, up, plan, status and teardown; one action less and up is denied, naming it',
+    { timeout: 300_000 },
+    async () => {
+      const dir = await project();
+      const printed = await runCli(['policy', '--json'], { cwd: dir, env: motoEnv(moto.url) });
+      expect(printed.code, printed.stderr).toBe(0);
+      const policy = printed.json!.policy as PolicyDocument;
+      // Created before enforcement is switched on: afterwards the default keys are refused.
+      const deployer = await userWithPolicy('otp-deployer', widenForMoto(policy));
+      const lacking = await userWithPolicy('otp-deployer-no-create-role', widenForMoto(policy, ['iam:CreateRole']));
 
-    await enforceIam(true);
-    try {
-      const refused = await runCli(['status', '--json'], { cwd: dir, env: motoEnv(moto.url) });
-      expect(refused.code).toBe(1);
-      expect(refused.json!.error).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+      await enforceIam(true);
+      try {
+        const refused = await runCli(['status', '--json'], { cwd: dir, env: motoEnv(moto.url) });
+        expect(refused.code).toBe(1);
+        expect(refused.json!.error).toMatchObject({ code: 'INVALID_CREDENTIALS' });
 
-      for (const args of [['up'], ['up'], ['plan'], ['status'], ['teardown', '--yes']]) {
-        const result = await runCli([...args, '--json'], { cwd: dir, env: deployer });
-        expect(result.code, `${args.join(' ')}: ${result.stdout}\n${result.stderr}`).toBe(0);
+        for (const args of [['up'], ['up'], ['plan'], ['status'], ['teardown', '--yes']]) {
+          const result = await runCli([...args, '--json'], { cwd: dir, env: deployer });
+          expect(result.code, `${args.join(' ')}: ${result.stdout}\n${result.stderr}`).toBe(0);
+        }
+      } finally {
+        await enforceIam(false);
       }
-    } finally {
-      await enforceIam(false);
-    }
-    // The teardown by the deployer left nothing behind.
-    expect((await lambda.send(new ListFunctionsCommand({}))).Functions).toEqual([]);
-    expect((await cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools).toEqual([]);
-    expect(((await iam.send(new ListRolesCommand({}))).Roles ?? []).filter((r) => !r.Path?.startsWith('/aws-service-role/'))).toEqual([]);
+      // The teardown by the deployer left nothing behind.
+      expect((await lambda.send(new ListFunctionsCommand({}))).Functions).toEqual([]);
+      expect((await cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools).toEqual([]);
+      expect(((await iam.send(new ListRolesCommand({}))).Roles ?? []).filter((r) => !r.Path?.startsWith('/aws-service-role/'))).toEqual([]);
 
-    // Not a test that cannot fail: moto does deny what the policy does not grant. (Probed with moto 5.2.1:
-    // it denies a missing action of IAM, SES, Lambda, Cognito, DynamoDB, CloudWatch and logs:DescribeLogGroups,
-    // but lets logs:CreateLogGroup and sns:CreateTopic through; a denied JSON-protocol call comes back as XML,
-    // which the SDK reports as a "Deserialization error" where AWS sends AccessDeniedException. The IAM one is clean.)
-    await enforceIam(true);
-    try {
-      const denied = await runCli(['up', '--json'], { cwd: await project(), env: lacking });
-      expect(denied.code).toBe(1);
-      expect(denied.json!.error).toMatchObject({ code: 'ACCESS_DENIED' });
-      expect(String((denied.json!.error as { resolution: string }).resolution)).toContain('iam:CreateRole');
-    } finally {
-      await enforceIam(false);
-    }
-  });
+      // Not a test that cannot fail: moto does deny what the policy does not grant. (Probed with moto 5.2.1:
+      // it denies a missing action of IAM, SES, Lambda, Cognito, DynamoDB, CloudWatch and logs:DescribeLogGroups,
+      // but lets logs:CreateLogGroup and sns:CreateTopic through; a denied JSON-protocol call comes back as XML,
+      // which the SDK reports as a "Deserialization error" where AWS sends AccessDeniedException. The IAM one is clean.)
+      await enforceIam(true);
+      try {
+        const denied = await runCli(['up', '--json'], { cwd: await project(), env: lacking });
+        expect(denied.code).toBe(1);
+        expect(denied.json!.error).toMatchObject({ code: 'ACCESS_DENIED' });
+        expect(String((denied.json!.error as { resolution: string }).resolution)).toContain('iam:CreateRole');
+      } finally {
+        await enforceIam(false);
+      }
+    },
+  );
 });

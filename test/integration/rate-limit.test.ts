@@ -13,7 +13,17 @@ let f: StackFixture;
 let db: DynamoDBClient;
 const table = 'email-otp-rate-limits';
 const KEY = Buffer.alloc(32, 5);
-const settings: RateLimitSettings = { table, key: KEY, codesPerWindow: 3, windowSeconds: 900, maxFailures: 4, lockoutSeconds: 900, failureCeiling: 8, codesPerDay: 20, dailyEmailBudget: 0 };
+const settings: RateLimitSettings = {
+  table,
+  key: KEY,
+  codesPerWindow: 3,
+  windowSeconds: 900,
+  maxFailures: 4,
+  lockoutSeconds: 900,
+  failureCeiling: 8,
+  codesPerDay: 20,
+  dailyEmailBudget: 0,
+};
 const T0 = Date.UTC(2026, 10, 24, 10, 0, 0);
 
 beforeAll(async () => {
@@ -21,7 +31,11 @@ beforeAll(async () => {
   const dir = await f.project();
   const up = await f.cli(dir, ['up', '--json']);
   expect(up.code, up.stderr).toBe(0);
-  db = new DynamoDBClient({ region: 'us-east-1', endpoint: f.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  db = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: f.moto.url,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
 });
 afterAll(async () => {
   db?.destroy();
@@ -120,14 +134,30 @@ describe('handlers with the limiter', () => {
   const silent = (): void => undefined;
   const firstRound = (email: string, userNotFound = false) => ({
     userName: email,
-    request: { userAttributes: userNotFound ? {} : { email }, session: [], challengeName: 'CUSTOM_CHALLENGE', ...(userNotFound ? { userNotFound } : {}) },
+    request: {
+      userAttributes: userNotFound ? {} : { email },
+      session: [],
+      challengeName: 'CUSTOM_CHALLENGE',
+      ...(userNotFound ? { userNotFound } : {}),
+    },
     response: {},
   });
 
   it('Create refuses a third code in the window, for known and unknown addresses alike', async () => {
     const templates = await defaultTemplates();
-    const create = createCreate({ ses, env, templates, rateStore: db, now: () => T0 + 5_000_000, pause: async () => undefined, log: silent });
-    for (const [email, unknown] of [['known@example.com', false], ['nobody@example.com', true]] as const) {
+    const create = createCreate({
+      ses,
+      env,
+      templates,
+      rateStore: db,
+      now: () => T0 + 5_000_000,
+      pause: async () => undefined,
+      log: silent,
+    });
+    for (const [email, unknown] of [
+      ['known@example.com', false],
+      ['nobody@example.com', true],
+    ] as const) {
       await create(firstRound(email, unknown));
       await create(firstRound(email, unknown));
       const err = await limited(create(firstRound(email, unknown)));
@@ -140,7 +170,11 @@ describe('handlers with the limiter', () => {
     const verify = createVerify({ env, rateStore: db, now: () => T0 + 6_000_000, log: silent });
     const event = (answer: string) => ({
       userName: 'locked@example.com',
-      request: { userAttributes: { email: 'locked@example.com' }, privateChallengeParameters: sealedToParameters(sealCode(KEY, '123456', T0 + 7_000_000)), challengeAnswer: answer },
+      request: {
+        userAttributes: { email: 'locked@example.com' },
+        privateChallengeParameters: sealedToParameters(sealCode(KEY, '123456', T0 + 7_000_000)),
+        challengeAnswer: answer,
+      },
       response: {},
     });
     for (let i = 0; i < 3; i++) expect((await verify(event('000000'))).response.answerCorrect).toBe(false);

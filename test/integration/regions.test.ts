@@ -14,8 +14,16 @@ describe('region settings', () => {
     const home = await mkdtemp(join(tmpdir(), 'otp-setup-aws-config-'));
     const configFile = join(home, 'config');
     // The profile carries its own (dummy) keys: with a profile selected the SDK skips AWS_ACCESS_KEY_ID.
-    await writeFile(configFile, '[profile eu]\nregion = eu-west-1\naws_access_key_id = testing\naws_secret_access_key = testing\n\n[default]\nregion = ap-southeast-2\n');
-    const files = { AWS_CONFIG_FILE: configFile, AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'), AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined };
+    await writeFile(
+      configFile,
+      '[profile eu]\nregion = eu-west-1\naws_access_key_id = testing\naws_secret_access_key = testing\n\n[default]\nregion = ap-southeast-2\n',
+    );
+    const files = {
+      AWS_CONFIG_FILE: configFile,
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+      AWS_REGION: undefined,
+      AWS_DEFAULT_REGION: undefined,
+    };
     const dir = await f.project({ email: { from: 'noreply@example.com' } });
 
     const byFlag = await f.cli(dir, ['plan', '--profile', 'eu', '--json'], files);
@@ -34,18 +42,24 @@ describe('region settings', () => {
     const home = await mkdtemp(join(tmpdir(), 'otp-setup-aws-config-'));
     await writeFile(join(home, 'config'), '[profile odd]\nregion = moon\n');
     const dir = await f.project({ email: { from: 'noreply@example.com' } });
-    const result = await f.cli(dir, ['plan'], { AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'), AWS_REGION: undefined, AWS_PROFILE: 'odd' });
+    const result = await f.cli(dir, ['plan'], {
+      AWS_CONFIG_FILE: join(home, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+      AWS_REGION: undefined,
+      AWS_PROFILE: 'odd',
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('The AWS profile "odd" sets region = moon, which is not an AWS region. [INVALID_REGION]');
     expect(f.proxy.calls).toEqual([]);
   });
 
-  it('email.sesRegion: the identity, the pool\'s SourceArn and the code email all use SES in that region', async () => {
+  it("email.sesRegion: the identity, the pool's SourceArn and the code email all use SES in that region", async () => {
     const dir = await f.project({ ...BASE_CONFIG, email: { from: 'noreply@example.com', sesRegion: 'us-west-2' } });
     const up = await f.cli(dir, ['up', '--json']);
     expect(up.code, up.stderr).toBe(0);
 
-    const ses = (region: string) => new SESClient({ region, endpoint: f.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const ses = (region: string) =>
+      new SESClient({ region, endpoint: f.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     const [west, east] = [ses('us-west-2'), ses('us-east-1')];
     try {
       expect((await west.send(new ListIdentitiesCommand({}))).Identities).toEqual(['noreply@example.com']);
@@ -55,7 +69,10 @@ describe('region settings', () => {
       east.destroy();
     }
     const pool = await f.sdk.cognito.send(new DescribeUserPoolCommand({ UserPoolId: up.json!.userPoolId as string }));
-    expect(pool.UserPool!.EmailConfiguration).toMatchObject({ EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-west-2:123456789012:identity/noreply@example.com' });
+    expect(pool.UserPool!.EmailConfiguration).toMatchObject({
+      EmailSendingAccount: 'DEVELOPER',
+      SourceArn: 'arn:aws:ses:us-west-2:123456789012:identity/noreply@example.com',
+    });
     const create = await f.sdk.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'email-otp-create-auth-challenge' }));
     expect(create.Environment!.Variables!.SES_REGION).toBe('us-west-2');
 

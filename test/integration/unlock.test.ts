@@ -17,7 +17,11 @@ beforeAll(async () => {
   dir = await f.project();
   const up = await f.cli(dir, ['up', '--json']);
   expect(up.code, up.stderr).toBe(0);
-  db = new DynamoDBClient({ region: 'us-east-1', endpoint: f.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  db = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: f.moto.url,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
   const conf = await f.sdk.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'email-otp-verify-auth-challenge' }));
   const settings = readRateLimit(conf.Environment?.Variables ?? {});
   expect(settings?.failureCeiling).toBe(100);
@@ -30,7 +34,7 @@ afterAll(async () => {
 
 async function lockForGood(email: string): Promise<void> {
   let t = T0;
-  for (let n = 0; n < 100; ) {
+  for (let n = 0; n < 100;) {
     const wait = await limiter.lockedFor(email, t);
     if (wait > 0) t += wait * 1000;
     else if ((await limiter.recordFailure(email, t)) === 'counted') n++;
@@ -43,7 +47,14 @@ describe('otp-setup unlock', () => {
     await lockForGood('locked@example.com');
     const out = await f.cli(dir, ['unlock', '--email', 'Locked@Example.com', '--json']);
     expect(out.code, out.stderr).toBe(0);
-    expect(JSON.parse(out.stdout.trim().split('\n').at(-1)!)).toEqual({ ok: true, command: 'unlock', email: 'l***@e***.com', failures: 100, wasLocked: true, permanent: true });
+    expect(JSON.parse(out.stdout.trim().split('\n').at(-1)!)).toEqual({
+      ok: true,
+      command: 'unlock',
+      email: 'l***@e***.com',
+      failures: 100,
+      wasLocked: true,
+      permanent: true,
+    });
     expect(await limiter.lockedFor('locked@example.com', T0)).toBe(0);
     expect(await limiter.recordSuccess('locked@example.com', T0)).toBe('cleared');
   });

@@ -27,7 +27,9 @@ async function up(dir: string, extra: string[] = []) {
 async function stateOf(dir: string) {
   const folder = join(dir, '.otp-setup', 'state');
   const [file] = await readdir(folder);
-  return JSON.parse(await readFile(join(folder, file!), 'utf8')) as { resources: { userPoolId: string; clientId: string; handlerKey?: string } };
+  return JSON.parse(await readFile(join(folder, file!), 'utf8')) as {
+    resources: { userPoolId: string; clientId: string; handlerKey?: string };
+  };
 }
 
 describe('otp-setup up against moto', () => {
@@ -49,10 +51,14 @@ describe('otp-setup up against moto', () => {
     const attached = await f.sdk.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
     // No managed policy: logging is inline, scoped to the functions' own log groups.
     expect(attached.AttachedPolicies!.map((p) => p.PolicyArn)).toEqual([]);
-    const inline = await f.sdk.iam.send(new GetRolePolicyCommand({ RoleName: 'EmailOTPLambdaExecutionRole', PolicyName: 'otp-setup-ses-send' }));
+    const inline = await f.sdk.iam.send(
+      new GetRolePolicyCommand({ RoleName: 'EmailOTPLambdaExecutionRole', PolicyName: 'otp-setup-ses-send' }),
+    );
     const ses = JSON.parse(decodeURIComponent(inline.PolicyDocument!));
     expect(ses.Statement[0].Action).toEqual(['ses:SendEmail']);
-    expect(ses.Statement.find((s: { Sid: string }) => s.Sid === 'WriteOwnLogs').Resource).toContain('arn:aws:logs:*:123456789012:log-group:/aws/lambda/email-otp-verify-auth-challenge:*');
+    expect(ses.Statement.find((s: { Sid: string }) => s.Sid === 'WriteOwnLogs').Resource).toContain(
+      'arn:aws:logs:*:123456789012:log-group:/aws/lambda/email-otp-verify-auth-challenge:*',
+    );
     expect(ses.Statement[0].Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'noreply@example.com' } });
     expect(ses.Statement[0].Resource).toBe('arn:aws:ses:*:123456789012:identity/*');
     expect(role.Role!.Tags).toContainEqual({ Key: 'otp-setup:regions', Value: 'us-east-1' });
@@ -64,7 +70,11 @@ describe('otp-setup up against moto', () => {
       expect(fn.Tags).toMatchObject({ 'otp-setup:stack': 'email-otp' });
     }
     const create = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-create-auth-challenge' }));
-    expect(create.Configuration!.Environment!.Variables).toMatchObject({ OTP_LENGTH: '6', OTP_TTL_SECONDS: '180', FROM_EMAIL: 'noreply@example.com' });
+    expect(create.Configuration!.Environment!.Variables).toMatchObject({
+      OTP_LENGTH: '6',
+      OTP_TTL_SECONDS: '180',
+      FROM_EMAIL: 'noreply@example.com',
+    });
     const define = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-define-auth-challenge' }));
     expect(define.Configuration!.Environment!.Variables).toMatchObject({ OTP_MAX_ATTEMPTS: '3' });
 
@@ -82,7 +92,10 @@ describe('otp-setup up against moto', () => {
       VerifyAuthChallengeResponse: arn('verify-auth-challenge'),
       PreSignUp: arn('pre-sign-up'),
     });
-    expect(pool!.EmailConfiguration).toMatchObject({ EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/noreply@example.com' });
+    expect(pool!.EmailConfiguration).toMatchObject({
+      EmailSendingAccount: 'DEVELOPER',
+      SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/noreply@example.com',
+    });
     expect(pool!.UserPoolTags).toMatchObject({ 'otp-setup:stack': 'email-otp' });
 
     // Invoke permissions: Cognito only, scoped to this pool and account.
@@ -98,7 +111,9 @@ describe('otp-setup up against moto', () => {
     }
 
     // App client: exactly the guide's step 6.
-    const { UserPoolClient: client } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
+    const { UserPoolClient: client } = await f.sdk.cognito.send(
+      new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }),
+    );
     expect(client).toMatchObject({
       ClientName: 'email-otp-client',
       PreventUserExistenceErrors: 'ENABLED',
@@ -115,7 +130,11 @@ describe('otp-setup up against moto', () => {
     // The rate limiter's table: on-demand, TTL, tagged; the role may use only its items.
     const { DescribeTableCommand, DescribeTimeToLiveCommand } = await import('@aws-sdk/client-dynamodb');
     const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-    const db = new DynamoDBClient({ region: 'us-east-1', endpoint: f.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const db = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: f.moto.url,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
     const table = await db.send(new DescribeTableCommand({ TableName: 'email-otp-rate-limits' }));
     expect(table.Table!.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
     const ttl = await db.send(new DescribeTimeToLiveCommand({ TableName: 'email-otp-rate-limits' }));
@@ -127,7 +146,11 @@ describe('otp-setup up against moto', () => {
       Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
       Resource: 'arn:aws:dynamodb:*:123456789012:table/email-otp-rate-limits',
     });
-    expect(create.Configuration!.Environment!.Variables).toMatchObject({ RATE_LIMIT_TABLE: 'email-otp-rate-limits', RATE_LIMIT_CODES: '5', RATE_LIMIT_FAILURES: '10' });
+    expect(create.Configuration!.Environment!.Variables).toMatchObject({
+      RATE_LIMIT_TABLE: 'email-otp-rate-limits',
+      RATE_LIMIT_CODES: '5',
+      RATE_LIMIT_FAILURES: '10',
+    });
 
     // Frontend .env with the guide's key names.
     const env = await readFile(join(dir, '.env'), 'utf8');
@@ -176,24 +199,44 @@ describe('otp-setup up against moto', () => {
       }),
     );
     const before = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-define-auth-challenge' }));
-    await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, client: { accessTokenValidityMinutes: 120 } }));
+    await writeFile(
+      join(dir, 'otp-setup.config.json'),
+      JSON.stringify({ ...BASE_CONFIG, otp: { length: 8 }, client: { accessTokenValidityMinutes: 120 } }),
+    );
     f.proxy.reset();
     const second = await up(dir);
     expect(second.json!.counts).toEqual({ unchanged: 11, skipped: 2, updated: 2 });
-    const writes = f.proxy.writes().map((c) => c.action).sort();
+    const writes = f.proxy
+      .writes()
+      .map((c) => c.action)
+      .sort();
     expect(writes).toEqual(['UpdateFunctionConfiguration', 'UpdateUserPoolClient']);
     const create = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-create-auth-challenge' }));
     expect(create.Configuration!.Environment!.Variables!.OTP_LENGTH).toBe('8');
     const define = await f.sdk.lambda.send(new GetFunctionCommand({ FunctionName: 'email-otp-define-auth-challenge' }));
     expect(define.Configuration!.LastModified).toBe(before.Configuration!.LastModified);
-    const { UserPoolClient: client } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
-    expect(client).toMatchObject({ AccessTokenValidity: 120, IdTokenValidity: 60, AuthSessionValidity: 3, PreventUserExistenceErrors: 'ENABLED', EnableTokenRevocation: true });
+    const { UserPoolClient: client } = await f.sdk.cognito.send(
+      new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }),
+    );
+    expect(client).toMatchObject({
+      AccessTokenValidity: 120,
+      IdTokenValidity: 60,
+      AuthSessionValidity: 3,
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+    });
     expect(client!.ReadAttributes).toEqual(['email', 'name']);
     // AWS resets every field UpdateUserPoolClient is not given; moto merges instead, so check the
     // request itself carried the hand-set field.
     const sent = JSON.parse(f.proxy.calls.find((c) => c.action === 'UpdateUserPoolClient')!.body);
     expect(sent.ReadAttributes).toEqual(['email', 'name']);
-    expect(sent).toMatchObject({ PreventUserExistenceErrors: 'ENABLED', EnableTokenRevocation: true, AuthSessionValidity: 3, IdTokenValidity: 60, RefreshTokenValidity: 30 });
+    expect(sent).toMatchObject({
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+      AuthSessionValidity: 3,
+      IdTokenValidity: 60,
+      RefreshTokenValidity: 30,
+    });
     const { UserPool: pool } = await f.sdk.cognito.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
     expect(pool!.LambdaConfig!.DefineAuthChallenge).toContain('email-otp-define-auth-challenge');
   });
@@ -202,7 +245,10 @@ describe('otp-setup up against moto', () => {
     const dir = await f.project();
     await up(dir);
     await writeFile(join(dir, 'subject.txt'), 'Your Acme sign-in code\n');
-    await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ ...BASE_CONFIG, email: { ...BASE_CONFIG.email, templates: { subject: 'subject.txt' } } }));
+    await writeFile(
+      join(dir, 'otp-setup.config.json'),
+      JSON.stringify({ ...BASE_CONFIG, email: { ...BASE_CONFIG.email, templates: { subject: 'subject.txt' } } }),
+    );
     f.proxy.reset();
     await up(dir);
     expect(f.proxy.writes().map((c) => c.action)).toEqual(['UpdateFunctionCode']);
@@ -225,7 +271,12 @@ describe('otp-setup up against moto', () => {
     expect(status.stdout).toMatch(/Invoke permissions for Cognito\s+DRIFT/);
     const statusJson = await f.cli(dir, ['status', '--json']);
     const drift = statusJson.json!.drift as Array<{ id: string; missing: boolean }>;
-    expect(drift.filter((d) => d.missing).map((d) => d.id).sort()).toEqual(['app-client', 'function:verify-auth-challenge']);
+    expect(
+      drift
+        .filter((d) => d.missing)
+        .map((d) => d.id)
+        .sort(),
+    ).toEqual(['app-client', 'function:verify-auth-challenge']);
 
     const plan = await f.cli(dir, ['plan']);
     expect(plan.code).toBe(0);
@@ -250,13 +301,23 @@ describe('otp-setup up against moto', () => {
     const poolId = first.json!.userPoolId as string;
     const clientId = first.json!.clientId as string;
     const { UserPoolClient: c } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
-    await f.sdk.cognito.send(new UpdateUserPoolClientCommand({ ...c!, ClientSecret: undefined, LastModifiedDate: undefined, CreationDate: undefined, AccessTokenValidity: 1440 } as never));
+    await f.sdk.cognito.send(
+      new UpdateUserPoolClientCommand({
+        ...c!,
+        ClientSecret: undefined,
+        LastModifiedDate: undefined,
+        CreationDate: undefined,
+        AccessTokenValidity: 1440,
+      } as never),
+    );
     const status = await f.cli(dir, ['status']);
     expect(status.stdout).toMatch(/App client\s+DRIFT · AccessTokenValidity/);
     const plan = await f.cli(dir, ['plan']);
     expect(plan.stdout).toContain('AccessTokenValidity: 1440 → 60');
     await up(dir);
-    const { UserPoolClient: fixed } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
+    const { UserPoolClient: fixed } = await f.sdk.cognito.send(
+      new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }),
+    );
     expect(fixed!.AccessTokenValidity).toBe(60);
   });
 
@@ -308,7 +369,12 @@ describe('otp-setup up against moto', () => {
   it('never touches a same-named resource it did not create, unless --adopt', async () => {
     const dir = await f.project();
     const { CreateRoleCommand } = await import('@aws-sdk/client-iam');
-    await f.sdk.iam.send(new CreateRoleCommand({ RoleName: 'EmailOTPLambdaExecutionRole', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }));
+    await f.sdk.iam.send(
+      new CreateRoleCommand({
+        RoleName: 'EmailOTPLambdaExecutionRole',
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+      }),
+    );
     const refused = await f.cli(dir, ['up']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('was not created by otp-setup');
@@ -379,7 +445,7 @@ describe('otp-setup up against moto', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain('still used by this stack in eu-west-1');
     expect((await role()).Role!.Tags).toContainEqual({ Key: 'otp-setup:regions', Value: 'eu-west-1' });
-    expect((await readdir(join(dir, '.otp-setup', 'state')))).toEqual(['email-otp.eu-west-1.123456789012.json']);
+    expect(await readdir(join(dir, '.otp-setup', 'state'))).toEqual(['email-otp.eu-west-1.123456789012.json']);
 
     expect((await f.cli(dir, ['teardown', '--yes', '--region', 'eu-west-1'])).code).toBe(0);
     const roles = await f.sdk.iam.send(new ListRolesCommand({}));

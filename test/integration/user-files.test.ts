@@ -50,7 +50,7 @@ describe('the frontend .env, through up and teardown', () => {
     expect(await readFile(target, 'utf8')).toBe(before);
     expect((await lstat(join(dir, '.env'))).isSymbolicLink()).toBe(true);
     expect((await stat(target)).mode & 0o777).toBe(0o600);
-    expect((await readdir(join(dir, 'shared')))).toEqual(['app.env']);
+    expect(await readdir(join(dir, 'shared'))).toEqual(['app.env']);
   }, 180_000);
 
   it('moving frontend.envFile takes our keys out of the old file, false takes them out of every file, teardown cleans the rest', async () => {
@@ -81,7 +81,7 @@ describe('the frontend .env, through up and teardown', () => {
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe('A=1\n');
   }, 180_000);
 
-  it('two regions sharing one .env: each teardown leaves the other deployed stack\'s keys, the last one restores the file', async () => {
+  it("two regions sharing one .env: each teardown leaves the other deployed stack's keys, the last one restores the file", async () => {
     const dir = await f.project();
     const before = '# app\nAPI_URL=https://api.example.com\n';
     await writeFile(join(dir, '.env'), before);
@@ -99,9 +99,20 @@ describe('the frontend .env, through up and teardown', () => {
 
 describe('a .env otp-setup must not write is refused before any AWS change', () => {
   const cases: Array<{ name: string; make: (path: string) => Promise<void>; code: string; says: string; skip?: boolean }> = [
-    { name: 'a FIFO', make: async (p) => void execFileSync('mkfifo', [p]), code: 'ENV_NOT_A_FILE', says: 'is a named pipe (FIFO), not a regular file' },
+    {
+      name: 'a FIFO',
+      make: async (p) => void execFileSync('mkfifo', [p]),
+      code: 'ENV_NOT_A_FILE',
+      says: 'is a named pipe (FIFO), not a regular file',
+    },
     // A copy of /dev/null (same device numbers): what "envFile": "/dev/null" would be, without risking the real one.
-    { name: 'a device', make: async (p) => void execFileSync('mknod', [p, 'c', '1', '3']), code: 'ENV_NOT_A_FILE', says: 'is a character device', skip: !isRoot },
+    {
+      name: 'a device',
+      make: async (p) => void execFileSync('mknod', [p, 'c', '1', '3']),
+      code: 'ENV_NOT_A_FILE',
+      says: 'is a character device',
+      skip: !isRoot,
+    },
     {
       name: 'a read-only file',
       make: async (p) => {
@@ -132,7 +143,7 @@ describe('a .env otp-setup must not write is refused before any AWS change', () 
 });
 
 describe('a newcomer in a clone', () => {
-  it('the repository\'s own config is valid: plan runs, up refuses its placeholder sender and points at the sandbox', async () => {
+  it("the repository's own config is valid: plan runs, up refuses its placeholder sender and points at the sandbox", async () => {
     const dir = await f.project();
     const shipped = JSON.parse(await readFile(join(ROOT, 'otp-setup.config.json'), 'utf8')) as { $schema: string };
     // Its $schema resolves inside the clone, so editors complete it there.

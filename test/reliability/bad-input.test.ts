@@ -39,29 +39,157 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'config is not JSON', config: '{ "email": { "from": "a@b.co" }, }', code: 2, errorCode: 'CONFIG_INVALID_JSON', says: ['is not valid JSON', 'trailing comma'] },
-  { name: 'unknown top-level field', config: { ...BASE, otpp: { length: 6 } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['otpp: unknown field (did you mean "otp"?)', 'Fix the fields named above'] },
-  { name: 'unknown nested field', config: { ...BASE, otp: { lenght: 6 } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['otp.lenght: unknown field (did you mean "length"?)'] },
+  {
+    name: 'config is not JSON',
+    config: '{ "email": { "from": "a@b.co" }, }',
+    code: 2,
+    errorCode: 'CONFIG_INVALID_JSON',
+    says: ['is not valid JSON', 'trailing comma'],
+  },
+  {
+    name: 'unknown top-level field',
+    config: { ...BASE, otpp: { length: 6 } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['otpp: unknown field (did you mean "otp"?)', 'Fix the fields named above'],
+  },
+  {
+    name: 'unknown nested field',
+    config: { ...BASE, otp: { lenght: 6 } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['otp.lenght: unknown field (did you mean "length"?)'],
+  },
   { name: 'config is an array', config: [BASE], code: 2, errorCode: 'CONFIG_INVALID', says: [/\(top level\)|expected object/i] },
   { name: 'missing sender', config: { region: 'us-east-1' }, code: 2, errorCode: 'CONFIG_INVALID', says: ['email: is required'] },
-  { name: 'invalid email', config: { ...BASE, email: { from: 'noreply-at-example.com' } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['email.from: must be an email address such as noreply@example.com'] },
-  { name: 'email with a newline (header injection)', config: { ...BASE, email: { from: 'a@example.com\nBcc: x@evil.com' } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['email.from: must be an email address'] },
-  { name: 'invalid region in config', config: { ...BASE, region: 'mars-north-1x' }, code: 2, errorCode: 'CONFIG_INVALID', says: ['region: must be an AWS region such as us-east-1'] },
-  { name: 'invalid --region flag', config: BASE, args: ['--region', 'useast1'], code: 2, errorCode: 'INVALID_REGION', says: ['--region useast1 is not an AWS region', 'such as us-east-1'] },
-  { name: 'invalid stage', config: { ...BASE, stage: 'Prod_1' }, code: 2, errorCode: 'CONFIG_INVALID', says: ['stage: must be 1-16 lower-case letters, digits or dashes, e.g. dev'] },
-  { name: 'invalid --stage flag', config: BASE, args: ['--stage', '../../etc'], code: 2, errorCode: 'CONFIG_INVALID', says: ['--stage "../../etc": must be 1-16 lower-case letters'] },
-  { name: 'OTP too short', config: { ...BASE, otp: { length: 4 } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['otp.length: must be at least 6 digits'] },
-  { name: 'OTP too long', config: { ...BASE, otp: { length: 11 } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['otp.length: must be at most 10 digits'] },
-  { name: 'OTP length not a number', config: { ...BASE, otp: { length: '6' } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['otp.length: must be a whole number of digits'] },
-  { name: 'OTP length fractional', config: { ...BASE, otp: { length: 6.5 } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['otp.length: must be a whole number of digits'] },
-  { name: 'TTL beyond the auth session', config: { ...BASE, otp: { ttlSeconds: 600 } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['otp.ttlSeconds: must not exceed client.authSessionValidityMinutes (3 min = 180 s)'] },
-  { name: 'TTL too short', config: { ...BASE, otp: { ttlSeconds: 5 } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['otp.ttlSeconds: must be at least 30 seconds'] },
-  { name: 'max attempts zero', config: { ...BASE, otp: { maxAttempts: 0 } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['otp.maxAttempts: must be at least 1 attempts'] },
-  { name: 'auth session above Cognito max', config: { ...BASE, client: { authSessionValidityMinutes: 16 } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['client.authSessionValidityMinutes: must be at most 15 minutes'] },
-  { name: 'access token below Cognito min', config: { ...BASE, client: { accessTokenValidityMinutes: 2 } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['client.accessTokenValidityMinutes: must be at least 5 minutes'] },
-  { name: 'id token above Cognito max', config: { ...BASE, client: { idTokenValidityMinutes: 1441 } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['client.idTokenValidityMinutes: must be at most 1440 minutes'] },
-  { name: 'refresh token above Cognito max', config: { ...BASE, client: { refreshTokenValidityDays: 3651 } }, code: 2, errorCode: 'CONFIG_INVALID', says: ['client.refreshTokenValidityDays: must be at most 3650 days'] },
-  { name: 'several problems at once are all named', config: { ...BASE, otp: { length: 3 }, stage: 'X' }, code: 2, errorCode: 'CONFIG_INVALID', says: ['otp.length:', 'stage:'] },
+  {
+    name: 'invalid email',
+    config: { ...BASE, email: { from: 'noreply-at-example.com' } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['email.from: must be an email address such as noreply@example.com'],
+  },
+  {
+    name: 'email with a newline (header injection)',
+    config: { ...BASE, email: { from: 'a@example.com\nBcc: x@evil.com' } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['email.from: must be an email address'],
+  },
+  {
+    name: 'invalid region in config',
+    config: { ...BASE, region: 'mars-north-1x' },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['region: must be an AWS region such as us-east-1'],
+  },
+  {
+    name: 'invalid --region flag',
+    config: BASE,
+    args: ['--region', 'useast1'],
+    code: 2,
+    errorCode: 'INVALID_REGION',
+    says: ['--region useast1 is not an AWS region', 'such as us-east-1'],
+  },
+  {
+    name: 'invalid stage',
+    config: { ...BASE, stage: 'Prod_1' },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['stage: must be 1-16 lower-case letters, digits or dashes, e.g. dev'],
+  },
+  {
+    name: 'invalid --stage flag',
+    config: BASE,
+    args: ['--stage', '../../etc'],
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['--stage "../../etc": must be 1-16 lower-case letters'],
+  },
+  {
+    name: 'OTP too short',
+    config: { ...BASE, otp: { length: 4 } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['otp.length: must be at least 6 digits'],
+  },
+  {
+    name: 'OTP too long',
+    config: { ...BASE, otp: { length: 11 } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['otp.length: must be at most 10 digits'],
+  },
+  {
+    name: 'OTP length not a number',
+    config: { ...BASE, otp: { length: '6' } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['otp.length: must be a whole number of digits'],
+  },
+  {
+    name: 'OTP length fractional',
+    config: { ...BASE, otp: { length: 6.5 } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['otp.length: must be a whole number of digits'],
+  },
+  {
+    name: 'TTL beyond the auth session',
+    config: { ...BASE, otp: { ttlSeconds: 600 } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['otp.ttlSeconds: must not exceed client.authSessionValidityMinutes (3 min = 180 s)'],
+  },
+  {
+    name: 'TTL too short',
+    config: { ...BASE, otp: { ttlSeconds: 5 } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['otp.ttlSeconds: must be at least 30 seconds'],
+  },
+  {
+    name: 'max attempts zero',
+    config: { ...BASE, otp: { maxAttempts: 0 } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['otp.maxAttempts: must be at least 1 attempts'],
+  },
+  {
+    name: 'auth session above Cognito max',
+    config: { ...BASE, client: { authSessionValidityMinutes: 16 } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['client.authSessionValidityMinutes: must be at most 15 minutes'],
+  },
+  {
+    name: 'access token below Cognito min',
+    config: { ...BASE, client: { accessTokenValidityMinutes: 2 } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['client.accessTokenValidityMinutes: must be at least 5 minutes'],
+  },
+  {
+    name: 'id token above Cognito max',
+    config: { ...BASE, client: { idTokenValidityMinutes: 1441 } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['client.idTokenValidityMinutes: must be at most 1440 minutes'],
+  },
+  {
+    name: 'refresh token above Cognito max',
+    config: { ...BASE, client: { refreshTokenValidityDays: 3651 } },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['client.refreshTokenValidityDays: must be at most 3650 days'],
+  },
+  {
+    name: 'several problems at once are all named',
+    config: { ...BASE, otp: { length: 3 }, stage: 'X' },
+    code: 2,
+    errorCode: 'CONFIG_INVALID',
+    says: ['otp.length:', 'stage:'],
+  },
   {
     name: 'unreadable .env (a folder)',
     config: BASE,
@@ -144,7 +272,8 @@ describe('bad input is refused without touching anything', () => {
           expect((result.json!.error as { resolution?: string }).resolution).toBeTruthy();
         } else {
           expect(result.stderr).toContain(`[${c.errorCode}]`);
-          for (const s of c.says) expect(result.stderr).toMatch(typeof s === 'string' ? new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : s);
+          for (const s of c.says)
+            expect(result.stderr).toMatch(typeof s === 'string' ? new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : s);
           // A resolution line: what to do about it.
           expect(result.stderr).toMatch(/\n {2}→ \S/);
         }
@@ -194,7 +323,8 @@ describe('output and usage errors', () => {
     const dir = await f.project();
     const help = await f.cli(dir, ['init', '--help']);
     expect(help.code).toBe(0);
-    for (const option of ['--preset <framework>', '--json', '--region <region>', '--stage <stage>', '--config <path>', '--yes']) expect(help.stdout).toContain(option);
+    for (const option of ['--preset <framework>', '--json', '--region <region>', '--stage <stage>', '--config <path>', '--yes'])
+      expect(help.stdout).toContain(option);
   });
 
   it('a profile missing from the AWS files is named as such; an existing one works', async () => {
@@ -289,7 +419,10 @@ describe('output and usage errors', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('AWS_REGION=bogus (from the environment) is not an AWS region. [INVALID_REGION]');
     expect(bad.stderr).not.toContain('--from');
-    const made = await runCli(['init', '--from', 'noreply@example.com', '--preset', 'next', '--yes'], { cwd: dir, env: { npm_command: 'exec' } });
+    const made = await runCli(['init', '--from', 'noreply@example.com', '--preset', 'next', '--yes'], {
+      cwd: dir,
+      env: { npm_command: 'exec' },
+    });
     expect(made.code, made.stderr).toBe(0);
     expect(JSON.parse(await readFile(join(dir, 'otp-setup.config.json'), 'utf8')).frontend.preset).toBe('next');
     // Run through npx, the printed next steps must be typed with npx too.
@@ -302,7 +435,11 @@ describe('output and usage errors', () => {
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'CI') env[k] = v;
     // A pty from `script` has no size; give it one, as a real terminal has.
     const command = `stty cols 120 rows 40; '${process.execPath}' '${BIN}' init`;
-    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: dir, env: { ...env, TERM: 'xterm', NO_COLOR: '1', AWS_REGION: 'eu-west-1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+      cwd: dir,
+      env: { ...env, TERM: 'xterm', NO_COLOR: '1', AWS_REGION: 'eu-west-1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let screen = '';
     child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));

@@ -50,10 +50,17 @@ describe('two runs on one stack', () => {
   it('refuses while a live process holds the lock, naming pid, host and command, and writes nothing', async () => {
     const dir = await f.project();
     // This test process is alive: a run that is still going.
-    const path = await writeLock(dir, { pid: process.pid, host: hostname(), command: 'teardown', startedAt: new Date(Date.now() - 42_000).toISOString() });
+    const path = await writeLock(dir, {
+      pid: process.pid,
+      host: hostname(),
+      command: 'teardown',
+      startedAt: new Date(Date.now() - 42_000).toISOString(),
+    });
     const result = await f.cli(dir, ['up']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`Another otp-setup run holds the lock for this stack: "teardown", pid ${process.pid} on ${hostname()}, started`);
+    expect(result.stderr).toContain(
+      `Another otp-setup run holds the lock for this stack: "teardown", pid ${process.pid} on ${hostname()}, started`,
+    );
     expect(result.stderr).toContain('[LOCKED]');
     expect(result.stderr).toContain(`delete ${path}`);
     expect(f.proxy.writes()).toEqual([]);
@@ -73,7 +80,12 @@ describe('two runs on one stack', () => {
 
   it('a stale lock from a killed run (dead pid, this host) is taken over, and released afterwards', async () => {
     const dir = await f.project();
-    await writeLock(dir, { pid: await deadPid(), host: hostname(), command: 'up', startedAt: new Date(Date.now() - 3_600_000).toISOString() });
+    await writeLock(dir, {
+      pid: await deadPid(),
+      host: hostname(),
+      command: 'up',
+      startedAt: new Date(Date.now() - 3_600_000).toISOString(),
+    });
     const result = await f.cli(dir, ['up']);
     expect(result.code, result.stderr).toBe(0);
     expect(expectExactlyOneOfEach(await inventory(f))).toEqual([]);

@@ -38,7 +38,9 @@ describe('limits AWS enforces are checked before any AWS call', () => {
     expect(result.stderr).toContain(
       'name + stage (--stage): the Lambda function name "acme-passwordless-signin-prod-x-define-auth-challenge-eu-central-blue1" (and 3 more like it) is 70 characters; AWS allows at most 64. Shorten name or stage by 6 characters in total.',
     );
-    expect(result.stderr).toContain('the IAM role name "acme-passwordless-signin-prod-x-lambda-execution-role-eu-central-blue1" is 70 characters');
+    expect(result.stderr).toContain(
+      'the IAM role name "acme-passwordless-signin-prod-x-lambda-execution-role-eu-central-blue1" is 70 characters',
+    );
     expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(proxy.calls).toEqual([]);
   });
@@ -49,7 +51,15 @@ describe('limits AWS enforces are checked before any AWS call', () => {
     expect(result.code).toBe(2);
     expect(result.json).toMatchObject({
       ok: false,
-      error: { code: 'CONFIG_INVALID', details: { names: [{ fields: ['name', 'stage'], resource: 'IAM role name', length: 70, max: 64 }, { fields: ['name', 'stage'], resource: 'Lambda function name', length: 70, max: 64 }] } },
+      error: {
+        code: 'CONFIG_INVALID',
+        details: {
+          names: [
+            { fields: ['name', 'stage'], resource: 'IAM role name', length: 70, max: 64 },
+            { fields: ['name', 'stage'], resource: 'Lambda function name', length: 70, max: 64 },
+          ],
+        },
+      },
     });
     expect(proxy.calls).toEqual([]);
   });
@@ -59,7 +69,9 @@ describe('limits AWS enforces are checked before any AWS call', () => {
     const dir = await project({ ...from, signUp: { allowedDomains } });
     const result = await cli(dir, ['plan']);
     expect(result.code, result.stderr).toBe(2);
-    expect(result.stderr).toMatch(/signUp\.allowedDomains: the pre-sign-up function's environment variables would take \d+ bytes; Lambda allows 4096 \(4 KB\)/);
+    expect(result.stderr).toMatch(
+      /signUp\.allowedDomains: the pre-sign-up function's environment variables would take \d+ bytes; Lambda allows 4096 \(4 KB\)/,
+    );
     expect(proxy.calls).toEqual([]);
   });
 });

@@ -140,7 +140,8 @@ describe('Ctrl-C', () => {
       if (sent || c === undefined || call.action !== action) return;
       sent = true;
       c.kill('SIGINT');
-      for (let i = 0; i < 200 && !c.stderr().includes('Stopping after the call in flight'); i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 200 && !c.stderr().includes('Stopping after the call in flight'); i++)
+        await new Promise((r) => setTimeout(r, 25));
     };
   }
 
@@ -167,7 +168,12 @@ describe('Ctrl-C', () => {
 
     f.proxy.reset();
     await upConverges(dir, 'after Ctrl-C');
-    expect(f.proxy.writes().map((c) => c.action).filter((a) => a.startsWith('Create'))).toEqual(['CreateUserPoolClient']);
+    expect(
+      f.proxy
+        .writes()
+        .map((c) => c.action)
+        .filter((a) => a.startsWith('Create')),
+    ).toEqual(['CreateUserPoolClient']);
   }, 60_000);
 
   it('teardown stops after the step in flight, exits 130; teardown again finishes', async () => {

@@ -8,7 +8,12 @@ import { useStackFixture } from '../support/stack-fixture.js';
 
 const f = useStackFixture();
 
-const ROLE_LAG = { kind: 'error', status: 400, type: 'InvalidParameterValueException', message: 'The role defined for the function cannot be assumed by Lambda.' } as const;
+const ROLE_LAG = {
+  kind: 'error',
+  status: 400,
+  type: 'InvalidParameterValueException',
+  message: 'The role defined for the function cannot be assumed by Lambda.',
+} as const;
 
 async function lockFiles(dir: string): Promise<string[]> {
   return readdir(join(dir, '.otp-setup', 'locks')).catch(() => []);
@@ -87,7 +92,13 @@ describe('transient AWS faults', () => {
     expect(Object.keys(resumed.json!.counts as object).sort()).toEqual(['created', 'skipped', 'unchanged']);
     expect((resumed.json!.counts as Record<string, number>).created).toBe(4);
     // Resumed, not redone: only the missing resources were written.
-    expect(f.proxy.writes().map((c) => c.action).filter((a) => /^Create/.test(a)).sort()).toEqual(['CreateUserPool', 'CreateUserPoolClient']);
+    expect(
+      f.proxy
+        .writes()
+        .map((c) => c.action)
+        .filter((a) => /^Create/.test(a))
+        .sort(),
+    ).toEqual(['CreateUserPool', 'CreateUserPoolClient']);
     expect(expectExactlyOneOfEach(await inventory(f))).toEqual([]);
   });
 
@@ -125,7 +136,10 @@ describe('transient AWS faults', () => {
     const dir = await f.project();
     expect((await f.cli(dir, ['up'])).code).toBe(0);
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ region: 'us-east-1', email: { from: 'noreply@example.com' }, otp: { length: 8 } }));
+    await writeFile(
+      join(dir, 'otp-setup.config.json'),
+      JSON.stringify({ region: 'us-east-1', email: { from: 'noreply@example.com' }, otp: { length: 8 } }),
+    );
     f.proxy.reset();
     f.proxy.addFault({ match: 'UpdateFunctionConfiguration', fault: ROLE_LAG, times: 2 });
     const result = await f.cli(dir, ['up', '--json']);
@@ -152,7 +166,10 @@ describe('transient AWS faults', () => {
 
   it('a lost answer to CreateRole / CreateFunction (done by AWS, then a reset) is recognised: one run converges', async () => {
     // One role, five functions; the dropped answer adds one retried call.
-    for (const [match, action, calls] of [['CreateRole', 'CreateRole', 2], ['lambda:CreateFunction', 'CreateFunction', 6]] as const) {
+    for (const [match, action, calls] of [
+      ['CreateRole', 'CreateRole', 2],
+      ['lambda:CreateFunction', 'CreateFunction', 6],
+    ] as const) {
       await f.moto.reset();
       f.proxy.reset();
       const dir = await f.project();
@@ -174,8 +191,21 @@ describe('transient AWS faults', () => {
 
   it('access denied names the permission to grant and stops with exit 1, no stack trace', async () => {
     for (const [match, fault, action] of [
-      ['CreateRole', { kind: 'error', status: 403, type: 'AccessDenied', message: 'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: iam:CreateRole' }, 'iam:CreateRole'],
-      ['lambda:CreateFunction', { kind: 'error', status: 403, type: 'AccessDeniedException', message: 'not authorized to perform: lambda:CreateFunction' }, 'lambda:CreateFunction'],
+      [
+        'CreateRole',
+        {
+          kind: 'error',
+          status: 403,
+          type: 'AccessDenied',
+          message: 'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: iam:CreateRole',
+        },
+        'iam:CreateRole',
+      ],
+      [
+        'lambda:CreateFunction',
+        { kind: 'error', status: 403, type: 'AccessDeniedException', message: 'not authorized to perform: lambda:CreateFunction' },
+        'lambda:CreateFunction',
+      ],
     ] as const) {
       await f.moto.reset();
       f.proxy.reset();

@@ -26,7 +26,10 @@ const YEAR_DAYS = 365;
 const START = Date.UTC(2026, 0, 1, 0, 0, 0);
 const config = configSchema.parse({ email: { from: 'noreply@example.com' } });
 const secrets = { hmacKey: HMAC_KEY };
-const env = (kind: 'define-auth-challenge' | 'create-auth-challenge' | 'verify-auth-challenge') => ({ ...handlerEnvironment(kind, config, secrets), LOG_LEVEL: 'info' });
+const env = (kind: 'define-auth-challenge' | 'create-auth-challenge' | 'verify-auth-challenge') => ({
+  ...handlerEnvironment(kind, config, secrets),
+  LOG_LEVEL: 'info',
+});
 
 let templates: EmailTemplates;
 beforeAll(async () => {
@@ -51,7 +54,15 @@ async function simulate(victimSignsInDaily: boolean): Promise<Figures> {
   const store = liteRateStore();
   let lastVerifyOutcome = '';
   const define = createDefine({ env: env('define-auth-challenge'), log: () => undefined });
-  const create = createCreate({ env: env('create-auth-challenge'), ses, rateStore: store, templates, now, pause: async () => undefined, log: () => undefined });
+  const create = createCreate({
+    env: env('create-auth-challenge'),
+    ses,
+    rateStore: store,
+    templates,
+    now,
+    pause: async () => undefined,
+    log: () => undefined,
+  });
   const verify = createVerify({
     env: env('verify-auth-challenge'),
     rateStore: store,
@@ -61,7 +72,16 @@ async function simulate(victimSignsInDaily: boolean): Promise<Figures> {
     },
   });
 
-  const f: Figures = { evaluatedGuesses: 0, refusedAsLocked: 0, emailsToVictim: 0, victimSignIns: 0, victimRefused: 0, lockedDays: 0, permanentlyLockedAfterDays: undefined, pYear: 0 };
+  const f: Figures = {
+    evaluatedGuesses: 0,
+    refusedAsLocked: 0,
+    emailsToVictim: 0,
+    victimSignIns: 0,
+    victimRefused: 0,
+    lockedDays: 0,
+    permanentlyLockedAfterDays: undefined,
+    pYear: 0,
+  };
   // Lockout share: sampled every 15 simulated minutes from the table, as a sign-in would see it.
   let lockedSamples = 0;
   let samples = 0;
@@ -101,7 +121,11 @@ async function simulate(victimSignsInDaily: boolean): Promise<Figures> {
         if (lastVerifyOutcome === 'wrong') f.evaluatedGuesses += 1;
         else if (lastVerifyOutcome === 'locked') f.refusedAsLocked += 1;
       }
-      session.push({ challengeName: 'CUSTOM_CHALLENGE', challengeResult: verified.response.answerCorrect, challengeMetadata: created.response.challengeMetadata });
+      session.push({
+        challengeName: 'CUSTOM_CHALLENGE',
+        challengeResult: verified.response.answerCorrect,
+        challengeMetadata: created.response.challengeMetadata,
+      });
       t += 2_000;
     }
   };

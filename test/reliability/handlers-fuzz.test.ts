@@ -18,11 +18,30 @@ const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 const email = fc.oneof(fc.emailAddress(), fc.string(), fc.anything());
 // Mostly Cognito-shaped first rounds (so SES is reached), with hostile values mixed in.
 const createEvent = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ request: fc.record({ challengeName: fc.constant('CUSTOM_CHALLENGE'), session: fc.constant([]), userAttributes: fc.record({ email: fc.emailAddress(), name: fc.string() }) }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      request: fc.record({
+        challengeName: fc.constant('CUSTOM_CHALLENGE'),
+        session: fc.constant([]),
+        userAttributes: fc.record({ email: fc.emailAddress(), name: fc.string() }),
+      }),
+    }),
+  },
   {
     weight: 1,
     arbitrary: fc.record(
-      { request: fc.record({ challengeName: fc.oneof(fc.constant('CUSTOM_CHALLENGE'), fc.anything()), userAttributes: fc.record({ email, name: fc.oneof(fc.string(), fc.anything()) }, { requiredKeys: [] }), session: fc.oneof(fc.constant([]), fc.anything()), userNotFound: fc.oneof(fc.constant(false), fc.anything()) }, { requiredKeys: [] }) },
+      {
+        request: fc.record(
+          {
+            challengeName: fc.oneof(fc.constant('CUSTOM_CHALLENGE'), fc.anything()),
+            userAttributes: fc.record({ email, name: fc.oneof(fc.string(), fc.anything()) }, { requiredKeys: [] }),
+            session: fc.oneof(fc.constant([]), fc.anything()),
+            userNotFound: fc.oneof(fc.constant(false), fc.anything()),
+          },
+          { requiredKeys: [] },
+        ),
+      },
       { requiredKeys: [] },
     ),
   },
@@ -35,25 +54,29 @@ describe('handlers under SES failure and hostile input (property-based)', () => 
     const create = createCreate({ ses, env: { ...ENV, LOG_LEVEL: 'debug' }, now: () => NOW, templates, log: logs.sink });
     let failures = 0;
     await fc.assert(
-      fc.asyncProperty(createEvent, fc.constantFrom('Throttling', 'MessageRejected', 'ECONNRESET', 'ServiceUnavailable'), async (e, name) => {
-        const err = new Error(`${name}: boom`);
-        err.name = name;
-        ses.failWith = err;
-        const before = ses.calls.length;
-        const linesBefore = logs.lines.length;
-        try {
-          await create(e);
-          expect(ses.calls.length).toBe(before); // nothing sent (unknown user or no address): fine
-        } catch (thrown) {
-          failures += 1;
-          expect(thrown).toBeInstanceOf(EmailDeliveryError);
-          const sent = ses.calls.at(-1)!;
-          const code = /(\d{6,10})/.exec(sent.Message?.Body?.Text?.Data ?? '')?.[1];
-          expect(code).toBeDefined();
-          expect((thrown as Error).message).not.toContain(code!);
-          for (const line of logs.lines.slice(linesBefore)) expect(line).not.toContain(code!);
-        }
-      }),
+      fc.asyncProperty(
+        createEvent,
+        fc.constantFrom('Throttling', 'MessageRejected', 'ECONNRESET', 'ServiceUnavailable'),
+        async (e, name) => {
+          const err = new Error(`${name}: boom`);
+          err.name = name;
+          ses.failWith = err;
+          const before = ses.calls.length;
+          const linesBefore = logs.lines.length;
+          try {
+            await create(e);
+            expect(ses.calls.length).toBe(before); // nothing sent (unknown user or no address): fine
+          } catch (thrown) {
+            failures += 1;
+            expect(thrown).toBeInstanceOf(EmailDeliveryError);
+            const sent = ses.calls.at(-1)!;
+            const code = /(\d{6,10})/.exec(sent.Message?.Body?.Text?.Data ?? '')?.[1];
+            expect(code).toBeDefined();
+            expect((thrown as Error).message).not.toContain(code!);
+            for (const line of logs.lines.slice(linesBefore)) expect(line).not.toContain(code!);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
     expect(failures).toBeGreaterThan(0);
@@ -64,7 +87,17 @@ describe('handlers under SES failure and hostile input (property-based)', () => 
     let accepted = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.anything(), fc.record({ triggerSource: fc.string(), request: fc.record({ userAttributes: fc.record({ email }, { requiredKeys: [] }) }, { requiredKeys: [] }) }, { requiredKeys: [] }), fc.emailAddress().map((a) => ({ request: { userAttributes: { email: a.replace(/@.*/, '@example.com') } } }))),
+        fc.oneof(
+          fc.anything(),
+          fc.record(
+            {
+              triggerSource: fc.string(),
+              request: fc.record({ userAttributes: fc.record({ email }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+            },
+            { requiredKeys: [] },
+          ),
+          fc.emailAddress().map((a) => ({ request: { userAttributes: { email: a.replace(/@.*/, '@example.com') } } })),
+        ),
         async (e) => {
           try {
             const { response } = await handler(e);

@@ -86,7 +86,8 @@ function classifyAction(req: IncomingMessage, body: string): Omit<RecordedCall, 
   if (formAction) return { service, action: formAction, write: !READ.test(formAction) };
   const path = (req.url ?? '').split('?')[0] ?? '';
   const method = req.method ?? 'GET';
-  for (const [m, pattern, action] of LAMBDA_ROUTES) if (m === method && pattern.test(path)) return { service, action, write: method !== 'GET' };
+  for (const [m, pattern, action] of LAMBDA_ROUTES)
+    if (m === method && pattern.test(path)) return { service, action, write: method !== 'GET' };
   return { service, action: `${method} ${path}`, write: method !== 'GET' };
 }
 
@@ -101,7 +102,9 @@ function sendFault(res: ServerResponse, fault: Fault, call: RecordedCall): void 
   };
   const xml = (status: number, code: string, message: string) => {
     res.writeHead(status, { 'content-type': 'text/xml' });
-    res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>`);
+    res.end(
+      `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>`,
+    );
   };
   const queryProtocol = ['iam', 'sts', 'ses', 'sns'].includes(call.service);
   switch (fault.kind) {

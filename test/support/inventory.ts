@@ -26,13 +26,17 @@ export async function inventory(f: StackFixture): Promise<Inventory> {
   const pools = (await f.sdk.cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }))).UserPools ?? [];
   const withClients = await Promise.all(
     pools.map(async (p) => {
-      const clients = (await f.sdk.cognito.send(new ListUserPoolClientsCommand({ UserPoolId: p.Id!, MaxResults: 60 }))).UserPoolClients ?? [];
+      const clients =
+        (await f.sdk.cognito.send(new ListUserPoolClientsCommand({ UserPoolId: p.Id!, MaxResults: 60 }))).UserPoolClients ?? [];
       return { id: p.Id!, name: p.Name!, clients: clients.map((c) => c.ClientId!) };
     }),
   );
   const functions = ((await f.sdk.lambda.send(new ListFunctionsCommand({}))).Functions ?? []).map((fn) => fn.FunctionName!).sort();
   // moto's account comes with no customer roles; AWS service-linked ones would live under /aws-service-role/.
-  const roles = ((await f.sdk.iam.send(new ListRolesCommand({}))).Roles ?? []).filter((r) => !r.Path?.startsWith('/aws-service-role/')).map((r) => r.RoleName!).sort();
+  const roles = ((await f.sdk.iam.send(new ListRolesCommand({}))).Roles ?? [])
+    .filter((r) => !r.Path?.startsWith('/aws-service-role/'))
+    .map((r) => r.RoleName!)
+    .sort();
   const sesIdentities = ((await f.sdk.ses.send(new ListIdentitiesCommand({}))).Identities ?? []).sort();
   return { pools: withClients, functions, roles, sesIdentities };
 }

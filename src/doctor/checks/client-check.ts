@@ -20,9 +20,13 @@ export const clientCheck: Check = {
     if (extra.length > 0) problems.push(`also allows ${extra.join(', ')} (a sign-in without the emailed code)`);
     if (absent.length > 0) problems.push(`does not allow ${absent.join(', ')}`);
     if (client.ClientSecret) problems.push('has a client secret (browser and mobile apps cannot keep it; Amplify sign-in fails)');
-    if (client.PreventUserExistenceErrors !== 'ENABLED') problems.push('reveals whether an account exists (PreventUserExistenceErrors is not ENABLED)');
+    if (client.PreventUserExistenceErrors !== 'ENABLED')
+      problems.push('reveals whether an account exists (PreventUserExistenceErrors is not ENABLED)');
     if (problems.length > 0) {
-      return fail(`client ${client.ClientId}: ${problems.join('; ')}`, 'Run "otp-setup up" to restore the settings (a client secret needs "--allow-replace": the client id changes).');
+      return fail(
+        `client ${client.ClientId}: ${problems.join('; ')}`,
+        'Run "otp-setup up" to restore the settings (a client secret needs "--allow-replace": the client id changes).',
+      );
     }
     return ok(`client ${client.ClientId}: ALLOW_CUSTOM_AUTH + ALLOW_REFRESH_TOKEN_AUTH only, no secret, user existence hidden`);
   },

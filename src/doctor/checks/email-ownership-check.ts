@@ -12,7 +12,10 @@ export const emailOwnershipCheck: Check = {
     const pool = await lookups.pool();
     if (!pool) return fail(`no user pool "${ctx.names.userPool}" for this stack in ${ctx.region}`, 'Run "otp-setup up".');
     if (!(pool.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate ?? []).includes('email')) {
-      return fail(`pool ${pool.Id} applies an email change before the new address is verified`, 'Run "otp-setup up": it requires verification before an email update.');
+      return fail(
+        `pool ${pool.Id} applies an email change before the new address is verified`,
+        'Run "otp-setup up": it requires verification before an email update.',
+      );
     }
     return ok(`pool ${pool.Id}: an email change applies only once the new address is verified`);
   },

@@ -36,13 +36,17 @@ export const permissionsCheck: Check = {
         if (grants.length === 0) return void missing.push(name);
         const scoped = grants.filter((s) => condition(s, 'AWS:SourceArn') !== undefined && condition(s, 'AWS:SourceAccount') !== undefined);
         if (scoped.length < grants.length) unscoped.push(name);
-        if (poolArn && !grants.some((s) => condition(s, 'AWS:SourceArn') === poolArn || condition(s, 'AWS:SourceArn') === undefined)) elsewhere.push(name);
+        if (poolArn && !grants.some((s) => condition(s, 'AWS:SourceArn') === poolArn || condition(s, 'AWS:SourceArn') === undefined))
+          elsewhere.push(name);
       }),
     );
     const fix = 'Run "otp-setup up": it grants cognito-idp.amazonaws.com invoke scoped to this pool and account.';
     if (missing.length > 0) return fail(`Cognito may not invoke ${missing.join(', ')}: sign-in fails with "AccessDeniedException"`, fix);
     if (elsewhere.length > 0) return fail(`${elsewhere.join(', ')}: the permission names another pool, not ${pool?.Id}`, fix);
-    if (unscoped.length > 0) return warn(`${unscoped.join(', ')}: any user pool in any account may invoke them (no SourceArn/SourceAccount)`, fix);
-    return ok(`all ${FUNCTION_KINDS.length} functions: Cognito only, scoped to ${pool ? `pool ${pool.Id}` : 'a pool'} and account ${ctx.accountId}`);
+    if (unscoped.length > 0)
+      return warn(`${unscoped.join(', ')}: any user pool in any account may invoke them (no SourceArn/SourceAccount)`, fix);
+    return ok(
+      `all ${FUNCTION_KINDS.length} functions: Cognito only, scoped to ${pool ? `pool ${pool.Id}` : 'a pool'} and account ${ctx.accountId}`,
+    );
   },
 };

@@ -13,7 +13,10 @@ export const senderCheck: Check = {
     if (address === 'Success') return ok(`${from} is verified`);
     if (domainStatus === 'Success') return ok(`domain ${domain} is verified (covers ${from})`);
     if (address === 'Pending' || domainStatus === 'Pending') {
-      return warn(`${from} is waiting for verification`, `Click the link in the email AWS sent to ${from} (run "otp-setup up" to send it again if it expired).`);
+      return warn(
+        `${from} is waiting for verification`,
+        `Click the link in the email AWS sent to ${from} (run "otp-setup up" to send it again if it expired).`,
+      );
     }
     const status = address ?? domainStatus;
     return fail(

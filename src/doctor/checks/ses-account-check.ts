@@ -3,7 +3,13 @@ import { grant } from '../../core/permissions.js';
 import { fail, ok, unknown, warn, type Check } from '../check.js';
 import { sdk } from '../../aws/sdk.js';
 
-const NOT_AVAILABLE = new Set(['NotImplemented', 'NotImplementedException', 'UnknownOperationException', 'InvalidAction', 'UnknownOperation']);
+const NOT_AVAILABLE = new Set([
+  'NotImplemented',
+  'NotImplementedException',
+  'UnknownOperationException',
+  'InvalidAction',
+  'UnknownOperation',
+]);
 
 function notAvailable(err: unknown): boolean {
   const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -24,13 +30,22 @@ export const sesAccountCheck: Check = {
     try {
       account = await sesv2.send(new GetAccountCommand({}));
     } catch (err) {
-      if (notAvailable(err)) return unknown(`this endpoint does not answer sesv2:GetAccount (${awsErrorName(err)})`, 'Check the account in the SES console (Account dashboard).');
+      if (notAvailable(err))
+        return unknown(
+          `this endpoint does not answer sesv2:GetAccount (${awsErrorName(err)})`,
+          'Check the account in the SES console (Account dashboard).',
+        );
       throw err;
     }
     const quota = account.SendQuota;
-    const quotaText = quota ? `${quota.SentLast24Hours ?? 0}/${quota.Max24HourSend ?? '?'} sent in 24 h, ${quota.MaxSendRate ?? '?'}/s` : 'quota unknown';
+    const quotaText = quota
+      ? `${quota.SentLast24Hours ?? 0}/${quota.Max24HourSend ?? '?'} sent in 24 h, ${quota.MaxSendRate ?? '?'}/s`
+      : 'quota unknown';
     if (account.SendingEnabled === false) {
-      return fail(`sending is disabled for this account in ${ctx.aws.settings.sesRegion ?? ctx.region} (${account.EnforcementStatus ?? 'status unknown'})`, 'See the SES console (Reputation metrics) and the email from AWS about it; no code can be sent.');
+      return fail(
+        `sending is disabled for this account in ${ctx.aws.settings.sesRegion ?? ctx.region} (${account.EnforcementStatus ?? 'status unknown'})`,
+        'See the SES console (Reputation metrics) and the email from AWS about it; no code can be sent.',
+      );
     }
     if (account.ProductionAccessEnabled !== true) {
       const review = account.Details?.ReviewDetails?.Status;
@@ -40,7 +55,10 @@ export const sesAccountCheck: Check = {
       );
     }
     if (quota?.Max24HourSend !== undefined && quota.SentLast24Hours !== undefined && quota.SentLast24Hours >= 0.8 * quota.Max24HourSend) {
-      return warn(`production, but ${quotaText}: near the daily quota`, 'Ask AWS for a higher sending quota in the SES console (Account dashboard).');
+      return warn(
+        `production, but ${quotaText}: near the daily quota`,
+        'Ask AWS for a higher sending quota in the SES console (Account dashboard).',
+      );
     }
     return ok(`production in ${ctx.aws.settings.sesRegion ?? ctx.region}; ${quotaText}`);
   },

@@ -18,7 +18,11 @@ export const triggersCheck: Check = {
   title: 'User pool triggers wired',
   async run({ ctx, lookups }) {
     const pool = await lookups.pool();
-    if (!pool) return fail(`no user pool "${ctx.names.userPool}" for this stack in ${ctx.region}`, 'Run "otp-setup up" (check --stage and --region if it exists elsewhere).');
+    if (!pool)
+      return fail(
+        `no user pool "${ctx.names.userPool}" for this stack in ${ctx.region}`,
+        'Run "otp-setup up" (check --stage and --region if it exists elsewhere).',
+      );
     const config = (pool.LambdaConfig ?? {}) as Record<string, unknown>;
     const wrong = FUNCTION_KINDS.filter((kind) => config[TRIGGER[kind]] !== functionArn(ctx, kind)).map((kind) => {
       const have = config[TRIGGER[kind]];

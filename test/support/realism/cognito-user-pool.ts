@@ -1,6 +1,11 @@
 import type { RealismRule } from './types.js';
 
-const DEFAULT_ACR = { Level1: { AcrValue: 'urn:cognito:loa:1' }, Level2: { AcrValue: 'urn:cognito:loa:2' }, Level3: { AcrValue: 'urn:cognito:loa:3' }, Level4: { AcrValue: 'urn:cognito:loa:4' } };
+const DEFAULT_ACR = {
+  Level1: { AcrValue: 'urn:cognito:loa:1' },
+  Level2: { AcrValue: 'urn:cognito:loa:2' },
+  Level3: { AcrValue: 'urn:cognito:loa:3' },
+  Level4: { AcrValue: 'urn:cognito:loa:4' },
+};
 
 /**
  * DescribeUserPool: AWS fills in fields the caller never set, and moto does not.
@@ -49,12 +54,24 @@ export function cognitoUserPoolRule(): RealismRule {
       if (call.service !== 'cognito-idp' || call.action !== 'UpdateUserPool' || !call.json) return undefined;
       const body = call.json;
       if (body.AdminCreateUserConfig?.UnusedAccountValidityDays !== undefined) {
-        return { error: { status: 400, type: 'InvalidParameterException', message: 'Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays' } };
+        return {
+          error: {
+            status: 400,
+            type: 'InvalidParameterException',
+            message: 'Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays',
+          },
+        };
       }
       if ((body.UserPoolTier ?? 'ESSENTIALS') === 'LITE') {
         const gated = ['AcrConfiguration', 'DcrConfiguration'].filter((k) => body[k] !== undefined);
         if (gated.length > 0) {
-          return { error: { status: 400, type: 'FeatureUnavailableInTierException', message: `${gated.join(', ')} requires the Essentials or Plus feature plan.` } };
+          return {
+            error: {
+              status: 400,
+              type: 'FeatureUnavailableInTierException',
+              message: `${gated.join(', ')} requires the Essentials or Plus feature plan.`,
+            },
+          };
         }
       }
       return undefined;
@@ -65,9 +82,18 @@ export function cognitoUserPoolRule(): RealismRule {
       if (call.action !== 'DescribeUserPool') return undefined;
       const pool = body.UserPool;
       for (const [k, v] of Object.entries(createOnly.get(pool.Id) ?? {})) pool[k] ??= v;
-      const policy = (pool.Policies ??= {}).PasswordPolicy ?? (pool.Policies.PasswordPolicy = { MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true });
+      const policy =
+        (pool.Policies ??= {}).PasswordPolicy ??
+        (pool.Policies.PasswordPolicy = {
+          MinimumLength: 8,
+          RequireUppercase: true,
+          RequireLowercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        });
       policy.TemporaryPasswordValidityDays ??= 7;
-      (pool.AdminCreateUserConfig ??= { AllowAdminCreateUserOnly: false }).UnusedAccountValidityDays ??= policy.TemporaryPasswordValidityDays;
+      (pool.AdminCreateUserConfig ??= { AllowAdminCreateUserOnly: false }).UnusedAccountValidityDays ??=
+        policy.TemporaryPasswordValidityDays;
       pool.UserPoolTier ??= 'ESSENTIALS';
       pool.AcrConfiguration = { ...DEFAULT_ACR, ...(pool.AcrConfiguration ?? {}) };
       return body;
@@ -92,7 +118,13 @@ export function cognitoPoolDomainRule(): RealismRule {
       const id = call.json.UserPoolId as string | undefined;
       if (call.action === 'DeleteUserPoolDomain' && id) domains.delete(id);
       if (call.action === 'DeleteUserPool' && id && domains.has(id)) {
-        return { error: { status: 400, type: 'InvalidParameterException', message: 'User pool cannot be deleted. It has a domain configured that should be deleted first.' } };
+        return {
+          error: {
+            status: 400,
+            type: 'InvalidParameterException',
+            message: 'User pool cannot be deleted. It has a domain configured that should be deleted first.',
+          },
+        };
       }
       return undefined;
     },

@@ -26,13 +26,25 @@ export function dynamodbTableStatusRule(reads = 2): RealismRule {
       const state = busy.get(name);
       if (state && state.left > 0 && ['DeleteTable', 'UpdateTable', 'UpdateTimeToLive'].includes(call.action)) {
         const what = state.status === 'CREATING' ? 'being created' : 'being updated';
-        return { error: { status: 400, type: 'ResourceInUseException', message: `Attempt to change a resource which is still in use: Table is ${what}: ${name}` } };
+        return {
+          error: {
+            status: 400,
+            type: 'ResourceInUseException',
+            message: `Attempt to change a resource which is still in use: Table is ${what}: ${name}`,
+          },
+        };
       }
       if (call.action === 'UpdateTimeToLive') {
         const spec = call.json.TimeToLiveSpecification ?? {};
         const current = ttl.get(name);
         if (spec.Enabled && current && current !== spec.AttributeName) {
-          return { error: { status: 400, type: 'ValidationException', message: `TimeToLive is active on a different AttributeName: current AttributeName is ${current}` } };
+          return {
+            error: {
+              status: 400,
+              type: 'ValidationException',
+              message: `TimeToLive is active on a different AttributeName: current AttributeName is ${current}`,
+            },
+          };
         }
       }
       return undefined;
@@ -52,7 +64,8 @@ export function dynamodbTableStatusRule(reads = 2): RealismRule {
         if ((d.TimeToLiveStatus === 'ENABLED' || d.TimeToLiveStatus === 'ENABLING') && d.AttributeName) ttl.set(name, d.AttributeName);
         else ttl.delete(name);
       }
-      if (call.action === 'UpdateTimeToLive' && call.json.TimeToLiveSpecification?.Enabled) ttl.set(name, call.json.TimeToLiveSpecification.AttributeName);
+      if (call.action === 'UpdateTimeToLive' && call.json.TimeToLiveSpecification?.Enabled)
+        ttl.set(name, call.json.TimeToLiveSpecification.AttributeName);
       const state = busy.get(name);
       const table = body.TableDescription ?? body.Table;
       if (!state || state.left <= 0 || !table) return undefined;

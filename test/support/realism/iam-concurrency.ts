@@ -1,6 +1,18 @@
 import type { RealismRule } from './types.js';
 
-const ROLE_WRITES = new Set(['CreateRole', 'TagRole', 'UntagRole', 'UpdateAssumeRolePolicy', 'AttachRolePolicy', 'DetachRolePolicy', 'PutRolePolicy', 'DeleteRolePolicy', 'UpdateRole', 'UpdateRoleDescription', 'DeleteRole']);
+const ROLE_WRITES = new Set([
+  'CreateRole',
+  'TagRole',
+  'UntagRole',
+  'UpdateAssumeRolePolicy',
+  'AttachRolePolicy',
+  'DetachRolePolicy',
+  'PutRolePolicy',
+  'DeleteRolePolicy',
+  'UpdateRole',
+  'UpdateRoleDescription',
+  'DeleteRole',
+]);
 
 /**
  * TagRole "can throw ConcurrentModificationException: multiple requests to change this object
@@ -14,7 +26,13 @@ export function iamConcurrencyRule(holdMs = 150): RealismRule {
   const inFlight = new Map<string, number>();
   const tagging = new Map<string, { clash: boolean }>();
   const role = (call: { form: URLSearchParams }) => call.form.get('RoleName') ?? '';
-  const conflict = { error: { status: 409, type: 'ConcurrentModification', message: 'Multiple requests to change this object were submitted simultaneously. Wait a few minutes and submit your request again.' } };
+  const conflict = {
+    error: {
+      status: 409,
+      type: 'ConcurrentModification',
+      message: 'Multiple requests to change this object were submitted simultaneously. Wait a few minutes and submit your request again.',
+    },
+  };
   return {
     id: 'iam-role-concurrency',
     sources: ['https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagRole.html#API_TagRole_Errors'],

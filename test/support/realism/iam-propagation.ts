@@ -33,15 +33,32 @@ export function iamPropagationRule(calls = 1): RealismRule {
         if (call.action === 'AttachRolePolicy' && /XRay/i.test(call.form.get('PolicyArn') ?? '')) noXray.set(role, calls);
         return undefined;
       }
-      if (call.service !== 'lambda' || (call.action !== 'CreateFunction' && call.action !== 'UpdateFunctionConfiguration') || !call.json?.Role) return undefined;
+      if (
+        call.service !== 'lambda' ||
+        (call.action !== 'CreateFunction' && call.action !== 'UpdateFunctionConfiguration') ||
+        !call.json?.Role
+      )
+        return undefined;
       const role = roleName(call.json.Role);
       if ((notAssumable.get(role) ?? 0) > 0) {
         notAssumable.set(role, notAssumable.get(role)! - 1);
-        return { error: { status: 400, type: 'InvalidParameterValueException', message: 'The role defined for the function cannot be assumed by Lambda.' } };
+        return {
+          error: {
+            status: 400,
+            type: 'InvalidParameterValueException',
+            message: 'The role defined for the function cannot be assumed by Lambda.',
+          },
+        };
       }
       if (call.json.TracingConfig?.Mode === 'Active' && (noXray.get(role) ?? 0) > 0) {
         noXray.set(role, noXray.get(role)! - 1);
-        return { error: { status: 400, type: 'InvalidParameterValueException', message: 'The provided execution role does not have permissions to call PutTraceSegments on XRAY' } };
+        return {
+          error: {
+            status: 400,
+            type: 'InvalidParameterValueException',
+            message: 'The provided execution role does not have permissions to call PutTraceSegments on XRAY',
+          },
+        };
       }
       return undefined;
     },

@@ -27,17 +27,32 @@ export function lambdaStatesRule(reads = 2): RealismRule {
   const left = (m: Map<string, number>, name: string) => m.get(name) ?? 0;
   return {
     id: 'lambda-function-states',
-    sources: ['https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html', 'https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionConfiguration.html#API_UpdateFunctionConfiguration_Errors'],
+    sources: [
+      'https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html',
+      'https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionConfiguration.html#API_UpdateFunctionConfiguration_Errors',
+    ],
     request(call) {
       if (call.service !== 'lambda' || !BLOCKED.has(call.action)) return undefined;
       const name = lambdaFunctionName(call);
       if (!name) return undefined;
       const arn = `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
       if (left(pending, name) > 0) {
-        return { error: { status: 409, type: 'ResourceConflictException', message: `The operation cannot be performed at this time. The function is currently in the following state: Pending` } };
+        return {
+          error: {
+            status: 409,
+            type: 'ResourceConflictException',
+            message: `The operation cannot be performed at this time. The function is currently in the following state: Pending`,
+          },
+        };
       }
       if (left(updating, name) > 0) {
-        return { error: { status: 409, type: 'ResourceConflictException', message: `The operation cannot be performed at this time. An update is in progress for resource: ${arn}` } };
+        return {
+          error: {
+            status: 409,
+            type: 'ResourceConflictException',
+            message: `The operation cannot be performed at this time. An update is in progress for resource: ${arn}`,
+          },
+        };
       }
       return undefined;
     },
@@ -61,7 +76,12 @@ export function lambdaStatesRule(reads = 2): RealismRule {
         return body;
       }
       if (left(updating, name) > 0) {
-        Object.assign(conf, { State: 'Active', LastUpdateStatus: 'InProgress', LastUpdateStatusReason: 'The function is being updated.', LastUpdateStatusReasonCode: 'InProgress' });
+        Object.assign(conf, {
+          State: 'Active',
+          LastUpdateStatus: 'InProgress',
+          LastUpdateStatusReason: 'The function is being updated.',
+          LastUpdateStatusReasonCode: 'InProgress',
+        });
         if (isRead) updating.set(name, left(updating, name) - 1);
         return body;
       }

@@ -15,7 +15,10 @@ export function lambdaGetFunctionTagsRule(): RealismRule {
     response(call, body) {
       if (call.service !== 'lambda' || call.action !== 'GetFunction' || !body.Configuration) return undefined;
       delete body.Tags;
-      body.TagsError = { ErrorCode: 'AccessDeniedException', Message: 'The caller is not authorized to perform lambda:ListTags on this function.' };
+      body.TagsError = {
+        ErrorCode: 'AccessDeniedException',
+        Message: 'The caller is not authorized to perform lambda:ListTags on this function.',
+      };
       return body;
     },
     reset() {},

@@ -57,6 +57,8 @@ describe('a named AWS profile', () => {
   it('present in either file (config "profile x" or credentials "x"), or fixed credentials: no error', async () => {
     expect(await clientError({ region: 'us-east-1', profile: 'dev' })).toBeUndefined();
     expect(await clientError({ region: 'us-east-1', profile: 'work' })).toBeUndefined();
-    expect(await clientError({ region: 'us-east-1', profile: 'nope', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } })).toBeUndefined();
+    expect(
+      await clientError({ region: 'us-east-1', profile: 'nope', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }),
+    ).toBeUndefined();
   });
 });

@@ -22,7 +22,10 @@ describe('IoHost', () => {
   it('TTY face: concurrent steps share one spinner and each finishes as its own line', async () => {
     const err = terminal(80);
     const out = terminal(80);
-    const io = await createIoHost({ stdout: out.stream, stderr: err.stream, stdin: Object.assign(new PassThrough(), { isTTY: true }) }, { json: false, debug: false, env: { NO_COLOR: '1' } });
+    const io = await createIoHost(
+      { stdout: out.stream, stderr: err.stream, stdin: Object.assign(new PassThrough(), { isTTY: true }) },
+      { json: false, debug: false, env: { NO_COLOR: '1' } },
+    );
     expect(io.face).toBe('tty');
     const role = io.step('Role: reading');
     const ses = io.step('SES: reading');
@@ -40,7 +43,10 @@ describe('IoHost', () => {
 
   it('a terminal without a width gets plain lines (no endless redraws)', async () => {
     const err = terminal(0);
-    const io = await createIoHost({ stdout: terminal(80).stream, stderr: err.stream, stdin: new PassThrough() }, { json: false, debug: false, env: { NO_COLOR: '1' } });
+    const io = await createIoHost(
+      { stdout: terminal(80).stream, stderr: err.stream, stdin: new PassThrough() },
+      { json: false, debug: false, env: { NO_COLOR: '1' } },
+    );
     expect(io.face).toBe('plain');
     io.step('Role: reading').succeed('Role: created');
     expect(err.text()).toBe('✔ Role: created\n');
@@ -49,7 +55,10 @@ describe('IoHost', () => {
   it('JSON face: only the result on stdout, progress on stderr', async () => {
     const err = terminal(80);
     const out = terminal(80);
-    const io = await createIoHost({ stdout: out.stream, stderr: err.stream, stdin: new PassThrough() }, { json: true, debug: false, env: {} });
+    const io = await createIoHost(
+      { stdout: out.stream, stderr: err.stream, stdin: new PassThrough() },
+      { json: true, debug: false, env: {} },
+    );
     io.step('Role: reading').succeed('Role: created');
     io.out('human text');
     io.result({ ok: true });
@@ -60,7 +69,10 @@ describe('IoHost', () => {
   it('a transient step leaves no line behind unless it fails (status prints its own table)', async () => {
     for (const columns of [0, 80]) {
       const err = terminal(columns);
-      const io = await createIoHost({ stdout: terminal(80).stream, stderr: err.stream, stdin: new PassThrough() }, { json: false, debug: false, env: { NO_COLOR: '1' } });
+      const io = await createIoHost(
+        { stdout: terminal(80).stream, stderr: err.stream, stdin: new PassThrough() },
+        { json: false, debug: false, env: { NO_COLOR: '1' } },
+      );
       io.step('Role: reading', { transient: true }).info('Role: ok');
       io.step('Pool: reading', { transient: true }).warn('Pool: drift');
       io.step('Client: reading', { transient: true }).fail('Client: failed');

@@ -43,7 +43,9 @@ describe('derived resource names against AWS limits', () => {
     const fits = parseConfig({ ...from, name: 'a'.repeat(25), stage: 'b'.repeat(16) });
     expect(Math.max(...Object.values(resourceNames(fits).functions).map((f) => f.length), resourceNames(fits).role.length)).toBe(64);
     const err = rejection({ ...from, name: 'a'.repeat(26), stage: 'b'.repeat(16) });
-    expect((err.details!.problems as string[])[0]).toMatch(/is 65 characters; AWS allows at most 64\. Shorten name or stage by 1 character in total\./);
+    expect((err.details!.problems as string[])[0]).toMatch(
+      /is 65 characters; AWS allows at most 64\. Shorten name or stage by 1 character in total\./,
+    );
   });
 
   it('a stage given with --stage is named as such', () => {
@@ -53,7 +55,9 @@ describe('derived resource names against AWS limits', () => {
 
   it('a names.* override is checked on its own, with its own field', () => {
     const err = rejection({ ...from, names: { userPool: 'users/of/the/app' } });
-    expect(err.details!.problems).toEqual(['names.userPool: the Cognito user pool name "users/of/the/app" may contain only letters, digits, spaces and _+=,.@-.']);
+    expect(err.details!.problems).toEqual([
+      'names.userPool: the Cognito user pool name "users/of/the/app" may contain only letters, digits, spaces and _+=,.@-.',
+    ]);
     // A long name does not matter for a resource whose name is overridden.
     expect(nameProblems(parseConfig({ ...from, names: { role: 'short-role' } })).map((p) => p.resource)).not.toContain('IAM role name');
   });
@@ -74,13 +78,21 @@ describe('derived resource names against AWS limits', () => {
       'SNS topic name': 256,
     });
     // The table and the topic are checked only when the stack creates them.
-    const fewer = nameProblems({ ...config, rateLimit: { ...config.rateLimit, enabled: false }, monitoring: { ...config.monitoring, alarms: { enabled: false } } });
-    expect(fewer.map((p) => p.resource)).not.toEqual(expect.arrayContaining(['DynamoDB table name', 'CloudWatch alarm name', 'SNS topic name']));
+    const fewer = nameProblems({
+      ...config,
+      rateLimit: { ...config.rateLimit, enabled: false },
+      monitoring: { ...config.monitoring, alarms: { enabled: false } },
+    });
+    expect(fewer.map((p) => p.resource)).not.toEqual(
+      expect.arrayContaining(['DynamoDB table name', 'CloudWatch alarm name', 'SNS topic name']),
+    );
   });
 
   it('names below the minimum are rejected (a 2-character table name)', () => {
     const config: Config = { ...parseConfig(from), names: { rateLimitTable: 'ab' } };
-    expect(nameProblems(config).map((p) => p.message)).toEqual(['names.rateLimitTable: the DynamoDB table name "ab" is 2 characters; AWS needs at least 3.']);
+    expect(nameProblems(config).map((p) => p.message)).toEqual([
+      'names.rateLimitTable: the DynamoDB table name "ab" is 2 characters; AWS needs at least 3.',
+    ]);
   });
 
   it('the default config fits', () => {
@@ -99,14 +111,17 @@ describe("Lambda's 4 KB environment", () => {
     const err = rejection({ ...from, signUp: { allowedDomains: domains(250) } });
     expect(err.code).toBe('CONFIG_INVALID');
     const [problem] = err.details!.problems as string[];
-    expect(problem).toMatch(/^signUp\.allowedDomains: the pre-sign-up function's environment variables would take \d+ bytes; Lambda allows 4096 \(4 KB\) per function\. Most of it is ALLOWED_EMAIL_DOMAINS \(250 domains\)/);
+    expect(problem).toMatch(
+      /^signUp\.allowedDomains: the pre-sign-up function's environment variables would take \d+ bytes; Lambda allows 4096 \(4 KB\) per function\. Most of it is ALLOWED_EMAIL_DOMAINS \(250 domains\)/,
+    );
     expect(err.resolution).toMatch(/4 KB/);
   });
 
   it('accepts the largest list that fits and rejects one more domain', () => {
     const base = parseConfig(from);
     let n = 1;
-    const size = (count: number) => environmentBytes(handlerEnvironment('pre-sign-up', { ...base, signUp: { allowedDomains: domains(count) } }));
+    const size = (count: number) =>
+      environmentBytes(handlerEnvironment('pre-sign-up', { ...base, signUp: { allowedDomains: domains(count) } }));
     while (size(n + 1) <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) n += 1;
     expect(environmentProblems(parseConfig({ ...from, signUp: { allowedDomains: domains(n) } }))).toEqual([]);
     expect(rejection({ ...from, signUp: { allowedDomains: domains(n + 1) } }).details!.problems).toHaveLength(1);

@@ -18,10 +18,14 @@ describe('stack ids', () => {
 
   it('are added as one line, the rest of the file byte for byte', () => {
     const text = '{\n    "$schema": "./schema.json",\n    "email": { "from": "a@example.com" }\n}\n';
-    expect(withStackId(text, 'abcd123456')).toBe('{\n    "stackId": "abcd123456",\n    "$schema": "./schema.json",\n    "email": { "from": "a@example.com" }\n}\n');
+    expect(withStackId(text, 'abcd123456')).toBe(
+      '{\n    "stackId": "abcd123456",\n    "$schema": "./schema.json",\n    "email": { "from": "a@example.com" }\n}\n',
+    );
     const crlf = '{\r\n\t"email": {"from": "a@example.com"}\r\n}';
     expect(withStackId(crlf, 'abcd123456')).toBe('{\r\n\t"stackId": "abcd123456",\r\n\t"email": {"from": "a@example.com"}\r\n}');
-    expect(withStackId('{"email":{"from":"a@example.com"}}', 'abcd123456')).toBe('{"stackId": "abcd123456", "email":{"from":"a@example.com"}}');
+    expect(withStackId('{"email":{"from":"a@example.com"}}', 'abcd123456')).toBe(
+      '{"stackId": "abcd123456", "email":{"from":"a@example.com"}}',
+    );
   });
 
   it('assignStackId writes the preferred id, keeps the file mode, and never replaces an id already there', async () => {

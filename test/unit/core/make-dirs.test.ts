@@ -20,8 +20,12 @@ describe('makeDirs', () => {
   });
 
   // Node 20's mkdir(…, { recursive: true }) never settles here; a hang fails this test by its timeout.
-  it.runIf(existsSync('/proc/self'))('fails at once where the file system answers ENOENT (/proc)', async () => {
-    await expect(makeDirs('/proc/otp-setup-nope/deeper')).rejects.toMatchObject({ code: 'ENOENT' });
-    await expect(assertWritableDir('/proc/otp-setup-nope')).rejects.toMatchObject({ code: 'ENOENT' });
-  }, 10_000);
+  it.runIf(existsSync('/proc/self'))(
+    'fails at once where the file system answers ENOENT (/proc)',
+    async () => {
+      await expect(makeDirs('/proc/otp-setup-nope/deeper')).rejects.toMatchObject({ code: 'ENOENT' });
+      await expect(assertWritableDir('/proc/otp-setup-nope')).rejects.toMatchObject({ code: 'ENOENT' });
+    },
+    10_000,
+  );
 });

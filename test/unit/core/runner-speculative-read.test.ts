@@ -20,7 +20,8 @@ function fixture(parentChanges: boolean, childSeen: Observed<unknown>['status'] 
       events.push('parent read end');
       return { status: 'present', actual: {} };
     },
-    plan: () => (parentChanges ? update([{ field: 'x', actual: 1, desired: 2 }], async () => void events.push('parent apply')) : noop('unchanged')),
+    plan: () =>
+      parentChanges ? update([{ field: 'x', actual: 1, desired: 2 }], async () => void events.push('parent apply')) : noop('unchanged'),
     destroy: async () => ({ action: 'absent', summary: '' }),
     permissions: () => [],
   };
@@ -46,7 +47,10 @@ async function run(steps: Step[], recorded: boolean, mode: 'apply' | 'plan' = 'a
   const sink = new PassThrough();
   sink.resume();
   const io = await createIoHost({ stdout: sink, stderr: sink, stdin: new PassThrough() }, { json: true, debug: false, env: {} });
-  const state = { steps: recorded ? { 'user-pool': { action: 'created', at: '' }, 'app-client': { action: 'created', at: '' } } : {}, resources: {} };
+  const state = {
+    steps: recorded ? { 'user-pool': { action: 'created', at: '' }, 'app-client': { action: 'created', at: '' } } : {},
+    resources: {},
+  };
   const ctx = { state, facts: {}, adopt: false, allowReplace: false, keepSes: false, progress: () => undefined } as unknown as StepContext;
   return converge(steps, ctx, mode, { io, save: async () => undefined, control: { interrupted: false } });
 }

@@ -18,10 +18,15 @@ describe('cost estimate', () => {
 
   it('charges Cognito only above the free MAU, per tier', () => {
     expect(estimateCost({ ...base, monthlyActiveUsers: 60_000, signInsPerUser: 0 }).lines[0]!.monthlyUsd).toBeCloseTo(10_000 * 0.0055, 10);
-    expect(estimateCost({ ...base, cognitoTier: 'essentials', monthlyActiveUsers: 60_000, signInsPerUser: 0 }).lines[0]!.monthlyUsd).toBeCloseTo(50_000 * 0.015, 10);
+    expect(
+      estimateCost({ ...base, cognitoTier: 'essentials', monthlyActiveUsers: 60_000, signInsPerUser: 0 }).lines[0]!.monthlyUsd,
+    ).toBeCloseTo(50_000 * 0.015, 10);
     expect(estimateCost({ ...base, cognitoTier: 'lite', monthlyActiveUsers: 10_000, signInsPerUser: 0 }).lines[0]!.monthlyUsd).toBe(0);
     // Plus has no free MAU (https://aws.amazon.com/cognito/pricing/).
-    expect(estimateCost({ ...base, cognitoTier: 'plus', monthlyActiveUsers: 1_000, signInsPerUser: 0 }).lines[0]!.monthlyUsd).toBeCloseTo(1_000 * 0.02, 10);
+    expect(estimateCost({ ...base, cognitoTier: 'plus', monthlyActiveUsers: 1_000, signInsPerUser: 0 }).lines[0]!.monthlyUsd).toBeCloseTo(
+      1_000 * 0.02,
+      10,
+    );
   });
 
   it('prices every tier a pool can be configured with (userPool.tier)', () => {

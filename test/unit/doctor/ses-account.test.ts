@@ -26,7 +26,13 @@ function clients(): AwsClients {
     stats: { calls: 0, retries: 0 },
     sesv2: async () => new SESv2Client({ region: 'us-east-1' }),
     sts: async () => new STSClient({ region: 'us-east-1' }),
-    cognito: none, iam: none, lambda: none, ses: none, logs: none, cloudwatch: none, sns: none,
+    cognito: none,
+    iam: none,
+    lambda: none,
+    ses: none,
+    logs: none,
+    cloudwatch: none,
+    sns: none,
     destroy: () => undefined,
     // Only sesv2 and sts are used here; the cast spares listing every other client getter.
   } as unknown as AwsClients;
@@ -38,7 +44,13 @@ function doctorContext(): DoctorContext {
 
 describe('SES account check', () => {
   it('warns in the sandbox and says how to leave it', async () => {
-    sesv2.on(GetAccountCommand).resolves({ ProductionAccessEnabled: false, SendingEnabled: true, SendQuota: { Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 3 } });
+    sesv2
+      .on(GetAccountCommand)
+      .resolves({
+        ProductionAccessEnabled: false,
+        SendingEnabled: true,
+        SendQuota: { Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 3 },
+      });
     const r = await sesAccountCheck.run(doctorContext());
     expect(r.verdict).toBe('warn');
     expect(r.detail).toContain('sandbox');
@@ -47,7 +59,13 @@ describe('SES account check', () => {
   });
 
   it('is ok in production with quota to spare, and fails when sending is disabled', async () => {
-    sesv2.on(GetAccountCommand).resolves({ ProductionAccessEnabled: true, SendingEnabled: true, SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 10 } });
+    sesv2
+      .on(GetAccountCommand)
+      .resolves({
+        ProductionAccessEnabled: true,
+        SendingEnabled: true,
+        SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 10 },
+      });
     expect((await sesAccountCheck.run(doctorContext())).verdict).toBe('ok');
     sesv2.on(GetAccountCommand).resolves({ ProductionAccessEnabled: true, SendingEnabled: false, EnforcementStatus: 'SHUTDOWN' });
     expect((await sesAccountCheck.run(doctorContext())).verdict).toBe('fail');
@@ -64,8 +82,14 @@ describe('ses request-production', () => {
     let out = '';
     stdout.on('data', (d: Buffer) => (out += d.toString()));
     const code = await main(['ses', 'request-production', '--website-url', 'https://app.example.com', '--yes', '--json'], {
-      stdout, stderr: new PassThrough(), stdin: new PassThrough(), env: {}, cwd: dir, now: () => new Date(),
-      createAwsClients: clients, onInterrupt: () => () => undefined,
+      stdout,
+      stderr: new PassThrough(),
+      stdin: new PassThrough(),
+      env: {},
+      cwd: dir,
+      now: () => new Date(),
+      createAwsClients: clients,
+      onInterrupt: () => () => undefined,
     });
     expect(code).toBe(0);
     const input = sesv2.commandCalls(PutAccountDetailsCommand)[0]!.args[0].input;

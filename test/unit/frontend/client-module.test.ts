@@ -20,7 +20,10 @@ function named(name: string, message = name): Error {
   return Object.assign(new Error(message), { name });
 }
 
-const CHALLENGE = { isSignedIn: false, nextStep: { signInStep: 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE', additionalInfo: { maskedEmail: 'a***@example.com' } } };
+const CHALLENGE = {
+  isSignedIn: false,
+  nextStep: { signInStep: 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE', additionalInfo: { maskedEmail: 'a***@example.com' } },
+};
 
 async function load(env: Record<string, string> = {}): Promise<Client> {
   vi.resetModules();
@@ -100,19 +103,50 @@ describe('generated otp-auth module', () => {
     // Cognito wraps what a trigger throws: UserLambdaValidationException "<Trigger> failed with error <message>."
     const client = await load();
     auth.signUp.mockRejectedValue(named('UsernameExistsException'));
-    auth.signIn.mockRejectedValueOnce(named('UserLambdaValidationException', 'CreateAuthChallenge failed with error Too many sign-in codes requested for this address. Try again in 15 minutes.'));
-    expect(await client.requestCode('a@example.com')).toEqual({ status: 'failed', reason: 'rate-limited', message: 'Too many sign-in codes requested for this address. Try again in 15 minutes.' });
-    auth.signIn.mockRejectedValueOnce(named('UserLambdaValidationException', 'CreateAuthChallenge failed with error Too many wrong codes for this address. Try again in 2 minutes.'));
-    expect(await client.requestCode('a@example.com')).toMatchObject({ reason: 'rate-limited', message: 'Too many wrong codes for this address. Try again in 2 minutes.' });
     auth.signIn.mockRejectedValueOnce(
-      named('UserLambdaValidationException', 'CreateAuthChallenge failed with error Could not send the sign-in code email (MessageRejected: Email address is not verified. The following identities failed the check in region US-EAST-1: a@example.com).'),
+      named(
+        'UserLambdaValidationException',
+        'CreateAuthChallenge failed with error Too many sign-in codes requested for this address. Try again in 15 minutes.',
+      ),
+    );
+    expect(await client.requestCode('a@example.com')).toEqual({
+      status: 'failed',
+      reason: 'rate-limited',
+      message: 'Too many sign-in codes requested for this address. Try again in 15 minutes.',
+    });
+    auth.signIn.mockRejectedValueOnce(
+      named(
+        'UserLambdaValidationException',
+        'CreateAuthChallenge failed with error Too many wrong codes for this address. Try again in 2 minutes.',
+      ),
+    );
+    expect(await client.requestCode('a@example.com')).toMatchObject({
+      reason: 'rate-limited',
+      message: 'Too many wrong codes for this address. Try again in 2 minutes.',
+    });
+    auth.signIn.mockRejectedValueOnce(
+      named(
+        'UserLambdaValidationException',
+        'CreateAuthChallenge failed with error Could not send the sign-in code email (MessageRejected: Email address is not verified. The following identities failed the check in region US-EAST-1: a@example.com).',
+      ),
     );
     // The SES detail is for the operator's logs, not the person signing in.
-    expect(await client.requestCode('a@example.com')).toEqual({ status: 'failed', reason: 'email-not-sent', message: 'The sign-in code could not be emailed. Try again later.' });
-    auth.signIn.mockRejectedValueOnce(named('UserLambdaValidationException', 'DefineAuthChallenge failed with error OTP_MAX_ATTEMPTS="x" is invalid.'));
+    expect(await client.requestCode('a@example.com')).toEqual({
+      status: 'failed',
+      reason: 'email-not-sent',
+      message: 'The sign-in code could not be emailed. Try again later.',
+    });
+    auth.signIn.mockRejectedValueOnce(
+      named('UserLambdaValidationException', 'DefineAuthChallenge failed with error OTP_MAX_ATTEMPTS="x" is invalid.'),
+    );
     expect(await client.requestCode('a@example.com')).toMatchObject({ reason: 'unknown' });
-    auth.signUp.mockRejectedValueOnce(named('UserLambdaValidationException', 'PreSignUp failed with error Sign-up is not open to addresses at other.org..'));
-    expect(await client.requestCode('a@other.org')).toMatchObject({ reason: 'sign-up-rejected', message: 'This email address cannot be used to sign in here.' });
+    auth.signUp.mockRejectedValueOnce(
+      named('UserLambdaValidationException', 'PreSignUp failed with error Sign-up is not open to addresses at other.org..'),
+    );
+    expect(await client.requestCode('a@other.org')).toMatchObject({
+      reason: 'sign-up-rejected',
+      message: 'This email address cannot be used to sign in here.',
+    });
   });
 
   it('explains missing or mismatched env keys', async () => {

@@ -9,7 +9,10 @@ import { deleteEnvFile, editEnv, parseEnv, preflightEnvFile, readEnvFile, writeE
 const isRoot = process.getuid?.() === 0;
 
 async function errorOf(promise: Promise<unknown>): Promise<OtpError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof OtpError)) throw new Error(`expected an OtpError, got ${String(error)}`);
   return error;
 }
@@ -22,13 +25,13 @@ const OURS = { VITE_AWS_REGION: 'eu-west-1', VITE_EMAIL_OTP_USER_POOL_ID: 'eu-we
 const KEYS = Object.keys(OURS);
 
 describe('editEnv', () => {
-  it('writes the guide\'s keys under one header into an empty file', () => {
+  it("writes the guide's keys under one header into an empty file", () => {
     expect(editEnv('', OURS)).toBe(
       '# Cognito email sign-in (written by otp-setup)\nVITE_AWS_REGION=eu-west-1\nVITE_EMAIL_OTP_USER_POOL_ID=eu-west-1_Abc123\nVITE_EMAIL_OTP_CLIENT_ID=client123\n',
     );
   });
 
-  it('keeps the user\'s keys, comments, blank lines and order, and changes only our keys in place', () => {
+  it("keeps the user's keys, comments, blank lines and order, and changes only our keys in place", () => {
     const before = '# my app\nAPI_URL=https://api.example.com\n\n# auth\nVITE_EMAIL_OTP_CLIENT_ID=old  # staging client\nFEATURE_X=1\n';
     const after = editEnv(before, OURS);
     expect(after).toBe(
@@ -68,7 +71,7 @@ describe('editEnv', () => {
     expect(parseEnv(after).get('VITE_AWS_REGION')).toBe('eu-west-1');
   });
 
-  it('keeps each line\'s own ending in a file that mixes LF and CRLF', () => {
+  it("keeps each line's own ending in a file that mixes LF and CRLF", () => {
     const before = 'A=1\r\nB=2\nC=3\r\nD=4\n';
     const after = editEnv(before, { B: 'x', ...OURS });
     expect(after.startsWith('A=1\r\nB=x\nC=3\r\nD=4\n')).toBe(true);
@@ -88,12 +91,14 @@ describe('editEnv', () => {
     const before = editEnv('A=1\n', { VITE_AWS_REGION: 'eu-west-1' }) + 'MINE=2\n';
     const after = editEnv(before, OURS);
     expect(after.match(/written by otp-setup/g)).toHaveLength(1);
-    expect(after).toBe('A=1\n\n# Cognito email sign-in (written by otp-setup)\nVITE_AWS_REGION=eu-west-1\nVITE_EMAIL_OTP_USER_POOL_ID=eu-west-1_Abc123\nVITE_EMAIL_OTP_CLIENT_ID=client123\nMINE=2\n');
+    expect(after).toBe(
+      'A=1\n\n# Cognito email sign-in (written by otp-setup)\nVITE_AWS_REGION=eu-west-1\nVITE_EMAIL_OTP_USER_POOL_ID=eu-west-1_Abc123\nVITE_EMAIL_OTP_CLIENT_ID=client123\nMINE=2\n',
+    );
     // The header goes with our keys; the user's line added below them stays.
     expect(editEnv(after, {}, KEYS)).toBe('A=1\n\nMINE=2\n');
   });
 
-  it('removes only our keys and our header on teardown, leaving the user\'s file as it was', () => {
+  it("removes only our keys and our header on teardown, leaving the user's file as it was", () => {
     const before = '# mine\nA=1\n';
     const withOurs = editEnv(before, OURS);
     expect(editEnv(withOurs, {}, KEYS)).toBe(before);
@@ -159,7 +164,7 @@ describe('env file I/O', () => {
     expect(await readFile(join(dir, 'shared', 'later.env'), 'utf8')).toBe('C=3\n');
   });
 
-  it('keeps the file\'s mode (a chmod 600 .env stays 600) and, as root, its owner', async () => {
+  it("keeps the file's mode (a chmod 600 .env stays 600) and, as root, its owner", async () => {
     const path = join(dir, '.env');
     await writeFile(path, 'SECRET=x\n');
     await chmod(path, 0o600);

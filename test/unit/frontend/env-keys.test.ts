@@ -6,8 +6,12 @@ const frontend = (f: Record<string, unknown>) => parseConfig({ email: { from: 'a
 const values = { region: 'us-east-1', userPoolId: 'us-east-1_Pool', clientId: 'client' };
 
 describe('env key presets', () => {
-  it('defaults to Vite with the guide\'s exact key names', () => {
-    expect(Object.keys(envEntries(frontend({}), values))).toEqual(['VITE_AWS_REGION', 'VITE_EMAIL_OTP_USER_POOL_ID', 'VITE_EMAIL_OTP_CLIENT_ID']);
+  it("defaults to Vite with the guide's exact key names", () => {
+    expect(Object.keys(envEntries(frontend({}), values))).toEqual([
+      'VITE_AWS_REGION',
+      'VITE_EMAIL_OTP_USER_POOL_ID',
+      'VITE_EMAIL_OTP_CLIENT_ID',
+    ]);
     expect(defaultEnvAccess('vite')).toBe('import.meta.env');
   });
 
@@ -38,7 +42,9 @@ describe('env key presets', () => {
   });
 
   it('adds the endpoint key only for the sandbox', () => {
-    expect(envEntries(frontend({}), { ...values, endpoint: 'http://127.0.0.1:9229' })).toMatchObject({ VITE_EMAIL_OTP_ENDPOINT: 'http://127.0.0.1:9229' });
+    expect(envEntries(frontend({}), { ...values, endpoint: 'http://127.0.0.1:9229' })).toMatchObject({
+      VITE_EMAIL_OTP_ENDPOINT: 'http://127.0.0.1:9229',
+    });
     expect(envEntries(frontend({}), values)).not.toHaveProperty('VITE_EMAIL_OTP_ENDPOINT');
   });
 });

@@ -12,7 +12,7 @@ function claim(text: string | undefined, set: Record<string, string>, previous?:
 }
 
 describe('env key records', () => {
-  it('puts back the user\'s own line, export and comment included, with CRLF and no final newline', () => {
+  it("puts back the user's own line, export and comment included, with CRLF and no final newline", () => {
     const before = 'API=https://api\r\nexport VITE_AWS_REGION=eu-west-1  # mine\r\nLAST=1';
     const { text, record } = claim(before, US);
     expect(text).toContain('export VITE_AWS_REGION=us-east-1  # mine\r\n');
@@ -56,8 +56,9 @@ describe('env key records', () => {
     expect(releaseEnvFile(relost.text, relost.record, []).text).toBe('');
   });
 
-  it('treats lines the sandbox pointed at itself as its own, not the user\'s', () => {
-    const sandbox = 'A=1\nVITE_AWS_REGION=us-east-1\nVITE_EMAIL_OTP_USER_POOL_ID=local_X\nVITE_EMAIL_OTP_CLIENT_ID=sandbox\nVITE_EMAIL_OTP_ENDPOINT=http://127.0.0.1:8787\n';
+  it("treats lines the sandbox pointed at itself as its own, not the user's", () => {
+    const sandbox =
+      'A=1\nVITE_AWS_REGION=us-east-1\nVITE_EMAIL_OTP_USER_POOL_ID=local_X\nVITE_EMAIL_OTP_CLIENT_ID=sandbox\nVITE_EMAIL_OTP_ENDPOINT=http://127.0.0.1:8787\n';
     const { text, record } = claim(sandbox, US);
     expect(parseEnv(text).has('VITE_EMAIL_OTP_ENDPOINT')).toBe(false);
     expect(Object.values(record.keys).every((k) => k.prior === undefined)).toBe(true);
@@ -67,7 +68,11 @@ describe('env key records', () => {
   it('gives back keys it wrote under an old prefix when the preset changes', () => {
     const before = 'export VITE_AWS_REGION=eu-west-1 # mine\n';
     const first = claim(before, US);
-    const next = { NEXT_PUBLIC_AWS_REGION: 'us-east-1', NEXT_PUBLIC_EMAIL_OTP_USER_POOL_ID: 'us-east-1_Us', NEXT_PUBLIC_EMAIL_OTP_CLIENT_ID: 'usclient' };
+    const next = {
+      NEXT_PUBLIC_AWS_REGION: 'us-east-1',
+      NEXT_PUBLIC_EMAIL_OTP_USER_POOL_ID: 'us-east-1_Us',
+      NEXT_PUBLIC_EMAIL_OTP_CLIENT_ID: 'usclient',
+    };
     const second = claim(first.text, next, first.record);
     expect(second.text).toContain('export VITE_AWS_REGION=eu-west-1 # mine\n');
     expect(second.text).not.toContain('VITE_EMAIL_OTP');
@@ -88,7 +93,7 @@ describe('env key records', () => {
       expect(releaseEnvFile(afterEu.text, us.record, []).text).toBe(before);
     });
 
-    it('torn down in the order deployed: the first leaves the second\'s values, the second restores the user\'s', () => {
+    it("torn down in the order deployed: the first leaves the second's values, the second restores the user's", () => {
       const us = claim(before, US);
       const eu = claim(us.text, EU, undefined, [us.record]);
       const afterUs = releaseEnvFile(eu.text, us.record, [eu.record]);

@@ -44,7 +44,7 @@ beforeEach(async () => {
 });
 
 describe('frontend-env step', () => {
-  it('merges into the configured env file, records it, and teardown restores the user\'s file', async () => {
+  it("merges into the configured env file, records it, and teardown restores the user's file", async () => {
     await writeFile(join(dir, 'web.env'), '# mine\r\nNEXT_PUBLIC_API=https://api\r\n');
     const ctx = context({ envFile: 'web.env', preset: 'next' });
     const change = await up(ctx);
@@ -79,11 +79,20 @@ describe('frontend-env step', () => {
   });
 
   it('points an env file written by the sandbox back at AWS by removing the endpoint key', async () => {
-    await writeFile(join(dir, '.env'), 'A=1\nVITE_AWS_REGION=us-east-1\nVITE_EMAIL_OTP_USER_POOL_ID=us-east-1_Sandbox\nVITE_EMAIL_OTP_CLIENT_ID=sandboxclient\nVITE_EMAIL_OTP_ENDPOINT=http://127.0.0.1:9229\n');
+    await writeFile(
+      join(dir, '.env'),
+      'A=1\nVITE_AWS_REGION=us-east-1\nVITE_EMAIL_OTP_USER_POOL_ID=us-east-1_Sandbox\nVITE_EMAIL_OTP_CLIENT_ID=sandboxclient\nVITE_EMAIL_OTP_ENDPOINT=http://127.0.0.1:9229\n',
+    );
     const ctx = context({});
     const change = await up(ctx);
-    expect(change.diffs.map((d) => d.field)).toEqual(['VITE_EMAIL_OTP_USER_POOL_ID', 'VITE_EMAIL_OTP_CLIENT_ID', 'VITE_EMAIL_OTP_ENDPOINT']);
-    expect(await readFile(join(dir, '.env'), 'utf8')).toBe('A=1\nVITE_AWS_REGION=us-east-1\nVITE_EMAIL_OTP_USER_POOL_ID=us-east-1_Pool1\nVITE_EMAIL_OTP_CLIENT_ID=client1\n');
+    expect(change.diffs.map((d) => d.field)).toEqual([
+      'VITE_EMAIL_OTP_USER_POOL_ID',
+      'VITE_EMAIL_OTP_CLIENT_ID',
+      'VITE_EMAIL_OTP_ENDPOINT',
+    ]);
+    expect(await readFile(join(dir, '.env'), 'utf8')).toBe(
+      'A=1\nVITE_AWS_REGION=us-east-1\nVITE_EMAIL_OTP_USER_POOL_ID=us-east-1_Pool1\nVITE_EMAIL_OTP_CLIENT_ID=client1\n',
+    );
     expect((await up(ctx)).kind).toBe('noop');
     expect((await frontendEnvStep.destroy(ctx)).summary).toMatch(/removed 3 keys/);
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe('A=1\n');
@@ -102,7 +111,7 @@ describe('frontend-env step', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('restores the user\'s own line for a key it manages, with export and comment, on teardown', async () => {
+  it("restores the user's own line for a key it manages, with export and comment, on teardown", async () => {
     const before = 'export VITE_AWS_REGION=eu-west-1  # mine\r\nVITE_EMAIL_OTP_CLIENT_ID=placeholder # fill in\r\nA=1';
     await writeFile(join(dir, '.env'), before);
     await chmod(join(dir, '.env'), 0o600);
@@ -144,7 +153,7 @@ describe('frontend-env step', () => {
     expect(again).toMatchObject({ kind: 'noop', summary: 'skipped (frontend.envFile is false)' });
   });
 
-  it('two regions sharing one .env: tearing one down gives the other its values back, the last restores the user\'s', async () => {
+  it("two regions sharing one .env: tearing one down gives the other its values back, the last restores the user's", async () => {
     const before = '# app\nexport VITE_AWS_REGION=ap-south-1 # mine\n';
     await writeFile(join(dir, '.env'), before);
     const us = context({});
@@ -172,8 +181,9 @@ describe('frontend-env step', () => {
     expect(JSON.parse(await readFile(join(dir, 'new.json'), 'utf8')).auth.user_pool_id).toBe('us-east-1_Pool1');
   });
 
-  it('without any record (a lost state file), teardown removes only the keys below our header that hold this stack\'s values', async () => {
-    const ours = '# Cognito email sign-in (written by otp-setup)\nVITE_EMAIL_OTP_USER_POOL_ID=us-east-1_Pool1\nVITE_EMAIL_OTP_CLIENT_ID=client1\n';
+  it("without any record (a lost state file), teardown removes only the keys below our header that hold this stack's values", async () => {
+    const ours =
+      '# Cognito email sign-in (written by otp-setup)\nVITE_EMAIL_OTP_USER_POOL_ID=us-east-1_Pool1\nVITE_EMAIL_OTP_CLIENT_ID=client1\n';
     await writeFile(join(dir, '.env'), `VITE_AWS_REGION=us-east-1\nA=1\n\n${ours}`);
     const ctx = context({});
     await teardown(ctx);
@@ -184,7 +194,6 @@ describe('frontend-env step', () => {
     expect((await readdir(dir)).filter((f) => f === '.env')).toEqual([]);
   });
 });
-
 
 function parseEnvKeys(text: string): string[] {
   return text.split('\n').map((l) => l.split('=')[0]!);

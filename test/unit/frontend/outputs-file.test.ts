@@ -35,7 +35,11 @@ describe('amplify_outputs.json', () => {
   });
 
   it('keeps the other sections of an existing file and their fields, and is idempotent', () => {
-    const existing = JSON.stringify({ version: '1.4', data: { url: 'https://x' }, auth: { identity_pool_id: 'eu-west-1:id', user_pool_id: 'old' } });
+    const existing = JSON.stringify({
+      version: '1.4',
+      data: { url: 'https://x' },
+      auth: { identity_pool_id: 'eu-west-1:id', user_pool_id: 'old' },
+    });
     const merged = JSON.parse(mergeOutputs(existing, values, PATH)) as Record<string, Record<string, unknown>>;
     expect(merged.version).toBe('1.4');
     expect(merged.data).toEqual({ url: 'https://x' });

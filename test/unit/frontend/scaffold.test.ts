@@ -28,7 +28,7 @@ beforeEach(async () => {
 });
 
 describe('otp-setup scaffold', () => {
-  it('writes the module with the preset\'s key names and the configured attempts', async () => {
+  it("writes the module with the preset's key names and the configured attempts", async () => {
     await project({ preset: 'next' }, { maxAttempts: 5 });
     const result = await runCli(['scaffold', '--json'], { cwd: dir });
     expect(result.code).toBe(0);
@@ -40,7 +40,7 @@ describe('otp-setup scaffold', () => {
     expect(text).not.toMatch(/\{\{|import\.meta|Math\.random/);
   });
 
-  it('refuses to overwrite a user\'s file without --force, and overwrites it with --force', async () => {
+  it("refuses to overwrite a user's file without --force, and overwrites it with --force", async () => {
     await project();
     const out = join(dir, 'lib', 'auth.ts');
     await mkdir(join(dir, 'lib'));
@@ -73,7 +73,7 @@ describe('otp-setup scaffold', () => {
     expect(access.stderr).toContain('import.meta.env');
   });
 
-  it('the example app\'s module is byte-identical to what scaffold generates', async () => {
+  it("the example app's module is byte-identical to what scaffold generates", async () => {
     const out = join(dir, 'otp-auth.ts');
     const result = await runCli(['scaffold', '--config', join(EXAMPLE, 'otp-setup.config.json'), '--out', out], { cwd: dir });
     expect(result.code).toBe(0);
@@ -102,8 +102,16 @@ describe('otp-setup scaffold', () => {
       join(work, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM'], types: ['node'],
-          strict: true, noUncheckedIndexedAccess: true, isolatedModules: true, noEmit: true, skipLibCheck: true,
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          lib: ['ES2022', 'DOM'],
+          types: ['node'],
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          isolatedModules: true,
+          noEmit: true,
+          skipLibCheck: true,
         },
         include: presets.map(([name]) => `${name}/otp-auth.ts`),
       }),

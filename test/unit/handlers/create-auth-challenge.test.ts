@@ -14,7 +14,15 @@ function setup(overrides: Partial<CreateAuthChallengeDeps> & { env?: Record<stri
   const ses = fakeSes();
   const logs = captureLogs();
   const time = clock();
-  const create = createHandler({ ses, now: time.now, templates, log: logs.sink, pause: noPause, ...overrides, env: { ...ENV, ...overrides.env } });
+  const create = createHandler({
+    ses,
+    now: time.now,
+    templates,
+    log: logs.sink,
+    pause: noPause,
+    ...overrides,
+    env: { ...ENV, ...overrides.env },
+  });
   const verify = createVerify({ now: time.now, log: logs.sink, env: { LOG_LEVEL: 'debug', OTP_HMAC_KEY: HMAC_KEY } });
   return { ses, logs, time, create, verify };
 }
@@ -112,9 +120,7 @@ describe('create auth challenge', () => {
   it('encodes a non-ASCII sender name and works without one', async () => {
     const named = setup({ env: { FROM_NAME: 'Café Ünïcode' } });
     await named.create(createEvent([]));
-    expect(named.ses.calls[0]?.Source).toBe(
-      `=?UTF-8?B?${Buffer.from('Café Ünïcode').toString('base64')}?= <noreply@example.com>`,
-    );
+    expect(named.ses.calls[0]?.Source).toBe(`=?UTF-8?B?${Buffer.from('Café Ünïcode').toString('base64')}?= <noreply@example.com>`);
     const plain = setup({ env: { FROM_NAME: '' } });
     await plain.create(createEvent([]));
     expect(plain.ses.calls[0]?.Source).toBe('noreply@example.com');
@@ -129,8 +135,12 @@ describe('create auth challenge', () => {
     const ghost = await create(createEvent([], { userNotFound: true, userAttributes: {} }));
     expect(ses.calls).toHaveLength(1);
     expect(Object.keys(ghost.response).sort()).toEqual(Object.keys(real.response).sort());
-    expect(Object.keys(ghost.response.publicChallengeParameters).sort()).toEqual(Object.keys(real.response.publicChallengeParameters).sort());
-    expect(Object.keys(ghost.response.privateChallengeParameters).sort()).toEqual(Object.keys(real.response.privateChallengeParameters).sort());
+    expect(Object.keys(ghost.response.publicChallengeParameters).sort()).toEqual(
+      Object.keys(real.response.publicChallengeParameters).sort(),
+    );
+    expect(Object.keys(ghost.response.privateChallengeParameters).sort()).toEqual(
+      Object.keys(real.response.privateChallengeParameters).sort(),
+    );
     expect(ghost.response.challengeMetadata).toMatch(/^otp-v2:6:\d{13}:[\w-]{22}:[\w-]{43}$/);
     // Even the right fake code is refused (here: every possible code would be; try the 0-padded ones).
     for (const answer of ['000000', '123456']) {
@@ -151,12 +161,24 @@ describe('create auth challenge', () => {
     expect(pauses).toHaveLength(1);
   });
 
-  it('unknown user: pauses as long as this container\'s real sends took (same distribution)', async () => {
+  it("unknown user: pauses as long as this container's real sends took (same distribution)", async () => {
     const pauses: number[] = [];
     const time = clock();
     const ses = fakeSes();
-    const slowSes = { send: async (c: Parameters<typeof ses.send>[0]) => { time.advance(437); return ses.send(c); } };
-    const create = createHandler({ ses: slowSes, now: time.now, templates, log: () => undefined, pause: async (ms) => void pauses.push(ms), env: ENV });
+    const slowSes = {
+      send: async (c: Parameters<typeof ses.send>[0]) => {
+        time.advance(437);
+        return ses.send(c);
+      },
+    };
+    const create = createHandler({
+      ses: slowSes,
+      now: time.now,
+      templates,
+      log: () => undefined,
+      pause: async (ms) => void pauses.push(ms),
+      env: ENV,
+    });
     await create(createEvent([]));
     await create(createEvent([], { userNotFound: true, userAttributes: {} }));
     expect(pauses).toEqual([437]);
@@ -171,9 +193,12 @@ describe('create auth challenge', () => {
 
   it('SES failure fails the sign-in with a clear log line', async () => {
     const { ses, create, logs } = setup();
-    const failure = Object.assign(new Error('Email address is not verified. The following identities failed the check: noreply@example.com'), {
-      name: 'MessageRejected',
-    });
+    const failure = Object.assign(
+      new Error('Email address is not verified. The following identities failed the check: noreply@example.com'),
+      {
+        name: 'MessageRejected',
+      },
+    );
     ses.failWith = failure;
     await expect(create(createEvent([]))).rejects.toThrow(EmailDeliveryError);
     // The caller gets one fixed message: no SES internals, no region, no recipient.

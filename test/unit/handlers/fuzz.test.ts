@@ -26,7 +26,16 @@ const often = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<unknown> = junk) =>
   fc.oneof({ weight: 6, arbitrary: good }, { weight: 1, arbitrary: bad });
 
 const challengeName = often(
-  fc.constantFrom('CUSTOM_CHALLENGE', 'CUSTOM_CHALLENGE', 'SRP_A', 'PASSWORD_VERIFIER', 'SMS_MFA', 'DEVICE_SRP_AUTH', 'custom_challenge', ''),
+  fc.constantFrom(
+    'CUSTOM_CHALLENGE',
+    'CUSTOM_CHALLENGE',
+    'SRP_A',
+    'PASSWORD_VERIFIER',
+    'SMS_MFA',
+    'DEVICE_SRP_AUTH',
+    'custom_challenge',
+    '',
+  ),
   fc.oneof(fc.string(), junk),
 );
 const metadata = often(
@@ -65,14 +74,23 @@ const privateParams = often(
 
 function event(request: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
   return fc.oneof(
-    { weight: 4, arbitrary: fc.record({ userName: fc.oneof(fc.string(), fc.anything()), request, response: fc.anything() }, { requiredKeys: ['request'] }) },
+    {
+      weight: 4,
+      arbitrary: fc.record(
+        { userName: fc.oneof(fc.string(), fc.anything()), request, response: fc.anything() },
+        { requiredKeys: ['request'] },
+      ),
+    },
     { weight: 1, arbitrary: fc.anything() },
   );
 }
 
 const defineEvents = event(fc.record({ session, userNotFound, userAttributes: attributes }, { requiredKeys: [] }));
 const createEvents = event(
-  fc.record({ session, userNotFound, userAttributes: attributes, challengeName: fc.oneof(fc.constant('CUSTOM_CHALLENGE'), challengeName) }, { requiredKeys: [] }),
+  fc.record(
+    { session, userNotFound, userAttributes: attributes, challengeName: fc.oneof(fc.constant('CUSTOM_CHALLENGE'), challengeName) },
+    { requiredKeys: [] },
+  ),
 );
 const verifyEvents = fc.oneof(
   event(fc.record({ privateChallengeParameters: privateParams, challengeAnswer: codeLike, userNotFound }, { requiredKeys: [] })),
@@ -82,7 +100,11 @@ const verifyEvents = fc.oneof(
     .tuple(fc.stringMatching(/^\d{6,10}$/), fc.integer({ min: 0, max: 2 ** 48 }), fc.constantFrom('', ' ', '\n'), userNotFound)
     .map(([code, expiresAt, pad, notFound]) => ({
       sealed: code,
-      request: { privateChallengeParameters: sealedToParameters(sealCode(KEY, code, expiresAt)), challengeAnswer: pad + code + pad, userNotFound: notFound },
+      request: {
+        privateChallengeParameters: sealedToParameters(sealCode(KEY, code, expiresAt)),
+        challengeAnswer: pad + code + pad,
+        userNotFound: notFound,
+      },
     })),
 );
 
@@ -147,7 +169,9 @@ describe('hostile events (property-based)', () => {
     const ws = fc.array(fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0'), { maxLength: 4 }).map((a) => a.join(''));
     await fc.assert(
       fc.asyncProperty(fc.stringMatching(/^\d{6,10}$/), ws, ws, async (code, before, after) => {
-        const e = { request: { privateChallengeParameters: sealedToParameters(sealCode(KEY, code, NOW + 1)), challengeAnswer: before + code + after } };
+        const e = {
+          request: { privateChallengeParameters: sealedToParameters(sealCode(KEY, code, NOW + 1)), challengeAnswer: before + code + after },
+        };
         expect((await verify(e)).response.answerCorrect).toBe(true);
       }),
       { numRuns: RUNS },
@@ -177,7 +201,9 @@ describe('hostile events (property-based)', () => {
           expect(sent[0]?.Destination?.ToAddresses).toEqual([field(field(request, 'userAttributes'), 'email')]);
           const code = emailedCode(sent[0]);
           expect(JSON.stringify(response)).not.toContain(code);
-          const judged = await verify({ request: { privateChallengeParameters: response.privateChallengeParameters, challengeAnswer: code, userAttributes: {} } });
+          const judged = await verify({
+            request: { privateChallengeParameters: response.privateChallengeParameters, challengeAnswer: code, userAttributes: {} },
+          });
           expect(judged.response.answerCorrect).toBe(true);
         }
       }),

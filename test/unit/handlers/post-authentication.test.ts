@@ -36,7 +36,13 @@ describe('post authentication: email_verified after the first correct code', () 
     const post = createHandler({ cognito, env: { LOG_LEVEL: 'debug' }, log: logs.sink });
     const out = await post(event({ email: 'Jane@example.com', email_verified: 'false' }));
     expect(out.response).toEqual({});
-    expect(cognito.calls).toEqual([{ UserPoolId: 'us-east-1_AbCdEfGhI', Username: '7f1c5a3e-0000-4000-8000-000000000001', UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }]);
+    expect(cognito.calls).toEqual([
+      {
+        UserPoolId: 'us-east-1_AbCdEfGhI',
+        Username: '7f1c5a3e-0000-4000-8000-000000000001',
+        UserAttributes: [{ Name: 'email_verified', Value: 'true' }],
+      },
+    ]);
     expect(logs.lines.join('\n')).not.toContain('Jane@example.com');
   });
 
@@ -50,7 +56,9 @@ describe('post authentication: email_verified after the first correct code', () 
   });
 
   it('a failed call is logged and does not fail the sign-in', async () => {
-    const cognito = fakeCognito(Object.assign(new Error('User: x is not authorized for jane@example.com'), { name: 'AccessDeniedException' }));
+    const cognito = fakeCognito(
+      Object.assign(new Error('User: x is not authorized for jane@example.com'), { name: 'AccessDeniedException' }),
+    );
     const logs = captureLogs();
     const post = createHandler({ cognito, env: {}, log: logs.sink });
     await expect(post(event({ email: 'jane@example.com' }))).resolves.toMatchObject({ response: {} });

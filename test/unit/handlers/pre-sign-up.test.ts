@@ -44,7 +44,12 @@ describe('pre sign-up', () => {
     );
     await expect(preSignUp(preSignUpEvent({ email: 'a@example.com.evil.io' }))).rejects.toThrow(SignUpRejected);
     await expect(preSignUp(preSignUpEvent({ email: 'a@evil.io' }))).rejects.toThrow(SignUpRejected);
-    expect(logs.records().filter((r) => r.level === 'warn').map((r) => r.domain)).toEqual(['sub.example.com', 'example.com.evil.io', 'evil.io']);
+    expect(
+      logs
+        .records()
+        .filter((r) => r.level === 'warn')
+        .map((r) => r.domain),
+    ).toEqual(['sub.example.com', 'example.com.evil.io', 'evil.io']);
   });
 
   it('fails loudly on an invalid ALLOWED_EMAIL_DOMAINS', async () => {

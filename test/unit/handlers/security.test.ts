@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createHandler as createCreate, DELIVERY_FAILED, EmailDeliveryError, ServiceUnavailableError } from '../../../handlers/create-auth-challenge.js';
+import {
+  createHandler as createCreate,
+  DELIVERY_FAILED,
+  EmailDeliveryError,
+  ServiceUnavailableError,
+} from '../../../handlers/create-auth-challenge.js';
 import { budgetFor } from '../../../handlers/shared/deadline.js';
 import { renderEmail } from '../../../handlers/shared/email.js';
 import { addressKey, RateLimitedError, RateLimiter, type RateLimitSettings } from '../../../handlers/shared/rate-limit.js';
@@ -17,8 +22,25 @@ beforeAll(async () => {
 
 const KEY = Buffer.from(HMAC_KEY, 'base64url');
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
-const LIMITS = { RATE_LIMIT_TABLE: 'limits', RATE_LIMIT_CODES: '5', RATE_LIMIT_WINDOW_SECONDS: '900', RATE_LIMIT_FAILURES: '3', RATE_LIMIT_LOCKOUT_SECONDS: '900', RATE_LIMIT_FAILURE_CEILING: '9' };
-const settings: RateLimitSettings = { table: 'limits', key: KEY, codesPerWindow: 5, windowSeconds: 900, maxFailures: 3, lockoutSeconds: 900, failureCeiling: 9, codesPerDay: 20, dailyEmailBudget: 0 };
+const LIMITS = {
+  RATE_LIMIT_TABLE: 'limits',
+  RATE_LIMIT_CODES: '5',
+  RATE_LIMIT_WINDOW_SECONDS: '900',
+  RATE_LIMIT_FAILURES: '3',
+  RATE_LIMIT_LOCKOUT_SECONDS: '900',
+  RATE_LIMIT_FAILURE_CEILING: '9',
+};
+const settings: RateLimitSettings = {
+  table: 'limits',
+  key: KEY,
+  codesPerWindow: 5,
+  windowSeconds: 900,
+  maxFailures: 3,
+  lockoutSeconds: 900,
+  failureCeiling: 9,
+  codesPerDay: 20,
+  dailyEmailBudget: 0,
+};
 
 /** A promise that never settles, whatever signal it is given: the worst a hung SDK call can do. */
 const hung = () => new Promise<never>(() => undefined);
@@ -36,7 +58,9 @@ describe('no existence oracle', () => {
     const ses = fakeSes();
     const logs = captureLogs();
     const create = createCreate({ ses, env: ENV, templates, log: logs.sink, pause: noPause });
-    ses.failWith = Object.assign(new Error('Sending paused for this account. victim@example.com'), { name: 'AccountSendingPausedException' });
+    ses.failWith = Object.assign(new Error('Sending paused for this account. victim@example.com'), {
+      name: 'AccountSendingPausedException',
+    });
     const real = await create(createEvent([])).catch((e: unknown) => e);
     const ghost = await create(createEvent([], { userNotFound: true, userAttributes: {} })).catch((e: unknown) => e);
     for (const err of [real, ghost]) {
@@ -47,7 +71,7 @@ describe('no existence oracle', () => {
   });
 });
 
-describe('deadlines: a hung AWS call cannot hold a trigger past Cognito\'s 5 seconds', () => {
+describe("deadlines: a hung AWS call cannot hold a trigger past Cognito's 5 seconds", () => {
   it('budget: at most 3.5 s, less when Lambda has less time left', () => {
     expect(budgetFor(undefined)).toBe(3_500);
     expect(budgetFor({ getRemainingTimeInMillis: () => 5_000 })).toBe(3_500);
@@ -68,30 +92,67 @@ describe('deadlines: a hung AWS call cannot hold a trigger past Cognito\'s 5 sec
 
   it('a hung rate-limit table ends Create and Verify with a generic error', async () => {
     const store = { send: () => hung() };
-    const create = createCreate({ ses: fakeSes(), env: { ...ENV, ...LIMITS }, rateStore: store, templates, log: () => undefined, pause: noPause, budgetMs: 30 });
+    const create = createCreate({
+      ses: fakeSes(),
+      env: { ...ENV, ...LIMITS },
+      rateStore: store,
+      templates,
+      log: () => undefined,
+      pause: noPause,
+      budgetMs: 30,
+    });
     const c = await create(createEvent([])).catch((e: unknown) => e);
     expect(c).toBeInstanceOf(ServiceUnavailableError);
     expect((c as Error).message).toBe('Sign-in is temporarily unavailable. Try again later');
     const verify = createVerify({ env: { ...ENV, ...LIMITS }, rateStore: store, log: () => undefined, budgetMs: 30 });
-    const v = await verify(verifyEvent({ salt: 'a'.repeat(22), digest: 'b'.repeat(43), expiresAt: '1', codeLength: '6' }, '123456')).catch((e: unknown) => e);
+    const v = await verify(verifyEvent({ salt: 'a'.repeat(22), digest: 'b'.repeat(43), expiresAt: '1', codeLength: '6' }, '123456')).catch(
+      (e: unknown) => e,
+    );
     expect((v as Error).message).toBe('Sign-in is temporarily unavailable. Try again later');
   });
 
   it('DynamoDB error text stays in the logs (addresses masked), never reaches the caller', async () => {
     const logs = captureLogs();
-    const store = { send: async () => Promise.reject(Object.assign(new Error('User: arn:aws:sts::1:assumed-role/x is not authorized for victim@example.com'), { name: 'AccessDeniedException' })) };
-    const create = createCreate({ ses: fakeSes(), env: { ...ENV, ...LIMITS }, rateStore: store, templates, log: logs.sink, pause: noPause });
+    const store = {
+      send: async () =>
+        Promise.reject(
+          Object.assign(new Error('User: arn:aws:sts::1:assumed-role/x is not authorized for victim@example.com'), {
+            name: 'AccessDeniedException',
+          }),
+        ),
+    };
+    const create = createCreate({
+      ses: fakeSes(),
+      env: { ...ENV, ...LIMITS },
+      rateStore: store,
+      templates,
+      log: logs.sink,
+      pause: noPause,
+    });
     const err = await create(createEvent([])).catch((e: unknown) => e);
     expect((err as Error).message).not.toMatch(/arn|AccessDenied|victim/);
-    expect(logs.records().at(-1)).toMatchObject({ level: 'error', errorName: 'AccessDeniedException', errorMessage: expect.stringContaining('v***@e***.com') });
+    expect(logs.records().at(-1)).toMatchObject({
+      level: 'error',
+      errorName: 'AccessDeniedException',
+      errorMessage: expect.stringContaining('v***@e***.com'),
+    });
   });
 });
 
 describe('templates', () => {
-  const t = { subject: 'Hi {{name}}', text: 'Hi {{name}}: {{code}}', html: '<a href="https://app.example/in?u={{email}}">{{email}}</a> {{name}}' };
+  const t = {
+    subject: 'Hi {{name}}',
+    text: 'Hi {{name}}: {{code}}',
+    html: '<a href="https://app.example/in?u={{email}}">{{email}}</a> {{name}}',
+  };
 
   it('strips bidi, zero-width and line-separator characters from name, and caps its length', () => {
-    const out = renderEmail(t, { code: '1', minutes: '3', email: 'a@b.co', name: `Eve\u202Egnp.exe\u2028Call\u200B +1-555\u0085${'x'.repeat(200)}` });
+    const out = renderEmail(t, {
+      code: '1',
+      minutes: '3',
+      email: 'a@b.co',
+      name: `Eve\u202Egnp.exe\u2028Call\u200B +1-555\u0085${'x'.repeat(200)}`,
+    });
     expect(out.subject).not.toMatch(/[\u202E\u2028\u200B\u0085]/u);
     expect(out.text).not.toMatch(/[\u202E\u2028\u200B\u0085]/u);
     const name = out.text.slice('Hi '.length, out.text.indexOf(': 1'));
@@ -107,7 +168,10 @@ describe('templates', () => {
 
 describe('rate limiter: escalating lockouts, a ceiling, keyed addresses', () => {
   const limited = async (p: Promise<unknown>): Promise<RateLimitedError> => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RateLimitedError);
     return err as RateLimitedError;
   };
@@ -128,7 +192,7 @@ describe('rate limiter: escalating lockouts, a ceiling, keyed addresses', () => 
   it('the ceiling locks until an unlock; a correct code is refused meanwhile; unlock reopens', async () => {
     const l = new RateLimiter(liteRateStore(), settings);
     let t = T0;
-    for (let n = 0; n < 9; ) {
+    for (let n = 0; n < 9;) {
       const wait = await l.lockedFor('c@example.com', t);
       if (wait > 0) t += wait * 1000;
       else if ((await l.recordFailure('c@example.com', (t += 1000))) === 'counted') n++;
@@ -169,7 +233,15 @@ describe('rate limiter: escalating lockouts, a ceiling, keyed addresses', () => 
     const ses = fakeSes();
     const logs = captureLogs();
     const time = clock(T0);
-    const create = createCreate({ ses, env: { ...ENV, ...LIMITS, RATE_LIMIT_DAILY_EMAILS: '2' }, rateStore: liteRateStore(), templates, now: time.now, log: logs.sink, pause: noPause });
+    const create = createCreate({
+      ses,
+      env: { ...ENV, ...LIMITS, RATE_LIMIT_DAILY_EMAILS: '2' },
+      rateStore: liteRateStore(),
+      templates,
+      now: time.now,
+      log: logs.sink,
+      pause: noPause,
+    });
     await create(createEvent([], { userAttributes: { email: 'one@example.com' } }));
     await create(createEvent([], { userNotFound: true, userAttributes: {} }));
     await expect(create(createEvent([], { userAttributes: { email: 'three@example.com' } }))).rejects.toThrow(/paused/);
@@ -191,7 +263,15 @@ describe('rate limiter: escalating lockouts, a ceiling, keyed addresses', () => 
     const store = liteRateStore();
     const verify = createVerify({ env: { ...ENV, ...LIMITS }, rateStore: store, now: () => T0, log: () => undefined });
     const ses = fakeSes();
-    const create = createCreate({ ses, env: { ...ENV, ...LIMITS }, rateStore: store, templates, now: () => T0, log: () => undefined, pause: noPause });
+    const create = createCreate({
+      ses,
+      env: { ...ENV, ...LIMITS },
+      rateStore: store,
+      templates,
+      now: () => T0,
+      log: () => undefined,
+      pause: noPause,
+    });
     const { response } = await create(createEvent([]));
     const wrong = String((Number(emailedCode(ses.calls[0])) + 1) % 1_000_000).padStart(6, '0');
     await Promise.all(Array.from({ length: 10 }, () => verify(verifyEvent(response.privateChallengeParameters, wrong))));

@@ -23,7 +23,13 @@ async function regionOfSend(sesRegion: string | undefined): Promise<string> {
     return { MessageId: 'm-1' };
   });
   const time = clock();
-  const create = createHandler({ templates: await defaultTemplates(), now: time.now, log: captureLogs().sink, pause: noPause, env: { ...ENV, ...(sesRegion ? { SES_REGION: sesRegion } : {}) } });
+  const create = createHandler({
+    templates: await defaultTemplates(),
+    now: time.now,
+    log: captureLogs().sink,
+    pause: noPause,
+    env: { ...ENV, ...(sesRegion ? { SES_REGION: sesRegion } : {}) },
+  });
   await create(createEvent([]));
   return region;
 }

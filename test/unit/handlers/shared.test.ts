@@ -73,7 +73,14 @@ describe('logger', () => {
     const lines: Array<[LogLevel, string]> = [];
     const log = createLogger('verify-auth-challenge', 'info', (level, line) => lines.push([level, line]));
     log.debug('hidden');
-    log.info('shown', { round: 2, code: '123456', answer: '123456', challengeMetadata: 'otp-v1:1', privateChallengeParameters: 'x', level: 'error' });
+    log.info('shown', {
+      round: 2,
+      code: '123456',
+      answer: '123456',
+      challengeMetadata: 'otp-v1:1',
+      privateChallengeParameters: 'x',
+      level: 'error',
+    });
     log.error('bad', { reason: 'r' });
     expect(lines).toEqual([
       ['info', '{"level":"info","fn":"verify-auth-challenge","msg":"shown","round":2}'],
@@ -122,6 +129,8 @@ describe('challengeMetadata', () => {
         { challengeName: 'SRP_A', challengeResult: true, challengeMetadata: encodeMetadata(b) },
       ]),
     ).toEqual(a);
-    expect(findIssuedCode([{ challengeName: 'PASSWORD_VERIFIER', challengeResult: true, challengeMetadata: encodeMetadata(b) }])).toBeUndefined();
+    expect(
+      findIssuedCode([{ challengeName: 'PASSWORD_VERIFIER', challengeResult: true, challengeMetadata: encodeMetadata(b) }]),
+    ).toBeUndefined();
   });
 });

@@ -150,7 +150,13 @@ describe('the zips load and run the way Lambda runs them', () => {
     return mod as unknown as Loaded;
   }
 
-  const common = { version: '1', region: 'us-east-1', userPoolId: 'us-east-1_AbCdEfGhI', userName: 'u-1', callerContext: { awsSdkVersion: 'x', clientId: 'c' } };
+  const common = {
+    version: '1',
+    region: 'us-east-1',
+    userPoolId: 'us-east-1_AbCdEfGhI',
+    userName: 'u-1',
+    callerContext: { awsSdkVersion: 'x', clientId: 'c' },
+  };
   const user = { sub: 'u-1', email: 'jane@example.com' };
 
   it('define, create, verify and pre-sign-up answer real events', async () => {
@@ -160,7 +166,12 @@ describe('the zips load and run the way Lambda runs them', () => {
     process.env.OTP_HMAC_KEY = Buffer.alloc(32, 1).toString('base64url');
 
     const define = await load('define-auth-challenge');
-    const first = await define.handler({ ...common, triggerSource: 'DefineAuthChallenge_Authentication', request: { userAttributes: user, session: [] }, response: {} });
+    const first = await define.handler({
+      ...common,
+      triggerSource: 'DefineAuthChallenge_Authentication',
+      request: { userAttributes: user, session: [] },
+      response: {},
+    });
     expect(first.response).toEqual({ challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false });
 
     const create = await load('create-auth-challenge');
@@ -198,7 +209,10 @@ describe('the zips load and run the way Lambda runs them', () => {
     const tokens = await define.handler({
       ...common,
       triggerSource: 'DefineAuthChallenge_Authentication',
-      request: { userAttributes: user, session: [{ challengeName: 'CUSTOM_CHALLENGE', challengeResult: true, challengeMetadata: real.response.challengeMetadata }] },
+      request: {
+        userAttributes: user,
+        session: [{ challengeName: 'CUSTOM_CHALLENGE', challengeResult: true, challengeMetadata: real.response.challengeMetadata }],
+      },
       response: {},
     });
     expect(tokens.response).toEqual({ issueTokens: true, failAuthentication: false });
@@ -224,8 +238,15 @@ describe('the zips load and run the way Lambda runs them', () => {
     // Unverified: one AdminUpdateUserAttributes for this pool and user, through a recording client.
     const calls: Array<{ input: unknown }> = [];
     const marking = post.createHandler({ cognito: { send: async (c: { input: unknown }) => void calls.push(c) } });
-    await marking({ ...common, triggerSource: 'PostAuthentication_Authentication', request: { userAttributes: user, newDeviceUsed: false }, response: {} });
-    expect(calls.map((c) => c.input)).toEqual([{ UserPoolId: 'us-east-1_AbCdEfGhI', Username: 'u-1', UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }]);
+    await marking({
+      ...common,
+      triggerSource: 'PostAuthentication_Authentication',
+      request: { userAttributes: user, newDeviceUsed: false },
+      response: {},
+    });
+    expect(calls.map((c) => c.input)).toEqual([
+      { UserPoolId: 'us-east-1_AbCdEfGhI', Username: 'u-1', UserAttributes: [{ Name: 'email_verified', Value: 'true' }] },
+    ]);
   });
 
   it('the bundled create fails loudly without FROM_EMAIL', async () => {

@@ -26,8 +26,18 @@ describe('writePackages', () => {
     const out = join(dir, 'nested', 'out');
     const written = await writePackages(out, NAMES);
     const built = await buildHandlers();
-    expect(written.map((w) => w.kind)).toEqual(['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up', 'post-authentication']);
-    expect((await readdir(out)).sort()).toEqual(Object.values(NAMES).map((n) => `${n}.zip`).sort());
+    expect(written.map((w) => w.kind)).toEqual([
+      'define-auth-challenge',
+      'create-auth-challenge',
+      'verify-auth-challenge',
+      'pre-sign-up',
+      'post-authentication',
+    ]);
+    expect((await readdir(out)).sort()).toEqual(
+      Object.values(NAMES)
+        .map((n) => `${n}.zip`)
+        .sort(),
+    );
     for (const w of written) {
       expect(w.path).toBe(join(out, `${NAMES[w.kind]}.zip`));
       const bytes = await readFile(w.path);

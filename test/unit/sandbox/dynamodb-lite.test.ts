@@ -15,7 +15,9 @@ describe('the sandbox DynamoDB subset the rate limiter uses', () => {
     const tables: Tables = {};
     dynamoOperation(tables, 'UpdateItem', counter(2));
     dynamoOperation(tables, 'UpdateItem', counter(2));
-    expect(() => dynamoOperation(tables, 'UpdateItem', counter(2))).toThrow(expect.objectContaining({ type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException' }));
+    expect(() => dynamoOperation(tables, 'UpdateItem', counter(2))).toThrow(
+      expect.objectContaining({ type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException' }),
+    );
     expect(dynamoOperation(tables, 'GetItem', { TableName: 'limits', Key: { pk: { S: 'codes#a' } } })).toEqual({
       Item: { pk: { S: 'codes#a' }, count: { N: '2' }, expiresAt: { N: '99' } },
     });
@@ -26,7 +28,13 @@ describe('the sandbox DynamoDB subset the rate limiter uses', () => {
     const key = { pk: { S: 'x' } };
     dynamoOperation(tables, 'PutItem', { TableName: 't', Item: { ...key, n: { N: '5' } } });
     const cond = (expr: string) => () =>
-      dynamoOperation(tables, 'UpdateItem', { TableName: 't', Key: key, UpdateExpression: 'SET m = :v', ConditionExpression: expr, ExpressionAttributeValues: { ':v': { N: '5' }, ':w': { N: '6' } } });
+      dynamoOperation(tables, 'UpdateItem', {
+        TableName: 't',
+        Key: key,
+        UpdateExpression: 'SET m = :v',
+        ConditionExpression: expr,
+        ExpressionAttributeValues: { ':v': { N: '5' }, ':w': { N: '6' } },
+      });
     expect(cond('n = :v AND (n < :w OR attribute_not_exists(n))')).not.toThrow();
     expect(cond('NOT (n >= :v)')).toThrow();
     expect(cond('n <> :v')).toThrow();

@@ -21,14 +21,28 @@ const user = (n: number): SandboxUser => ({
   updatedAt: 1,
 });
 
-const journal = async () => join(dir, (await readdir(dir)).find((f) => f.startsWith('journal-'))!);
+const journal = async () =>
+  join(
+    dir,
+    (await readdir(dir)).find((f) => f.startsWith('journal-'))!,
+  );
 
 describe('SandboxStore (journal + snapshot)', () => {
   it('replays what was journaled when the process died without closing, ignoring a torn last line', async () => {
     const store = await SandboxStore.open(dir, 'us-east-1');
     store.putUser(user(1));
     await store.durable();
-    store.putSession('s1', { clientId: 'c', username: 'u-1', typed: 'x', userNotFound: false, rounds: [], challengeName: 'CUSTOM_CHALLENGE', publicParameters: {}, privateParameters: {}, expiresAt: Date.now() + 60_000 });
+    store.putSession('s1', {
+      clientId: 'c',
+      username: 'u-1',
+      typed: 'x',
+      userNotFound: false,
+      rounds: [],
+      challengeName: 'CUSTOM_CHALLENGE',
+      publicParameters: {},
+      privateParameters: {},
+      expiresAt: Date.now() + 60_000,
+    });
     await Promise.resolve();
     // A crash in the middle of the next write: half a line, no newline, no close().
     await appendFile(await journal(), '{"t":"user","k":"u-2","v":{"usern');
@@ -57,7 +71,17 @@ describe('SandboxStore (journal + snapshot)', () => {
     expect(store.refreshKeysOf('u-1')).toHaveLength(MAX_REFRESH_TOKENS_PER_USER);
     expect(store.state.refreshTokens.r0).toBeUndefined();
     expect(store.state.refreshTokens[`r${MAX_REFRESH_TOKENS_PER_USER + 9}`]).toBeDefined();
-    store.putSession('old', { clientId: 'c', username: 'u-1', typed: 'x', userNotFound: false, rounds: [], challengeName: 'CUSTOM_CHALLENGE', publicParameters: {}, privateParameters: {}, expiresAt: 5 });
+    store.putSession('old', {
+      clientId: 'c',
+      username: 'u-1',
+      typed: 'x',
+      userNotFound: false,
+      rounds: [],
+      challengeName: 'CUSTOM_CHALLENGE',
+      publicParameters: {},
+      privateParameters: {},
+      expiresAt: 5,
+    });
     store.prune(10);
     expect(store.state.sessions.old).toBeUndefined();
     await store.close();

@@ -11,7 +11,10 @@ export function planContext(config: Partial<ConfigInput> = {}, overrides: Partia
   const names = resourceNames(parsed);
   const key = { stackId: names.stackId, region: 'us-east-1', accountId: '123456789012' };
   const builtHandlers = Object.fromEntries(
-    FUNCTION_KINDS.map((kind) => [kind, { kind, zip: Buffer.from(kind), codeSha256: `sha-${kind}`, handler: 'index.handler', code: '' } satisfies BuiltHandler]),
+    FUNCTION_KINDS.map((kind) => [
+      kind,
+      { kind, zip: Buffer.from(kind), codeSha256: `sha-${kind}`, handler: 'index.handler', code: '' } satisfies BuiltHandler,
+    ]),
   ) as Record<FunctionKind, BuiltHandler>;
   const noAws = new Proxy({}, { get: () => () => Promise.reject(new Error('plan() must not call AWS')) });
   return {
@@ -23,7 +26,11 @@ export function planContext(config: Partial<ConfigInput> = {}, overrides: Partia
     partition: 'aws',
     aws: noAws as StepContext['aws'],
     state: emptyState(key, new Date(0)),
-    facts: { sesIdentity: 'noreply@example.com', userPoolArn: 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc', newHandlerKey: Buffer.alloc(32, 2).toString('base64url') },
+    facts: {
+      sesIdentity: 'noreply@example.com',
+      userPoolArn: 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc',
+      newHandlerKey: Buffer.alloc(32, 2).toString('base64url'),
+    },
     builtHandlers,
     adopt: false,
     allowReplace: false,

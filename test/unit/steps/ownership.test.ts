@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { decideOwnership, foreignReason, ownershipTags, type OwnershipQuestion } from '../../../src/steps/ownership.js';
 import { planContext } from './context.js';
 
-const base: OwnershipQuestion = { stackName: 'email-otp', stackId: 'aaaa111111', kind: 'IAM role', name: 'EmailOTPLambdaExecutionRole', tags: undefined, recorded: false };
+const base: OwnershipQuestion = {
+  stackName: 'email-otp',
+  stackId: 'aaaa111111',
+  kind: 'IAM role',
+  name: 'EmailOTPLambdaExecutionRole',
+  tags: undefined,
+  recorded: false,
+};
 const ask = (q: Partial<OwnershipQuestion>) => decideOwnership({ ...base, ...q });
 const ours = { 'otp-setup:stack': 'email-otp', 'otp-setup:stack-id': 'aaaa111111' };
 
@@ -31,7 +38,7 @@ describe('who a resource found by name belongs to', () => {
     expect(v.owner === 'foreign' && v.reason).toContain('stack "email-otp-prod" of this configuration');
   });
 
-  it('from before stack ids (name tag only): ours only when this folder\'s state file records it', () => {
+  it("from before stack ids (name tag only): ours only when this folder's state file records it", () => {
     const old = { 'otp-setup:stack': 'email-otp', 'otp-setup:managed-by': 'otp-setup' };
     expect(ask({ tags: old, recorded: true })).toEqual({ owner: 'legacy' });
     expect(ask({ stackId: undefined, tags: old, recorded: true })).toEqual({ owner: 'legacy' });

@@ -18,7 +18,10 @@ describe('role plan', () => {
   const ctx = planContext();
   const actual = {
     arn: 'arn:aws:iam::123456789012:role/EmailOTPLambdaExecutionRole',
-    trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+    trustPolicy: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    },
     attached: [] as string[],
     inlinePolicy: roleInlinePolicy(ctx),
     tags: { ...tags, 'otp-setup:regions': 'us-east-1' },
@@ -30,14 +33,14 @@ describe('role plan', () => {
     const change = roleStep.plan(ctx, { status: 'present', actual: old });
     expect(change.diffs).toEqual([{ field: 'attached', actual: [basicExecutionPolicyArn('aws')], desired: [] }]);
   });
-  it('logs only to the functions\' own log groups, no CreateLogGroup, nothing on *', () => {
+  it("logs only to the functions' own log groups, no CreateLogGroup, nothing on *", () => {
     const policy = roleInlinePolicy(ctx) as { Statement: Array<{ Sid: string; Action: string[]; Resource: string | string[] }> };
     const logs = policy.Statement.find((s) => s.Sid === 'WriteOwnLogs')!;
     expect(logs.Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     expect(logs.Resource).toContain('arn:aws:logs:*:123456789012:log-group:/aws/lambda/email-otp-create-auth-challenge:*');
     expect(JSON.stringify(policy)).not.toMatch(/"logs:\*"|CreateLogGroup|"Resource":"\*"/);
   });
-  it('may mark emails verified only in pools tagged as this stack\'s', () => {
+  it("may mark emails verified only in pools tagged as this stack's", () => {
     const policy = roleInlinePolicy(ctx) as { Statement: Array<{ Sid: string; Action: string[]; Resource: string; Condition: unknown }> };
     expect(policy.Statement.find((s) => s.Sid === 'MarkEmailVerified')).toEqual({
       Sid: 'MarkEmailVerified',
@@ -60,7 +63,9 @@ describe('role plan', () => {
   it("another region's up adds its region to the role's regions tag, keeping the first", () => {
     const eu = planContext({}, { region: 'eu-west-1' });
     const change = roleStep.plan(eu, { status: 'present', actual });
-    expect(change.diffs).toEqual([expect.objectContaining({ field: 'tags', desired: expect.objectContaining({ 'otp-setup:regions': 'eu-west-1 us-east-1' }) })]);
+    expect(change.diffs).toEqual([
+      expect.objectContaining({ field: 'tags', desired: expect.objectContaining({ 'otp-setup:regions': 'eu-west-1 us-east-1' }) }),
+    ]);
   });
   it('inline policy for another sender → update of that field only', () => {
     const drifted = { ...actual, inlinePolicy: roleInlinePolicy(planContext({ email: { from: 'old@example.com' } })) };
@@ -93,7 +98,11 @@ describe('function plan', () => {
     const longer = planContext({ otp: { length: 8 } });
     expect(step.plan(longer, { status: 'present', actual }).diffs.map((d) => d.field)).toEqual(['Environment']);
     const define = functionStep('define-auth-challenge');
-    const defineActual = { ...actual, settings: { ...settings, Environment: handlerEnvironment('define-auth-challenge', ctx.config) }, codeSha256: 'sha-define-auth-challenge' };
+    const defineActual = {
+      ...actual,
+      settings: { ...settings, Environment: handlerEnvironment('define-auth-challenge', ctx.config) },
+      codeSha256: 'sha-define-auth-challenge',
+    };
     expect(define.plan(longer, { status: 'present', actual: defineActual }).kind).toBe('noop');
   });
   it('a different secret is drift, shown only as a fingerprint', () => {
@@ -131,19 +140,27 @@ describe('SES identity plan', () => {
 
 describe('SES domain (DKIM) plan', () => {
   const ctx = planContext({ email: { from: 'noreply@example.com', dkim: true } });
-  it('off by default', () => expect(sesDomainStep.plan(planContext(), absent)).toMatchObject({ kind: 'noop', summary: 'not requested (email.dkim is false)' }));
+  it('off by default', () =>
+    expect(sesDomainStep.plan(planContext(), absent)).toMatchObject({ kind: 'noop', summary: 'not requested (email.dkim is false)' }));
   it('absent → create', () => expect(sesDomainStep.plan(ctx, absent).kind).toBe('create'));
   it('pending → noop that lists the CNAME records to add', () => {
-    const change = sesDomainStep.plan(ctx, { status: 'present', actual: { verification: 'Pending', dkim: 'Pending', tokens: ['tok1', 'tok2', 'tok3'] } });
+    const change = sesDomainStep.plan(ctx, {
+      status: 'present',
+      actual: { verification: 'Pending', dkim: 'Pending', tokens: ['tok1', 'tok2', 'tok3'] },
+    });
     expect(change.kind).toBe('noop');
     expect(change.notes).toContain('  CNAME  tok1._domainkey.example.com  →  tok1.dkim.amazonses.com');
     expect(change.notes.filter((n) => n.includes('CNAME'))).toHaveLength(3);
   });
   it('verified → noop without notes', () => {
-    expect(sesDomainStep.plan(ctx, { status: 'present', actual: { verification: 'Success', dkim: 'Success', tokens: ['t'] } })).toMatchObject({ kind: 'noop', notes: [] });
+    expect(
+      sesDomainStep.plan(ctx, { status: 'present', actual: { verification: 'Success', dkim: 'Success', tokens: ['t'] } }),
+    ).toMatchObject({ kind: 'noop', notes: [] });
   });
   it('failed → start DKIM again', () => {
-    expect(sesDomainStep.plan(ctx, { status: 'present', actual: { verification: 'Failed', dkim: 'Failed', tokens: [] } }).kind).toBe('update');
+    expect(sesDomainStep.plan(ctx, { status: 'present', actual: { verification: 'Failed', dkim: 'Failed', tokens: [] } }).kind).toBe(
+      'update',
+    );
   });
 });
 
@@ -162,7 +179,11 @@ function pool(overrides: Partial<UserPoolType> = {}): UserPoolType {
       PreSignUp: arn('pre-sign-up'),
       PostAuthentication: arn('post-authentication'),
     },
-    EmailConfiguration: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/noreply@example.com', From: 'noreply@example.com' },
+    EmailConfiguration: {
+      EmailSendingAccount: 'DEVELOPER',
+      SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/noreply@example.com',
+      From: 'noreply@example.com',
+    },
     DeletionProtection: 'INACTIVE',
     UserPoolTags: tags,
     ...overrides,
@@ -185,7 +206,9 @@ describe('user pool plan', () => {
   it('SES not yet verified → Cognito default email until it is', () => {
     const pending = planContext({}, { facts: {} });
     const change = userPoolStep.plan(pending, { status: 'present', actual: { pool: pool() } });
-    expect(change.diffs).toEqual([expect.objectContaining({ field: 'EmailConfiguration', desired: { EmailSendingAccount: 'COGNITO_DEFAULT' } })]);
+    expect(change.diffs).toEqual([
+      expect.objectContaining({ field: 'EmailConfiguration', desired: { EmailSendingAccount: 'COGNITO_DEFAULT' } }),
+    ]);
   });
   it('a verified domain (not the address) is the SES identity Cognito must be given', () => {
     const domain = planContext({}, { facts: { sesIdentity: 'example.com' } });
@@ -193,14 +216,24 @@ describe('user pool plan', () => {
     expect(change.diffs).toEqual([
       expect.objectContaining({
         field: 'EmailConfiguration',
-        desired: { EmailSendingAccount: 'DEVELOPER', SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/example.com', From: 'noreply@example.com' },
+        desired: {
+          EmailSendingAccount: 'DEVELOPER',
+          SourceArn: 'arn:aws:ses:us-east-1:123456789012:identity/example.com',
+          From: 'noreply@example.com',
+        },
       }),
     ]);
   });
   it('DEVELOPER mode always names the sender in From, with email.fromName as its display name', () => {
     const named = planContext({ email: { from: 'noreply@example.com', fromName: 'Acme' } });
     const change = userPoolStep.plan(named, { status: 'present', actual: { pool: pool() } });
-    expect(change.diffs).toEqual([expect.objectContaining({ field: 'EmailConfiguration', actual: expect.objectContaining({ From: 'noreply@example.com' }), desired: expect.objectContaining({ From: '"Acme" <noreply@example.com>' }) })]);
+    expect(change.diffs).toEqual([
+      expect.objectContaining({
+        field: 'EmailConfiguration',
+        actual: expect.objectContaining({ From: 'noreply@example.com' }),
+        desired: expect.objectContaining({ From: '"Acme" <noreply@example.com>' }),
+      }),
+    ]);
   });
   it('username by phone instead of email → replace', () => {
     const change = userPoolStep.plan(ctx, { status: 'present', actual: { pool: pool({ UsernameAttributes: ['phone_number'] }) } });
@@ -219,7 +252,15 @@ describe('user pool plan', () => {
   });
   it('prod stage → deletion protection', () => {
     const prod = planContext({ stage: 'prod' });
-    const change = userPoolStep.plan(prod, { status: 'present', actual: { pool: pool({ UserPoolTags: { ...tags, 'otp-setup:stack': 'email-otp-prod' }, LambdaConfig: Object.fromEntries(Object.entries(pool().LambdaConfig!).map(([k, v]) => [k, `${v}-prod`])) }) } });
+    const change = userPoolStep.plan(prod, {
+      status: 'present',
+      actual: {
+        pool: pool({
+          UserPoolTags: { ...tags, 'otp-setup:stack': 'email-otp-prod' },
+          LambdaConfig: Object.fromEntries(Object.entries(pool().LambdaConfig!).map(([k, v]) => [k, `${v}-prod`])),
+        }),
+      },
+    });
     expect(change.diffs.map((d) => d.field)).toEqual(['DeletionProtection']);
   });
 });
@@ -247,7 +288,10 @@ describe('permissions plan', () => {
     expect(permissionsStep.plan(ctx, { status: 'present', actual: all(ctx.facts.userPoolArn!) }).kind).toBe('noop');
   });
   it('scoped to a replaced pool → update', () => {
-    const change = permissionsStep.plan(ctx, { status: 'present', actual: all('arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_old') });
+    const change = permissionsStep.plan(ctx, {
+      status: 'present',
+      actual: all('arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_old'),
+    });
     expect(change.kind).toBe('update');
     expect(change.diffs).toHaveLength(5);
   });
@@ -274,9 +318,13 @@ function client(overrides: Partial<UserPoolClientType> = {}): UserPoolClientType
 describe('app client plan', () => {
   const ctx = planContext({}, { state: { ...planContext().state, resources: { userPoolId: 'us-east-1_abc' } } });
   it('absent → create', () => expect(appClientStep.plan(ctx, absent).kind).toBe('create'));
-  it('the guide settings in any flow order → noop', () => expect(appClientStep.plan(ctx, { status: 'present', actual: { client: client() } }).kind).toBe('noop'));
+  it('the guide settings in any flow order → noop', () =>
+    expect(appClientStep.plan(ctx, { status: 'present', actual: { client: client() } }).kind).toBe('noop'));
   it('SRP enabled by hand → update', () => {
-    const change = appClientStep.plan(ctx, { status: 'present', actual: { client: client({ ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'] }) } });
+    const change = appClientStep.plan(ctx, {
+      status: 'present',
+      actual: { client: client({ ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_SRP_AUTH'] }) },
+    });
     expect(change.kind).toBe('update');
     expect(change.diffs.map((d) => d.field)).toEqual(['ExplicitAuthFlows']);
   });
