@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Which top-level folders of src/ import which, read from the import lines themselves
 # (static imports, re-exports and dynamic import()), and the imports that break the layering
-# rule of docs/architecture.md: core, config and aws import nothing from cli, commands, package.
-# Exits 1 when there is such an import. Usage: scripts/import-graph.sh
+# rules of docs/architecture.md:
+#   - core, config, aws and spec import nothing from cli, commands, package, steps or sandbox;
+#   - sandbox imports nothing from steps (what it shares with them lives in spec).
+# Exits 1 when there is such an import (test/unit/layering.test.ts runs it). Usage: scripts/import-graph.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LOWER='core|config|aws'
-UPPER='cli|commands|package'
+# One rule a line: "<folders that may not import> <folders they may not import>" (regex alternations).
+RULES='core|config|aws|spec cli|commands|package|steps|sandbox
+sandbox steps'
 
 # One line per import of another folder: "<from> <to> <value|type> <file>:<line>".
 edges=$(grep -rnoE "^(import|export)[^'\"]* from '\.[^']+'|import\('\.[^']+'\)" src --include='*.ts' |
@@ -34,12 +37,12 @@ awk '{ n[$1" "$2]++; if ($3 == "type") t[$1" "$2]++ }
     { printf "%s%s %d", sep, $2, $3; if ($4 > 0) printf " [%d type]", $4; sep = ", " }
     END { print "" }'
 
-violations=$(grep -E "^($LOWER) ($UPPER) " <<<"$edges" || true)
+violations=$(while read -r lower upper; do grep -E "^($lower) ($upper) " <<<"$edges" || true; done <<<"$RULES")
 echo
 if [ -z "$violations" ]; then
-  echo "Layering: no import from core, config or aws into cli, commands or package."
+  echo "Layering: no violations (core, config, aws, spec import nothing from cli, commands, package, steps, sandbox; sandbox nothing from steps)."
   exit 0
 fi
-echo "Layering violations (core, config, aws importing cli, commands or package):"
+echo "Layering violations:"
 awk '{ printf "  %s -> %s (%s)  %s\n", $1, $2, $3, $4 }' <<<"$violations"
 exit 1

@@ -3,7 +3,8 @@ import type { CommandEnv, Deps, GlobalOptions } from '../commands/deps.js';
 import { REGION_PATTERN } from '../config/patterns.js';
 import { usageError } from '../core/errors.js';
 import { formatErrorText, normalizeError } from './format-error.js';
-import { createIoHost, type IoHost } from './io-host.js';
+import { createIoHost } from './io-host.js';
+import type { IoHost } from '../core/io.js';
 import { VERSION } from './version.js';
 
 // Options come from commander, which has already checked them against the command's definition.

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { OtpError, usageError } from '../core/errors.js';
-import { environmentProblems } from './environment-limit.js';
+import { environmentProblems } from '../spec/environment-limit.js';
 import { nameProblems } from './name-limits.js';
 import { configSchema, type Config } from './schema.js';
 

@@ -1,6 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
-import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
-import { desiredClient } from '../steps/app-client-step.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
+import { desiredClient } from '../spec/app-client.js';
 import { clientSettings } from './client-settings.js';
 import { CognitoError, invalidParameter, notAuthorized, resourceNotFound } from './cognito-error.js';
 import { initiateCustomAuth, readableAttributes, respondToCustomChallenge, tokenValidity, type AuthResponse } from './custom-auth.js';

@@ -1,4 +1,4 @@
-import type { FunctionKind } from '../package/build-handlers.js';
+import type { FunctionKind } from '../config/function-kinds.js';
 import { CognitoError } from './cognito-error.js';
 import type { PoolContext } from './pool-context.js';
 import type { SandboxUser } from './sandbox-store.js';

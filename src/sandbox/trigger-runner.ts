@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FunctionKind } from '../package/build-handlers.js';
+import type { FunctionKind } from '../config/function-kinds.js';
 
 export interface TriggerBundle {
   /** The CommonJS bundle, exactly as it sits inside the deployed zip. */

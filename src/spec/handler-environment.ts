@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { resourceNames } from '../config/resource-names.js';
 import type { Config } from '../config/schema.js';
 import type { StepContext } from '../core/step.js';
-import type { FunctionKind } from '../package/build-handlers.js';
+import type { FunctionKind } from '../config/function-kinds.js';
 
 /**
  * The settings each handler reads from its environment. Each function gets only the variables
