@@ -3,14 +3,16 @@
 # (static imports, re-exports and dynamic import()), and the imports that break the layering
 # rules of docs/architecture.md:
 #   - core, config, aws and spec import nothing from cli, commands, package, steps or sandbox;
-#   - sandbox imports nothing from steps (what it shares with them lives in spec).
-# Exits 1 when there is such an import (test/unit/layering.test.ts runs it). Usage: scripts/import-graph.sh
+#   - sandbox imports nothing from steps (what it shares with them lives in spec);
+#   - sign-in (the Cognito client test-auth drives) imports nothing from cli, commands or sandbox.
+# Exits 1 when there is such an import (test/unit/scripts/import-graph.test.ts runs it). Usage: scripts/import-graph.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # One rule a line: "<folders that may not import> <folders they may not import>" (regex alternations).
 RULES='core|config|aws|spec cli|commands|package|steps|sandbox
-sandbox steps'
+sandbox steps
+sign-in cli|commands|sandbox'
 
 # One line per import of another folder: "<from> <to> <value|type> <file>:<line>".
 edges=$(grep -rnoE "^(import|export)[^'\"]* from '\.[^']+'|import\('\.[^']+'\)" src --include='*.ts' |
@@ -40,7 +42,7 @@ awk '{ n[$1" "$2]++; if ($3 == "type") t[$1" "$2]++ }
 violations=$(while read -r lower upper; do grep -E "^($lower) ($upper) " <<<"$edges" || true; done <<<"$RULES")
 echo
 if [ -z "$violations" ]; then
-  echo "Layering: no violations (core, config, aws, spec import nothing from cli, commands, package, steps, sandbox; sandbox nothing from steps)."
+  echo "Layering: no violations (core, config, aws, spec import nothing from cli, commands, package, steps, sandbox; sandbox nothing from steps; sign-in nothing from cli, commands, sandbox)."
   exit 0
 fi
 echo "Layering violations:"

@@ -1,4 +1,5 @@
 import type { Writable, Readable } from 'node:stream';
+import { OtpError } from '../core/errors.js';
 import type { Face, IoHost, StepHandle, StepOptions } from '../core/io.js';
 
 export interface IoStreams {
@@ -11,6 +12,14 @@ export interface IoHostOptions {
   json: boolean;
   debug: boolean;
   env: NodeJS.ProcessEnv;
+}
+
+/** Ctrl-C or Ctrl-D at an @inquirer prompt is the user's choice, not a bug: it becomes CANCELLED. */
+function promptCancelled(err: unknown): never {
+  if (err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError')) {
+    throw new OtpError('CANCELLED', 'Cancelled: nothing was changed by the prompt.');
+  }
+  throw err;
 }
 
 const symbols = { ok: '✔', fail: '✖', info: 'ℹ', warn: '⚠' } as const;
@@ -115,13 +124,15 @@ export async function createIoHost(streams: IoStreams, options: IoHostOptions): 
     async confirm(question) {
       if (!interactive) return false;
       const { confirm } = await import('@inquirer/prompts');
-      return confirm({ message: question, default: false }, { input: streams.stdin, output: streams.stderr });
+      return confirm({ message: question, default: false }, { input: streams.stdin, output: streams.stderr }).catch(promptCancelled);
     },
     async ask(question, opts = {}) {
       const { input, password } = await import('@inquirer/prompts');
-      if (opts.mask)
-        return password({ message: question, mask: '*', validate: opts.validate }, { input: streams.stdin, output: streams.stderr });
-      return input({ message: question, default: opts.default, validate: opts.validate }, { input: streams.stdin, output: streams.stderr });
+      const context = { input: streams.stdin, output: streams.stderr };
+      const answer = opts.mask
+        ? password({ message: question, mask: '*', validate: opts.validate }, context)
+        : input({ message: question, default: opts.default, validate: opts.validate }, context);
+      return answer.catch(promptCancelled);
     },
   };
 }

@@ -30,6 +30,10 @@ export interface IoHost {
   result(value: Record<string, unknown>): void;
   /** Writes a raw error text to stderr (used only by the error formatter). */
   errorText(text: string): void;
+  /**
+   * Both prompts reject with an OtpError coded CANCELLED when the user cancels them (Ctrl-C, Ctrl-D).
+   * `confirm` answers false without asking when there is no terminal.
+   */
   confirm(question: string): Promise<boolean>;
   /** `mask`: echo each typed character as "*" (a sign-in code on a shared screen). */
   ask(question: string, options?: { default?: string; validate?: (value: string) => string | true; mask?: boolean }): Promise<string>;
