@@ -44,13 +44,11 @@ function doctorContext(): DoctorContext {
 
 describe('SES account check', () => {
   it('warns in the sandbox and says how to leave it', async () => {
-    sesv2
-      .on(GetAccountCommand)
-      .resolves({
-        ProductionAccessEnabled: false,
-        SendingEnabled: true,
-        SendQuota: { Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 3 },
-      });
+    sesv2.on(GetAccountCommand).resolves({
+      ProductionAccessEnabled: false,
+      SendingEnabled: true,
+      SendQuota: { Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 3 },
+    });
     const r = await sesAccountCheck.run(doctorContext());
     expect(r.verdict).toBe('warn');
     expect(r.detail).toContain('sandbox');
@@ -59,13 +57,11 @@ describe('SES account check', () => {
   });
 
   it('is ok in production with quota to spare, and fails when sending is disabled', async () => {
-    sesv2
-      .on(GetAccountCommand)
-      .resolves({
-        ProductionAccessEnabled: true,
-        SendingEnabled: true,
-        SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 10 },
-      });
+    sesv2.on(GetAccountCommand).resolves({
+      ProductionAccessEnabled: true,
+      SendingEnabled: true,
+      SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 10 },
+    });
     expect((await sesAccountCheck.run(doctorContext())).verdict).toBe('ok');
     sesv2.on(GetAccountCommand).resolves({ ProductionAccessEnabled: true, SendingEnabled: false, EnforcementStatus: 'SHUTDOWN' });
     expect((await sesAccountCheck.run(doctorContext())).verdict).toBe('fail');
@@ -96,5 +92,27 @@ describe('ses request-production', () => {
     expect(input).toMatchObject({ ProductionAccessEnabled: true, MailType: 'TRANSACTIONAL', WebsiteURL: 'https://app.example.com/' });
     expect(input.UseCaseDescription).toContain('noreply@example.com');
     expect(JSON.parse(out.trim().split('\n').pop()!)).toMatchObject({ ok: true, websiteUrl: 'https://app.example.com/' });
+  });
+  it('without --yes and without a terminal: refuses with exit 2 and sends nothing', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/me' });
+    sesv2.on(PutAccountDetailsCommand).resolves({});
+    const dir = await mkdtemp(join(tmpdir(), 'otp-ses-'));
+    await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify({ region: 'us-east-1', email: { from: 'noreply@example.com' } }));
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await main(['ses', 'request-production', '--website-url', 'https://app.example.com', '--json'], {
+      stdout,
+      stderr: new PassThrough(),
+      stdin: new PassThrough(),
+      env: {},
+      cwd: dir,
+      now: () => new Date(),
+      createAwsClients: clients,
+      onInterrupt: () => () => undefined,
+    });
+    expect(code).toBe(2);
+    expect(sesv2.commandCalls(PutAccountDetailsCommand)).toHaveLength(0);
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toMatchObject({ ok: false, error: { code: 'CONFIRMATION_REQUIRED' } });
   });
 });
