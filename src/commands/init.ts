@@ -7,6 +7,7 @@ import { newStackId } from '../config/stack-id.js';
 import { usageError } from '../core/errors.js';
 import { writeUserFile } from '../core/user-file.js';
 import { packageRoot } from '../package/package-root.js';
+import { isEmailAddress } from '../../handlers/shared/settings.js';
 import type { CommandEnv } from './deps.js';
 import { configPath } from './stack-context.js';
 import { cliName } from './summary.js';
@@ -19,8 +20,6 @@ export interface InitOptions {
 
 /** The frameworks `init` offers; "custom" (any prefix) is set by editing frontend.prefix in the file. */
 export const INIT_PRESETS = ['vite', 'next', 'cra', 'expo'] as const;
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -77,7 +76,7 @@ export async function initCommand(env: CommandEnv, options: InitOptions): Promis
       );
     }
     from = await io.ask('Sender address for the sign-in emails (verified in SES):', {
-      validate: (v) => (EMAIL.test(v.trim()) ? true : 'Enter an email address such as noreply@example.com'),
+      validate: (v) => (isEmailAddress(v.trim()) ? true : 'Enter an email address such as noreply@example.com'),
     });
     region ??= await io.ask('AWS region:', {
       default: env.deps.env.AWS_REGION ?? 'us-east-1',

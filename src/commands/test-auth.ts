@@ -5,6 +5,7 @@ import { CODE_PATTERN, codeSource } from '../sign-in/code-source.js';
 import { revokeRefreshToken, signedInUser, signIn } from '../sign-in/custom-auth-client.js';
 import { resolveTarget, type SignInTarget } from '../sign-in/target.js';
 import { ensureUser } from '../sign-in/test-user.js';
+import { isEmailAddress } from '../../handlers/shared/settings.js';
 import type { CommandEnv } from './deps.js';
 import { awsSettings, configPath, openStack } from './stack-context.js';
 
@@ -17,8 +18,6 @@ export interface TestAuthOptions {
   showTokens?: boolean;
   keepSession?: boolean;
 }
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The endpoint the SDK will use: the flag, then the SDK's own environment variables. */
 function customEndpoint(env: CommandEnv): string | undefined {
@@ -61,7 +60,7 @@ const minutes = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60} min`
 
 export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions): Promise<number> {
   const { io } = env;
-  if (!EMAIL.test(options.email))
+  if (!isEmailAddress(options.email))
     throw usageError('INVALID_EMAIL', `--email ${options.email} is not an email address.`, 'Use the address that should receive the code.');
   if (options.code !== undefined && !CODE_PATTERN.test(options.code)) {
     throw usageError('INVALID_CODE', '--code must be the digits from the email.', 'Copy the code exactly as the email shows it.');

@@ -8,8 +8,12 @@ export interface AttributeType {
   Value: string;
 }
 
-// Same address rule Cognito applies to the email attribute (roughly: something@something.tld).
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/**
+ * Cognito's own check of the email attribute ("Invalid email address format."), roughly
+ * something@something.tld. Looser than the handlers' isEmailAddress on purpose: the sandbox
+ * answers as Cognito does, and then runs the PreSignUp handler, which applies the stricter rule.
+ */
+export const COGNITO_EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * The pool uses email as its username (UsernameAttributes=email, case-insensitive): the real
@@ -105,8 +109,8 @@ export function newUser(
   status: SandboxUser['status'],
 ): SandboxUser {
   const email = (attributes.email ?? username).trim();
-  if (!EMAIL.test(username.trim())) throw invalidParameter('Username should be an email.');
-  if (!EMAIL.test(email)) throw invalidParameter('Invalid email address format.');
+  if (!COGNITO_EMAIL.test(username.trim())) throw invalidParameter('Username should be an email.');
+  if (!COGNITO_EMAIL.test(email)) throw invalidParameter('Invalid email address format.');
   if (attributes.email !== undefined && attributes.email.toLowerCase() !== username.trim().toLowerCase()) {
     throw invalidParameter('Username should be an email.');
   }

@@ -2,7 +2,7 @@ import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
 import { OtpError, errorMessage } from '../core/errors.js';
 import type { SignInTarget } from './target.js';
 
-export interface TokenCheckInput {
+interface TokenCheckInput {
   idToken: string;
   accessToken: string;
   userPoolId: string;
@@ -33,7 +33,7 @@ function issuerFor(userPoolId: string, endpoint: string | undefined): string {
  * expiry of both tokens. CognitoJwtVerifier hardcodes the AWS issuer, so a custom endpoint gets
  * the generic JwtVerifier with the sandbox's issuer and JWKS.
  */
-export async function verifyCognitoTokens(input: TokenCheckInput): Promise<VerifiedTokens> {
+async function verifyCognitoTokens(input: TokenCheckInput): Promise<VerifiedTokens> {
   const issuer = issuerFor(input.userPoolId, input.endpoint);
   if (input.endpoint === undefined) {
     const idVerifier = CognitoJwtVerifier.create({ userPoolId: input.userPoolId, tokenUse: 'id', clientId: input.clientId });
