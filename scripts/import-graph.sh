@@ -14,22 +14,25 @@ RULES='core|config|aws|spec cli|commands|package|steps|sandbox
 sandbox steps
 sign-in cli|commands|sandbox'
 
-# One line per import of another folder: "<from> <to> <value|type> <file>:<line>".
-edges=$(grep -rnoE "^(import|export)[^'\"]* from '\.[^']+'|import\('\.[^']+'\)" src --include='*.ts' |
-  while IFS=: read -r file line match; do
-    spec=${match#*\'}
-    spec=${spec%%\'*}
-    target=$(realpath -m --relative-to=. "$(dirname "$file")/$spec")
-    from=$(cut -d/ -f2 <<<"$file")
-    case $target in
-      src/*) to=$(cut -d/ -f2 <<<"$target") ;;
-      *) to="../${target%%/*}" ;;
-    esac
-    [ "$from" = "$to" ] && continue
-    kind=value
-    case $match in "import type"* | "export type"*) kind=type ;; esac
-    echo "$from $to $kind $file:$line"
-  done | sort)
+# One line per import of another folder: "<from> <to> <value|type> <file>:<line>". One perl
+# process reads every file whole, so imports that Prettier wraps over several lines count too.
+edges=$(find src -name '*.ts' -print0 | xargs -0 perl -0777 -ne '
+    my $file = $ARGV;
+    my @dir = split m{/}, $file;
+    pop @dir;
+    while (/(?:^|\n)[ \t]*((?:import|export)\b[^;]*?\bfrom\s*\x27(\.[^\x27]+)\x27|.*?\bimport\(\s*\x27(\.[^\x27]+)\x27)/g) {
+      my ($statement, $spec) = ($1, $2 // $3);
+      my $line = 1 + (substr($_, 0, $-[1]) =~ tr/\n//);
+      my @path = @dir;
+      for my $part (split m{/}, $spec) {
+        if ($part eq "..") { pop @path } elsif ($part ne ".") { push @path, $part }
+      }
+      my $from = (split m{/}, $file)[1];
+      my $to = $path[0] eq "src" ? $path[1] : "../$path[0]";
+      next if $from eq $to;
+      my $kind = $statement =~ /^(?:import|export) type\b/ ? "type" : "value";
+      print "$from $to $kind $file:$line\n";
+    }' | sort)
 
 echo "Import graph between top-level folders of src/ (imports; type-only ones in brackets):"
 awk '{ n[$1" "$2]++; if ($3 == "type") t[$1" "$2]++ }

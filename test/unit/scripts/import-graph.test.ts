@@ -48,12 +48,14 @@ describe('layering (scripts/import-graph.sh)', () => {
     expect(run.code, run.stdout).toBe(0);
   });
 
-  it('reports a lower layer importing an upper one, type-only imports and dynamic import() included', async () => {
+  it('reports a lower layer importing an upper one: type-only, dynamic and multi-line imports included', async () => {
     const root = await tree({
       'src/core/a.ts': "import type { IoHost } from '../cli/io-host.js';\nexport const a = 1;\n",
       'src/config/b.ts': "export const b = () => import('../package/zip.js');\n",
       'src/sandbox/c.ts': "import { desired } from '../steps/app-client-step.js';\n",
       'src/steps/d.ts': "import { e } from '../spec/e.js';\n",
+      'src/aws/m.ts': "// a comment first\nimport {\n  longName,\n  otherName,\n} from '../commands/x.js';\n",
+      'src/spec/n.ts': "export const n = () =>\n  import(\n    '../steps/y.js'\n  );\n",
       'src/cli/io-host.ts': "import { a } from '../core/a.js';\n",
     });
     const run = await importGraph(root);
@@ -61,6 +63,9 @@ describe('layering (scripts/import-graph.sh)', () => {
     expect(run.stdout).toContain('core -> cli (type)  src/core/a.ts:1');
     expect(run.stdout).toContain('config -> package (value)  src/config/b.ts:1');
     expect(run.stdout).toContain('sandbox -> steps (value)  src/sandbox/c.ts:1');
+    // Imports Prettier wraps over several lines, named by the line they start on.
+    expect(run.stdout).toContain('aws -> commands (value)  src/aws/m.ts:2');
+    expect(run.stdout).toContain('spec -> steps (value)  src/spec/n.ts:2');
     // Upper layers importing lower ones are the rule, not a violation.
     expect(run.stdout).not.toContain('steps -> spec (value)');
     expect(run.stdout).not.toContain('cli -> core (value)');
