@@ -1,13 +1,12 @@
 import { access, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { parseConfig } from '../config/load-config.js';
-import { REGION_PATTERN } from '../config/patterns.js';
+import { EMAIL_PATTERN, REGION_PATTERN } from '../config/patterns.js';
 import { STACK_ID } from '../config/schema.js';
 import { newStackId } from '../config/stack-id.js';
 import { usageError } from '../core/errors.js';
 import { writeUserFile } from '../core/user-file.js';
 import { packageRoot } from '../package/package-root.js';
-import { isEmailAddress } from '../../handlers/shared/settings.js';
 import type { CommandEnv } from './deps.js';
 import { configPath } from './stack-context.js';
 import { cliName } from './summary.js';
@@ -76,7 +75,7 @@ export async function initCommand(env: CommandEnv, options: InitOptions): Promis
       );
     }
     from = await io.ask('Sender address for the sign-in emails (verified in SES):', {
-      validate: (v) => (isEmailAddress(v.trim()) ? true : 'Enter an email address such as noreply@example.com'),
+      validate: (v) => (EMAIL_PATTERN.test(v.trim()) ? true : 'Enter an email address such as noreply@example.com'),
     });
     region ??= await io.ask('AWS region:', {
       default: env.deps.env.AWS_REGION ?? 'us-east-1',

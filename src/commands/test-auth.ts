@@ -1,11 +1,11 @@
 import { createAwsClients } from '../aws/clients.js';
 import { loadConfig } from '../config/load-config.js';
+import { EMAIL_PATTERN } from '../config/patterns.js';
 import { OtpError, isOtpError, usageError } from '../core/errors.js';
 import { CODE_PATTERN, codeSource } from '../sign-in/code-source.js';
 import { revokeRefreshToken, signedInUser, signIn } from '../sign-in/custom-auth-client.js';
 import { resolveTarget, type SignInTarget } from '../sign-in/target.js';
 import { ensureUser } from '../sign-in/test-user.js';
-import { isEmailAddress } from '../../handlers/shared/settings.js';
 import type { CommandEnv } from './deps.js';
 import { awsSettings, configPath, openStack } from './stack-context.js';
 
@@ -60,7 +60,7 @@ const minutes = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60} min`
 
 export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions): Promise<number> {
   const { io } = env;
-  if (!isEmailAddress(options.email))
+  if (!EMAIL_PATTERN.test(options.email))
     throw usageError('INVALID_EMAIL', `--email ${options.email} is not an email address.`, 'Use the address that should receive the code.');
   if (options.code !== undefined && !CODE_PATTERN.test(options.code)) {
     throw usageError('INVALID_CODE', '--code must be the digits from the email.', 'Copy the code exactly as the email shows it.');

@@ -10,9 +10,9 @@ import type { PoolContext } from './pool-context.js';
 import type { SandboxUser } from './sandbox-store.js';
 import { issueTokens, newRefreshToken, type IssuedTokens } from './tokens.js';
 import { callTrigger, triggerName } from './trigger-calls.js';
+import { EMAIL_PATTERN } from '../config/patterns.js';
 import {
   attributeList,
-  COGNITO_EMAIL,
   checkClientWritable,
   findUser,
   newUser,
@@ -319,7 +319,7 @@ const updateUserAttributes: Operation = async (ctx, input) => {
   for (const [name, value] of Object.entries(attributes)) {
     if (name === 'email') {
       const email = value.trim();
-      if (!COGNITO_EMAIL.test(email)) throw invalidParameter('Invalid email address format.');
+      if (!EMAIL_PATTERN.test(email)) throw invalidParameter('Invalid email address format.');
       const other = findUser(ctx, email);
       if (other && other.username !== user.username)
         throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');

@@ -1,3 +1,4 @@
+import { EMAIL_PATTERN } from '../config/patterns.js';
 import { CognitoError, invalidParameter, notAuthorized, userNotFound } from './cognito-error.js';
 import { newUuid } from './ids.js';
 import type { PoolContext } from './pool-context.js';
@@ -7,13 +8,6 @@ export interface AttributeType {
   Name: string;
   Value: string;
 }
-
-/**
- * Cognito's own check of the email attribute ("Invalid email address format."), roughly
- * something@something.tld. Looser than the handlers' isEmailAddress on purpose: the sandbox
- * answers as Cognito does, and then runs the PreSignUp handler, which applies the stricter rule.
- */
-export const COGNITO_EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * The pool uses email as its username (UsernameAttributes=email, case-insensitive): the real
@@ -109,8 +103,8 @@ export function newUser(
   status: SandboxUser['status'],
 ): SandboxUser {
   const email = (attributes.email ?? username).trim();
-  if (!COGNITO_EMAIL.test(username.trim())) throw invalidParameter('Username should be an email.');
-  if (!COGNITO_EMAIL.test(email)) throw invalidParameter('Invalid email address format.');
+  if (!EMAIL_PATTERN.test(username.trim())) throw invalidParameter('Username should be an email.');
+  if (!EMAIL_PATTERN.test(email)) throw invalidParameter('Invalid email address format.');
   if (attributes.email !== undefined && attributes.email.toLowerCase() !== username.trim().toLowerCase()) {
     throw invalidParameter('Username should be an email.');
   }
