@@ -5,6 +5,9 @@ import { iamPropagationRule } from './iam-propagation.js';
 import { lambdaGetFunctionTagsRule } from './lambda-tags.js';
 import { lambdaStatesRule } from './lambda-states.js';
 import { nameLimitsRule } from './name-limits.js';
+import { wafAssociationPropagationRule } from './waf-association-propagation.js';
+import { wafDeleteAssociatedRule } from './waf-delete-associated.js';
+import { wafResourceArnRule } from './waf-resource-arn.js';
 import type { RealismCall, RealismError, RealismRule } from './types.js';
 
 export type { RealismCall, RealismError, RealismRule } from './types.js';
@@ -39,6 +42,9 @@ export function defaultRules(): RealismRule[] {
     iamConcurrencyRule(),
     iamPropagationRule(),
     dynamodbTableStatusRule(),
+    wafResourceArnRule(),
+    wafAssociationPropagationRule(),
+    wafDeleteAssociatedRule(),
   ];
 }
 
