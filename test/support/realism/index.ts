@@ -1,3 +1,4 @@
+import { cognitoClientWriteAttributesRule } from './cognito-client-write-attributes.js';
 import { cognitoPoolDomainRule, cognitoUserPoolRule } from './cognito-user-pool.js';
 import { dynamodbTableStatusRule } from './dynamodb-table-status.js';
 import { iamConcurrencyRule } from './iam-concurrency.js';
@@ -37,6 +38,7 @@ export function defaultRules(): RealismRule[] {
     nameLimitsRule(),
     cognitoUserPoolRule(),
     cognitoPoolDomainRule(),
+    cognitoClientWriteAttributesRule(),
     lambdaGetFunctionTagsRule(),
     lambdaStatesRule(),
     iamConcurrencyRule(),
