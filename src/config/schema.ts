@@ -157,7 +157,9 @@ const monitoringSchema = z
         enabled: z
           .boolean()
           .default(false)
-          .describe("CloudWatch alarms on the functions' Errors and Throttles (billed per alarm per month)."),
+          .describe(
+            "CloudWatch alarms on the functions' Errors and Throttles, and on the pool's daily email budget being spent (billed per alarm per month).",
+          ),
         snsTopicArn: z
           .string()
           .regex(SNS_TOPIC_ARN, { error: 'must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts' })

@@ -171,7 +171,7 @@ describe('monitoring: log groups, tracing, alarms', () => {
     const dir = await f.project({ ...BASE_CONFIG, monitoring: { alarms: { enabled: true, snsTopicArn: topic.TopicArn } } });
     await up(dir);
     const alarms = (await cloudwatch.send(new DescribeAlarmsCommand({}))).MetricAlarms ?? [];
-    expect(alarms).toHaveLength(10);
+    expect(alarms).toHaveLength(11);
     expect(new Set(alarms.map((a) => a.AlarmActions![0]))).toEqual(new Set([topic.TopicArn]));
     expect((await f.cli(dir, ['teardown', '--yes'])).code).toBe(0);
     expect((await cloudwatch.send(new DescribeAlarmsCommand({}))).MetricAlarms).toEqual([]);
