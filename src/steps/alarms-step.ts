@@ -236,10 +236,16 @@ export const alarmsStep: Step<AlarmsActual> = {
   title: 'CloudWatch alarms',
   // The budget's metric filter goes on the create function's log group, which must exist first.
   dependsOn: ['log-groups'],
+  // Reads by name and state only: it need not wait for the log groups, only its writes do.
+  independentRead: true,
 
   permissions(scope) {
-    const alarms = [...alarmSpecs(scope), budgetSpec(scope)].map(
-      (s) => `arn:${scope.partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:${s.AlarmName}`,
+    // Every alarm is named "<function>-<what>": one pattern per function instead of eleven exact
+    // ARNs keeps the whole policy under a managed policy's 6,144 characters. It also matches the
+    // alarms of a same-named stack whose stage starts with this one's stage and a dash (or any
+    // stage, when this stack has none): the price of fitting.
+    const alarms = FUNCTION_KINDS.map(
+      (kind) => `arn:${scope.partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:${scope.names.functions[kind]}-*`,
     );
     const topic = [ourTopicArn(scope)];
     const { enabled, email } = scope.config.monitoring.alarms;
@@ -251,7 +257,9 @@ export const alarmsStep: Step<AlarmsActual> = {
       grant(['sns:GetTopicAttributes', 'sns:ListSubscriptionsByTopic', 'sns:DeleteTopic'], topic),
     ];
     // PutMetricAlarm with Tags also needs cloudwatch:TagResource, CreateTopic with Tags sns:TagResource (SDK models).
-    const createGroup = logGroupArns(scope).filter((a) => a.includes(scope.names.functions['create-auth-challenge']));
+    // On every function's group, not only the create function's: the grant then shares the log
+    // groups' statement, which keeps the whole policy under the managed-policy size limit.
+    const createGroup = logGroupArns(scope);
     grants.push(grant(['logs:DescribeMetricFilters', 'logs:DeleteMetricFilter'], createGroup));
     if (enabled) grants.push(grant(['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'], alarms));
     if (budgetWanted(scope)) grants.push(grant(['logs:PutMetricFilter'], createGroup));

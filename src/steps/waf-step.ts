@@ -289,6 +289,8 @@ export const wafStep: Step<WafActual> = {
   id: 'waf',
   title: 'WAF web ACL',
   dependsOn: ['user-pool'],
+  // On a re-run the recorded pool id names the pool, so the read need not wait for the pool step.
+  speculativeRead: true,
 
   permissions(scope) {
     const acl = wafAclArns(scope);
@@ -297,17 +299,21 @@ export const wafStep: Step<WafActual> = {
     // Associating needs permission on both sides: WAF's action and the protected resource's own
     // (cognito-idp:AssociateWebACL and friends), https://docs.aws.amazon.com/waf/latest/developerguide/security_iam_service-with-iam.html
     // ListWebACLs has no resource type (Service Authorization Reference, list_awswafv2).
+    // One resource list for every wafv2 action (our web ACL and the pools), so they share one
+    // statement: the whole policy must fit a managed policy's 6,144 characters.
+    const both = [...acl, ...pools];
     const grants = [
       grant(['wafv2:ListWebACLs'], ['*']),
-      grant(['wafv2:GetWebACL', 'wafv2:ListTagsForResource', 'wafv2:DeleteWebACL'], acl),
-      grant(['wafv2:GetWebACLForResource', 'wafv2:DisassociateWebACL'], [...acl, ...pools]),
+      grant(
+        ['wafv2:GetWebACL', 'wafv2:ListTagsForResource', 'wafv2:DeleteWebACL', 'wafv2:GetWebACLForResource', 'wafv2:DisassociateWebACL'],
+        both,
+      ),
       grant(['cognito-idp:GetWebACLForResource', 'cognito-idp:DisassociateWebACL'], pools),
     ];
     // CreateWebACL with Tags also needs wafv2:TagResource.
     if (scope.config.protection.waf.enabled) {
       grants.push(
-        grant(['wafv2:CreateWebACL', 'wafv2:UpdateWebACL', 'wafv2:TagResource'], acl),
-        grant(['wafv2:AssociateWebACL'], [...acl, ...pools]),
+        grant(['wafv2:CreateWebACL', 'wafv2:UpdateWebACL', 'wafv2:TagResource', 'wafv2:AssociateWebACL'], both),
         grant(['cognito-idp:AssociateWebACL'], pools),
       );
     }

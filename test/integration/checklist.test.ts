@@ -136,6 +136,7 @@ describe('monitoring: log groups, tracing, alarms', () => {
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
       ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up', 'post-authentication']
         .flatMap((k) => [`email-otp-${k}-errors`, `email-otp-${k}-throttles`])
+        .concat('email-otp-create-auth-challenge-email-budget')
         .sort(),
     );
     const topicArn = 'arn:aws:sns:us-east-1:123456789012:email-otp-alarms';
