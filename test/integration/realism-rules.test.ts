@@ -106,6 +106,34 @@ describe('realism: WAF web ACLs on a user pool', () => {
     waf.destroy();
   });
 
+  it('a rate-based rule counts at least 10 requests, over 60, 120, 300 or 600 seconds', async () => {
+    const waf = new WAFV2Client(viaProxy());
+    const vc = { SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false, MetricName: 'r' };
+    const acl = (Limit: number, EvaluationWindowSec: number) =>
+      waf.send(
+        new CreateWebACLCommand({
+          Name: `acl-${Limit}-${EvaluationWindowSec}`,
+          Scope: 'REGIONAL',
+          DefaultAction: { Allow: {} },
+          VisibilityConfig: vc,
+          Rules: [
+            {
+              Name: 'r',
+              Priority: 0,
+              Action: { Block: {} },
+              Statement: { RateBasedStatement: { Limit, EvaluationWindowSec, AggregateKeyType: 'IP' } },
+              VisibilityConfig: vc,
+            },
+          ],
+        }),
+      );
+    await expect(acl(9, 300)).rejects.toMatchObject({ name: 'WAFInvalidParameterException' });
+    await expect(acl(10, 90)).rejects.toMatchObject({ name: 'WAFInvalidParameterException' });
+    await acl(10, 60);
+    expect(f.proxy.realism!.fired['waf-rate-based-limits']).toBe(2);
+    waf.destroy();
+  });
+
   it('the association calls take only a resource ARN of a supported form, and a REGIONAL web ACL', async () => {
     const { cognito, waf, pool, acl } = await setUp();
     await expect(waf.send(new GetWebACLForResourceCommand({ ResourceArn: pool.Id! }))).rejects.toMatchObject({

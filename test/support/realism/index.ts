@@ -8,6 +8,7 @@ import { lambdaStatesRule } from './lambda-states.js';
 import { nameLimitsRule } from './name-limits.js';
 import { wafAssociationPropagationRule } from './waf-association-propagation.js';
 import { wafDeleteAssociatedRule } from './waf-delete-associated.js';
+import { wafRateBasedLimitsRule } from './waf-rate-based-limits.js';
 import { wafResourceArnRule } from './waf-resource-arn.js';
 import type { RealismCall, RealismError, RealismRule } from './types.js';
 
@@ -45,6 +46,7 @@ export function defaultRules(): RealismRule[] {
     iamPropagationRule(),
     dynamodbTableStatusRule(),
     wafResourceArnRule(),
+    wafRateBasedLimitsRule(),
     wafAssociationPropagationRule(),
     wafDeleteAssociatedRule(),
   ];
