@@ -143,6 +143,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
     'frontend',
     'monitoring',
     'rateLimit',
+    'protection',
   ],
   email: ['from', 'fromName', 'dkim', 'templates', 'sesRegion'],
   'email.templates': ['subject', 'text', 'html'],
@@ -156,6 +157,8 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   frontend: ['envFile', 'preset', 'prefix', 'outputsFile'],
   monitoring: ['logRetentionDays', 'tracing', 'alarms'],
   'monitoring.alarms': ['enabled', 'snsTopicArn', 'email'],
+  protection: ['waf'],
+  'protection.waf': ['enabled', 'requestsPerIp', 'signInsPerIp', 'windowSeconds'],
 };
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -17,7 +17,8 @@ export type StepId =
   | 'rate-limit-table'
   | 'ses-domain'
   | 'log-groups'
-  | 'alarms';
+  | 'alarms'
+  | 'waf';
 
 export interface FieldDiff {
   field: string;

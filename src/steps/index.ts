@@ -10,6 +10,7 @@ import { roleStep } from './role-step.js';
 import { sesDomainStep } from './ses-domain-step.js';
 import { sesIdentityStep } from './ses-identity-step.js';
 import { userPoolStep } from './user-pool-step.js';
+import { wafStep } from './waf-step.js';
 
 /**
  * The stack, in dependency order (each step lists what it needs; the runner starts a step as
@@ -31,4 +32,5 @@ export const STEPS: readonly Step[] = [
   appClientStep as Step,
   frontendEnvStep as Step,
   alarmsStep as Step,
+  wafStep as Step,
 ];
