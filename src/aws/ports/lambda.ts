@@ -52,7 +52,9 @@ export interface LambdaPort {
    * A new function is Pending, and an updated one InProgress, for a while; meanwhile Lambda refuses
    * UpdateFunctionCode, UpdateFunctionConfiguration and invocations (ResourceConflictException).
    * https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
-   * Waits for State Active, and after an update also for LastUpdateStatus Successful.
+   * Waits for State Active, and after an update also for LastUpdateStatus Successful. Callers wait
+   * before every update (a function a previous, interrupted run left Pending included) and after
+   * every create and update, so that `test-auth` or a second `up` right after finds it ready.
    */
   waitUntilReady(functionName: string, after: 'create' | 'update'): Promise<void>;
   /** The resource policy's JSON; undefined when the function has none (or there is no function). */
