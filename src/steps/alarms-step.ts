@@ -231,7 +231,7 @@ function untagged(ctx: StepContext, actual: AlarmsActual): { alarms: string[]; t
   return { alarms: Object.keys(actual.alarms).filter((n) => lacks(actual.tags?.[n])), topic: lacks(actual.topic?.tags) };
 }
 
-export const alarmsStep: Step<AlarmsActual> = {
+export const alarmsStep: Step<AlarmsActual, 'alarms'> = {
   id: 'alarms',
   title: 'CloudWatch alarms',
   // The budget's metric filter goes on the create function's log group, which must exist first.

@@ -1,4 +1,3 @@
-import type { Step } from '../core/step.js';
 import { alarmsStep } from './alarms-step.js';
 import { appClientStep } from './app-client-step.js';
 import { frontendEnvStep } from './frontend-env-step.js';
@@ -16,21 +15,24 @@ import { wafStep } from './waf-step.js';
  * The stack, in dependency order (each step lists what it needs; the runner starts a step as
  * soon as those are done). Teardown walks this list backwards.
  */
-export const STEPS: readonly Step[] = [
-  logGroupsStep as Step,
-  roleStep as Step,
-  sesIdentityStep as Step,
-  sesDomainStep as Step,
-  rateLimitTableStep as Step,
-  functionStep('define-auth-challenge') as Step,
-  functionStep('create-auth-challenge') as Step,
-  functionStep('verify-auth-challenge') as Step,
-  functionStep('pre-sign-up') as Step,
-  functionStep('post-authentication') as Step,
-  userPoolStep as Step,
-  permissionsStep as Step,
-  appClientStep as Step,
-  frontendEnvStep as Step,
-  alarmsStep as Step,
-  wafStep as Step,
-];
+export const STEPS = [
+  logGroupsStep,
+  roleStep,
+  sesIdentityStep,
+  sesDomainStep,
+  rateLimitTableStep,
+  functionStep('define-auth-challenge'),
+  functionStep('create-auth-challenge'),
+  functionStep('verify-auth-challenge'),
+  functionStep('pre-sign-up'),
+  functionStep('post-authentication'),
+  userPoolStep,
+  permissionsStep,
+  appClientStep,
+  frontendEnvStep,
+  alarmsStep,
+  wafStep,
+] as const;
+
+/** The ids of the steps, derived from the list: adding a step adds its id. */
+export type KnownStepId = (typeof STEPS)[number]['id'];

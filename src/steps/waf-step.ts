@@ -285,7 +285,7 @@ async function removeAcl(ctx: StepContext, actual: WafActual): Promise<void> {
  * address, so one client cannot spray sign-ins across many addresses. Off by default: a web ACL
  * is billed per month, per rule and per request.
  */
-export const wafStep: Step<WafActual> = {
+export const wafStep: Step<WafActual, 'waf'> = {
   id: 'waf',
   title: 'WAF web ACL',
   dependsOn: ['user-pool'],
