@@ -88,6 +88,25 @@ function foreignError(step: Step, reason: string): OtpError {
   });
 }
 
+async function refuseForeignFirst(
+  steps: readonly Step[],
+  early: ReadonlyMap<StepId, Promise<Observed<unknown>>>,
+  speculative: ReadonlySet<StepId>,
+  options: RunOptions,
+): Promise<void> {
+  const checked = steps.filter((step) => early.has(step.id) && !speculative.has(step.id));
+  // A read that failed is rethrown in its step's turn, as before; only what was found counts here.
+  const seen = await Promise.all(checked.map((step) => early.get(step.id)!.catch(() => undefined)));
+  const index = seen.findIndex((observed) => observed?.status === 'present' && observed.foreign !== undefined);
+  if (index < 0) return;
+  const step = checked[index]!;
+  const observed = seen[index] as { foreign: string };
+  options.io.step(`${step.title}: reading`, { transient: options.quiet }).fail(`${step.title}: failed`);
+  // What the reads recorded (ids of our own resources found by name) is kept, as after any failure.
+  await options.save().catch(() => undefined);
+  throw foreignError(step, observed.foreign);
+}
+
 /** Converges every step (mode "apply") or only reports what would change (mode "plan"). */
 export async function converge(
   steps: readonly Step[],
@@ -96,20 +115,27 @@ export async function converge(
   options: RunOptions,
 ): Promise<StepReport[]> {
   const { io } = options;
-  // Reads that need nothing from earlier steps start now, so they are off the critical path.
+  // Reads that need nothing from earlier steps (no dependencies, or Step.independentRead) start
+  // now, so they are off the critical path.
   const early = new Map<StepId, Promise<Observed<unknown>>>();
   // On a re-run (no-op up, plan, status) reads through recorded ids start now too, so every read
   // is one round trip after the identity call; see Step.speculativeRead for when they stand.
   const speculative = new Set<StepId>();
   const actions = new Map<StepId, StepAction>();
   for (const step of steps) {
-    const speculate = !step.independentRead && step.speculativeRead === true && ctx.state.steps[step.id] !== undefined;
-    if (!step.independentRead && !speculate) continue;
+    const now = step.dependsOn.length === 0 || step.independentRead === true;
+    const speculate = !now && step.speculativeRead === true && ctx.state.steps[step.id] !== undefined;
+    if (!now && !speculate) continue;
     if (speculate) speculative.add(step.id);
     const reading = step.read({ ...ctx, progress: () => undefined, checkpoint: options.save });
     reading.catch(() => undefined); // awaited (and rethrown) when the step's turn comes
     early.set(step.id, reading);
   }
+  // Ownership before any write: every resource these reads found is checked before the first
+  // step applies, so a run that will refuse another stack's resource creates nothing of its own
+  // first. (Reads that need an earlier step's output, such as the app client's through the pool
+  // id, cannot run before that step; the step they depend on is checked here.)
+  if (!ctx.adopt) await refuseForeignFirst(steps, early, speculative, options);
   return schedule(steps, options.control, async (step) => {
     const handle = io.step(`${step.title}: reading`, { transient: options.quiet });
     // A shallow copy: state and facts stay shared, progress goes to this step's own line.
