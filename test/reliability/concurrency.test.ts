@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { CliResult } from '../support/cli.js';
 import { runInProcess } from '../support/in-process.js';
 import { expectExactlyOneOfEach, inventory, isEmpty } from '../support/inventory.js';
 import { motoEnv } from '../support/moto.js';
@@ -22,7 +23,7 @@ const run = (dir: string, args: string[]) => runInProcess(args, { cwd: dir, env:
  * the lock) until the other run has returned: the other run meets a held lock whatever the
  * machine's speed, instead of possibly starting after the first one finished.
  */
-async function atOnce(dir: string, a: string[], b: string[]) {
+async function atOnce(dir: string, a: string[], b: string[]): Promise<[CliResult, CliResult]> {
   let oneReturned: () => void = () => undefined;
   const returned = new Promise<void>((resolve) => (oneReturned = resolve));
   let held = false;
@@ -31,7 +32,7 @@ async function atOnce(dir: string, a: string[], b: string[]) {
     held = true;
     await returned;
   };
-  const runs = [run(dir, a), run(dir, b)];
+  const runs = [run(dir, a), run(dir, b)] as const;
   for (const r of runs) void r.then(oneReturned);
   const results = await Promise.all(runs);
   delete f.proxy.onResponse;
