@@ -18,6 +18,10 @@ import { runInProcess } from './in-process.js';
  *   sends nothing.
  * - The run's connections are closed.
  *
+ * Not frozen: file work already under way, or needing no AWS call (a state save caught between
+ * its temp file and the rename, the frontend step's .env once every AWS step it waits for is
+ * done), completes, as if the kill came a moment later. Nothing that waits for AWS goes on.
+ *
  * What the run leaves is what a killed process leaves: AWS as of its last call, the state file as
  * of its last save, and its lock file (see `markLockHoldersDead`). Its requests carry RUN_HEADER
  * ("<run id>#<attempt>"), so a test can prove from the proxy's recording that none was sent after
