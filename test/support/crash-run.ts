@@ -45,7 +45,9 @@ export interface CrashableRun {
   crash(): void;
 }
 
-const NEVER = new Promise<never>(() => undefined);
+// A fresh promise each time: nothing references it, so a frozen run is garbage-collected whole
+// (one shared pending promise would hold every frozen run's continuations forever).
+const never = (): Promise<never> => new Promise<never>(() => undefined);
 let runs = 0;
 
 type Sendable = { send: (...args: unknown[]) => Promise<unknown>; middlewareStack: { add: (mw: unknown, options: unknown) => void } };
@@ -73,7 +75,7 @@ export function startCrashableRun(args: string[], options: CliOptions): Crashabl
       (next: (a: unknown) => Promise<unknown>) => (a: { request?: { headers?: Record<string, string> } }) => {
         if (crashed) {
           blockedCalls += 1;
-          return NEVER;
+          return never();
         }
         attempts += 1;
         if (a.request?.headers) a.request.headers[RUN_HEADER] = `${id}#${attempts}`;
@@ -85,12 +87,12 @@ export function startCrashableRun(args: string[], options: CliOptions): Crashabl
     c.send = (command: unknown, maybeOptions?: unknown) => {
       if (crashed) {
         blockedCalls += 1;
-        return NEVER;
+        return never();
       }
       const opts = typeof maybeOptions === 'object' && maybeOptions !== null ? maybeOptions : {};
       return send(command, { ...opts, abortSignal: abort.signal }).then(
-        (out) => (crashed ? NEVER : out),
-        (err: unknown) => (crashed ? NEVER : Promise.reject(err)),
+        (out) => (crashed ? never() : out),
+        (err: unknown) => (crashed ? never() : Promise.reject(err)),
       );
     };
     return client;
