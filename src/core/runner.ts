@@ -35,6 +35,7 @@ export interface RunControl {
 
 export interface RunOptions {
   io: IoHost;
+  /** Steps call it concurrently: it must write one save at a time, in call order (StateStore.save does). */
   save: () => Promise<void>;
   control: RunControl;
   /** Progress only while reading (status prints its own table of the outcome). */
@@ -91,20 +92,6 @@ async function schedule(
   return settled.map((s) => (s as PromiseFulfilledResult<StepReport>).value);
 }
 
-/**
- * Steps run concurrently and each saves the shared state when it is done: one write at a time,
- * each of the state as it is when its turn comes, so a slower earlier write can never land last
- * and put back a record without a later step's change.
- */
-function oneSaveAtATime(save: () => Promise<void>): () => Promise<void> {
-  let last: Promise<void> = Promise.resolve();
-  return () => {
-    const next = last.then(save, save);
-    last = next.catch(() => undefined);
-    return next;
-  };
-}
-
 function foreignError(step: Step, reason: string): OtpError {
   return new OtpError('FOREIGN_RESOURCE', `${step.title}: ${reason}.`, {
     resolution:
@@ -137,9 +124,8 @@ export async function converge(
   steps: readonly Step[],
   ctx: StepContext,
   mode: 'apply' | 'plan',
-  runOptions: RunOptions,
+  options: RunOptions,
 ): Promise<StepReport[]> {
-  const options = { ...runOptions, save: oneSaveAtATime(runOptions.save) };
   const { io } = options;
   // Reads that need nothing from earlier steps (no dependencies, or Step.independentRead) start
   // now, so they are off the critical path.
@@ -250,8 +236,7 @@ export async function converge(
  * Destroys the steps in reverse dependency order: each as soon as every step that depends on it is
  * gone, independent ones concurrently; state is saved after each.
  */
-export async function destroyAll(steps: readonly Step[], ctx: StepContext, runOptions: RunOptions): Promise<StepReport[]> {
-  const options = { ...runOptions, save: oneSaveAtATime(runOptions.save) };
+export async function destroyAll(steps: readonly Step[], ctx: StepContext, options: RunOptions): Promise<StepReport[]> {
   const dependents = new Map<StepId, StepId[]>(steps.map((step) => [step.id, []]));
   for (const step of steps) for (const id of step.dependsOn) dependents.get(id)?.push(step.id);
   return schedule(
