@@ -8,6 +8,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startAwsProxy, type AwsProxy } from './aws-proxy.js';
 import { runCli, type CliResult } from './cli.js';
+import { runInProcess } from './in-process.js';
 import { motoEnv, startMoto, type Moto } from './moto.js';
 
 export interface StackFixture {
@@ -16,8 +17,13 @@ export interface StackFixture {
   sdk: { cognito: CognitoIdentityProviderClient; iam: IAMClient; lambda: LambdaClient; ses: SESClient };
   /** A fresh project folder with a config file. */
   project(config?: Record<string, unknown>): Promise<string>;
-  /** Runs the built CLI in `dir` against moto through the recording proxy. */
+  /**
+   * Runs the CLI in `dir` against moto through the recording proxy, in this process through
+   * `main(argv, deps)`: the same commands, steps and SDK calls as the binary, without a build.
+   */
   cli(dir: string, args: string[], env?: Record<string, string | undefined>): Promise<CliResult>;
+  /** Runs the built binary instead, for tests whose subject is the process (exit codes of bin/, signals). */
+  spawnCli(dir: string, args: string[], env?: Record<string, string | undefined>): Promise<CliResult>;
   close(): Promise<void>;
 }
 
@@ -43,6 +49,9 @@ export async function startStackFixture(): Promise<StackFixture> {
       return dir;
     },
     cli(dir, args, env = {}) {
+      return runInProcess(args, { cwd: dir, env: { ...motoEnv(proxy.url), ...env } });
+    },
+    spawnCli(dir, args, env = {}) {
       return runCli(args, { cwd: dir, env: { ...motoEnv(proxy.url), ...env } });
     },
     async close() {
