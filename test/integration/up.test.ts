@@ -12,6 +12,7 @@ import { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, 
 import { DeleteFunctionCommand, GetFunctionCommand, GetPolicyCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { BASE_CONFIG, useStackFixture } from '../support/stack-fixture.js';
+import { STACK_FRAME } from '../support/stack-trace.js';
 
 const f = useStackFixture();
 
@@ -19,7 +20,7 @@ const KINDS = ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-ch
 
 async function up(dir: string, extra: string[] = []) {
   const result = await f.cli(dir, ['up', '--json', ...extra]);
-  expect(result.stderr).not.toMatch(/at .*\.js:\d+/); // never a stack trace
+  expect(result.stderr).not.toMatch(STACK_FRAME); // never a stack trace
   expect(result.code, result.stderr).toBe(0);
   return result;
 }

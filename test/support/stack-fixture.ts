@@ -29,6 +29,30 @@ export interface StackFixture {
 
 export const BASE_CONFIG = { region: 'us-east-1', email: { from: 'noreply@example.com' } };
 
+// The SDK's credential chain and shared-file parser read these from process.env and ~/.aws, not
+// from the run's env: a run that sets them (or removes the keys) must be a process of its own.
+const READ_BY_THE_SDK_FROM_PROCESS_ENV = [
+  'HOME',
+  'AWS_PROFILE',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_SESSION_TOKEN',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+];
+
+function assertRunnableInProcess(args: string[], env: Record<string, string | undefined>): void {
+  const reasons = Object.entries(env)
+    .filter(
+      ([k, v]) => (v !== undefined && READ_BY_THE_SDK_FROM_PROCESS_ENV.includes(k)) || (v === undefined && k.startsWith('AWS_ACCESS_KEY')),
+    )
+    .map(([k]) => k);
+  if (args.includes('--profile')) reasons.push('--profile');
+  if (reasons.length > 0)
+    throw new Error(`cli() runs in this process, where the SDK would not see ${reasons.join(', ')} of this run: use spawnCli().`);
+}
+
 export async function startStackFixture(): Promise<StackFixture> {
   const moto = await startMoto();
   const proxy = await startAwsProxy(moto.url);
@@ -49,6 +73,7 @@ export async function startStackFixture(): Promise<StackFixture> {
       return dir;
     },
     cli(dir, args, env = {}) {
+      assertRunnableInProcess(args, env);
       return runInProcess(args, { cwd: dir, env: { ...motoEnv(proxy.url), ...env } });
     },
     spawnCli(dir, args, env = {}) {
