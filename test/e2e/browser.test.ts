@@ -82,13 +82,13 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 async function codeFromMailbox(email: string): Promise<string> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 45_000;
   while (Date.now() < deadline) {
     const mail = await sandbox!.latestMail(email);
     if (mail?.code) return mail.code;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`No code reached the sandbox mailbox for ${email} within 15 s.`);
+  throw new Error(`No code reached the sandbox mailbox for ${email} within 45 s.`);
 }
 
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { resourceNames } from '../../src/config/resource-names.js';
-import { runCli } from '../support/cli.js';
+import { runInProcess } from '../support/in-process.js';
 import { startSandbox, type RunningSandbox } from '../support/sandbox.js';
 import { cliEnv, projectDir, waitFor } from './test-auth-support.js';
 
@@ -76,7 +76,7 @@ describe('otp-setup sandbox (the built CLI)', () => {
 
   it('runs the same bundles that `otp-setup package` writes as zips', async () => {
     const out = join(dir, 'zips');
-    const res = await runCli(['package', '--out', out], { cwd: dir, env: cliEnv() });
+    const res = await runInProcess(['package', '--out', out], { cwd: dir, env: cliEnv() });
     expect(res.code, res.stderr).toBe(0);
     const names = resourceNames(parseConfig({ email: { from: 'noreply@example.com' } }));
     const running = (await (await fetch(`${sandbox.url}/_sandbox/handlers`)).json()) as Record<string, string>;
@@ -90,7 +90,7 @@ describe('otp-setup sandbox (the built CLI)', () => {
   it('package --out naming a file is a usage error that says so, and writes nothing', async () => {
     const file = join(dir, 'not-a-folder');
     await writeFile(file, 'mine');
-    const res = await runCli(['package', '--out', file], { cwd: dir, env: cliEnv() });
+    const res = await runInProcess(['package', '--out', file], { cwd: dir, env: cliEnv() });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('is a file, not a folder');
     expect(res.stderr).toContain('OUT_NOT_A_FOLDER');

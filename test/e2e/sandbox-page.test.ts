@@ -88,7 +88,7 @@ describe('the sandbox sign-in page in Chromium, from an empty folder', () => {
     await screen(page, 'code');
     // The code as the page's mailbox panel shows it (it polls the sandbox's mailbox every second).
     const entry = page.locator('#mails li', { hasText: email }).first();
-    await entry.waitFor({ timeout: 15_000 });
+    await entry.waitFor({ timeout: 45_000 });
     const code = (await entry.locator('.code').textContent())!.trim();
     expect(code).toMatch(/^\d{6}$/);
     await shot(page, '2-code-in-mailbox');

@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, type CliResult } from '../support/cli.js';
+import { PassThrough } from 'node:stream';
+import type { CliResult } from '../support/cli.js';
+import { runInProcess } from '../support/in-process.js';
 
 export async function projectDir(extra: Record<string, unknown> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'otp-e2e-'));
@@ -29,46 +30,45 @@ export const cliEnv = (): Record<string, string> => {
 };
 
 /**
- * Runs the built CLI with a live stdin: `feed` is called once the process is running and may
- * write lines (codes) as they become known, like a person pasting from their inbox; `output`
- * gives what the CLI printed so far.
+ * Runs the CLI in this process with a live stdin: `feed` is called once the command is running
+ * and may write lines (codes) as they become known, like a person pasting from their inbox;
+ * `output` gives what the CLI printed so far.
  */
-export function runFed(
+export async function runFed(
   args: string[],
   cwd: string,
   feed: (write: (line: string) => void, end: () => void, output: () => string) => Promise<void>,
 ): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const closed = new Promise<CliResult>((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      let json: Record<string, unknown> | undefined;
-      try {
-        json = JSON.parse(stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>;
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, signal, stdout, stderr, ...(json ? { json } : {}) });
-    });
-  });
+  const stdin = new PassThrough();
+  let printed = '';
   const write = (line: string) => {
-    if (child.stdin.writable) child.stdin.write(`${line}\n`);
+    if (stdin.writable) stdin.write(`${line}\n`);
   };
+  const running = runInProcess(args, {
+    cwd,
+    env: cliEnv(),
+    stdin,
+    onOutput: (stdout, stderr) => (printed = stdout + stderr),
+  });
   void feed(
     write,
-    () => child.stdin.end(),
-    () => stdout + stderr,
-  ).catch(() => child.stdin.end());
-  return closed;
+    () => stdin.end(),
+    () => printed,
+  ).catch(() => stdin.end());
+  const result = await running;
+  stdin.end();
+  if (result.json === undefined) {
+    // runInProcess parses the last line only with --json; a fed run may print JSON either way.
+    try {
+      return { ...result, json: JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as Record<string, unknown> };
+    } catch {
+      return result;
+    }
+  }
+  return result;
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

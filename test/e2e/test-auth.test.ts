@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { startSandboxServer } from '../../src/sandbox/sandbox-server.js';
 import { BIN, runCli } from '../support/cli.js';
+import { runInProcess } from '../support/in-process.js';
 import { startSandbox, type RunningSandbox } from '../support/sandbox.js';
 import { cliEnv, projectDir, runFed, waitFor } from './test-auth-support.js';
 
@@ -38,6 +39,7 @@ describe('otp-setup test-auth against the sandbox', () => {
       AWS_CONFIG_FILE: `${dir}/none`,
       AWS_SHARED_CREDENTIALS_FILE: `${dir}/none`,
     };
+    // A process of its own: the SDK's credential chain reads process.env and ~/.aws, not the run's env.
     const res = await runCli([...base('nocreds@example.com'), '--create-user', '--code', '000000'], { cwd: dir, env });
     expect(res.stderr).not.toContain('NO_CREDENTIALS');
     expect(res.stderr).toContain('Created user nocreds@example.com');
@@ -131,7 +133,7 @@ describe('otp-setup test-auth against the sandbox', () => {
   });
 
   it('a trigger refusing the address: one final period, and advice that fits the sandbox (not CloudWatch)', async () => {
-    const res = await runCli([...base('<script>@x.com'), '--create-user', '--code', '000000'], { cwd: dir, env: cliEnv() });
+    const res = await runInProcess([...base('<script>@x.com'), '--create-user', '--code', '000000'], { cwd: dir, env: cliEnv() });
     expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toContain('[TRIGGER_FAILED]');
     expect(res.stderr).not.toMatch(/\.\. \[TRIGGER_FAILED\]/);
@@ -159,7 +161,7 @@ describe('otp-setup test-auth against the sandbox', () => {
   });
 
   it('says clearly that a user does not exist unless --create-user is given', async () => {
-    const res = await runCli([...base('ghost@example.com'), '--json'], { cwd: dir, env: cliEnv() });
+    const res = await runInProcess([...base('ghost@example.com'), '--json'], { cwd: dir, env: cliEnv() });
     expect(res.code).toBe(1);
     expect(res.json).toMatchObject({ ok: false, error: { code: 'USER_NOT_FOUND' } });
     expect(res.stderr).toContain('--create-user');
@@ -167,7 +169,7 @@ describe('otp-setup test-auth against the sandbox', () => {
   });
 
   it('is a usage error (exit 2) to pass a malformed email', async () => {
-    const res = await runCli([...base('not-an-email')], { cwd: dir, env: cliEnv() });
+    const res = await runInProcess([...base('not-an-email')], { cwd: dir, env: cliEnv() });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('INVALID_EMAIL');
   });
@@ -192,7 +194,9 @@ describe('otp-setup test-auth against the sandbox', () => {
     await waitFor(async () => (screen.includes('Code from the email') ? true : undefined), 'the prompt');
     const code = (await codeFor(email, before))!;
     child.stdin.write(`${wrong(code)}\r`);
-    await waitFor(async () => (screen.includes('2 attempts left') ? true : undefined), 'the retry prompt');
+    // Typed only once the next prompt is up: between prompts the terminal is back in cooked mode and
+    // would echo the code in clear, which a slow machine makes likely (this raced under load).
+    await waitFor(async () => (/2 attempts left[\s\S]*Code from the email/.test(screen) ? true : undefined), 'the retry prompt');
     child.stdin.write(`${code}\r`);
     expect(await exited).toBe(0);
     expect(screen).toMatch(/Signed in as tty@example\.com/);

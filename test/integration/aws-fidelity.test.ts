@@ -21,6 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { startCli, type RunningCli } from '../support/cli.js';
 import { motoEnv } from '../support/moto.js';
 import { BASE_CONFIG, useStackFixture } from '../support/stack-fixture.js';
+import { STACK_FRAME } from '../support/stack-trace.js';
 
 // Each test here meets a behaviour of real AWS that moto lacks, reproduced by the realism layer
 // (test/support/realism) the proxy applies by default; each failed before the fix it covers.
@@ -32,7 +33,7 @@ const viaProxy = () => ({ region: 'us-east-1', endpoint: f.proxy.url, credential
 
 async function up(dir: string, extra: string[] = []) {
   const result = await f.cli(dir, ['up', '--json', ...extra]);
-  expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+  expect(result.stderr).not.toMatch(STACK_FRAME);
   expect(result.code, result.stderr).toBe(0);
   return result;
 }
@@ -337,7 +338,7 @@ describe('fixes for calls that fail on AWS although moto accepts them', () => {
     const result = await f.cli(dir, ['up']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/64/);
-    expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
     expect((await f.sdk.lambda.send(new ListFunctionsCommand({}))).Functions).toEqual([]);
   });
 });

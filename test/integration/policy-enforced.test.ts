@@ -5,7 +5,7 @@ import { CognitoIdentityProviderClient, ListUserPoolsCommand } from '@aws-sdk/cl
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListRolesCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runInProcess } from '../support/in-process.js';
 import type { PolicyDocument, Statement } from '../support/iam-policy.js';
 import { motoEnv, startMoto, type Moto } from '../support/moto.js';
 import { BASE_CONFIG } from '../support/stack-fixture.js';
@@ -80,7 +80,7 @@ describe('otp-setup policy under IAM enforcement (moto)', () => {
     { timeout: 300_000 },
     async () => {
       const dir = await project();
-      const printed = await runCli(['policy', '--json'], { cwd: dir, env: motoEnv(moto.url) });
+      const printed = await runInProcess(['policy', '--json'], { cwd: dir, env: motoEnv(moto.url) });
       expect(printed.code, printed.stderr).toBe(0);
       const policy = printed.json!.policy as PolicyDocument;
       // Created before enforcement is switched on: afterwards the default keys are refused.
@@ -89,12 +89,12 @@ describe('otp-setup policy under IAM enforcement (moto)', () => {
 
       await enforceIam(true);
       try {
-        const refused = await runCli(['status', '--json'], { cwd: dir, env: motoEnv(moto.url) });
+        const refused = await runInProcess(['status', '--json'], { cwd: dir, env: motoEnv(moto.url) });
         expect(refused.code).toBe(1);
         expect(refused.json!.error).toMatchObject({ code: 'INVALID_CREDENTIALS' });
 
         for (const args of [['up'], ['up'], ['plan'], ['status'], ['teardown', '--yes']]) {
-          const result = await runCli([...args, '--json'], { cwd: dir, env: deployer });
+          const result = await runInProcess([...args, '--json'], { cwd: dir, env: deployer });
           expect(result.code, `${args.join(' ')}: ${result.stdout}\n${result.stderr}`).toBe(0);
         }
       } finally {
@@ -111,7 +111,7 @@ describe('otp-setup policy under IAM enforcement (moto)', () => {
       // which the SDK reports as a "Deserialization error" where AWS sends AccessDeniedException. The IAM one is clean.)
       await enforceIam(true);
       try {
-        const denied = await runCli(['up', '--json'], { cwd: await project(), env: lacking });
+        const denied = await runInProcess(['up', '--json'], { cwd: await project(), env: lacking });
         expect(denied.code).toBe(1);
         expect(denied.json!.error).toMatchObject({ code: 'ACCESS_DENIED' });
         expect(String((denied.json!.error as { resolution: string }).resolution)).toContain('iam:CreateRole');

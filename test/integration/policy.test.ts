@@ -9,6 +9,7 @@ import { NO_PERMISSION_NEEDED } from '../../src/core/permissions.js';
 import { iamAction, policyActions, statementsAllowing, type PolicyDocument } from '../support/iam-policy.js';
 import { readState } from '../support/inventory.js';
 import { BASE_CONFIG, useStackFixture } from '../support/stack-fixture.js';
+import { STACK_FRAME } from '../support/stack-trace.js';
 
 const f = useStackFixture();
 
@@ -218,6 +219,6 @@ describe('otp-setup policy covers every call the CLI makes', () => {
     const bad = await f.cli(dir, ['policy', '--account-id', '1234', '--json']);
     expect(bad.code).toBe(2);
     expect(bad.json!.error).toMatchObject({ code: 'INVALID_ACCOUNT_ID' });
-    expect(bad.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(bad.stderr).not.toMatch(STACK_FRAME);
   });
 });

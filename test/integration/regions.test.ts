@@ -26,23 +26,27 @@ describe('region settings', () => {
     };
     const dir = await f.project({ email: { from: 'noreply@example.com' } });
 
-    const byFlag = await f.cli(dir, ['plan', '--profile', 'eu', '--json'], files);
+    const byFlag = await f.spawnCli(dir, ['plan', '--profile', 'eu', '--json'], files);
     expect(byFlag.code, byFlag.stderr).toBe(0);
     expect(byFlag.json!.region).toBe('eu-west-1');
-    const byEnv = await f.cli(dir, ['plan', '--json'], { ...files, AWS_PROFILE: 'eu' });
+    const byEnv = await f.spawnCli(dir, ['plan', '--json'], { ...files, AWS_PROFILE: 'eu' });
     expect(byEnv.json!.region).toBe('eu-west-1');
-    const byDefault = await f.cli(dir, ['plan', '--json'], files);
+    const byDefault = await f.spawnCli(dir, ['plan', '--json'], files);
     expect(byDefault.json!.region).toBe('ap-southeast-2');
     // AWS_REGION, the config's region and --region still come first.
-    expect((await f.cli(dir, ['plan', '--profile', 'eu', '--json'], { ...files, AWS_REGION: 'us-west-2' })).json!.region).toBe('us-west-2');
-    expect((await f.cli(dir, ['plan', '--profile', 'eu', '--region', 'ca-central-1', '--json'], files)).json!.region).toBe('ca-central-1');
+    expect((await f.spawnCli(dir, ['plan', '--profile', 'eu', '--json'], { ...files, AWS_REGION: 'us-west-2' })).json!.region).toBe(
+      'us-west-2',
+    );
+    expect((await f.spawnCli(dir, ['plan', '--profile', 'eu', '--region', 'ca-central-1', '--json'], files)).json!.region).toBe(
+      'ca-central-1',
+    );
   });
 
   it('a profile region that is not a region is a usage error naming the profile', async () => {
     const home = await mkdtemp(join(tmpdir(), 'otp-setup-aws-config-'));
     await writeFile(join(home, 'config'), '[profile odd]\nregion = moon\n');
     const dir = await f.project({ email: { from: 'noreply@example.com' } });
-    const result = await f.cli(dir, ['plan'], {
+    const result = await f.spawnCli(dir, ['plan'], {
       AWS_CONFIG_FILE: join(home, 'config'),
       AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
       AWS_REGION: undefined,

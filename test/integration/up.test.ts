@@ -12,6 +12,7 @@ import { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, 
 import { DeleteFunctionCommand, GetFunctionCommand, GetPolicyCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { BASE_CONFIG, useStackFixture } from '../support/stack-fixture.js';
+import { STACK_FRAME } from '../support/stack-trace.js';
 
 const f = useStackFixture();
 
@@ -19,7 +20,7 @@ const KINDS = ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-ch
 
 async function up(dir: string, extra: string[] = []) {
   const result = await f.cli(dir, ['up', '--json', ...extra]);
-  expect(result.stderr).not.toMatch(/at .*\.js:\d+/); // never a stack trace
+  expect(result.stderr).not.toMatch(STACK_FRAME); // never a stack trace
   expect(result.code, result.stderr).toBe(0);
   return result;
 }
@@ -350,6 +351,21 @@ describe('otp-setup up against moto', () => {
     expect((await f.sdk.lambda.send(new ListFunctionsCommand({}))).Functions).toEqual([]);
     const roles = await f.sdk.iam.send(new ListRolesCommand({}));
     expect(roles.Roles!.filter((r) => r.RoleName === 'EmailOTPLambdaExecutionRole')).toEqual([]);
+    // The rate-limit table, the functions' log groups and the sender identity go too.
+    const { DynamoDBClient, ListTablesCommand } = await import('@aws-sdk/client-dynamodb');
+    const { CloudWatchLogsClient, DescribeLogGroupsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+    const { ListIdentitiesCommand } = await import('@aws-sdk/client-ses');
+    const direct = { region: 'us-east-1', endpoint: f.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    const db = new DynamoDBClient(direct);
+    const logs = new CloudWatchLogsClient(direct);
+    try {
+      expect((await db.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+      expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/email-otp-' }))).logGroups).toEqual([]);
+    } finally {
+      db.destroy();
+      logs.destroy();
+    }
+    expect((await f.sdk.ses.send(new ListIdentitiesCommand({}))).Identities).toEqual([]);
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe('# my app\nAPI_URL=https://api.example.com\n');
     expect((await readdir(dir)).sort()).toEqual(['.env', 'otp-setup.config.json']);
     // A second teardown finds nothing and succeeds.

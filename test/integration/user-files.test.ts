@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runInProcess } from '../support/in-process.js';
 import { BASE_CONFIG, useStackFixture } from '../support/stack-fixture.js';
+import { STACK_FRAME } from '../support/stack-trace.js';
 
 // The user's files are sacred: the .env is edited in place of its real target, its own lines come
 // back on teardown, and a path otp-setup must not write is refused before any AWS change.
@@ -16,7 +17,7 @@ const isRoot = process.getuid?.() === 0;
 
 async function ok(dir: string, args: string[]) {
   const result = await f.cli(dir, args);
-  expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+  expect(result.stderr).not.toMatch(STACK_FRAME);
   expect(result.code, result.stderr).toBe(0);
   return result;
 }
@@ -176,7 +177,7 @@ describe('a newcomer in a clone', () => {
       AWS_EC2_METADATA_DISABLED: 'true',
     };
     for (const command of [['up'], ['plan'], ['status'], ['teardown', '--yes']]) {
-      const result = await f.cli(dir, command, noCredentials);
+      const result = await f.spawnCli(dir, command, noCredentials);
       expect(result.code, `${command.join(' ')}: ${result.stderr}`).toBe(1);
       expect(result.stderr).toContain('No AWS credentials found. [NO_CREDENTIALS]');
       expect(result.stderr).toContain('"otp-setup sandbox" runs the whole sign-in flow locally');
@@ -185,7 +186,7 @@ describe('a newcomer in a clone', () => {
 
   it('init writes a $schema relative to the config file, which resolves to the shipped schema', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'otp-init-'));
-    const result = await runCli(['init', '--from', 'noreply@example.com', '--yes'], { cwd: dir });
+    const result = await runInProcess(['init', '--from', 'noreply@example.com', '--yes'], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const written = JSON.parse(await readFile(join(dir, 'otp-setup.config.json'), 'utf8')) as { $schema: string };
     expect(written.$schema.startsWith('/')).toBe(false);

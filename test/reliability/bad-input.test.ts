@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
 import { BIN, runCli, startCli } from '../support/cli.js';
+import { runInProcess } from '../support/in-process.js';
 import { motoEnv } from '../support/moto.js';
 import { useStackFixture } from '../support/stack-fixture.js';
 import { makeUnwritable } from '../support/unwritable.js';
+import { STACK_FRAME } from '../support/stack-trace.js';
 
 // Bad input never corrupts anything: each case fails with the field and the fix, exit 1 or 2,
 // makes no AWS write, and leaves the config, state and .env files exactly as they were.
@@ -266,7 +268,7 @@ describe('bad input is refused without touching anything', () => {
         f.proxy.reset();
         const result = await f.cli(dir, [...command, ...(c.args ?? [])]);
         expect(result.code, result.stderr).toBe(c.code);
-        expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+        expect(result.stderr).not.toMatch(STACK_FRAME);
         if (command.includes('--json')) {
           expect(result.json).toMatchObject({ ok: false, error: { code: c.errorCode } });
           expect((result.json!.error as { resolution?: string }).resolution).toBeTruthy();
@@ -332,16 +334,20 @@ describe('output and usage errors', () => {
     const home = await mkdtemp(join(tmpdir(), 'otp-setup-home-'));
     const files = { HOME: home, AWS_CONFIG_FILE: join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials') };
     await writeFile(files.AWS_SHARED_CREDENTIALS_FILE, '[dev]\naws_access_key_id = testing\naws_secret_access_key = testing\n');
-    const missing = await f.cli(dir, ['plan', '--profile', 'does-not-exist'], files);
+    const missing = await f.spawnCli(dir, ['plan', '--profile', 'does-not-exist'], files);
     expect(missing.code, missing.stderr).toBe(2);
     expect(missing.stderr).toContain('The AWS profile "does-not-exist" (--profile) does not exist');
     expect(missing.stderr).toContain('[PROFILE_NOT_FOUND]');
     expect(missing.stderr).toContain('Known profiles: dev.');
     expect(missing.stderr).not.toContain('No AWS credentials found');
-    const ok = await f.cli(dir, ['plan', '--profile', 'dev'], { ...files, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
+    const ok = await f.spawnCli(dir, ['plan', '--profile', 'dev'], {
+      ...files,
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+    });
     expect(ok.code, ok.stderr).toBe(0);
     // With keys in the environment as well, --profile wins without the SDK's 9-line warning.
-    const both = await f.cli(dir, ['plan', '--profile', 'dev'], files);
+    const both = await f.spawnCli(dir, ['plan', '--profile', 'dev'], files);
     expect(both.code, both.stderr).toBe(0);
     expect(both.stderr).not.toContain('Multiple credential sources');
   });
@@ -415,11 +421,11 @@ describe('output and usage errors', () => {
 
   it('init takes --preset, and blames a bad AWS_REGION on the environment', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'otp-setup-init-'));
-    const bad = await runCli(['init', '--from', 'noreply@example.com', '--yes'], { cwd: dir, env: { AWS_REGION: 'bogus' } });
+    const bad = await runInProcess(['init', '--from', 'noreply@example.com', '--yes'], { cwd: dir, env: { AWS_REGION: 'bogus' } });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('AWS_REGION=bogus (from the environment) is not an AWS region. [INVALID_REGION]');
     expect(bad.stderr).not.toContain('--from');
-    const made = await runCli(['init', '--from', 'noreply@example.com', '--preset', 'next', '--yes'], {
+    const made = await runInProcess(['init', '--from', 'noreply@example.com', '--preset', 'next', '--yes'], {
       cwd: dir,
       env: { npm_command: 'exec' },
     });

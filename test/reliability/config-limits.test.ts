@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAwsProxy, type AwsProxy } from '../support/aws-proxy.js';
-import { runCli } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
+import { runInProcess } from '../support/in-process.js';
 import { motoEnv } from '../support/moto.js';
+import { STACK_FRAME } from '../support/stack-trace.js';
 
 // A config AWS would refuse half-way through (names over AWS's limits, a Lambda environment over
 // 4 KB) fails when it is loaded: exit 2, the fields named, and not one AWS call. No emulator is
@@ -26,7 +27,7 @@ async function project(config: Record<string, unknown>): Promise<string> {
   return dir;
 }
 
-const cli = (dir: string, args: string[]) => runCli(args, { cwd: dir, env: motoEnv(proxy.url) });
+const cli = (dir: string, args: string[]) => runInProcess(args, { cwd: dir, env: motoEnv(proxy.url) });
 const from = { region: 'us-east-1', email: { from: 'noreply@example.com' } };
 
 describe('limits AWS enforces are checked before any AWS call', () => {
@@ -41,7 +42,7 @@ describe('limits AWS enforces are checked before any AWS call', () => {
     expect(result.stderr).toContain(
       'the IAM role name "acme-passwordless-signin-prod-x-lambda-execution-role-eu-central-blue1" is 70 characters',
     );
-    expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
     expect(proxy.calls).toEqual([]);
   });
 

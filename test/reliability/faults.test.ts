@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runInProcess } from '../support/in-process.js';
 import { expectExactlyOneOfEach, inventory, readState } from '../support/inventory.js';
 import { motoEnv } from '../support/moto.js';
+import { STACK_FRAME } from '../support/stack-trace.js';
 import { useStackFixture } from '../support/stack-fixture.js';
 
 // Faults no emulator produces, injected by the recording proxy between the CLI and moto. The CLI
@@ -82,7 +83,7 @@ describe('transient AWS faults', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('AWS kept throttling cognito-idp:CreateUserPool on email-otp-pool after every retry. [THROTTLED]');
     expect(failed.stderr).toContain('run the same command again: it resumes where it stopped');
-    expect(failed.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(failed.stderr).not.toMatch(STACK_FRAME);
     expect(f.proxy.calls.filter((c) => c.action === 'CreateUserPool')).toHaveLength(3);
     // What was done before the failure is recorded, and the lock is gone.
     const state = (await readState(dir))!;
@@ -224,7 +225,7 @@ describe('transient AWS faults', () => {
       expect(error.code).toBe('ACCESS_DENIED');
       expect(error.message).toContain(`Access denied: ${action}`);
       expect(error.resolution).toContain(`Grant the permission "${action}"`);
-      expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+      expect(result.stderr).not.toMatch(STACK_FRAME);
     }
   });
 });

@@ -9,6 +9,10 @@ export interface InProcessOptions extends CliOptions {
   wrapAwsClients?: (clients: AwsClients) => AwsClients;
   /** Lets a test deliver "Ctrl-C" or "reader went away" while the command runs. */
   interrupt?: (send: (reason: InterruptReason) => void) => void;
+  /** A live stdin (lines written as they become known); `input` is all of stdin at once. */
+  stdin?: Readable;
+  /** Called after each write with everything printed so far. */
+  onOutput?: (stdout: string, stderr: string) => void;
 }
 
 /**
@@ -29,9 +33,15 @@ export async function runInProcess(args: string[], options: InProcessOptions): P
   let stderr = '';
   const out = new PassThrough();
   const err = new PassThrough();
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const stdin = Readable.from(options.input === undefined ? [] : [options.input]);
+  out.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    options.onOutput?.(stdout, stderr);
+  });
+  err.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    options.onOutput?.(stdout, stderr);
+  });
+  const stdin = options.stdin ?? Readable.from(options.input === undefined ? [] : [options.input]);
 
   const listeners = new Set<(reason: InterruptReason) => void>();
   options.interrupt?.((reason) => {

@@ -8,11 +8,20 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
+export interface MotoOptions {
+  /**
+   * Load AWS's managed IAM policies (arn:aws:iam::aws:policy/…), for a test that attaches one.
+   * Off by default: with them every reset and an account's first IAM or Lambda call take seconds
+   * (moto rebuilds about a thousand policies), and otp-setup never attaches one.
+   */
+  managedPolicies?: boolean;
+}
+
 /** Starts a private moto server (preinstalled as moto_server) on a free loopback port. */
-export async function startMoto(): Promise<Moto> {
+export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
   const port = await freePort();
   const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: options.managedPolicies ? 'true' : 'false' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

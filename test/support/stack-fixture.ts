@@ -8,6 +8,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startAwsProxy, type AwsProxy } from './aws-proxy.js';
 import { runCli, type CliResult } from './cli.js';
+import { runInProcess } from './in-process.js';
 import { motoEnv, startMoto, type Moto } from './moto.js';
 
 export interface StackFixture {
@@ -16,12 +17,41 @@ export interface StackFixture {
   sdk: { cognito: CognitoIdentityProviderClient; iam: IAMClient; lambda: LambdaClient; ses: SESClient };
   /** A fresh project folder with a config file. */
   project(config?: Record<string, unknown>): Promise<string>;
-  /** Runs the built CLI in `dir` against moto through the recording proxy. */
+  /**
+   * Runs the CLI in `dir` against moto through the recording proxy, in this process through
+   * `main(argv, deps)`: the same commands, steps and SDK calls as the binary, without a build.
+   */
   cli(dir: string, args: string[], env?: Record<string, string | undefined>): Promise<CliResult>;
+  /** Runs the built binary instead, for tests whose subject is the process (exit codes of bin/, signals). */
+  spawnCli(dir: string, args: string[], env?: Record<string, string | undefined>): Promise<CliResult>;
   close(): Promise<void>;
 }
 
 export const BASE_CONFIG = { region: 'us-east-1', email: { from: 'noreply@example.com' } };
+
+// The SDK's credential chain and shared-file parser read these from process.env and ~/.aws, not
+// from the run's env: a run that sets them (or removes the keys) must be a process of its own.
+const READ_BY_THE_SDK_FROM_PROCESS_ENV = [
+  'HOME',
+  'AWS_PROFILE',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_SESSION_TOKEN',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+];
+
+function assertRunnableInProcess(args: string[], env: Record<string, string | undefined>): void {
+  const reasons = Object.entries(env)
+    .filter(
+      ([k, v]) => (v !== undefined && READ_BY_THE_SDK_FROM_PROCESS_ENV.includes(k)) || (v === undefined && k.startsWith('AWS_ACCESS_KEY')),
+    )
+    .map(([k]) => k);
+  if (args.includes('--profile')) reasons.push('--profile');
+  if (reasons.length > 0)
+    throw new Error(`cli() runs in this process, where the SDK would not see ${reasons.join(', ')} of this run: use spawnCli().`);
+}
 
 export async function startStackFixture(): Promise<StackFixture> {
   const moto = await startMoto();
@@ -43,6 +73,10 @@ export async function startStackFixture(): Promise<StackFixture> {
       return dir;
     },
     cli(dir, args, env = {}) {
+      assertRunnableInProcess(args, env);
+      return runInProcess(args, { cwd: dir, env: { ...motoEnv(proxy.url), ...env } });
+    },
+    spawnCli(dir, args, env = {}) {
       return runCli(args, { cwd: dir, env: { ...motoEnv(proxy.url), ...env } });
     },
     async close() {
