@@ -24,8 +24,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
 
   const run = (load: () => Promise<Action>) =>
     async function (this: Command, ...args: unknown[]): Promise<void> {
-      const command = this;
-      const global = command.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
+      const global = this.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
       io = await createIoHost(deps, { json: Boolean(global.json), debug: Boolean(global.debug), env: deps.env });
       if (global.region !== undefined && !REGION_PATTERN.test(global.region)) {
         throw usageError(
@@ -43,7 +42,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
       }
       const positional = args.slice(0, -2).filter((a): a is string => typeof a === 'string');
       const action = await load();
-      exitCode = await action({ deps, io, global }, command.opts() as never, positional);
+      exitCode = await action({ deps, io, global }, this.opts<never>(), positional);
     };
 
   program
@@ -96,7 +95,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
         'otp-setup init --from noreply@example.com --preset next',
       ]),
     )
-    .action(run(async () => (await import('../commands/init.js')).initCommand as Action));
+    .action(run(async () => (await import('../commands/init.js')).initCommand));
 
   program
     .command('up')
@@ -104,7 +103,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .option('--adopt', 'take over same-named resources that otp-setup did not create')
     .option('--allow-replace', 'allow replacing resources whose settings cannot change in place (a replaced pool loses its users)')
     .addHelpText('after', examples(['otp-setup up', 'otp-setup up --stage prod --region eu-west-1', 'otp-setup up --json > result.json']))
-    .action(run(async () => (await import('../commands/up.js')).upCommand as Action));
+    .action(run(async () => (await import('../commands/up.js')).upCommand));
 
   program
     .command('plan')
@@ -121,9 +120,8 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     )
     .action(
       run(
-        async () =>
-          ((env: CommandEnv, options: import('../cost/cost-options.js').CostFlags) =>
-            import('../commands/plan.js').then((m) => m.planCommand(env, 'plan', options))) as Action,
+        async () => (env: CommandEnv, options: import('../cost/cost-options.js').CostFlags) =>
+          import('../commands/plan.js').then((m) => m.planCommand(env, 'plan', options)),
       ),
     );
 
@@ -131,21 +129,21 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .command('status')
     .description('show what exists and any drift (read-only)')
     .addHelpText('after', examples(['otp-setup status', 'otp-setup status --json']))
-    .action(run(async () => ((env: CommandEnv) => import('../commands/plan.js').then((m) => m.planCommand(env, 'status'))) as Action));
+    .action(run(async () => (env: CommandEnv) => import('../commands/plan.js').then((m) => m.planCommand(env, 'status'))));
 
   program
     .command('teardown')
     .description('delete everything "up" created, in reverse order, and nothing else')
     .option('--keep-ses', 'keep the SES sender identity')
     .addHelpText('after', examples(['otp-setup teardown', 'otp-setup teardown --yes --keep-ses']))
-    .action(run(async () => (await import('../commands/teardown.js')).teardownCommand as Action));
+    .action(run(async () => (await import('../commands/teardown.js')).teardownCommand));
 
   program
     .command('package')
     .description('write the Lambda zips that "up" deploys, one <function-name>.zip each')
     .requiredOption('--out <dir>', 'output folder')
     .addHelpText('after', examples(['otp-setup package --out dist/lambda']))
-    .action(run(async () => (await import('../commands/package.js')).packageCommand as Action));
+    .action(run(async () => (await import('../commands/package.js')).packageCommand));
 
   program
     .command('test-auth')
@@ -165,7 +163,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
         'otp-setup test-auth --email me@example.com --endpoint-url http://127.0.0.1:8787',
       ]),
     )
-    .action(run(async () => (await import('../commands/test-auth.js')).testAuthCommand as Action));
+    .action(run(async () => (await import('../commands/test-auth.js')).testAuthCommand));
 
   program
     .command('sandbox')
@@ -174,7 +172,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--no-env', 'do not point the frontend .env at the sandbox')
     .addHelpText('after', examples(['otp-setup sandbox', 'otp-setup sandbox --port 9000 --json']))
-    .action(run(async () => (await import('../commands/sandbox.js')).sandboxCommand as Action));
+    .action(run(async () => (await import('../commands/sandbox.js')).sandboxCommand));
 
   program
     .command('scaffold')
@@ -188,7 +186,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
       ]),
     )
     .addHelpText('after', examples(['otp-setup scaffold', 'otp-setup scaffold --out app/lib/otp-auth.ts --force']))
-    .action(run(async () => (await import('../commands/scaffold.js')).scaffoldCommand as Action));
+    .action(run(async () => (await import('../commands/scaffold.js')).scaffoldCommand));
 
   program
     .command('doctor')
@@ -196,7 +194,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
       "the guide's troubleshooting section as checks: ok, warn, fail or unknown, each with a fix (read-only; exit 1 if any fails)",
     )
     .addHelpText('after', examples(['otp-setup doctor', 'otp-setup doctor --stage prod --json']))
-    .action(run(async () => (await import('../commands/doctor.js')).doctorCommand as Action));
+    .action(run(async () => (await import('../commands/doctor.js')).doctorCommand));
 
   program
     .command('logs')
@@ -205,7 +203,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .option('--function <name>', 'only one function: create, define, verify or pre-sign-up')
     .option('--since <duration>', 'how far back to start, e.g. 30s, 10m, 2h, 1d', '10m')
     .addHelpText('after', examples(['otp-setup logs --since 1h', 'otp-setup logs --follow --function create']))
-    .action(run(async () => (await import('../commands/logs.js')).logsCommand as Action));
+    .action(run(async () => (await import('../commands/logs.js')).logsCommand));
 
   program
     .command('policy')
@@ -214,7 +212,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     )
     .option('--account-id <id>', 'account the policy is for (default: the account of your credentials, from STS)')
     .addHelpText('after', examples(['otp-setup policy > otp-setup-policy.json', 'otp-setup policy --stage prod --account-id 123456789012']))
-    .action(run(async () => (await import('../commands/policy.js')).policyCommand as Action));
+    .action(run(async () => (await import('../commands/policy.js')).policyCommand));
 
   program
     .command('unlock')
@@ -224,7 +222,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
       'after',
       examples(['otp-setup unlock --email jane@example.com', 'otp-setup unlock --email jane@example.com --stage prod --json']),
     )
-    .action(run(async () => (await import('../commands/unlock.js')).unlockCommand as Action));
+    .action(run(async () => (await import('../commands/unlock.js')).unlockCommand));
 
   const ses = program
     .command('ses')
@@ -242,7 +240,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
         'otp-setup ses request-production --website-url https://app.example.com --yes',
       ]),
     )
-    .action(run(async () => (await import('../commands/ses.js')).sesRequestProductionCommand as Action));
+    .action(run(async () => (await import('../commands/ses.js')).sesRequestProductionCommand));
 
   program
     .command('preview')
@@ -252,7 +250,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
     .option('--email <address>', 'sample recipient shown in the templates')
     .option('--name <name>', 'sample user name shown in the templates')
     .addHelpText('after', examples(['otp-setup preview', 'otp-setup preview --out /tmp/mail.html --open']))
-    .action(run(async () => (await import('../commands/preview.js')).previewCommand as Action));
+    .action(run(async () => (await import('../commands/preview.js')).previewCommand));
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
