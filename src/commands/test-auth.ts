@@ -116,7 +116,7 @@ async function resolveTarget(env: CommandEnv, options: TestAuthOptions): Promise
 function codeSource(env: CommandEnv, first: string | undefined) {
   const { io } = env;
   let pendingFirst = first;
-  let lines: AsyncIterator<string> | undefined;
+  let lines: AsyncIterator<string, undefined> | undefined;
   let rl: ReturnType<typeof createInterface> | undefined;
   return {
     async next(hint: string): Promise<string | undefined> {
@@ -436,7 +436,7 @@ export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions)
       throw cognitoFailure(err, 'cognito-idp:GetUser', target);
     });
     const attrs = Object.fromEntries((user.UserAttributes ?? []).map((a) => [a.Name ?? '', a.Value ?? '']));
-    const signedInAs = attrs.email ?? String(verified.id.email ?? options.email);
+    const signedInAs = attrs.email ?? (typeof verified.id.email === 'string' ? verified.id.email : options.email);
     if (signedInAs.toLowerCase() !== options.email.toLowerCase()) {
       throw new OtpError('WRONG_USER', `Signed in as ${signedInAs}, not ${options.email}.`, {
         resolution: 'The pool resolved the name to another account; check its users.',
@@ -460,11 +460,11 @@ export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions)
     const access = lifetime(verified.access);
     io.out('');
     io.out(
-      `Signed in as ${signedInAs} (username ${user.Username}, sub ${attrs.sub ?? verified.id.sub})${tokens.attempts > 1 ? ` after ${tokens.attempts} attempts` : ''}.`,
+      `Signed in as ${signedInAs} (username ${user.Username}, sub ${attrs.sub ?? String(verified.id.sub)})${tokens.attempts > 1 ? ` after ${tokens.attempts} attempts` : ''}.`,
     );
     io.out(`  ID token:      valid ${minutes(id.lifetimeSeconds)}, until ${id.expiresAt}`);
     io.out(
-      `  Access token:  valid ${minutes(access.lifetimeSeconds)}, until ${access.expiresAt} (scope ${String(verified.access.scope ?? '')})`,
+      `  Access token:  valid ${minutes(access.lifetimeSeconds)}, until ${access.expiresAt} (scope ${typeof verified.access.scope === 'string' ? verified.access.scope : ''})`,
     );
     io.out(`  Refresh token: ${revoked ? 'revoked (pass --keep-session to keep it)' : tokens.refreshToken ? 'kept' : 'none issued'}`);
     io.out(`  Email verified: ${attrs.email_verified ?? 'false'}`);

@@ -52,7 +52,7 @@ function verdict(step: Step, ctx: StepContext, observed: Observed<unknown>, ours
           .join(', ')}`,
       };
     case 'role': {
-      const regions = String((actual.tags as Record<string, string> | undefined)?.['otp-setup:regions'] ?? '')
+      const regions = ((actual.tags as Record<string, string> | undefined)?.['otp-setup:regions'] ?? '')
         .split(' ')
         .filter((r) => r && r !== ctx.region);
       return regions.length > 0
