@@ -5,6 +5,7 @@ import { ListRolesCommand } from '@aws-sdk/client-iam';
 import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListIdentitiesCommand } from '@aws-sdk/client-ses';
 import type { StackFixture } from './stack-fixture.js';
+import type { StackState } from '../../src/core/state-store.js';
 
 export const FUNCTION_NAMES = [
   'email-otp-create-auth-challenge',
@@ -61,9 +62,9 @@ export function isEmpty(inv: Inventory): string[] {
 }
 
 /** The one state file of a project, parsed; undefined when there is none. */
-export async function readState(dir: string): Promise<Record<string, any> | undefined> {
+export async function readState(dir: string): Promise<StackState | undefined> {
   const folder = join(dir, '.otp-setup', 'state');
   const files = (await readdir(folder).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
   if (files.length === 0) return undefined;
-  return JSON.parse(await readFile(join(folder, files[0]!), 'utf8')) as Record<string, any>;
+  return JSON.parse(await readFile(join(folder, files[0]!), 'utf8')) as StackState;
 }
