@@ -52,7 +52,7 @@ const FUTURE: Record<Change['kind'], StepAction> = {
 /** Starts each step as soon as the steps it depends on are done; independent steps run concurrently. */
 async function schedule(steps: readonly Step[], control: RunControl, run: (step: Step) => Promise<StepReport>): Promise<StepReport[]> {
   const running = new Map<StepId, Promise<StepReport>>();
-  let failure: unknown;
+  let failure: { error: unknown } | undefined;
   for (const step of steps) {
     const deps = step.dependsOn.map((id) => {
       const dep = running.get(id);
@@ -62,19 +62,19 @@ async function schedule(steps: readonly Step[], control: RunControl, run: (step:
     running.set(
       step.id,
       Promise.all(deps).then(async () => {
-        if (failure !== undefined) throw failure;
+        if (failure) throw failure.error;
         if (control.interrupted) throw new InterruptedError();
         try {
           return await run(step);
         } catch (err) {
-          failure ??= err;
+          failure ??= { error: err };
           throw err;
         }
       }),
     );
   }
   const settled = await Promise.allSettled(running.values());
-  if (failure !== undefined) throw failure;
+  if (failure) throw failure.error;
   const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (rejected) throw rejected.reason;
   return settled.map((s) => (s as PromiseFulfilledResult<StepReport>).value);
