@@ -104,16 +104,14 @@ export async function measureSandbox({
     // Sign-up, 8 at a time (it is not what is measured).
     for (let i = 0; i < emails.length; i += 8) {
       await Promise.all(
-        emails
-          .slice(i, i + 8)
-          .map((email) =>
-            call('SignUp', {
-              ClientId: clientId,
-              Username: email,
-              Password: `Bench-${i}-pass-1!`,
-              UserAttributes: [{ Name: 'email', Value: email }],
-            }),
-          ),
+        emails.slice(i, i + 8).map((email) =>
+          call('SignUp', {
+            ClientId: clientId,
+            Username: email,
+            Password: `Bench-${i}-pass-1!`,
+            UserAttributes: [{ Name: 'email', Value: email }],
+          }),
+        ),
       );
     }
     const signIn = async (email) => {
@@ -192,7 +190,7 @@ export async function measureSandbox({
     }
     return { results, pinned: sandbox.pinned };
   } catch (err) {
-    throw new Error(`${err.message}\nsandbox stderr: ${sandbox.stderr()}`);
+    throw new Error(`${err.message}\nsandbox stderr: ${sandbox.stderr()}`, { cause: err });
   } finally {
     await sandbox.stop();
     await rm(dir, { recursive: true, force: true });
