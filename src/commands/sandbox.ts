@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILE, loadConfig, parseConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { OtpError, usageError } from '../core/errors.js';
-import { editEnv, readEnvFile, writeEnvFile } from '../frontend/env-file.js';
 import { envEntries } from '../frontend/env-keys.js';
+import { borrowEnvFile, returnEnvFile } from '../frontend/sandbox-env.js';
+import type { ReleaseOutcome } from '../frontend/env-records.js';
 import type { StoredMail } from '../sandbox/sandbox-store.js';
 import type { CommandEnv } from './deps.js';
 import { buildStackHandlers, configPath, resolveRegion } from './stack-context.js';
@@ -47,6 +48,15 @@ async function sandboxConfig(env: CommandEnv): Promise<{ config: Config; dir: st
   }
 }
 
+function describeReturn(path: string, out: ReleaseOutcome): string {
+  const parts: string[] = [];
+  if (out.restored.length > 0) parts.push(`restored your ${out.restored.join(', ')}`);
+  if (out.handedOver.length > 0) parts.push(`set ${out.handedOver.join(', ')} back to the deployed stack's values`);
+  if (out.removed.length > 0) parts.push(`removed the sandbox's ${out.removed.join(', ')}`);
+  if (out.kept.length > 0) parts.push(`left ${out.kept.join(', ')} (changed while the sandbox ran)`);
+  return parts.length > 0 ? `${parts.join('; ')} in ${path}` : `${path} unchanged`;
+}
+
 export async function sandboxCommand(env: CommandEnv, options: SandboxOptions): Promise<number> {
   const { io } = env;
   const port = parsePort(options.port);
@@ -81,14 +91,13 @@ export async function sandboxCommand(env: CommandEnv, options: SandboxOptions): 
   try {
     if (options.env !== false && config.frontend.envFile !== false) {
       envFile = resolve(dir, config.frontend.envFile);
-      const before = (await readEnvFile(envFile)) ?? '';
       const entries = envEntries(config.frontend, {
         region,
         userPoolId: server.userPoolId,
         clientId: server.clientId,
         endpoint: server.url,
       });
-      await writeEnvFile(envFile, editEnv(before, entries));
+      await borrowEnvFile(dir, envFile, entries);
     }
   } catch (err) {
     await server.close();
@@ -111,7 +120,7 @@ export async function sandboxCommand(env: CommandEnv, options: SandboxOptions): 
   } else {
     io.out('  Listening on loopback only (use --host to listen elsewhere).');
   }
-  if (envFile) io.out(`  Frontend env:  ${envFile} (points at the sandbox; run "otp-setup up" to point it back at AWS)`);
+  if (envFile) io.out(`  Frontend env:  ${envFile} (points at the sandbox until it stops; then your own lines come back)`);
   io.out('Sign-in emails appear below. Press Ctrl-C to stop.');
   io.result({
     ok: true,
@@ -136,6 +145,10 @@ export async function sandboxCommand(env: CommandEnv, options: SandboxOptions): 
     });
   });
   await server.close();
+  if (envFile) {
+    const given = await returnEnvFile(dir, envFile);
+    if (given) io.info(`Frontend env: ${describeReturn(envFile, given)}`);
+  }
   io.info('Sandbox stopped; users and sessions are kept for the next start.');
   io.result({ ok: true, command: 'sandbox', event: 'stopped', mails });
   return 0;

@@ -5,7 +5,7 @@ import { isNotWritable, OtpError } from './errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /** Per key: the value otp-setup wrote, and the user's own lines it replaced (verbatim, in file order). */
-const envFileRecordSchema = z.object({
+export const envFileRecordSchema = z.object({
   /** otp-setup created the file (or it held nothing else): teardown deletes it once it is empty. */
   createdFile: z.boolean(),
   keys: z.record(z.string(), z.object({ value: z.string(), prior: z.array(z.string()).optional() })),
@@ -80,11 +80,11 @@ export function emptyState(key: StateKey, now: Date): StackState {
 /**
  * The states of the other stacks kept beside this one (another region or stage of the same config),
  * for files they share such as the .env. Unreadable or corrupt ones are skipped: this is a courtesy
- * lookup, and each stack's own commands report its state's problems.
+ * lookup, and each stack's own commands report its state's problems. Without `key`: every stack's.
  */
-export async function otherStates(configDir: string, key: StateKey): Promise<StackState[]> {
+export async function otherStates(configDir: string, key?: StateKey): Promise<StackState[]> {
   const dir = join(stateDir(configDir), 'state');
-  const own = basename(statePath(configDir, key));
+  const own = key ? basename(statePath(configDir, key)) : undefined;
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json') && f !== own);
   const states = await Promise.all(
     files.map(async (f) => {

@@ -4,6 +4,7 @@ import { diffFields, noop, type Change, type FieldDiff, type Step, type StepCont
 import { deleteEnvFile, holdsOnly, isUnderHeader, parseEnv, readEnvFile, writeEnvFile } from '../frontend/env-file.js';
 import { envEntries, envKeyNames } from '../frontend/env-keys.js';
 import { claimEnvKeys, releaseEnvFile, type ReleaseOutcome } from '../frontend/env-records.js';
+import { sandboxEnvRecords } from '../frontend/sandbox-env.js';
 import {
   deleteOutputsFile,
   mergeOutputs,
@@ -82,6 +83,11 @@ async function othersFor(ctx: StepContext, path: string): Promise<EnvFileRecord[
     const record = s.resources.frontend?.envFiles?.[path];
     return record ? [record] : [];
   });
+}
+
+function sandboxRecordFor(records: Record<string, EnvFileRecord>, path: string): EnvFileRecord[] {
+  const record = records[path];
+  return record ? [record] : [];
 }
 
 function stillOurs(text: string, record: EnvFileRecord): boolean {
@@ -196,7 +202,9 @@ export const frontendEnvStep: Step<FrontendActual> = {
             set: entries,
             drop: [sandboxKey(c)],
             previous: records[env],
-            others: await othersFor(c, env),
+            // A sandbox that still points the file at itself (killed, or running) recorded the
+            // user's lines it replaced: they travel into our record, to come back at teardown.
+            others: [...(await othersFor(c, env)), ...sandboxRecordFor(await sandboxEnvRecords(c.configDir), env)],
           });
           if (claimed.text !== text) await writeEnvFile(env, claimed.text);
           records[env] = claimed.record;

@@ -44,13 +44,11 @@ function doctorContext(): DoctorContext {
 
 describe('SES account check', () => {
   it('warns in the sandbox and says how to leave it', async () => {
-    sesv2
-      .on(GetAccountCommand)
-      .resolves({
-        ProductionAccessEnabled: false,
-        SendingEnabled: true,
-        SendQuota: { Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 3 },
-      });
+    sesv2.on(GetAccountCommand).resolves({
+      ProductionAccessEnabled: false,
+      SendingEnabled: true,
+      SendQuota: { Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 3 },
+    });
     const r = await sesAccountCheck.run(doctorContext());
     expect(r.verdict).toBe('warn');
     expect(r.detail).toContain('sandbox');
@@ -59,13 +57,11 @@ describe('SES account check', () => {
   });
 
   it('is ok in production with quota to spare, and fails when sending is disabled', async () => {
-    sesv2
-      .on(GetAccountCommand)
-      .resolves({
-        ProductionAccessEnabled: true,
-        SendingEnabled: true,
-        SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 10 },
-      });
+    sesv2.on(GetAccountCommand).resolves({
+      ProductionAccessEnabled: true,
+      SendingEnabled: true,
+      SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 10 },
+    });
     expect((await sesAccountCheck.run(doctorContext())).verdict).toBe('ok');
     sesv2.on(GetAccountCommand).resolves({ ProductionAccessEnabled: true, SendingEnabled: false, EnforcementStatus: 'SHUTDOWN' });
     expect((await sesAccountCheck.run(doctorContext())).verdict).toBe('fail');

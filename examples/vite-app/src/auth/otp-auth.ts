@@ -68,19 +68,15 @@ let attemptsLeft: number | undefined;
  */
 export function configureOtpAuth(otherCategories: Omit<ResourcesConfig, 'Auth'> = {}): void {
   if (configured) return;
-  const missing = Object.entries({ VITE_EMAIL_OTP_USER_POOL_ID: settings.userPoolId, VITE_EMAIL_OTP_CLIENT_ID: settings.userPoolClientId })
+  const missing = Object.entries({ 'VITE_EMAIL_OTP_USER_POOL_ID': settings.userPoolId, 'VITE_EMAIL_OTP_CLIENT_ID': settings.userPoolClientId })
     .filter(([, value]) => !value)
     .map(([key]) => key);
   if (missing.length > 0) {
-    throw new Error(
-      `otp-auth: ${missing.join(' and ')} not set. Run "otp-setup up" (it writes them to your env file), then restart the dev server.`,
-    );
+    throw new Error(`otp-auth: ${missing.join(' and ')} not set. Run "otp-setup up" (it writes them to your env file), then restart the dev server.`);
   }
   // Amplify takes the region from the pool id; a different one here means keys from two stacks.
   if (settings.region && !settings.userPoolId!.startsWith(`${settings.region}_`)) {
-    throw new Error(
-      `otp-auth: VITE_AWS_REGION (${settings.region}) does not match the region of VITE_EMAIL_OTP_USER_POOL_ID (${settings.userPoolId}).`,
-    );
+    throw new Error(`otp-auth: VITE_AWS_REGION (${settings.region}) does not match the region of VITE_EMAIL_OTP_USER_POOL_ID (${settings.userPoolId}).`);
   }
   Amplify.configure({
     ...otherCategories,
@@ -170,7 +166,7 @@ export async function currentUser(): Promise<OtpUser | undefined> {
     const { userId, signInDetails } = await getCurrentUser();
     const { tokens } = await fetchAuthSession();
     const email = tokens?.idToken?.payload.email;
-    return { userId, email: typeof email === 'string' ? email : (signInDetails?.loginId ?? '') };
+    return { userId, email: typeof email === 'string' ? email : signInDetails?.loginId ?? '' };
   } catch (error) {
     if (errorName(error) === 'UserUnAuthenticatedException') return undefined;
     throw error;
@@ -233,8 +229,7 @@ function triggerFailure(message: string): Failure {
   // The sign-in limits otp-setup's functions enforce; their text says how long to wait.
   if (/^Too many (sign-in codes|wrong codes)/.test(own)) return fail('rate-limited', `${own}.`);
   // SES refused the email (e.g. the SES sandbox and an unverified address): no code is coming.
-  if (/^Could not send the sign-in code email/.test(own))
-    return fail('email-not-sent', 'The sign-in code could not be emailed. Try again later.');
+  if (/^Could not send the sign-in code email/.test(own)) return fail('email-not-sent', 'The sign-in code could not be emailed. Try again later.');
   if (/^PreSignUp failed/.test(message)) return fail('sign-up-rejected', 'This email address cannot be used to sign in here.');
   return fail('unknown', 'Sign-in is not available right now. Try again later.');
 }
