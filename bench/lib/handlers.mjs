@@ -17,9 +17,10 @@ async function loadDist(path) {
 }
 
 export async function measureHandlers({ runs, iterations }) {
-  const [{ buildHandlers, FUNCTION_KINDS }, { handlerEnvironment }, { parseConfig }] = await Promise.all([
+  const [{ buildHandlers }, { FUNCTION_KINDS }, { handlerEnvironment }, { parseConfig }] = await Promise.all([
     loadDist('package/build-handlers.js'),
-    loadDist('steps/handler-environment.js'),
+    loadDist('config/function-kinds.js'),
+    loadDist('spec/handler-environment.js'),
     loadDist('config/load-config.js'),
   ]);
   const config = parseConfig(CONFIG);

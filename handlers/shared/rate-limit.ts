@@ -9,7 +9,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { Deadline } from './deadline.js';
 import { keyedHash, readHmacKey } from './secret.js';
-import { ConfigError, type EnvSource } from './settings.js';
+import { ConfigError, integer, type EnvSource } from './settings.js';
 
 /**
  * Limits that hold across sign-in sessions, which Cognito's per-session rounds do not (every
@@ -53,33 +53,23 @@ export const FAILURE_MEMORY_SECONDS = 90 * 86_400;
 export const MAX_LOCKOUT_SECONDS = 7 * 86_400;
 const DAY = 86_400;
 
-function intFrom(env: EnvSource, name: string, min: number, max: number, fallback?: number): number {
-  const value = env[name]?.trim();
-  if (!value && fallback !== undefined) return fallback;
-  const n = value && /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(name, `${name}=${JSON.stringify(value ?? '')} is invalid: expected an integer from ${min} to ${max}`);
-  }
-  return n;
-}
-
 /** Undefined when RATE_LIMIT_TABLE is unset: rate limiting is off. */
 export function readRateLimit(env: EnvSource): RateLimitSettings | undefined {
   const table = env.RATE_LIMIT_TABLE?.trim();
   if (!table) return undefined;
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table))
     throw new ConfigError('RATE_LIMIT_TABLE', `RATE_LIMIT_TABLE=${JSON.stringify(table)} is not a table name`);
-  const maxFailures = intFrom(env, 'RATE_LIMIT_FAILURES', 1, 100);
+  const maxFailures = integer(env, 'RATE_LIMIT_FAILURES', 1, 100);
   return {
     table,
     key: readHmacKey(env),
-    codesPerWindow: intFrom(env, 'RATE_LIMIT_CODES', 1, 1000),
-    windowSeconds: intFrom(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 86_400),
+    codesPerWindow: integer(env, 'RATE_LIMIT_CODES', 1, 1000),
+    windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 86_400),
     maxFailures,
-    lockoutSeconds: intFrom(env, 'RATE_LIMIT_LOCKOUT_SECONDS', 60, 86_400),
-    failureCeiling: intFrom(env, 'RATE_LIMIT_FAILURE_CEILING', maxFailures, 100, 100),
-    codesPerDay: intFrom(env, 'RATE_LIMIT_CODES_PER_DAY', 1, 10_000, 20),
-    dailyEmailBudget: intFrom(env, 'RATE_LIMIT_DAILY_EMAILS', 0, 100_000_000, 0),
+    lockoutSeconds: integer(env, 'RATE_LIMIT_LOCKOUT_SECONDS', 60, 86_400),
+    failureCeiling: integer(env, 'RATE_LIMIT_FAILURE_CEILING', maxFailures, 100, 100),
+    codesPerDay: integer(env, 'RATE_LIMIT_CODES_PER_DAY', 1, 10_000, 20),
+    dailyEmailBudget: integer(env, 'RATE_LIMIT_DAILY_EMAILS', 0, 100_000_000, 0),
   };
 }
 

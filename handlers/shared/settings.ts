@@ -23,12 +23,13 @@ function raw(env: EnvSource, name: string): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
-function integer(env: EnvSource, name: string, fallback: number, min: number, max: number): number {
+/** An integer setting from `min` to `max`; when unset, `fallback`, or an error when there is none. */
+export function integer(env: EnvSource, name: string, min: number, max: number, fallback?: number): number {
   const value = raw(env, name);
-  if (value === undefined) return fallback;
-  const n = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+  if (value === undefined && fallback !== undefined) return fallback;
+  const n = value !== undefined && /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(name, `${name}=${JSON.stringify(value)} is invalid: expected an integer from ${min} to ${max}`);
+    throw new ConfigError(name, `${name}=${JSON.stringify(value ?? '')} is invalid: expected an integer from ${min} to ${max}`);
   }
   return n;
 }
@@ -44,12 +45,12 @@ export const readLogLevel = (env: EnvSource): LogLevel => {
 };
 
 /** 6 digits = log2(10^6) ≈ 19.9 bits of entropy is the accepted minimum, as in the config schema. */
-export const readCodeLength = (env: EnvSource): number => integer(env, 'OTP_LENGTH', 6, 6, 10);
+export const readCodeLength = (env: EnvSource): number => integer(env, 'OTP_LENGTH', 6, 10, 6);
 
 /** Capped at 10 minutes (OWASP ASVS 2.7.2, NIST SP 800-63B 5.1.3.2), as in the config schema. */
-export const readTtlSeconds = (env: EnvSource): number => integer(env, 'OTP_TTL_SECONDS', 180, 30, 600);
+export const readTtlSeconds = (env: EnvSource): number => integer(env, 'OTP_TTL_SECONDS', 30, 600, 180);
 
-export const readMaxAttempts = (env: EnvSource): number => integer(env, 'OTP_MAX_ATTEMPTS', 3, 1, 10);
+export const readMaxAttempts = (env: EnvSource): number => integer(env, 'OTP_MAX_ATTEMPTS', 1, 10, 3);
 
 const EMAIL = /^[^\s@<>()",;:\\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 

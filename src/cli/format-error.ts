@@ -11,24 +11,17 @@ export interface FormattedError {
   details?: Record<string, unknown>;
 }
 
-/** Ctrl-C or Ctrl-D at an @inquirer prompt: the user's choice, not a bug. */
-function isPromptCancel(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError');
-}
-
 /** The one place that turns any failure into what a user reads (text) or a script parses (JSON). */
 export function normalizeError(err: unknown): FormattedError {
   const known: OtpError =
     err instanceof OtpError
       ? err
-      : isPromptCancel(err)
-        ? new OtpError('CANCELLED', 'Cancelled: nothing was changed by the prompt.')
-        : typeof err === 'object' && err !== null && '$metadata' in err
-          ? toUserError(err, 'an AWS call')
-          : new OtpError('INTERNAL', `Unexpected error: ${err instanceof Error ? err.message : String(err)}`, {
-              cause: err,
-              resolution: 'This is a bug in otp-setup. Run again with --debug and report the output.',
-            });
+      : typeof err === 'object' && err !== null && '$metadata' in err
+        ? toUserError(err, 'an AWS call')
+        : new OtpError('INTERNAL', `Unexpected error: ${err instanceof Error ? err.message : String(err)}`, {
+            cause: err,
+            resolution: 'This is a bug in otp-setup. Run again with --debug and report the output.',
+          });
   const cause = known.cause instanceof Error ? `${known.cause.name}: ${known.cause.message}` : undefined;
   return {
     code: known.code,

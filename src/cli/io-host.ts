@@ -1,46 +1,6 @@
 import type { Writable, Readable } from 'node:stream';
-
-/**
- * The one place that prints. Three faces: `tty` (ora spinners on stderr), `plain`
- * (one line per event on stderr, for CI logs) and `json` (progress as plain lines on
- * stderr, exactly one JSON object as the last line of stdout). Commands and steps report
- * through this interface and never touch the console.
- */
-export type Face = 'tty' | 'plain' | 'json';
-
-export interface StepHandle {
-  /** Replace the running text (e.g. "creating…", "waiting for IAM…"). */
-  update(text: string): void;
-  succeed(text: string): void;
-  fail(text: string): void;
-  /** Finish without success or failure (e.g. skipped, unchanged). */
-  info(text: string): void;
-  warn(text: string): void;
-}
-
-export interface IoHost {
-  readonly face: Face;
-  readonly interactive: boolean;
-  readonly debugEnabled: boolean;
-  /** A transient step shows while it runs and leaves no line behind unless it fails. */
-  step(text: string, options?: StepOptions): StepHandle;
-  info(text: string): void;
-  warn(text: string): void;
-  debug(text: string): void;
-  /** Human output of a command, on stdout (suppressed with --json). */
-  out(text: string): void;
-  /** The command's one machine-readable result (only printed with --json). */
-  result(value: Record<string, unknown>): void;
-  /** Writes a raw error text to stderr (used only by the error formatter). */
-  errorText(text: string): void;
-  confirm(question: string): Promise<boolean>;
-  /** `mask`: echo each typed character as "*" (a sign-in code on a shared screen). */
-  ask(question: string, options?: { default?: string; validate?: (value: string) => string | true; mask?: boolean }): Promise<string>;
-}
-
-export interface StepOptions {
-  transient?: boolean;
-}
+import { OtpError } from '../core/errors.js';
+import type { Face, IoHost, StepHandle, StepOptions } from '../core/io.js';
 
 export interface IoStreams {
   stdout: Writable & { isTTY?: boolean };
@@ -52,6 +12,14 @@ export interface IoHostOptions {
   json: boolean;
   debug: boolean;
   env: NodeJS.ProcessEnv;
+}
+
+/** Ctrl-C or Ctrl-D at an @inquirer prompt is the user's choice, not a bug: it becomes CANCELLED. */
+function promptCancelled(err: unknown): never {
+  if (err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError')) {
+    throw new OtpError('CANCELLED', 'Cancelled: nothing was changed by the prompt.');
+  }
+  throw err;
 }
 
 const symbols = { ok: '✔', fail: '✖', info: 'ℹ', warn: '⚠' } as const;
@@ -156,13 +124,15 @@ export async function createIoHost(streams: IoStreams, options: IoHostOptions): 
     async confirm(question) {
       if (!interactive) return false;
       const { confirm } = await import('@inquirer/prompts');
-      return confirm({ message: question, default: false }, { input: streams.stdin, output: streams.stderr });
+      return confirm({ message: question, default: false }, { input: streams.stdin, output: streams.stderr }).catch(promptCancelled);
     },
     async ask(question, opts = {}) {
       const { input, password } = await import('@inquirer/prompts');
-      if (opts.mask)
-        return password({ message: question, mask: '*', validate: opts.validate }, { input: streams.stdin, output: streams.stderr });
-      return input({ message: question, default: opts.default, validate: opts.validate }, { input: streams.stdin, output: streams.stderr });
+      const context = { input: streams.stdin, output: streams.stderr };
+      const answer = opts.mask
+        ? password({ message: question, mask: '*', validate: opts.validate }, context)
+        : input({ message: question, default: opts.default, validate: opts.validate }, context);
+      return answer.catch(promptCancelled);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { AwsClients, AwsSettings } from '../aws/clients.js';
-import type { IoHost, IoStreams } from '../cli/io-host.js';
+import type { IoStreams } from '../cli/io-host.js';
+import type { IoHost } from '../core/io.js';
 
 export type InterruptReason = 'signal' | 'output-closed';
 

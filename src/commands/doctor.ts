@@ -1,4 +1,4 @@
-import type { IoHost } from '../cli/io-host.js';
+import type { IoHost } from '../core/io.js';
 import { isOtpError } from '../core/errors.js';
 import { runChecks, type CheckResult, type Verdict } from '../doctor/check.js';
 import { CHECKS } from '../doctor/checks/index.js';

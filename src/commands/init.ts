@@ -1,7 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { parseConfig } from '../config/load-config.js';
-import { REGION_PATTERN } from '../config/patterns.js';
+import { EMAIL_PATTERN, REGION_PATTERN } from '../config/patterns.js';
 import { STACK_ID } from '../config/schema.js';
 import { newStackId } from '../config/stack-id.js';
 import { usageError } from '../core/errors.js';
@@ -19,8 +19,6 @@ export interface InitOptions {
 
 /** The frameworks `init` offers; "custom" (any prefix) is set by editing frontend.prefix in the file. */
 export const INIT_PRESETS = ['vite', 'next', 'cra', 'expo'] as const;
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -77,7 +75,7 @@ export async function initCommand(env: CommandEnv, options: InitOptions): Promis
       );
     }
     from = await io.ask('Sender address for the sign-in emails (verified in SES):', {
-      validate: (v) => (EMAIL.test(v.trim()) ? true : 'Enter an email address such as noreply@example.com'),
+      validate: (v) => (EMAIL_PATTERN.test(v.trim()) ? true : 'Enter an email address such as noreply@example.com'),
     });
     region ??= await io.ask('AWS region:', {
       default: env.deps.env.AWS_REGION ?? 'us-east-1',

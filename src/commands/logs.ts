@@ -1,6 +1,6 @@
 import { usageError } from '../core/errors.js';
 import { parseSince, readHandlerEvents, type HandlerLogEvent } from '../doctor/log-events.js';
-import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
 import type { CommandEnv } from './deps.js';
 import { openStack } from './stack-context.js';
 

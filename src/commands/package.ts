@@ -2,7 +2,7 @@ import { access, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadConfig, parseConfig } from '../config/load-config.js';
 import { resourceNames } from '../config/resource-names.js';
-import { OtpError, usageError } from '../core/errors.js';
+import { OtpError, usageError, errorMessage } from '../core/errors.js';
 import { assertWritableDir } from '../core/make-dirs.js';
 import type { CommandEnv } from './deps.js';
 import { configPath, loadTemplates } from './stack-context.js';
@@ -38,7 +38,7 @@ export async function packageCommand(env: CommandEnv, options: PackageOptions): 
     );
   }
   const cannotWrite = (err: unknown): OtpError =>
-    new OtpError('PACKAGE_WRITE_FAILED', `Cannot write the packages to ${outDir}: ${(err as Error).message}`, {
+    new OtpError('PACKAGE_WRITE_FAILED', `Cannot write the packages to ${outDir}: ${errorMessage(err)}`, {
       cause: err,
       resolution: 'Give --out a folder you can write to (it is created if missing), on a normal file system.',
     });

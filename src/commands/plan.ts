@@ -10,7 +10,15 @@ import { countActions, describeCounts, diffLines } from './summary.js';
  * `plan` (what up would change) and `status` (what exists, and drift) share one read-only pass:
  * every step reads and plans, nothing applies, and the state file is not written.
  */
-export async function planCommand(env: CommandEnv, kind: 'plan' | 'status', costFlags: CostFlags = {}): Promise<number> {
+export function planCommand(env: CommandEnv, options: CostFlags): Promise<number> {
+  return readOnlyPass(env, 'plan', options);
+}
+
+export function statusCommand(env: CommandEnv): Promise<number> {
+  return readOnlyPass(env, 'status', {});
+}
+
+async function readOnlyPass(env: CommandEnv, kind: 'plan' | 'status', costFlags: CostFlags): Promise<number> {
   const { io } = env;
   // Parsed before any AWS call, so a mistyped number fails fast as a usage error.
   const costFlagsInput = costInputFromFlags(costFlags);

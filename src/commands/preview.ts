@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { formatMinutes, renderEmail } from '../../handlers/shared/email.js';
 import { loadConfig } from '../config/load-config.js';
-import { OtpError } from '../core/errors.js';
+import { OtpError, errorMessage } from '../core/errors.js';
 import type { CommandEnv } from './deps.js';
 import { configPath, loadTemplates } from './stack-context.js';
 
@@ -15,7 +15,7 @@ export interface PreviewOptions {
 }
 
 /** A code of the configured length, clearly a sample. */
-export function sampleCode(length: number): string {
+function sampleCode(length: number): string {
   return '123456789012'.slice(0, length);
 }
 
@@ -45,7 +45,7 @@ export async function previewCommand(env: CommandEnv, options: PreviewOptions): 
   try {
     await writeFile(out, rendered.html);
   } catch (err) {
-    throw new OtpError('PREVIEW_WRITE_FAILED', `Cannot write ${out}: ${(err as Error).message}`, {
+    throw new OtpError('PREVIEW_WRITE_FAILED', `Cannot write ${out}: ${errorMessage(err)}`, {
       cause: err,
       resolution: 'Pass --out with a writable path.',
     });

@@ -16,7 +16,7 @@ export interface SandboxOptions {
   env?: boolean;
 }
 
-export const DEFAULT_SANDBOX_PORT = 8787;
+const DEFAULT_SANDBOX_PORT = 8787;
 
 function parsePort(value: string | undefined): number {
   if (value === undefined) return DEFAULT_SANDBOX_PORT;

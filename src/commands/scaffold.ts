@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
-import { OtpError, usageError } from '../core/errors.js';
+import { OtpError, usageError, errorMessage } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { renderClientModule } from '../frontend/client-module.js';
 import { defaultEnvAccess, envKeyNames, type EnvAccess } from '../frontend/env-keys.js';
@@ -14,7 +14,7 @@ export interface ScaffoldOptions {
   envAccess?: string;
 }
 
-export const DEFAULT_SCAFFOLD_OUT = 'src/auth/otp-auth.ts';
+const DEFAULT_SCAFFOLD_OUT = 'src/auth/otp-auth.ts';
 const ENV_ACCESS: readonly EnvAccess[] = ['import.meta.env', 'process.env'];
 
 async function existing(path: string, out: string): Promise<string | undefined> {
@@ -66,7 +66,7 @@ export async function scaffoldCommand(env: CommandEnv, options: ScaffoldOptions)
       await writeFileAtomic(path, text);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new OtpError('SCAFFOLD_UNWRITABLE', `Cannot write ${path} (${code ?? (err as Error).message}).`, {
+      throw new OtpError('SCAFFOLD_UNWRITABLE', `Cannot write ${path} (${code ?? errorMessage(err)}).`, {
         cause: err,
         resolution: 'Make its folder writable, or pass --out <file> to write elsewhere.',
       });

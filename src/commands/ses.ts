@@ -1,5 +1,6 @@
 import { call } from '../aws/aws-errors.js';
 import { usageError } from '../core/errors.js';
+import { requireConfirmation } from './confirm.js';
 import type { CommandEnv } from './deps.js';
 import { openStack } from './stack-context.js';
 import { sdk } from '../aws/sdk.js';
@@ -49,19 +50,14 @@ export async function sesRequestProductionCommand(env: CommandEnv, options: Requ
     const UseCaseDescription =
       useCase ??
       `Transactional email only: one-time sign-in codes from ${ctx.config.email.from}, sent when a user of ${WebsiteURL} asks to sign in. No marketing; bounces and complaints are monitored.`;
-    if (!env.global.yes) {
-      if (!io.interactive)
-        throw usageError(
-          'CONFIRMATION_REQUIRED',
-          'ses request-production sends a request to AWS and needs confirmation.',
-          'Run it in a terminal to confirm, or pass --yes.',
-        );
-      if (!(await io.confirm(`Ask AWS for SES production access in ${sesRegion(ctx)} (account ${ctx.accountId}) for ${WebsiteURL}?`))) {
-        io.out('Nothing was sent.');
-        io.result({ ok: false, command: 'ses request-production', cancelled: true });
-        return 1;
-      }
-    }
+    const question = `Ask AWS for SES production access in ${sesRegion(ctx)} (account ${ctx.accountId}) for ${WebsiteURL}?`;
+    const confirmed = await requireConfirmation(io, question, {
+      yes: env.global.yes,
+      needs: 'ses request-production sends a request to AWS',
+      declined: 'Nothing was sent.',
+      result: { command: 'ses request-production' },
+    });
+    if (!confirmed) return 1;
     const sesv2 = await ctx.aws.sesv2();
     const { PutAccountDetailsCommand } = sdk('@aws-sdk/client-sesv2');
     await call('ses:PutAccountDetails', sesRegion(ctx), () =>

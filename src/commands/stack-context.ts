@@ -14,7 +14,7 @@ import type { StepContext } from '../core/step.js';
 import type { EmailTemplates } from '../package/build-handlers.js';
 import type { CommandEnv } from './deps.js';
 import { sdk } from '../aws/sdk.js';
-import { newHandlerKey } from '../steps/handler-environment.js';
+import { newHandlerKey } from '../spec/handler-environment.js';
 
 export interface OpenStackOptions {
   /** Command name recorded in the lock; no lock when undefined (read-only commands). */

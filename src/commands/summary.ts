@@ -12,7 +12,7 @@ export function describeCounts(counts: Record<string, number>): string {
     .join(', ');
 }
 
-export function formatValue(value: unknown): string {
+function formatValue(value: unknown): string {
   if (value === undefined) return '(none)';
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

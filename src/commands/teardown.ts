@@ -6,6 +6,7 @@ import { destroyAll } from '../core/runner.js';
 import { stateDir } from '../core/state-store.js';
 import { STEPS } from '../steps/index.js';
 import { surveyTeardown, type TeardownSurvey } from '../steps/teardown-survey.js';
+import { requireConfirmation } from './confirm.js';
 import type { CommandEnv } from './deps.js';
 import { watchInterrupts } from './interrupts.js';
 import { openStack } from './stack-context.js';
@@ -53,19 +54,16 @@ export async function teardownCommand(env: CommandEnv, options: TeardownOptions)
     const survey = await surveyTeardown(STEPS, ctx);
     const found = { delete: survey.remove.map((i) => i.what), keep: survey.keep.map((i) => ({ what: i.what, reason: i.reason })) };
     for (const line of surveyLines(survey, deletionProtectionFor(ctx.config))) io.out(line);
-    if (!env.global.yes && survey.remove.length > 0) {
-      if (!io.interactive)
-        throw usageError(
-          'CONFIRMATION_REQUIRED',
-          'teardown deletes resources and needs confirmation.',
-          'Run it in a terminal to confirm, or pass --yes.',
-        );
-      if (!(await io.confirm(`Delete the ${survey.remove.length} item(s) listed above? This cannot be undone.`))) {
-        io.out('Nothing was deleted.');
-        io.result({ ok: false, command: 'teardown', cancelled: true, found });
-        return 1;
-      }
-    }
+    if (
+      survey.remove.length > 0 &&
+      !(await requireConfirmation(io, `Delete the ${survey.remove.length} item(s) listed above? This cannot be undone.`, {
+        yes: env.global.yes,
+        needs: 'teardown deletes resources',
+        declined: 'Nothing was deleted.',
+        result: { command: 'teardown', found },
+      }))
+    )
+      return 1;
     const reports = await destroyAll(STEPS, ctx, { io, control, save: () => store.save(ctx.state) });
     const kept = reports.filter((r) => r.action === 'kept' && r.id !== 'ses-identity' && r.id !== 'ses-domain');
     // Nothing of ours is left (what was kept is another stack's): leave no trace, the state

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { OtpError, usageError } from '../core/errors.js';
-import { environmentProblems } from './environment-limit.js';
+import { OtpError, usageError, errorMessage } from '../core/errors.js';
+import { environmentProblems } from '../spec/environment-limit.js';
 import { nameProblems } from './name-limits.js';
 import { configSchema, type Config } from './schema.js';
 
@@ -42,7 +42,7 @@ export async function loadConfig(path: string, overrides: ConfigOverrides = {}):
         `Pass the file itself, e.g. --config ${join(path, DEFAULT_CONFIG_FILE)}.`,
       );
     }
-    throw new OtpError('CONFIG_UNREADABLE', `Cannot read ${absolute}: ${(err as Error).message}`, {
+    throw new OtpError('CONFIG_UNREADABLE', `Cannot read ${absolute}: ${errorMessage(err)}`, {
       cause: err,
       resolution: 'Check the file permissions.',
     });
@@ -54,7 +54,7 @@ export async function loadConfig(path: string, overrides: ConfigOverrides = {}):
   } catch (err) {
     throw usageError(
       'CONFIG_INVALID_JSON',
-      `${absolute} is not valid JSON: ${(err as Error).message}`,
+      `${absolute} is not valid JSON: ${errorMessage(err)}`,
       'Fix the JSON syntax (a trailing comma or a missing quote is the usual cause).',
     );
   }

@@ -1,4 +1,4 @@
-import type { FunctionKind } from '../package/build-handlers.js';
+import type { FunctionKind } from './function-kinds.js';
 import type { Config } from './schema.js';
 
 export interface ResourceNames {

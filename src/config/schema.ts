@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { REGION_PATTERN } from './patterns.js';
 
-/**
- * The configuration file's schema. Defaults mirror the guide otp-setup automates. Users' scripts
- * and CI write these files: region, stage, email.from, otp.length/ttlSeconds/maxAttempts and
- * frontend.envFile/preset are a public interface and must keep their names.
- */
+// The configuration file's schema. Defaults mirror the guide otp-setup automates. Users' scripts
+// and CI write these files: region, stage, email.from, otp.length/ttlSeconds/maxAttempts and
+// frontend.envFile/preset are a public interface and must keep their names.
+
 const STAGE = /^[a-z0-9][a-z0-9-]{0,15}$/;
 const NAME = /^[a-z][a-z0-9-]{1,30}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -18,7 +17,6 @@ export const USER_POOL_TIERS = ['LITE', 'ESSENTIALS', 'PLUS'] as const;
 export type UserPoolTier = (typeof USER_POOL_TIERS)[number];
 
 export const PRESET_PREFIXES = { vite: 'VITE_', next: 'NEXT_PUBLIC_', cra: 'REACT_APP_', expo: 'EXPO_PUBLIC_' } as const;
-export type EnvPreset = keyof typeof PRESET_PREFIXES | 'custom';
 
 const int = (min: number, max: number, unit: string) =>
   z

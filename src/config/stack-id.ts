@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import writeFileAtomic from 'write-file-atomic';
 import { isDeepStrictEqual } from 'node:util';
-import { OtpError } from '../core/errors.js';
+import { OtpError, errorMessage } from '../core/errors.js';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -46,7 +46,7 @@ export async function assignStackId(path: string, preferred?: string): Promise<{
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new OtpError('CONFIG_UNREADABLE', `Cannot read ${path}: ${(err as Error).message}`, {
+    throw new OtpError('CONFIG_UNREADABLE', `Cannot read ${path}: ${errorMessage(err)}`, {
       cause: err,
       resolution: 'Check the file permissions.',
     });
@@ -57,7 +57,7 @@ export async function assignStackId(path: string, preferred?: string): Promise<{
   try {
     await writeFileAtomic(path, withStackId(text, id));
   } catch (err) {
-    throw new OtpError('CONFIG_UNWRITABLE', `Cannot add a stack id to ${path}: ${(err as Error).message}`, {
+    throw new OtpError('CONFIG_UNWRITABLE', `Cannot add a stack id to ${path}: ${errorMessage(err)}`, {
       cause: err,
       resolution: `Make the file writable, or add "stackId": "${id}" to it yourself (any 4-40 lower-case letters, digits or dashes that no other project in this account uses), then run up again.`,
     });

@@ -1,8 +1,7 @@
-/**
- * Retries an operation while `retryable(err)` holds, with exponential backoff and full jitter.
- * For AWS's eventual consistency (a new IAM role not yet assumable by Lambda), which the SDK's
- * own retry strategy does not treat as transient. Throttling and 5xx are left to the SDK.
- */
+// Retries an operation while `retryable(err)` holds, with exponential backoff and full jitter.
+// For AWS's eventual consistency (a new IAM role not yet assumable by Lambda), which the SDK's
+// own retry strategy does not treat as transient. Throttling and 5xx are left to the SDK.
+
 export interface BackoffOptions {
   retryable: (err: unknown) => boolean;
   /** Total time budget in ms (IAM usually propagates within 10 s; AWS documents "up to minutes"). */

@@ -1,8 +1,7 @@
-/**
- * The one error family of otp-setup. Every failure a user can act on becomes an OtpError
- * with a stable code, a message, an optional resolution line and the underlying cause;
- * src/cli/format-error.ts is the only place that turns one into text.
- */
+// The one error family of otp-setup. Every failure a user can act on becomes an OtpError
+// with a stable code, a message, an optional resolution line and the underlying cause;
+// src/cli/format-error.ts is the only place that turns one into text.
+
 export type ExitCode = 1 | 2;
 
 export interface OtpErrorOptions {

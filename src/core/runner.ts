@@ -1,4 +1,4 @@
-import type { IoHost } from '../cli/io-host.js';
+import type { IoHost } from './io.js';
 import { InterruptedError, OtpError } from './errors.js';
 import type { Change, FieldDiff, Observed, Step, StepContext, StepId } from './step.js';
 

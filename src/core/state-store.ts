@@ -1,7 +1,7 @@
 import { readFile, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { isNotWritable, OtpError } from './errors.js';
+import { isNotWritable, OtpError, errorMessage } from './errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /** Per key: the value otp-setup wrote, and the user's own lines it replaced (verbatim, in file order). */
@@ -57,7 +57,6 @@ const stateSchema = z.object({
 });
 
 export type StackState = z.infer<typeof stateSchema>;
-export type StateResources = StackState['resources'];
 
 export interface StateKey {
   stackId: string;
@@ -117,7 +116,7 @@ export class StateStore {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState(this.key, this.now());
-      throw new OtpError('STATE_UNREADABLE', `Cannot read the state file ${this.path}: ${(err as Error).message}`, { cause: err });
+      throw new OtpError('STATE_UNREADABLE', `Cannot read the state file ${this.path}: ${errorMessage(err)}`, { cause: err });
     }
     const corrupt = (why: string): OtpError =>
       new OtpError('STATE_CORRUPT', `The state file ${this.path} is corrupt (${why}); it was left untouched.`, {
@@ -127,7 +126,7 @@ export class StateStore {
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      throw corrupt(`not JSON: ${(err as Error).message}`);
+      throw corrupt(`not JSON: ${errorMessage(err)}`);
     }
     const parsed = stateSchema.safeParse(raw);
     if (!parsed.success) throw corrupt(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));

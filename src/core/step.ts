@@ -1,7 +1,8 @@
 import type { AwsClients } from '../aws/clients.js';
 import type { ResourceNames } from '../config/resource-names.js';
 import type { Config } from '../config/schema.js';
-import type { BuiltHandler, FunctionKind } from '../package/build-handlers.js';
+import type { BuiltHandler } from './built-handler.js';
+import type { FunctionKind } from '../config/function-kinds.js';
 import type { Grant, PermissionScope } from './permissions.js';
 import type { StackState } from './state-store.js';
 

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, lstat, mkdir, readFile, readlink, realpath, stat, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { OtpError } from './errors.js';
+import { OtpError, errorMessage } from './errors.js';
 
 /**
  * A file of the user's that otp-setup merges its lines into (the frontend .env, amplify_outputs.json).
@@ -71,7 +71,7 @@ function notAFile(path: string, target: string, kind: string, role: UserFileRole
 function failure(code: 'UNREADABLE' | 'UNWRITABLE', path: string, err: unknown, role: UserFileRole): OtpError {
   const errno = (err as NodeJS.ErrnoException).code;
   const verb = code === 'UNREADABLE' ? 'read' : 'write';
-  return new OtpError(`${role.code}_${code}`, `Cannot ${verb} the ${role.what} ${path} (${errno ?? (err as Error).message}).`, {
+  return new OtpError(`${role.code}_${code}`, `Cannot ${verb} the ${role.what} ${path} (${errno ?? errorMessage(err)}).`, {
     cause: err,
     resolution:
       errno === 'EISDIR'

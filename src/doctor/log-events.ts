@@ -2,7 +2,7 @@ import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { awsErrorName, isNotFound, toUserError } from '../aws/aws-errors.js';
 import { usageError } from '../core/errors.js';
 import type { StepContext } from '../core/step.js';
-import type { FunctionKind } from '../package/build-handlers.js';
+import type { FunctionKind } from '../config/function-kinds.js';
 import { logGroupName } from '../steps/log-groups-step.js';
 import { sdk } from '../aws/sdk.js';
 

@@ -3,7 +3,7 @@ import type { UserPoolClientType, UserPoolType } from '@aws-sdk/client-cognito-i
 import { callOrAbsent } from '../aws/aws-errors.js';
 import { memo, memoBy } from '../core/memo.js';
 import type { StepContext } from '../core/step.js';
-import type { FunctionKind } from '../package/build-handlers.js';
+import type { FunctionKind } from '../config/function-kinds.js';
 import { appClientStep } from '../steps/app-client-step.js';
 import { functionPolicy, type PolicyStatement } from '../steps/permissions-step.js';
 import { userPoolStep } from '../steps/user-pool-step.js';

@@ -10,7 +10,7 @@ export interface ClientModuleOptions {
   envAccess: EnvAccess;
 }
 
-export function clientTemplatePath(): string {
+function clientTemplatePath(): string {
   return join(packageRoot(), 'templates', 'client', 'otp-auth.ts.tmpl');
 }
 
@@ -19,7 +19,7 @@ export async function renderClientModule(options: ClientModuleOptions): Promise<
   return fillTemplate(await readFile(clientTemplatePath(), 'utf8'), options);
 }
 
-export function fillTemplate(template: string, options: ClientModuleOptions): string {
+function fillTemplate(template: string, options: ClientModuleOptions): string {
   const keys = envKeyNames(options.frontend);
   const read = (key: string): string => `${options.envAccess}.${key}`;
   const values: Record<string, string> = {

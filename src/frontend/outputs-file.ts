@@ -1,4 +1,4 @@
-import { OtpError } from '../core/errors.js';
+import { OtpError, errorMessage } from '../core/errors.js';
 import { assertUserFileWritable, deleteUserFile, readUserFile, writeUserFile, type UserFileRole } from '../core/user-file.js';
 
 /**
@@ -43,12 +43,12 @@ export function outputsAuth(values: OutputsValues): OutputsAuth {
 }
 
 /** Parses an existing file; a file that is not a JSON object is the user's and is never overwritten. */
-export function parseOutputs(text: string, path: string): OutputsDocument {
+function parseOutputs(text: string, path: string): OutputsDocument {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw invalid(path, `it is not valid JSON (${(err as Error).message})`);
+    throw invalid(path, `it is not valid JSON (${errorMessage(err)})`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(path, 'it is not a JSON object');
   const doc = raw as Record<string, unknown>;

@@ -4,33 +4,13 @@ import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { packageRoot } from './package-root.js';
 import { zipSingleFile } from './zip.js';
-
-export type FunctionKind =
-  'define-auth-challenge' | 'create-auth-challenge' | 'verify-auth-challenge' | 'pre-sign-up' | 'post-authentication';
-
-export const FUNCTION_KINDS: readonly FunctionKind[] = [
-  'define-auth-challenge',
-  'create-auth-challenge',
-  'verify-auth-challenge',
-  'pre-sign-up',
-  'post-authentication',
-];
+import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
+import type { BuiltHandler } from '../core/built-handler.js';
 
 export interface EmailTemplates {
   subject: string;
   text: string;
   html: string;
-}
-
-export interface BuiltHandler {
-  kind: FunctionKind;
-  zip: Buffer;
-  /** base64 of sha256(zip), exactly as Lambda reports CodeSha256. */
-  codeSha256: string;
-  /** Lambda `Handler` setting. */
-  handler: string;
-  /** The bundled JavaScript inside the zip. */
-  code: string;
 }
 
 export interface BuildHandlersOptions<K extends FunctionKind = FunctionKind> {

@@ -1,7 +1,8 @@
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { makeDirs } from '../core/make-dirs.js';
-import { buildHandlers, FUNCTION_KINDS, type EmailTemplates, type FunctionKind } from './build-handlers.js';
+import { buildHandlers, type EmailTemplates } from './build-handlers.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
 
 export interface WrittenPackage {
   kind: FunctionKind;

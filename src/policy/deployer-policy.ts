@@ -1,4 +1,4 @@
-import { testAuthPermissions } from '../commands/test-auth.js';
+import { testAuthPermissions } from '../sign-in/test-user.js';
 import { unlockPermissions } from '../commands/unlock.js';
 import type { Grant, PermissionScope } from '../core/permissions.js';
 import { CHECKS } from '../doctor/checks/index.js';

@@ -1,4 +1,4 @@
-import { desiredClient } from '../steps/app-client-step.js';
+import { desiredClient } from '../spec/app-client.js';
 import type { PoolContext } from './pool-context.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
-import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
-import { desiredClient } from '../steps/app-client-step.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
+import { desiredClient } from '../spec/app-client.js';
 import { clientSettings } from './client-settings.js';
 import { CognitoError, invalidParameter, notAuthorized, resourceNotFound } from './cognito-error.js';
 import { initiateCustomAuth, readableAttributes, respondToCustomChallenge, tokenValidity } from './custom-auth.js';
@@ -10,6 +10,7 @@ import type { PoolContext } from './pool-context.js';
 import type { SandboxUser } from './sandbox-store.js';
 import { issueTokens, newRefreshToken, type IssuedTokens } from './tokens.js';
 import { callTrigger, triggerName } from './trigger-calls.js';
+import { EMAIL_PATTERN } from '../config/patterns.js';
 import {
   attributeList,
   checkClientWritable,
@@ -316,7 +317,7 @@ const updateUserAttributes: Operation = async (ctx, input) => {
   for (const [name, value] of Object.entries(attributes)) {
     if (name === 'email') {
       const email = value.trim();
-      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw invalidParameter('Invalid email address format.');
+      if (!EMAIL_PATTERN.test(email)) throw invalidParameter('Invalid email address format.');
       const other = findUser(ctx, email);
       if (other && other.username !== user.username)
         throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { CognitoError, INCORRECT_CREDENTIALS, invalidParameter, notAuthorized } from './cognito-error.js';
 import { newOpaqueToken, newUuid, tokenHash } from './ids.js';
-import type { FunctionKind } from '../package/build-handlers.js';
+import type { FunctionKind } from '../config/function-kinds.js';
 import type { PoolContext } from './pool-context.js';
 import type { AuthSession, SandboxUser, SessionRound } from './sandbox-store.js';
 import { issueTokens, newRefreshToken, type IssuedTokens, type TokenValidity } from './tokens.js';

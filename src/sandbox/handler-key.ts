@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
-import { newHandlerKey } from '../steps/handler-environment.js';
+import { newHandlerKey } from '../spec/handler-environment.js';
 
 const FILE = 'handler-key';
 

@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { resourceNames } from '../config/resource-names.js';
-import { OtpError } from '../core/errors.js';
+import { OtpError, errorMessage } from '../core/errors.js';
 import { stateDir } from '../core/state-store.js';
-import { FUNCTION_KINDS, type BuiltHandler, type EmailTemplates, type FunctionKind } from '../package/build-handlers.js';
-import { handlerEnvironment } from '../steps/handler-environment.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
+import type { BuiltHandler } from '../core/built-handler.js';
+import type { EmailTemplates } from '../package/build-handlers.js';
+import { handlerEnvironment } from '../spec/handler-environment.js';
 import { loadHandlerKey } from './handler-key.js';
 import { CognitoError } from './cognito-error.js';
 import { dynamoOperation, itemKey } from './dynamodb-lite.js';
@@ -149,7 +151,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         if (call.op !== 'GetItem') store.itemChanged(String(call.input.TableName), itemKey(call.op, call.input));
         return { ok: true, output };
       } catch (err) {
-        const e = err instanceof CognitoError ? err : new CognitoError('ValidationException', (err as Error).message);
+        const e = err instanceof CognitoError ? err : new CognitoError('ValidationException', errorMessage(err));
         return { ok: false, error: { name: e.type.slice(e.type.indexOf('#') + 1), message: e.message, status: e.status } };
       }
     }
@@ -204,8 +206,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       const out = await fn({ ...baseCtx, issuer: issuerFor(req.headers.host) }, input as Record<string, unknown>);
       send(res, 200, JSON.stringify(out), headers);
     } catch (err) {
-      const e =
-        err instanceof CognitoError ? err : new CognitoError('InternalErrorException', `Sandbox error: ${(err as Error).message}`, 500);
+      const e = err instanceof CognitoError ? err : new CognitoError('InternalErrorException', `Sandbox error: ${errorMessage(err)}`, 500);
       send(res, e.status, JSON.stringify({ __type: e.type, message: e.message }), { ...headers, 'x-amzn-errortype': `${e.type}:` });
     }
   };
@@ -220,9 +221,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       send(res, 200, JSON.stringify(out), headers);
     } catch (err) {
       const e =
-        err instanceof CognitoError
-          ? err
-          : new CognitoError('com.amazonaws.dynamodb.v20120810#ValidationException', (err as Error).message);
+        err instanceof CognitoError ? err : new CognitoError('com.amazonaws.dynamodb.v20120810#ValidationException', errorMessage(err));
       send(res, e.status, JSON.stringify({ __type: e.type, message: e.message }), headers);
     }
   };
@@ -372,7 +371,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         if ((req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return handleSes(body, res, requestId);
         return json(res, 400, { __type: 'UnknownOperationException', message: 'Missing X-Amz-Target header.' }, COGNITO_CORS);
       } catch (err) {
-        if (!res.headersSent) json(res, 500, { __type: 'InternalErrorException', message: (err as Error).message });
+        if (!res.headersSent) json(res, 500, { __type: 'InternalErrorException', message: errorMessage(err) });
       }
     })();
   });
@@ -382,7 +381,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   } catch (err) {
     await triggers.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    throw new OtpError('SANDBOX_HANDLER_FAILED', `A handler failed to load in the sandbox: ${(err as Error).message}`, { cause: err });
+    throw new OtpError('SANDBOX_HANDLER_FAILED', `A handler failed to load in the sandbox: ${errorMessage(err)}`, { cause: err });
   }
 
   return {

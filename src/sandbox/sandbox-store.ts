@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-file.js';
-import { OtpError } from '../core/errors.js';
+import { OtpError, errorMessage } from '../core/errors.js';
 import { newClientId, newOpaqueToken, newUserPoolId } from './ids.js';
 
 const userSchema = z.object({
@@ -84,7 +84,7 @@ const stateSchema = z.object({
 export type SandboxUser = z.infer<typeof userSchema>;
 export type SessionRound = z.infer<typeof roundSchema>;
 export type AuthSession = z.infer<typeof sessionSchema>;
-export type RefreshRecord = z.infer<typeof refreshSchema>;
+type RefreshRecord = z.infer<typeof refreshSchema>;
 export type StoredMail = z.infer<typeof mailSchema>;
 export type SandboxState = z.infer<typeof stateSchema>;
 
@@ -120,7 +120,7 @@ function parseJournal(text: string, path: string): Entry[] {
     } catch (err) {
       // Only the last line can be torn (the process died mid-write); anything else is damage.
       if (lines.slice(i + 1).some((l) => l !== '')) {
-        throw new OtpError('SANDBOX_STATE_CORRUPT', `The sandbox journal ${path} is corrupt at line ${i + 1}: ${(err as Error).message}`, {
+        throw new OtpError('SANDBOX_STATE_CORRUPT', `The sandbox journal ${path} is corrupt at line ${i + 1}: ${errorMessage(err)}`, {
           cause: err,
           resolution: `Move the sandbox folder aside (mv "${join(path, '..')}" "${join(path, '..')}.bad"); the sandbox then starts with a new, empty pool.`,
         });
@@ -196,7 +196,7 @@ export class SandboxStore {
       try {
         state = stateSchema.parse(JSON.parse(text));
       } catch (err) {
-        throw new OtpError('SANDBOX_STATE_CORRUPT', `The sandbox state ${path} is corrupt: ${(err as Error).message}`, {
+        throw new OtpError('SANDBOX_STATE_CORRUPT', `The sandbox state ${path} is corrupt: ${errorMessage(err)}`, {
           cause: err,
           resolution: `Move it aside (mv "${path}" "${path}.bad"); the sandbox then starts with a new, empty pool.`,
         });

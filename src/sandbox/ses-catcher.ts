@@ -84,7 +84,7 @@ export function sesErrorXml(code: string, message: string, requestId: string): s
  * The code in a captured email: the first run of exactly `length` digits in the text body
  * (falling back to the HTML), so "expires in 3 minutes" is never mistaken for it.
  */
-export function extractCode(email: Pick<CaughtEmail, 'text' | 'html'>, length: number): string | undefined {
+function extractCode(email: Pick<CaughtEmail, 'text' | 'html'>, length: number): string | undefined {
   const pattern = new RegExp(`(?<!\\d)\\d{${length}}(?!\\d)`);
   return pattern.exec(email.text)?.[0] ?? pattern.exec(email.html.replace(/<[^>]*>/g, ' '))?.[0];
 }

@@ -11,7 +11,7 @@ import {
 import { chmod, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
-import { OtpError } from '../core/errors.js';
+import { OtpError, errorMessage } from '../core/errors.js';
 
 export interface PublicJwk {
   kid: string;
@@ -48,7 +48,7 @@ export async function loadSigningKey(dir: string): Promise<SigningKey> {
     if ((mode & 0o077) !== 0) await chmod(path, 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new OtpError('SANDBOX_KEY_CORRUPT', `The sandbox signing key ${path} is unreadable: ${(err as Error).message}`, {
+      throw new OtpError('SANDBOX_KEY_CORRUPT', `The sandbox signing key ${path} is unreadable: ${errorMessage(err)}`, {
         cause: err,
         resolution: `Delete ${path}; the sandbox makes a new one (tokens issued with the old key stop verifying).`,
       });
@@ -59,7 +59,7 @@ export async function loadSigningKey(dir: string): Promise<SigningKey> {
   return signingKeyFrom(privateKey);
 }
 
-export function signingKeyFrom(privateKey: KeyObject): SigningKey {
+function signingKeyFrom(privateKey: KeyObject): SigningKey {
   const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' });
   const n = String(publicJwk.n);
   const e = String(publicJwk.e);

@@ -1,8 +1,9 @@
-import type { FunctionKind } from '../package/build-handlers.js';
+import type { FunctionKind } from '../config/function-kinds.js';
 import { CognitoError } from './cognito-error.js';
 import type { PoolContext } from './pool-context.js';
 import type { SandboxUser } from './sandbox-store.js';
 import { TriggerError } from './trigger-runner.js';
+import { errorMessage } from '../core/errors.js';
 
 const TRIGGER_NAMES: Partial<Record<string, string>> = {
   'define-auth-challenge': 'DefineAuthChallenge',
@@ -60,7 +61,7 @@ export async function callTrigger(
     if (err instanceof TriggerError && err.reason === 'missing') {
       throw new CognitoError('InvalidParameterException', `${name} lambda trigger is not configured for the user pool.`);
     }
-    throw new CognitoError('UserLambdaValidationException', `${name} failed with error ${(err as Error).message}.`);
+    throw new CognitoError('UserLambdaValidationException', `${name} failed with error ${errorMessage(err)}.`);
   }
   const out = result.response;
   if (typeof out !== 'object' || out === null || Array.isArray(out)) {

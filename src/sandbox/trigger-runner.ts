@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FunctionKind } from '../package/build-handlers.js';
+import type { FunctionKind } from '../config/function-kinds.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface TriggerBundle {
   /** The CommonJS bundle, exactly as it sits inside the deployed zip. */
@@ -197,7 +198,7 @@ export function createTriggerRunner(options: TriggerRunnerOptions): TriggerRunne
         try {
           reply = options.onServiceCall!(kind, call);
         } catch (err) {
-          reply = { ok: false, error: { name: 'InternalFailure', message: (err as Error).message, status: 500 } };
+          reply = { ok: false, error: { name: 'InternalFailure', message: errorMessage(err), status: 500 } };
         }
         worker.postMessage({ reply: { id, ...reply } });
         return;

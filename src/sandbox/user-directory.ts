@@ -1,3 +1,4 @@
+import { EMAIL_PATTERN } from '../config/patterns.js';
 import { CognitoError, invalidParameter, notAuthorized, userNotFound } from './cognito-error.js';
 import { newUuid } from './ids.js';
 import type { PoolContext } from './pool-context.js';
@@ -7,9 +8,6 @@ export interface AttributeType {
   Name: string;
   Value: string;
 }
-
-// Same address rule Cognito applies to the email attribute (roughly: something@something.tld).
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * The pool uses email as its username (UsernameAttributes=email, case-insensitive): the real
@@ -105,8 +103,8 @@ export function newUser(
   status: SandboxUser['status'],
 ): SandboxUser {
   const email = (attributes.email ?? username).trim();
-  if (!EMAIL.test(username.trim())) throw invalidParameter('Username should be an email.');
-  if (!EMAIL.test(email)) throw invalidParameter('Invalid email address format.');
+  if (!EMAIL_PATTERN.test(username.trim())) throw invalidParameter('Username should be an email.');
+  if (!EMAIL_PATTERN.test(email)) throw invalidParameter('Invalid email address format.');
   if (attributes.email !== undefined && attributes.email.toLowerCase() !== username.trim().toLowerCase()) {
     throw invalidParameter('Username should be an email.');
   }

@@ -2,7 +2,7 @@ import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
 import { diffFields, noop, type Change, type FieldDiff, type Observed, type Step, type StepContext } from '../core/step.js';
-import { FUNCTION_KINDS } from '../package/build-handlers.js';
+import { FUNCTION_KINDS } from '../config/function-kinds.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
 

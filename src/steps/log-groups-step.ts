@@ -2,7 +2,7 @@ import type { LogGroup } from '@aws-sdk/client-cloudwatch-logs';
 import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, toUserError } from '../aws/aws-errors.js';
 import { grant, type PermissionScope } from '../core/permissions.js';
 import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
-import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
 import { foreignReason, ownershipTags } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
 

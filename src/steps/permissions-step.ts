@@ -1,7 +1,7 @@
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
 import { sameValue, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
-import { FUNCTION_KINDS, type FunctionKind } from '../package/build-handlers.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
 import { functionArn, functionStep } from './function-step.js';
 import { sdk } from '../aws/sdk.js';
 

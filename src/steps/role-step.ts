@@ -6,7 +6,7 @@ import { diffFields, noop, update, type Change, type Step, type StepContext } fr
 import { OWNERSHIP_TAG } from '../config/resource-names.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
-import { FUNCTION_KINDS } from '../package/build-handlers.js';
+import { FUNCTION_KINDS } from '../config/function-kinds.js';
 
 interface RoleActual {
   arn: string;

@@ -6,7 +6,7 @@ import type { EmailTemplates } from '../../handlers/shared/templates.js';
 import { createHandler as createVerify } from '../../handlers/verify-auth-challenge.js';
 import { configSchema } from '../../src/config/schema.js';
 import { defaultTemplates } from '../../src/package/build-handlers.js';
-import { handlerEnvironment } from '../../src/steps/handler-environment.js';
+import { handlerEnvironment } from '../../src/spec/handler-environment.js';
 import { liteRateStore } from '../support/lite-rate-store.js';
 import { createEvent, defineEvent, emailedCode, fakeSes, HMAC_KEY, verifyEvent, type SessionEntryInput } from '../unit/handlers/support.js';
 

@@ -1,6 +1,6 @@
-import { FUNCTION_KINDS } from '../../package/build-handlers.js';
+import { FUNCTION_KINDS } from '../../config/function-kinds.js';
 import { sameValue } from '../../core/step.js';
-import { HMAC_KEY_VARIABLE, handlerEnvironment, needsSecrets, redactEnvironment } from '../../steps/handler-environment.js';
+import { HMAC_KEY_VARIABLE, handlerEnvironment, needsSecrets, redactEnvironment } from '../../spec/handler-environment.js';
 import { grant } from '../../core/permissions.js';
 import { functionArn } from '../../steps/function-step.js';
 import { fail, ok, warn, type Check } from '../check.js';

@@ -1,4 +1,4 @@
-import { FUNCTION_KINDS } from '../../package/build-handlers.js';
+import { FUNCTION_KINDS } from '../../config/function-kinds.js';
 import { grant } from '../../core/permissions.js';
 import { logGroupArns, logGroupsStep, logGroupName } from '../../steps/log-groups-step.js';
 import { ok, warn, type Check } from '../check.js';

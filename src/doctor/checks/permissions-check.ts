@@ -1,4 +1,4 @@
-import { FUNCTION_KINDS } from '../../package/build-handlers.js';
+import { FUNCTION_KINDS } from '../../config/function-kinds.js';
 import { fail, ok, warn, type Check } from '../check.js';
 import type { PolicyStatement } from '../../steps/permissions-step.js';
 

@@ -1,4 +1,4 @@
-import { FUNCTION_KINDS, type FunctionKind } from '../../package/build-handlers.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../../config/function-kinds.js';
 import { functionArn } from '../../steps/function-step.js';
 import { fail, ok, type Check } from '../check.js';
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { environmentBytes, environmentProblems, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../../../src/config/environment-limit.js';
+import { environmentBytes, environmentProblems, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../../../src/spec/environment-limit.js';
 import { parseConfig } from '../../../src/config/load-config.js';
 import { nameProblems } from '../../../src/config/name-limits.js';
 import { resourceNames } from '../../../src/config/resource-names.js';
 import type { Config } from '../../../src/config/schema.js';
 import { OtpError } from '../../../src/core/errors.js';
-import { handlerEnvironment } from '../../../src/steps/handler-environment.js';
+import { handlerEnvironment } from '../../../src/spec/handler-environment.js';
 
 const from = { email: { from: 'noreply@example.com' } };
 

@@ -2,7 +2,7 @@ import type { UserPoolClientType, UserPoolType } from '@aws-sdk/client-cognito-i
 import { describe, expect, it } from 'vitest';
 import type { DoctorContext } from '../../../src/doctor/check.js';
 import { emailOwnershipCheck } from '../../../src/doctor/checks/email-ownership-check.js';
-import { CLIENT_WRITE_ATTRIBUTES } from '../../../src/steps/app-client-step.js';
+import { CLIENT_WRITE_ATTRIBUTES } from '../../../src/spec/app-client.js';
 
 function run(pool: UserPoolType | undefined, client: UserPoolClientType | undefined) {
   const d = {

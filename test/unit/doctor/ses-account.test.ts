@@ -69,7 +69,8 @@ describe('SES account check', () => {
 });
 
 describe('ses request-production', () => {
-  it('sends put-account-details as the guide does, with --yes', async () => {
+  /** Runs the command in process against the mocked clients; answers the exit code and the --json result. */
+  async function requestProduction(flags: string[]): Promise<{ code: number; result: Record<string, unknown> }> {
     sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/me' });
     sesv2.on(PutAccountDetailsCommand).resolves({});
     const dir = await mkdtemp(join(tmpdir(), 'otp-ses-'));
@@ -77,7 +78,7 @@ describe('ses request-production', () => {
     const stdout = new PassThrough();
     let out = '';
     stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await main(['ses', 'request-production', '--website-url', 'https://app.example.com', '--yes', '--json'], {
+    const code = await main(['ses', 'request-production', '--website-url', 'https://app.example.com', '--json', ...flags], {
       stdout,
       stderr: new PassThrough(),
       stdin: new PassThrough(),
@@ -87,10 +88,22 @@ describe('ses request-production', () => {
       createAwsClients: clients,
       onInterrupt: () => () => undefined,
     });
+    return { code, result: JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown> };
+  }
+
+  it('sends put-account-details as the guide does, with --yes', async () => {
+    const { code, result } = await requestProduction(['--yes']);
     expect(code).toBe(0);
     const input = sesv2.commandCalls(PutAccountDetailsCommand)[0]!.args[0].input;
     expect(input).toMatchObject({ ProductionAccessEnabled: true, MailType: 'TRANSACTIONAL', WebsiteURL: 'https://app.example.com/' });
     expect(input.UseCaseDescription).toContain('noreply@example.com');
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toMatchObject({ ok: true, websiteUrl: 'https://app.example.com/' });
+    expect(result).toMatchObject({ ok: true, websiteUrl: 'https://app.example.com/' });
+  });
+
+  it('without --yes and without a terminal: refuses with exit 2 and sends nothing', async () => {
+    const { code, result } = await requestProduction([]);
+    expect(code).toBe(2);
+    expect(sesv2.commandCalls(PutAccountDetailsCommand)).toHaveLength(0);
+    expect(result).toMatchObject({ ok: false, error: { code: 'CONFIRMATION_REQUIRED' } });
   });
 });

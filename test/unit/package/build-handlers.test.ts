@@ -3,15 +3,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  buildHandlers,
-  clearBuildCache,
-  defaultTemplates,
-  FUNCTION_KINDS,
-  sha256Base64,
-  type BuiltHandler,
-  type FunctionKind,
-} from '../../../src/package/build-handlers.js';
+import { buildHandlers, clearBuildCache, defaultTemplates, sha256Base64 } from '../../../src/package/build-handlers.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../../../src/config/function-kinds.js';
+import type { BuiltHandler } from '../../../src/core/built-handler.js';
 import { packageRoot } from '../../../src/package/package-root.js';
 import { readZip } from './zip-reader.js';
 

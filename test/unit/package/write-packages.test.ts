@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHandlers, sha256Base64, type FunctionKind } from '../../../src/package/build-handlers.js';
+import { buildHandlers, sha256Base64 } from '../../../src/package/build-handlers.js';
+import type { FunctionKind } from '../../../src/config/function-kinds.js';
 import { writePackages } from '../../../src/package/write-packages.js';
 
 const NAMES: Record<FunctionKind, string> = {

@@ -3,7 +3,8 @@ import { resourceNames } from '../../../src/config/resource-names.js';
 import type { ConfigInput } from '../../../src/config/schema.js';
 import { emptyState } from '../../../src/core/state-store.js';
 import type { StepContext } from '../../../src/core/step.js';
-import { FUNCTION_KINDS, type BuiltHandler, type FunctionKind } from '../../../src/package/build-handlers.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../../../src/config/function-kinds.js';
+import type { BuiltHandler } from '../../../src/core/built-handler.js';
 
 /** A step context with no AWS behind it: plan() must never need one. */
 export function planContext(config: Partial<ConfigInput> = {}, overrides: Partial<StepContext> = {}): StepContext {

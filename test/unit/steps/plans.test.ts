@@ -1,8 +1,9 @@
 import type { UserPoolClientType, UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
 import { describe, expect, it } from 'vitest';
-import { appClientStep, CLIENT_WRITE_ATTRIBUTES } from '../../../src/steps/app-client-step.js';
+import { appClientStep } from '../../../src/steps/app-client-step.js';
+import { CLIENT_WRITE_ATTRIBUTES } from '../../../src/spec/app-client.js';
 import { functionStep } from '../../../src/steps/function-step.js';
-import { handlerEnvironment, handlerSecrets } from '../../../src/steps/handler-environment.js';
+import { handlerEnvironment, handlerSecrets } from '../../../src/spec/handler-environment.js';
 import { permissionsStep, STATEMENT_ID } from '../../../src/steps/permissions-step.js';
 import { basicExecutionPolicyArn, roleInlinePolicy, roleStep } from '../../../src/steps/role-step.js';
 import { sesDomainStep } from '../../../src/steps/ses-domain-step.js';

@@ -1,6 +1,6 @@
-import { FUNCTION_KINDS } from '../package/build-handlers.js';
-import { handlerEnvironment, newHandlerKey } from '../steps/handler-environment.js';
-import type { Config } from './schema.js';
+import { FUNCTION_KINDS } from '../config/function-kinds.js';
+import { handlerEnvironment, newHandlerKey } from './handler-environment.js';
+import type { Config } from '../config/schema.js';
 
 /**
  * Lambda allows 4 KB for all of a function's environment variables together ("Function environment

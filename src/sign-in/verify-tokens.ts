@@ -1,6 +1,8 @@
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
+import { OtpError, errorMessage } from '../core/errors.js';
+import type { SignInTarget } from './target.js';
 
-export interface TokenCheckInput {
+interface TokenCheckInput {
   idToken: string;
   accessToken: string;
   userPoolId: string;
@@ -18,7 +20,7 @@ export interface VerifiedTokens {
 }
 
 /** The issuer a pool's tokens carry: AWS's fixed host, or `<endpoint>/<poolId>` for the sandbox. */
-export function issuerFor(userPoolId: string, endpoint: string | undefined): string {
+function issuerFor(userPoolId: string, endpoint: string | undefined): string {
   if (endpoint === undefined) {
     const region = userPoolId.split('_')[0];
     return `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
@@ -31,7 +33,7 @@ export function issuerFor(userPoolId: string, endpoint: string | undefined): str
  * expiry of both tokens. CognitoJwtVerifier hardcodes the AWS issuer, so a custom endpoint gets
  * the generic JwtVerifier with the sandbox's issuer and JWKS.
  */
-export async function verifyCognitoTokens(input: TokenCheckInput): Promise<VerifiedTokens> {
+async function verifyCognitoTokens(input: TokenCheckInput): Promise<VerifiedTokens> {
   const issuer = issuerFor(input.userPoolId, input.endpoint);
   if (input.endpoint === undefined) {
     const idVerifier = CognitoJwtVerifier.create({ userPoolId: input.userPoolId, tokenUse: 'id', clientId: input.clientId });
@@ -57,4 +59,16 @@ export async function verifyCognitoTokens(input: TokenCheckInput): Promise<Verif
   accessVerifier.cacheJwks(jwks);
   const [id, access] = await Promise.all([idVerifier.verify(input.idToken), accessVerifier.verify(input.accessToken)]);
   return { id: { ...id }, access: { ...access }, issuer };
+}
+
+/** The tokens a sign-in returned, verified against the target's pool and client. */
+export async function verifySignInTokens(target: SignInTarget, tokens: { idToken: string; accessToken: string }): Promise<VerifiedTokens> {
+  try {
+    return await verifyCognitoTokens({ ...tokens, userPoolId: target.userPoolId, clientId: target.clientId, endpoint: target.endpoint });
+  } catch (err) {
+    throw new OtpError('TOKENS_INVALID', `Cognito returned tokens that do not verify: ${errorMessage(err)}`, {
+      cause: err,
+      resolution: 'Check the clock of this machine and the pool/client ids; the tokens must come from this pool and client.',
+    });
+  }
 }

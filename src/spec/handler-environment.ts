@@ -2,13 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { resourceNames } from '../config/resource-names.js';
 import type { Config } from '../config/schema.js';
 import type { StepContext } from '../core/step.js';
-import type { FunctionKind } from '../package/build-handlers.js';
+import type { FunctionKind } from '../config/function-kinds.js';
 
-/**
- * The settings each handler reads from its environment. Each function gets only the variables
- * it uses, so changing the OTP length updates the create function and nothing else.
- * The sandbox gives the handlers exactly these too.
- */
 /** The limits Create and Verify enforce across sessions, and where they keep count. */
 export function rateLimitEnvironment(config: Config): Record<string, string> {
   const r = config.rateLimit;
@@ -56,6 +51,11 @@ export function needsSecrets(kind: FunctionKind): boolean {
   return kind === 'create-auth-challenge' || kind === 'verify-auth-challenge';
 }
 
+/**
+ * The settings each handler reads from its environment. Each function gets only the variables
+ * it uses, so changing the OTP length updates the create function and nothing else.
+ * The sandbox gives the handlers exactly these too.
+ */
 export function handlerEnvironment(kind: FunctionKind, config: Config, secrets?: HandlerSecrets): Record<string, string> {
   const key = (): string => {
     if (!secrets) throw new Error(`${kind} needs the stack's handler secret`);
