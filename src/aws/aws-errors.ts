@@ -23,6 +23,7 @@ const NOT_FOUND = new Set([
   'NoSuchEntity',
   'UserPoolNotFoundException',
   'NotFoundException',
+  'WAFNonexistentItemException',
 ]);
 
 /** Terraform's rule: "not found" on read is absence, and on delete is success. */

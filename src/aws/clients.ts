@@ -10,6 +10,7 @@ import type { SESClient } from '@aws-sdk/client-ses';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { memo } from '../core/memo.js';
 import { sdk } from './sdk.js';
 
@@ -59,6 +60,8 @@ export interface AwsClients {
   sns(): Promise<SNSClient>;
   /** SES API v2: account-level sending status (sandbox, quota) lives only there. */
   sesv2(): Promise<SESv2Client>;
+  /** AWS WAF (v2): the optional web ACL on the user pool (protection.waf). */
+  wafv2(): Promise<WAFV2Client>;
   destroy(): void;
 }
 
@@ -180,6 +183,10 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     sesv2: memo(async () => {
       const { SESv2Client } = sdk('@aws-sdk/client-sesv2');
       return track(new SESv2Client({ ...(await common()), region: settings.sesRegion ?? settings.region }));
+    }),
+    wafv2: memo(async () => {
+      const { WAFV2Client } = sdk('@aws-sdk/client-wafv2');
+      return track(new WAFV2Client(await common()));
     }),
     destroy() {
       for (const client of created) client.destroy();

@@ -18,6 +18,7 @@ interface SdkPackages {
   '@aws-sdk/client-sesv2': typeof import('@aws-sdk/client-sesv2');
   '@aws-sdk/client-sns': typeof import('@aws-sdk/client-sns');
   '@aws-sdk/client-sts': typeof import('@aws-sdk/client-sts');
+  '@aws-sdk/client-wafv2': typeof import('@aws-sdk/client-wafv2');
   '@smithy/core/config': typeof import('@smithy/core/config');
   '@smithy/node-http-handler': typeof import('@smithy/node-http-handler');
 }

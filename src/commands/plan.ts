@@ -1,6 +1,7 @@
 import { costInputFromFlags, pricedTier, type CostFlags } from '../cost/cost-options.js';
 import { converge, type StepReport } from '../core/runner.js';
 import { STEPS } from '../steps/index.js';
+import { desiredRules } from '../steps/waf-step.js';
 import type { CommandEnv } from './deps.js';
 import { watchInterrupts } from './interrupts.js';
 import { openStack } from './stack-context.js';
@@ -55,6 +56,7 @@ async function readOnlyPass(env: CommandEnv, kind: 'plan' | 'status', costFlags:
           cognitoTier: costFlagsInput.cognitoTier ?? pricedTier(ctx.config.userPool.tier),
           memoryMb: ctx.config.lambda.memoryMb,
           rateLimit: ctx.config.rateLimit.enabled,
+          ...(ctx.config.protection.waf.enabled ? { wafRules: desiredRules(ctx).length } : {}),
         })
       : undefined;
     if (cost) {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { call } from '../aws/aws-errors.js';
+import { createAwsPorts } from '../aws/ports/index.js';
+import { stsPort } from '../aws/ports/sts.js';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { resourceNames } from '../config/resource-names.js';
@@ -136,10 +137,8 @@ interface Identity {
 }
 
 export async function callerIdentity(aws: AwsClients): Promise<Identity> {
-  const sts = await aws.sts();
-  const { GetCallerIdentityCommand } = sdk('@aws-sdk/client-sts');
-  const out = await call('sts:GetCallerIdentity', undefined, () => sts.send(new GetCallerIdentityCommand({})));
-  return { accountId: out.Account ?? '000000000000', partition: out.Arn?.split(':')[1] ?? 'aws' };
+  const out = await stsPort(aws).callerIdentity();
+  return { accountId: out.account ?? '000000000000', partition: out.arn?.split(':')[1] ?? 'aws' };
 }
 
 /** The clients the steps call (src/steps/*), in the order their reads start. */
@@ -195,6 +194,7 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
       accountId: identity.accountId,
       partition: identity.partition,
       aws,
+      ports: createAwsPorts(aws),
       state,
       facts: { newHandlerKey: newHandlerKey() },
       ...(builtHandlers ? { builtHandlers } : {}),

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { OtpError, usageError, errorMessage } from '../core/errors.js';
 import { environmentProblems } from '../spec/environment-limit.js';
 import { nameProblems } from './name-limits.js';
+import { knownKeys } from './known-keys.js';
 import { configSchema, type Config } from './schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'otp-setup.config.json';
@@ -126,37 +127,8 @@ function echo(key: string): string {
   return key.length > ECHO_LIMIT ? `${key.slice(0, ECHO_LIMIT)}… (${key.length} characters)` : key;
 }
 
-const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': [
-    '$schema',
-    'stackId',
-    'name',
-    'region',
-    'stage',
-    'email',
-    'otp',
-    'signUp',
-    'client',
-    'lambda',
-    'userPool',
-    'names',
-    'frontend',
-    'monitoring',
-    'rateLimit',
-  ],
-  email: ['from', 'fromName', 'dkim', 'templates', 'sesRegion'],
-  'email.templates': ['subject', 'text', 'html'],
-  otp: ['length', 'ttlSeconds', 'maxAttempts'],
-  signUp: ['allowedDomains'],
-  client: ['authSessionValidityMinutes', 'accessTokenValidityMinutes', 'idTokenValidityMinutes', 'refreshTokenValidityDays'],
-  lambda: ['runtime', 'memoryMb', 'timeoutSeconds'],
-  userPool: ['deletionProtection', 'tier'],
-  names: ['role', 'userPool', 'client', 'rateLimitTable'],
-  rateLimit: ['enabled', 'codesPerWindow', 'windowMinutes', 'maxFailedAnswers', 'lockoutMinutes'],
-  frontend: ['envFile', 'preset', 'prefix', 'outputsFile'],
-  monitoring: ['logRetentionDays', 'tracing', 'alarms'],
-  'monitoring.alarms': ['enabled', 'snsTopicArn', 'email'],
-};
+/** Each object's keys by dotted path, for "did you mean": read off the schema, never a copy of it. */
+const KNOWN_KEYS = knownKeys(configSchema);
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.map(String).join('.');

@@ -155,7 +155,9 @@ const monitoringSchema = z
         enabled: z
           .boolean()
           .default(false)
-          .describe("CloudWatch alarms on the functions' Errors and Throttles (billed per alarm per month)."),
+          .describe(
+            "CloudWatch alarms on the functions' Errors and Throttles, and on the pool's daily email budget being spent (billed per alarm per month).",
+          ),
         snsTopicArn: z
           .string()
           .regex(SNS_TOPIC_ARN, { error: 'must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts' })
@@ -171,6 +173,36 @@ const monitoringSchema = z
         error: 'give either "snsTopicArn" (an existing topic) or "email" (a topic otp-setup creates), not both',
         path: ['email'],
       }),
+  })
+  .prefault({});
+
+/** Evaluation windows a WAF rate-based rule accepts (RateBasedStatement EvaluationWindowSec). */
+export const WAF_WINDOWS = [60, 120, 300, 600] as const;
+
+// AWS WAF rate-based rules: "The lowest limit setting allowed is 10"; windows 60, 120, 300 or 600 s
+// (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
+const wafLimit = (what: string) =>
+  int(10, 2_000_000_000, 'requests').describe(`${what} AWS WAF counts per client IP address in each window (AWS's minimum is 10).`);
+
+const protectionSchema = z
+  .strictObject({
+    waf: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            "An AWS WAF web ACL on the user pool with per-IP rate-based rules: it sees the caller's IP address, which the triggers cannot (billed per web ACL, per rule and per request).",
+          ),
+        requestsPerIp: wafLimit('Cognito API requests of any kind').default(300),
+        signInsPerIp: wafLimit('Sign-in starts and sign-ups (InitiateAuth, SignUp: each may email a code)').default(50),
+        windowSeconds: z
+          .literal(WAF_WINDOWS, { error: `must be one of ${WAF_WINDOWS.join(', ')} (the evaluation windows AWS WAF accepts, in seconds)` })
+          .default(300)
+          .describe('The window the per-IP limits count over, in seconds.'),
+      })
+      .prefault({})
+      .refine((w) => w.signInsPerIp <= w.requestsPerIp, { error: 'must not exceed requestsPerIp', path: ['signInsPerIp'] }),
   })
   .prefault({});
 
@@ -218,6 +250,7 @@ export const configSchema = z
     names: namesSchema,
     frontend: frontendSchema,
     monitoring: monitoringSchema,
+    protection: protectionSchema,
   })
   .superRefine((c, ctx) => {
     if (c.otp.ttlSeconds > c.client.authSessionValidityMinutes * 60) {

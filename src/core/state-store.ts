@@ -35,6 +35,8 @@ const stateSchema = z.object({
       logGroups: z.array(z.string()).optional(),
       /** Alarms, and the topic otp-setup created for `monitoring.alarms.email` (a topic given by ARN is never ours). */
       alarms: z.object({ names: z.array(z.string()), topicArn: z.string().optional() }).optional(),
+      /** The WAF web ACL otp-setup created for `protection.waf` (its id is needed to read it without listing). */
+      waf: z.object({ name: z.string(), id: z.string(), arn: z.string() }).optional(),
       /**
        * The secret Create and Verify share (OTP_HMAC_KEY): generated on the first `up`, or taken
        * from the deployed functions when the state was lost. This file is written mode 0600.

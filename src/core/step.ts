@@ -1,4 +1,5 @@
 import type { AwsClients } from '../aws/clients.js';
+import type { AwsPorts } from '../aws/ports/index.js';
 import type { ResourceNames } from '../config/resource-names.js';
 import type { Config } from '../config/schema.js';
 import type { BuiltHandler } from './built-handler.js';
@@ -6,18 +7,11 @@ import type { FunctionKind } from '../config/function-kinds.js';
 import type { Grant, PermissionScope } from './permissions.js';
 import type { StackState } from './state-store.js';
 
-export type StepId =
-  | 'role'
-  | 'ses-identity'
-  | `function:${FunctionKind}`
-  | 'user-pool'
-  | 'permissions'
-  | 'app-client'
-  | 'frontend-env'
-  | 'rate-limit-table'
-  | 'ses-domain'
-  | 'log-groups'
-  | 'alarms';
+/**
+ * A step's id. The ids that exist are those of the step list, which derives their union
+ * (`KnownStepId` in src/steps/index.ts) and whose test checks every `dependsOn` names one of them.
+ */
+export type StepId = string;
 
 export interface FieldDiff {
   field: string;
@@ -50,6 +44,8 @@ export interface StepContext {
   accountId: string;
   partition: string;
   aws: AwsClients;
+  /** What steps call AWS through: one narrow port per service, errors already mapped. */
+  ports: AwsPorts;
   /** Ids and ARNs recorded so far; steps update it, the runner saves it after each step. */
   state: StackState;
   /** Facts learned while reading earlier steps that later plans depend on. */
@@ -88,8 +84,8 @@ export interface DestroyOutcome {
   summary: string;
 }
 
-export interface Step<T = unknown> {
-  id: StepId;
+export interface Step<T = unknown, Id extends StepId = StepId> {
+  id: Id;
   title: string;
   dependsOn: readonly StepId[];
   /**
@@ -119,9 +115,51 @@ export function noop(summary: string, notes: string[] = []): Change {
   return { kind: 'noop', summary, diffs: [], notes };
 }
 
-/** An in-place update of the fields that differ. */
-export function update(diffs: FieldDiff[], apply: NonNullable<Change['apply']>): Change {
-  return { kind: 'update', summary: `update ${[...new Set(diffs.map((d) => d.field))].join(', ')}`, diffs, notes: [], apply };
+type Apply = NonNullable<Change['apply']>;
+
+/** An in-place update of the fields that differ; the summary names them unless given. */
+export function update(diffs: FieldDiff[], apply: Apply, summary?: string): Change {
+  return { kind: 'update', summary: summary ?? `update ${[...new Set(diffs.map((d) => d.field))].join(', ')}`, diffs, notes: [], apply };
+}
+
+/** Creates what read found absent. */
+export function create(summary: string, apply: Apply): Change {
+  return { kind: 'create', summary, diffs: [], notes: [], apply };
+}
+
+/** Deletes and creates again what cannot change in place (the runner asks for --allow-replace). */
+export function replace(summary: string, diffs: FieldDiff[], apply: Apply): Change {
+  return { kind: 'replace', summary, diffs, notes: [], apply };
+}
+
+/** For a resource made of parts (one per function, say): create when none exists yet, update otherwise. */
+export function createOrUpdate(
+  observed: Observed<unknown>,
+  summary: string,
+  diffs: FieldDiff[],
+  apply: Apply,
+  notes: string[] = [],
+): Change {
+  return { kind: observed.status === 'absent' ? 'create' : 'update', summary, diffs, notes, apply };
+}
+
+/**
+ * The common opening of destroy: read; nothing there is "already gone" (`whenAbsent` forgets
+ * any record of it), a resource that is not ours is kept with the reason; `remove` deletes the rest.
+ */
+export async function destroyOwned<T>(
+  ctx: StepContext,
+  step: Pick<Step<T>, 'read'>,
+  remove: (actual: T) => Promise<DestroyOutcome>,
+  whenAbsent: { forget?: () => void; summary?: string } = {},
+): Promise<DestroyOutcome> {
+  const observed = await step.read(ctx);
+  if (observed.status === 'absent') {
+    whenAbsent.forget?.();
+    return { action: 'absent', summary: whenAbsent.summary ?? 'already gone' };
+  }
+  if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
+  return remove(observed.actual);
 }
 
 /** Compares desired fields against actual ones, by value (JSON-shaped data, key order ignored). */

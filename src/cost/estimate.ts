@@ -11,6 +11,8 @@ export interface EstimateInput {
   memoryMb: number;
   /** The rate-limit table is in use (config rateLimit.enabled). */
   rateLimit?: boolean;
+  /** Rules in the WAF web ACL on the pool (config protection.waf); absent: no web ACL. */
+  wafRules?: number;
 }
 
 /**
@@ -29,9 +31,11 @@ export const AVERAGE_DURATION_MS = 100;
  */
 export const TABLE_READS_PER_SIGN_IN = 1;
 export const TABLE_WRITES_PER_SIGN_IN = 4;
+/** Cognito API requests the web ACL inspects per sign-in: InitiateAuth and RespondToAuthChallenge. */
+export const WAF_REQUESTS_PER_SIGN_IN = 2;
 
 export interface CostLine {
-  service: 'cognito' | 'lambda' | 'ses' | 'dynamodb';
+  service: 'cognito' | 'lambda' | 'ses' | 'dynamodb' | 'waf';
   quantity: number;
   unit: string;
   free: number;
@@ -68,12 +72,20 @@ export function estimateCost(input: EstimateInput): CostEstimate {
     ? ((signIns * TABLE_WRITES_PER_SIGN_IN) / 1_000_000) * prices.dynamodb.perMillionWriteRequestUnits +
       ((signIns * TABLE_READS_PER_SIGN_IN) / 1_000_000) * prices.dynamodb.perMillionReadRequestUnits
     : 0;
+  const wafRequests = input.wafRules !== undefined ? signIns * WAF_REQUESTS_PER_SIGN_IN : 0;
+  const waf =
+    input.wafRules !== undefined
+      ? prices.waf.perWebAclMonth + input.wafRules * prices.waf.perRuleMonth + (wafRequests / 1_000_000) * prices.waf.perMillionRequests
+      : 0;
 
   const lines: CostLine[] = [
     { service: 'cognito', quantity: input.monthlyActiveUsers, unit: 'MAU', free: tier.freeMau, monthlyUsd: cognito },
     { service: 'lambda', quantity: invocations, unit: 'invocations', free: prices.lambda.freeRequests, monthlyUsd: requests + compute },
     { service: 'ses', quantity: emails, unit: 'emails', free: 0, monthlyUsd: ses },
     ...(input.rateLimit ? [{ service: 'dynamodb' as const, quantity: tableRequests, unit: 'requests', free: 0, monthlyUsd: table }] : []),
+    ...(input.wafRules !== undefined
+      ? [{ service: 'waf' as const, quantity: wafRequests, unit: 'requests', free: 0, monthlyUsd: waf }]
+      : []),
   ];
   const notes = [
     `Cognito ${input.cognitoTier} tier: ${tier.note}`,
@@ -81,6 +93,9 @@ export function estimateCost(input: EstimateInput): CostEstimate {
     prices.ses.freeTierNote,
     ...(input.rateLimit
       ? [`Rate limiting: ${TABLE_READS_PER_SIGN_IN} reads and ${TABLE_WRITES_PER_SIGN_IN} writes per sign-in. ${prices.dynamodb.note}`]
+      : []),
+    ...(input.wafRules !== undefined
+      ? [`WAF web ACL with ${input.wafRules} rules, ${WAF_REQUESTS_PER_SIGN_IN} inspected requests per sign-in. ${prices.waf.note}`]
       : []),
     'The guide\'s "~$0.10 for 1,000 users" is 1,000 emails at $0.10 per 1,000: one sign-in per user a month, Cognito and Lambda inside their free tiers.',
     'Free tiers are per account: other workloads in the same account use them up too. Data transfer, CloudWatch Logs and alarms are extra.',

@@ -1,10 +1,13 @@
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
-import { diffFields, noop, type Change, type FieldDiff, type Observed, type Step, type StepContext } from '../core/step.js';
+import { diffFields, noop, sameValue, type Change, type FieldDiff, type Observed, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS } from '../config/function-kinds.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
 import { sdk } from '../aws/sdk.js';
+import { logGroupArns, logGroupName as logGroupNameOf } from './log-groups-step.js';
+
+const logGroupName_ = (ctx: Pick<StepContext, 'names'>) => logGroupNameOf(ctx, 'create-auth-challenge');
 
 const METRICS = ['Errors', 'Throttles'] as const;
 type Metric = (typeof METRICS)[number];
@@ -12,7 +15,43 @@ type Metric = (typeof METRICS)[number];
 interface AlarmSpec {
   AlarmName: string;
   FunctionName: string;
-  MetricName: Metric;
+  MetricName: Metric | typeof BUDGET_METRIC;
+}
+
+/**
+ * The pool-wide daily email budget (rateLimit.dailyEmailBudget): once it is spent, the create
+ * function fails every sign-in closed and logs this line at error level. A metric filter on its
+ * log group counts the line, and an alarm fires on the first one: the Errors alarm alone cannot
+ * tell a spent budget from any other failure.
+ */
+export const BUDGET_LOG_LINE = 'daily email budget spent';
+const BUDGET_METRIC = 'EmailBudgetSpent';
+
+function budgetNamespace(ctx: Pick<StepContext, 'names'>): string {
+  return `otp-setup/${ctx.names.stackId}`;
+}
+
+export function budgetSpec(ctx: Pick<StepContext, 'names'>): AlarmSpec {
+  const FunctionName = ctx.names.functions['create-auth-challenge'];
+  return { AlarmName: `${FunctionName}-email-budget`, FunctionName, MetricName: BUDGET_METRIC };
+}
+
+/** The metric filter's name on the create function's log group. */
+export function budgetFilterName(ctx: Pick<StepContext, 'names'>): string {
+  return `${ctx.names.stackId}-email-budget`;
+}
+
+/** With alarms on, the budget alarm exists while there is a budget to spend (the limiter on, a budget above 0). */
+function budgetWanted(ctx: Pick<StepContext, 'config'>): boolean {
+  const { alarms } = ctx.config.monitoring;
+  return alarms.enabled && ctx.config.rateLimit.enabled && ctx.config.rateLimit.dailyEmailBudget > 0;
+}
+
+function desiredFilter(ctx: Pick<StepContext, 'names'>) {
+  return {
+    filterPattern: `"${BUDGET_LOG_LINE}"`,
+    metricTransformations: [{ metricName: BUDGET_METRIC, metricNamespace: budgetNamespace(ctx), metricValue: '1' }],
+  };
 }
 
 interface AlarmsActual {
@@ -21,6 +60,11 @@ interface AlarmsActual {
   tags?: Record<string, Record<string, string>>;
   /** Our topic (the one `email` asks for), when it exists. */
   topic?: { arn: string; emails: string[]; tags?: Record<string, string> };
+  /** The budget line's metric filter on the create function's log group, when it exists. */
+  budgetFilter?: {
+    filterPattern?: string;
+    metricTransformations: Array<{ metricName?: string; metricNamespace?: string; metricValue?: string }>;
+  };
 }
 
 /** Two alarms per function; named after the function, which carries our ownership tag. */
@@ -46,6 +90,21 @@ function desiredTopic(ctx: StepContext): string | undefined {
 
 /** The fields we set and compare. Any error or throttle in 5 minutes is worth a look on a sign-in path. */
 function desiredAlarm(spec: AlarmSpec, topic: string | undefined, stackId: string) {
+  if (spec.MetricName === BUDGET_METRIC) {
+    return {
+      AlarmDescription: `otp-setup (${stackId}): the pool's daily email budget (rateLimit.dailyEmailBudget) is spent; sign-ins fail until midnight UTC. Run "otp-setup logs".`,
+      Namespace: `otp-setup/${stackId}`,
+      MetricName: spec.MetricName,
+      Dimensions: [],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: topic ? [topic] : [],
+    };
+  }
   return {
     AlarmDescription: `otp-setup (${stackId}): ${spec.FunctionName} reported ${spec.MetricName.toLowerCase()} in the last 5 minutes. Run "otp-setup doctor" and "otp-setup logs".`,
     Namespace: 'AWS/Lambda',
@@ -99,6 +158,25 @@ async function readTopic(ctx: StepContext, arn: string): Promise<AlarmsActual['t
   return { arn, emails, ...(recorded && trustRecord(ctx) ? {} : { tags: tagsFromList(tagged?.Tags) }) };
 }
 
+async function readBudgetFilter(ctx: StepContext): Promise<AlarmsActual['budgetFilter']> {
+  const logs = await ctx.aws.logs();
+  const { DescribeMetricFiltersCommand } = sdk('@aws-sdk/client-cloudwatch-logs');
+  const logGroupName = logGroupName_(ctx);
+  const out = await callOrAbsent('logs:DescribeMetricFilters', logGroupName, () =>
+    logs.send(new DescribeMetricFiltersCommand({ logGroupName, filterNamePrefix: budgetFilterName(ctx) })),
+  );
+  const found = out?.metricFilters?.find((m) => m.filterName === budgetFilterName(ctx));
+  if (!found) return undefined;
+  return {
+    filterPattern: found.filterPattern,
+    metricTransformations: (found.metricTransformations ?? []).map((t) => ({
+      metricName: t.metricName,
+      metricNamespace: t.metricNamespace,
+      metricValue: t.metricValue,
+    })),
+  };
+}
+
 /**
  * Optional CloudWatch alarms on each function's Errors and Throttles (`monitoring.alarms`),
  * notifying an existing SNS topic or one created here with an email subscription. Off by
@@ -107,17 +185,22 @@ async function readTopic(ctx: StepContext, arn: string): Promise<AlarmsActual['t
 export async function readAlarms(ctx: StepContext): Promise<Observed<AlarmsActual>> {
   const cloudwatch = await ctx.aws.cloudwatch();
   const { DescribeAlarmsCommand, ListTagsForResourceCommand } = sdk('@aws-sdk/client-cloudwatch');
-  const specs = alarmSpecs(ctx);
+  const specs = [...alarmSpecs(ctx), budgetSpec(ctx)];
   // Exact names, one call: also finds alarms to remove after they were switched off.
-  const out = await call('cloudwatch:DescribeAlarms', undefined, () =>
-    cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: specs.map((s) => s.AlarmName), AlarmTypes: ['MetricAlarm'], MaxRecords: 100 })),
-  );
+  const [out, budgetFilter] = await Promise.all([
+    call('cloudwatch:DescribeAlarms', undefined, () =>
+      cloudwatch.send(
+        new DescribeAlarmsCommand({ AlarmNames: specs.map((s) => s.AlarmName), AlarmTypes: ['MetricAlarm'], MaxRecords: 100 }),
+      ),
+    ),
+    readBudgetFilter(ctx),
+  ]);
   const alarms: Record<string, MetricAlarm> = {};
   for (const a of out.MetricAlarms ?? []) if (a.AlarmName) alarms[a.AlarmName] = a;
   const recordedTopic = ctx.state.resources.alarms?.topicArn;
   const wantOurs = ctx.config.monitoring.alarms.enabled && ctx.config.monitoring.alarms.email !== undefined;
   const topic = wantOurs || recordedTopic ? await readTopic(ctx, recordedTopic ?? ourTopicArn(ctx)) : undefined;
-  if (Object.keys(alarms).length === 0 && !topic) return { status: 'absent' };
+  if (Object.keys(alarms).length === 0 && !topic && !budgetFilter) return { status: 'absent' };
   // Alarms are named after the functions, so another project's stack has the same names: tags decide.
   const recordedNames = new Set(ctx.state.resources.alarms?.names ?? []);
   const toRead = Object.values(alarms).filter((a) => !(recordedNames.has(a.AlarmName!) && trustRecord(ctx)));
@@ -136,7 +219,7 @@ export async function readAlarms(ctx: StepContext): Promise<Observed<AlarmsActua
   ].filter((r): r is string => r !== undefined);
   return {
     status: 'present',
-    actual: { alarms, tags, ...(topic ? { topic } : {}) },
+    actual: { alarms, tags, ...(topic ? { topic } : {}), ...(budgetFilter ? { budgetFilter } : {}) },
     ...(foreign.length > 0 ? { foreign: foreign.join('; ') } : {}),
   };
 }
@@ -148,14 +231,21 @@ function untagged(ctx: StepContext, actual: AlarmsActual): { alarms: string[]; t
   return { alarms: Object.keys(actual.alarms).filter((n) => lacks(actual.tags?.[n])), topic: lacks(actual.topic?.tags) };
 }
 
-export const alarmsStep: Step<AlarmsActual> = {
+export const alarmsStep: Step<AlarmsActual, 'alarms'> = {
   id: 'alarms',
   title: 'CloudWatch alarms',
-  dependsOn: [],
+  // The budget's metric filter goes on the create function's log group, which must exist first.
+  dependsOn: ['log-groups'],
+  // Reads by name and state only: it need not wait for the log groups, only its writes do.
+  independentRead: true,
 
   permissions(scope) {
-    const alarms = alarmSpecs(scope).map(
-      (s) => `arn:${scope.partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:${s.AlarmName}`,
+    // Every alarm is named "<function>-<what>": one pattern per function instead of eleven exact
+    // ARNs keeps the whole policy under a managed policy's 6,144 characters. It also matches the
+    // alarms of a same-named stack whose stage starts with this one's stage and a dash (or any
+    // stage, when this stack has none): the price of fitting.
+    const alarms = FUNCTION_KINDS.map(
+      (kind) => `arn:${scope.partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:${scope.names.functions[kind]}-*`,
     );
     const topic = [ourTopicArn(scope)];
     const { enabled, email } = scope.config.monitoring.alarms;
@@ -167,7 +257,12 @@ export const alarmsStep: Step<AlarmsActual> = {
       grant(['sns:GetTopicAttributes', 'sns:ListSubscriptionsByTopic', 'sns:DeleteTopic'], topic),
     ];
     // PutMetricAlarm with Tags also needs cloudwatch:TagResource, CreateTopic with Tags sns:TagResource (SDK models).
+    // On every function's group, not only the create function's: the grant then shares the log
+    // groups' statement, which keeps the whole policy under the managed-policy size limit.
+    const createGroup = logGroupArns(scope);
+    grants.push(grant(['logs:DescribeMetricFilters', 'logs:DeleteMetricFilter'], createGroup));
     if (enabled) grants.push(grant(['cloudwatch:PutMetricAlarm', 'cloudwatch:TagResource'], alarms));
+    if (budgetWanted(scope)) grants.push(grant(['logs:PutMetricFilter'], createGroup));
     if (enabled && email) grants.push(grant(['sns:CreateTopic', 'sns:TagResource', 'sns:Subscribe'], topic));
     return grants;
   },
@@ -183,7 +278,8 @@ export const alarmsStep: Step<AlarmsActual> = {
   plan(ctx, observed): Change {
     const { enabled, email } = ctx.config.monitoring.alarms;
     const actual: AlarmsActual = observed.status === 'present' ? observed.actual : { alarms: {} };
-    const specs = alarmSpecs(ctx);
+    const specs = [...alarmSpecs(ctx), budgetSpec(ctx)];
+    const wanted = (spec: AlarmSpec) => enabled && (spec.MetricName !== BUDGET_METRIC || budgetWanted(ctx));
     const topic = desiredTopic(ctx);
     const createTopic = enabled && email !== undefined && !actual.topic;
     const subscribe = enabled && email !== undefined && !(actual.topic?.emails ?? []).includes(email.toLowerCase());
@@ -194,23 +290,37 @@ export const alarmsStep: Step<AlarmsActual> = {
     const toDelete: string[] = [];
     for (const spec of specs) {
       const have = actual.alarms[spec.AlarmName];
-      if (!enabled) {
+      if (!wanted(spec)) {
         if (have) {
           toDelete.push(spec.AlarmName);
-          diffs.push({ field: spec.AlarmName, actual: 'present', desired: 'absent (monitoring.alarms.enabled is false)' });
+          const why = enabled ? 'no daily email budget (rateLimit)' : 'monitoring.alarms.enabled is false';
+          diffs.push({ field: spec.AlarmName, actual: 'present', desired: `absent (${why})` });
         }
         continue;
       }
       const want = desiredAlarm(spec, topic, ctx.names.stackId);
       if (!have) {
         toPut.push(spec);
-        diffs.push({ field: spec.AlarmName, actual: undefined, desired: `${spec.MetricName} ≥ 1 in 5 min` });
+        diffs.push({
+          field: spec.AlarmName,
+          actual: undefined,
+          desired: spec.MetricName === BUDGET_METRIC ? 'daily email budget spent' : `${spec.MetricName} ≥ 1 in 5 min`,
+        });
         continue;
       }
       const d = diffFields(observedAlarm(have), want);
       if (d.length > 0) toPut.push(spec);
       for (const x of d) diffs.push({ ...x, field: `${spec.AlarmName} ${x.field}` });
     }
+    const filterWant = budgetWanted(ctx) ? desiredFilter(ctx) : undefined;
+    const putFilter = filterWant !== undefined && !sameValue(actual.budgetFilter, filterWant);
+    const deleteFilter = filterWant === undefined && actual.budgetFilter !== undefined;
+    if (putFilter || deleteFilter)
+      diffs.push({
+        field: 'budget metric filter',
+        actual: actual.budgetFilter?.filterPattern,
+        desired: filterWant?.filterPattern ?? 'absent',
+      });
     if (createTopic) diffs.push({ field: 'topic', actual: undefined, desired: ourTopicArn(ctx) });
     if (subscribe) diffs.push({ field: 'subscription', actual: actual.topic?.emails, desired: email });
     if (deleteTopic) diffs.push({ field: 'topic', actual: actual.topic?.arn, desired: topic });
@@ -226,13 +336,15 @@ export const alarmsStep: Step<AlarmsActual> = {
     if (diffs.length === 0)
       return noop(
         enabled
-          ? `unchanged (${specs.length} alarms${topic ? ` → ${topic.split(':').pop()}` : ''})`
+          ? `unchanged (${specs.filter(wanted).length} alarms${topic ? ` → ${topic.split(':').pop()}` : ''})`
           : 'off (monitoring.alarms.enabled is false)',
         notes,
       );
     const parts = [
       toPut.length && `put ${toPut.length} alarm(s)`,
       toDelete.length && `delete ${toDelete.length} alarm(s)`,
+      putFilter && 'put the budget metric filter',
+      deleteFilter && 'delete the budget metric filter',
       createTopic && 'create topic',
       subscribe && `subscribe ${email}`,
       deleteTopic && 'delete our topic',
@@ -269,6 +381,21 @@ export const alarmsStep: Step<AlarmsActual> = {
             if (s.alarms) delete s.alarms.topicArn;
           }
         }
+        if (putFilter || deleteFilter) {
+          const logs = await c.aws.logs();
+          const api = sdk('@aws-sdk/client-cloudwatch-logs');
+          const logGroupName = logGroupName_(c);
+          const filterName = budgetFilterName(c);
+          // Before the alarm, so the metric it watches is being counted once it exists.
+          if (filterWant)
+            await call('logs:PutMetricFilter', filterName, () =>
+              logs.send(new api.PutMetricFilterCommand({ logGroupName, filterName, ...filterWant })),
+            );
+          else
+            await callIgnoringAbsent('logs:DeleteMetricFilter', filterName, () =>
+              logs.send(new api.DeleteMetricFilterCommand({ logGroupName, filterName })),
+            );
+        }
         const tags = Object.entries(ownershipTags(c)).map(([Key, Value]) => ({ Key, Value }));
         await Promise.all(
           toPut.map((spec) => {
@@ -278,6 +405,7 @@ export const alarmsStep: Step<AlarmsActual> = {
                 new cw.PutMetricAlarmCommand({
                   AlarmName: spec.AlarmName,
                   ...want,
+                  Dimensions: want.Dimensions.length > 0 ? want.Dimensions : undefined,
                   Statistic: 'Sum',
                   ComparisonOperator: 'GreaterThanOrEqualToThreshold',
                   ActionsEnabled: true,
@@ -307,7 +435,7 @@ export const alarmsStep: Step<AlarmsActual> = {
             cloudwatch.send(new cw.DeleteAlarmsCommand({ AlarmNames: toDelete })),
           );
         }
-        const names = enabled ? specs.map((x) => x.AlarmName) : [];
+        const names = specs.filter(wanted).map((x) => x.AlarmName);
         const topicArn = s.alarms?.topicArn;
         if (names.length > 0 || topicArn) s.alarms = { names, ...(topicArn ? { topicArn } : {}) };
         else delete s.alarms;
@@ -322,6 +450,15 @@ export const alarmsStep: Step<AlarmsActual> = {
       return { action: 'absent', summary: 'none' };
     }
     if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
+    if (observed.actual.budgetFilter) {
+      const logs = await ctx.aws.logs();
+      const { DeleteMetricFilterCommand } = sdk('@aws-sdk/client-cloudwatch-logs');
+      const logGroupName = logGroupName_(ctx);
+      const filterName = budgetFilterName(ctx);
+      await callIgnoringAbsent('logs:DeleteMetricFilter', filterName, () =>
+        logs.send(new DeleteMetricFilterCommand({ logGroupName, filterName })),
+      );
+    }
     const names = Object.keys(observed.actual.alarms);
     if (names.length > 0) {
       const cloudwatch = await ctx.aws.cloudwatch();

@@ -1,8 +1,7 @@
 import type { UpdateUserPoolClientCommandInput, UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
-import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
+import type { Config } from '../config/schema.js';
 import { grant } from '../core/permissions.js';
-import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
-import { sdk } from '../aws/sdk.js';
+import { create as createChange, diffFields, noop, replace, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { userPoolArns, userPoolStep } from './user-pool-step.js';
 import { desiredClient } from '../spec/app-client.js';
 
@@ -59,35 +58,17 @@ export function mergedClientUpdate(client: UserPoolClientType, want: ReturnType<
   };
 }
 
-async function describe(ctx: StepContext, UserPoolId: string, ClientId: string): Promise<UserPoolClientType | undefined> {
-  const cognito = await ctx.aws.cognito();
-  const { DescribeUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
-  const out = await callOrAbsent('cognito-idp:DescribeUserPoolClient', ClientId, () =>
-    cognito.send(new DescribeUserPoolClientCommand({ UserPoolId, ClientId })),
-  );
-  return out?.UserPoolClient;
-}
-
 /** App clients carry no tags: a client in our own pool with our name is ours. */
-async function clientIdsByName(ctx: StepContext, UserPoolId: string): Promise<string[]> {
-  const cognito = await ctx.aws.cognito();
-  const { paginateListUserPoolClients } = sdk('@aws-sdk/client-cognito-identity-provider');
-  const matches: string[] = [];
-  // The pool itself may be gone (a teardown killed after deleting it): then so are its clients.
-  await callOrAbsent('cognito-idp:ListUserPoolClients', UserPoolId, async () => {
-    for await (const page of paginateListUserPoolClients({ client: cognito, pageSize: 60 }, { UserPoolId, MaxResults: 60 })) {
-      for (const c of page.UserPoolClients ?? []) if (c.ClientName === ctx.names.client && c.ClientId) matches.push(c.ClientId);
-    }
-  });
-  return matches;
+function clientIdsByName(ctx: StepContext, userPoolId: string): Promise<string[]> {
+  return ctx.ports.cognito.userPoolClientIdsNamed(userPoolId, ctx.names.client);
 }
 
 async function findByName(ctx: StepContext, UserPoolId: string): Promise<UserPoolClientType | undefined> {
   const [first] = await clientIdsByName(ctx, UserPoolId);
-  return first ? describe(ctx, UserPoolId, first) : undefined;
+  return first ? ctx.ports.cognito.describeUserPoolClient(UserPoolId, first) : undefined;
 }
 
-export const appClientStep: Step<ClientActual> = {
+export const appClientStep: Step<ClientActual, 'app-client'> = {
   id: 'app-client',
   title: 'App client',
   dependsOn: ['user-pool'],
@@ -115,7 +96,8 @@ export const appClientStep: Step<ClientActual> = {
     // Created by this run a moment ago: a fresh up saves the ListUserPoolClients round trip.
     if (ctx.facts.createdUserPoolId === poolId) return { status: 'absent' };
     const recorded = ctx.state.resources.clientId;
-    const client = (recorded ? await describe(ctx, poolId, recorded) : undefined) ?? (await findByName(ctx, poolId));
+    const client =
+      (recorded ? await ctx.ports.cognito.describeUserPoolClient(poolId, recorded) : undefined) ?? (await findByName(ctx, poolId));
     if (!client) {
       delete ctx.state.resources.clientId;
       return { status: 'absent' };
@@ -127,74 +109,42 @@ export const appClientStep: Step<ClientActual> = {
   plan(ctx, observed): Change {
     const want = desiredClient(ctx.config, ctx.names.client);
     const create = async (c: StepContext): Promise<void> => {
-      const cognito = await c.aws.cognito();
-      const { CreateUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
       const w = desiredClient(c.config, c.names.client);
-      const out = await call('cognito-idp:CreateUserPoolClient', w.ClientName, () =>
-        cognito.send(
-          new CreateUserPoolClientCommand({
-            UserPoolId: c.state.resources.userPoolId,
-            ClientName: w.ClientName,
-            GenerateSecret: false,
-            WriteAttributes: w.WriteAttributes,
-            ExplicitAuthFlows: w.ExplicitAuthFlows as never,
-            PreventUserExistenceErrors: 'ENABLED',
-            EnableTokenRevocation: true,
-            AuthSessionValidity: w.AuthSessionValidity,
-            AccessTokenValidity: w.AccessTokenValidity,
-            IdTokenValidity: w.IdTokenValidity,
-            RefreshTokenValidity: w.RefreshTokenValidity,
-            TokenValidityUnits: w.TokenValidityUnits as never,
-          }),
-        ),
-      );
-      c.state.resources.clientId = out.UserPoolClient?.ClientId;
+      const out = await c.ports.cognito.createUserPoolClient({
+        UserPoolId: c.state.resources.userPoolId,
+        ClientName: w.ClientName,
+        GenerateSecret: false,
+        WriteAttributes: w.WriteAttributes,
+        ExplicitAuthFlows: w.ExplicitAuthFlows as never,
+        PreventUserExistenceErrors: 'ENABLED',
+        EnableTokenRevocation: true,
+        AuthSessionValidity: w.AuthSessionValidity,
+        AccessTokenValidity: w.AccessTokenValidity,
+        IdTokenValidity: w.IdTokenValidity,
+        RefreshTokenValidity: w.RefreshTokenValidity,
+        TokenValidityUnits: w.TokenValidityUnits as never,
+      });
+      const created = out.value?.ClientId;
+      c.state.resources.clientId = created;
       // Not idempotent either: a retried create may have made a twin whose answer was lost.
-      const created = out.UserPoolClient?.ClientId;
-      if ((out.$metadata.attempts ?? 1) > 1 && created) {
-        const { DeleteUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
+      if (out.attempts > 1 && created) {
         const UserPoolId = c.state.resources.userPoolId!;
         for (const twin of (await clientIdsByName(c, UserPoolId)).filter((id) => id !== created)) {
-          await callIgnoringAbsent('cognito-idp:DeleteUserPoolClient', twin, () =>
-            cognito.send(new DeleteUserPoolClientCommand({ UserPoolId, ClientId: twin })),
-          );
+          await c.ports.cognito.deleteUserPoolClient(UserPoolId, twin);
         }
       }
     };
-    if (observed.status === 'absent')
-      return {
-        kind: 'create',
-        summary: `create ${want.ClientName} (no secret, custom auth + refresh)`,
-        diffs: [],
-        notes: [],
-        apply: create,
-      };
+    if (observed.status === 'absent') return createChange(`create ${want.ClientName} (no secret, custom auth + refresh)`, create);
     const client = observed.actual.client;
     const diffs = diffFields(observedFields(client), { ...want, ExplicitAuthFlows: [...want.ExplicitAuthFlows].sort() });
     if (diffs.length === 0) return noop(`unchanged (${client.ClientId})`);
     if (diffs.some((d) => d.field === 'HasSecret')) {
-      return {
-        kind: 'replace',
-        summary: `replace ${client.ClientId}: a client secret cannot be removed in place (the client id changes)`,
-        diffs,
-        notes: [],
-        apply: async (c) => {
-          const cognito = await c.aws.cognito();
-          const { DeleteUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
-          await callIgnoringAbsent('cognito-idp:DeleteUserPoolClient', client.ClientId, () =>
-            cognito.send(new DeleteUserPoolClientCommand({ UserPoolId: client.UserPoolId, ClientId: client.ClientId })),
-          );
-          await create(c);
-        },
-      };
+      return replace(`replace ${client.ClientId}: a client secret cannot be removed in place (the client id changes)`, diffs, async (c) => {
+        await c.ports.cognito.deleteUserPoolClient(client.UserPoolId, client.ClientId);
+        await create(c);
+      });
     }
-    return update(diffs, async (c) => {
-      const cognito = await c.aws.cognito();
-      const { UpdateUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
-      await call('cognito-idp:UpdateUserPoolClient', client.ClientId, () =>
-        cognito.send(new UpdateUserPoolClientCommand(mergedClientUpdate(client, want))),
-      );
-    });
+    return update(diffs, (c) => c.ports.cognito.updateUserPoolClient(mergedClientUpdate(client, want)));
   },
 
   async destroy(ctx) {
@@ -204,11 +154,7 @@ export const appClientStep: Step<ClientActual> = {
     const observed = await appClientStep.read(ctx);
     if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
     const { client } = observed.actual;
-    const cognito = await ctx.aws.cognito();
-    const { DeleteUserPoolClientCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
-    await callIgnoringAbsent('cognito-idp:DeleteUserPoolClient', client.ClientId, () =>
-      cognito.send(new DeleteUserPoolClientCommand({ UserPoolId: client.UserPoolId, ClientId: client.ClientId })),
-    );
+    await ctx.ports.cognito.deleteUserPoolClient(client.UserPoolId, client.ClientId);
     delete ctx.state.resources.clientId;
     return { action: 'deleted', summary: `deleted ${client.ClientId}` };
   },

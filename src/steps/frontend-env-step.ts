@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { otherStates, type EnvFileRecord } from '../core/state-store.js';
-import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
+import { createOrUpdate, diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { deleteEnvFile, holdsOnly, isUnderHeader, parseEnv, readEnvFile, writeEnvFile } from '../frontend/env-file.js';
 import { envEntries, envKeyNames } from '../frontend/env-keys.js';
 import { claimEnvKeys, releaseEnvFile, type ReleaseOutcome } from '../frontend/env-records.js';
@@ -118,7 +118,7 @@ async function releaseFile(ctx: StepContext, path: string, record: EnvFileRecord
   return describeRelease(path, out);
 }
 
-export const frontendEnvStep: Step<FrontendActual> = {
+export const frontendEnvStep: Step<FrontendActual, 'frontend-env'> = {
   id: 'frontend-env',
   title: 'Frontend .env',
   dependsOn: ['app-client'],
@@ -186,12 +186,11 @@ export const frontendEnvStep: Step<FrontendActual> = {
     const notes = Object.entries(actual.userValues ?? {}).map(
       ([k, v]) => `${k} in ${env} holds your own value (${v}): otp-setup writes its value there, and teardown puts your line back.`,
     );
-    return {
-      kind: observed.status === 'absent' ? 'create' : 'update',
-      summary: parts.join('; '),
-      diffs: [...envDiffs, ...outputsDiffs, ...moved],
-      notes,
-      apply: async (c) => {
+    return createOrUpdate(
+      observed,
+      parts.join('; '),
+      [...envDiffs, ...outputsDiffs, ...moved],
+      async (c) => {
         const previous = c.state.resources.frontend;
         const records = recordsOf(c);
         const entries = desiredEntries(c);
@@ -230,7 +229,8 @@ export const frontendEnvStep: Step<FrontendActual> = {
           envFiles: records,
         };
       },
-    };
+      notes,
+    );
   },
 
   async destroy(ctx) {

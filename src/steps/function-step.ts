@@ -1,14 +1,10 @@
-import type { FunctionConfiguration, Runtime, TracingMode } from '@aws-sdk/client-lambda';
-import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, isLostCreate, toUserError } from '../aws/aws-errors.js';
-import { pollDelays } from '../aws/clients.js';
-import { withBackoff } from '../core/backoff.js';
+import type { FunctionConfiguration, GetFunctionResponse, Runtime, TracingMode } from '@aws-sdk/client-lambda';
 import { grant } from '../core/permissions.js';
-import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
+import { create, destroyOwned, diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import type { FunctionKind } from '../config/function-kinds.js';
 import { HMAC_KEY_VARIABLE, handlerEnvironment, handlerSecrets, needsSecrets, redactEnvironment } from '../spec/handler-environment.js';
 import { foreignReason, ownershipTags } from './ownership.js';
 import { roleArn } from './role-step.js';
-import { sdk } from '../aws/sdk.js';
 
 interface FunctionActual {
   arn: string;
@@ -77,60 +73,17 @@ function actualSettings(c: FunctionConfiguration): Record<string, unknown> {
 }
 
 /**
- * IAM is eventually consistent. Right after CreateRole, Lambda may not yet be able to assume the
- * role ("The role defined for the function cannot be assumed by Lambda."); right after the role's
- * policy gained X-Ray permissions, Lambda's check for them with tracing on may still fail ("The
- * provided execution role does not have permissions to call PutTraceSegments on XRAY",
- * serverless/serverless#6931). Both are InvalidParameterValueException and pass with time.
- */
-export function iamNotYetPropagated(err: unknown): boolean {
-  return (
-    awsErrorName(err) === 'InvalidParameterValueException' &&
-    /cannot be assumed|role defined for the function|execution role does not have permissions|PutTraceSegments/i.test(
-      (err as Error).message ?? '',
-    )
-  );
-}
-
-/**
- * A new function is Pending, and an updated one InProgress, for a while; meanwhile Lambda refuses
- * UpdateFunctionCode, UpdateFunctionConfiguration and invocations (ResourceConflictException).
- * https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
- * So every update waits for State Active and LastUpdateStatus Successful first (a function a
- * previous, interrupted run left Pending included), and every create and update waits for the
- * same afterwards, so that `test-auth` or a second `up` right after this one finds it ready.
- */
-async function waitUntilReady(ctx: StepContext, FunctionName: string, after: 'create' | 'update'): Promise<void> {
-  const lambda = await ctx.aws.lambda();
-  const { waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2 } = sdk('@aws-sdk/client-lambda');
-  const options = { client: lambda, maxWaitTime: 300, ...pollDelays(ctx.aws.settings) };
-  await call('lambda:GetFunction', FunctionName, async () => {
-    await waitUntilFunctionActiveV2(options, { FunctionName });
-    if (after === 'update') await waitUntilFunctionUpdatedV2(options, { FunctionName });
-  });
-}
-
-/**
  * GetFunction returns Tags "only if you have explicit allow permissions for lambda:ListTags", and
  * a TagsError otherwise (GetFunctionResponse): without them every function would look foreign.
  * Then ListTags answers, or names the permission that is missing.
  */
-async function functionTags(
-  ctx: StepContext,
-  found: { Tags?: Record<string, string>; Configuration?: FunctionConfiguration },
-): Promise<Record<string, string>> {
+async function functionTags(ctx: StepContext, found: GetFunctionResponse): Promise<Record<string, string>> {
   if (found.Tags) return found.Tags;
-  const lambda = await ctx.aws.lambda();
-  const { ListTagsCommand } = sdk('@aws-sdk/client-lambda');
-  const arn = found.Configuration?.FunctionArn ?? '';
-  const listed = await call('lambda:ListTags', found.Configuration?.FunctionName, () =>
-    lambda.send(new ListTagsCommand({ Resource: arn })),
-  );
-  return listed.Tags ?? {};
+  return ctx.ports.lambda.listTags(found.Configuration?.FunctionName, found.Configuration?.FunctionArn ?? '');
 }
 
-export function functionStep(kind: FunctionKind): Step<FunctionActual> {
-  const step: Step<FunctionActual> = {
+export function functionStep<K extends FunctionKind>(kind: K): Step<FunctionActual, `function:${K}`> {
+  const step: Step<FunctionActual, `function:${K}`> = {
     id: `function:${kind}`,
     title: TITLES[kind],
     // The log group must exist (with its retention) before Lambda creates one that never expires.
@@ -160,12 +113,10 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
     },
 
     async read(ctx) {
-      const lambda = await ctx.aws.lambda();
-      const { GetFunctionCommand } = sdk('@aws-sdk/client-lambda');
       const FunctionName = ctx.names.functions[kind];
-      const found = await callOrAbsent('lambda:GetFunction', FunctionName, () => lambda.send(new GetFunctionCommand({ FunctionName })));
+      const found = await ctx.ports.lambda.getFunction(FunctionName);
       const conf = found?.Configuration;
-      if (!conf) return { status: 'absent' };
+      if (!found || !conf) return { status: 'absent' };
       const tags = await functionTags(ctx, found);
       const recordedArn = ctx.state.resources.functions?.[kind]?.arn;
       // Function ARNs were only ever recorded for functions that were ours.
@@ -205,51 +156,29 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
       const FunctionName = ctx.names.functions[kind];
       const tags = ownershipTags(ctx);
       if (observed.status === 'absent') {
-        return {
-          kind: 'create',
-          summary: `create ${FunctionName} (${ctx.config.lambda.runtime}, ${built.zip.length} bytes)`,
-          diffs: [],
-          notes: [],
-          apply: async (c) => {
-            recordSecret(c, kind, settings);
-            const lambda = await c.aws.lambda();
-            const { CreateFunctionCommand } = sdk('@aws-sdk/client-lambda');
-            const created = await withBackoff(
-              () =>
-                lambda.send(
-                  new CreateFunctionCommand({
-                    FunctionName,
-                    ...configurationInput(settings),
-                    Code: { ZipFile: built.zip },
-                    Description: `otp-setup ${kind} trigger (${c.names.stackId})`,
-                    Tags: tags,
-                  }),
-                ),
-              {
-                retryable: iamNotYetPropagated,
-                onRetry: (attempt) => {
-                  c.aws.stats.retries += 1;
-                  c.progress(`waiting for the new IAM role to propagate (retry ${attempt})`);
-                },
-              },
-            ).catch(async (err: unknown) => {
+        return create(`create ${FunctionName} (${ctx.config.lambda.runtime}, ${built.zip.length} bytes)`, async (c) => {
+          recordSecret(c, kind, settings);
+          const created = await c.ports.lambda.createFunction(
+            {
+              FunctionName,
+              ...configurationInput(settings),
+              ZipFile: built.zip,
+              Description: `otp-setup ${kind} trigger (${c.names.stackId})`,
+              Tags: tags,
+            },
+            {
+              onPropagationRetry: (attempt) => c.progress(`waiting for the new IAM role to propagate (retry ${attempt})`),
               // A retried CreateFunction whose first attempt succeeded: the function is there, tagged as ours.
-              if (isLostCreate(err, ['ResourceConflictException'])) {
-                const { GetFunctionCommand } = sdk('@aws-sdk/client-lambda');
-                const found = await call('lambda:GetFunction', FunctionName, () => lambda.send(new GetFunctionCommand({ FunctionName })));
-                if (found.Configuration && !foreignReason(c, 'Lambda function', FunctionName, await functionTags(c, found)))
-                  return found.Configuration;
-              }
-              throw toUserError(err, 'lambda:CreateFunction', FunctionName);
-            });
-            (c.state.resources.functions ??= {})[kind] = {
-              arn: created.FunctionArn ?? functionArn(c, kind),
-              codeSha256: created.CodeSha256 ?? built.codeSha256,
-            };
-            c.progress('waiting for the function to become active');
-            await waitUntilReady(c, FunctionName, 'create');
-          },
-        };
+              recoverLostCreate: async (found) => !foreignReason(c, 'Lambda function', FunctionName, await functionTags(c, found)),
+            },
+          );
+          (c.state.resources.functions ??= {})[kind] = {
+            arn: created.FunctionArn ?? functionArn(c, kind),
+            codeSha256: created.CodeSha256 ?? built.codeSha256,
+          };
+          c.progress('waiting for the function to become active');
+          await c.ports.lambda.waitUntilReady(FunctionName, 'create');
+        });
       }
       const actual = observed.actual;
       // Compared (and shown) with the secret replaced by a fingerprint: plans are printed.
@@ -265,55 +194,36 @@ export function functionStep(kind: FunctionKind): Step<FunctionActual> {
       if (diffs.length === 0) return noop('unchanged');
       const fields = new Set(diffs.map((d) => d.field));
       return update(diffs, async (c) => {
-        const lambda = await c.aws.lambda();
-        const api = sdk('@aws-sdk/client-lambda');
-        if (fields.has('Tags')) {
-          await call('lambda:TagResource', FunctionName, () =>
-            lambda.send(new api.TagResourceCommand({ Resource: actual.arn, Tags: tags })),
-          );
-        }
+        const { lambda } = c.ports;
+        if (fields.has('Tags')) await lambda.tagResource(FunctionName, actual.arn, tags);
         const changesFunction = fields.has('CodeSha256') || [...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags');
-        if (changesFunction) await waitUntilReady(c, FunctionName, 'update');
-        if (fields.has('CodeSha256')) {
-          await call('lambda:UpdateFunctionCode', FunctionName, () =>
-            lambda.send(new api.UpdateFunctionCodeCommand({ FunctionName, ZipFile: built.zip })),
-          );
-        }
+        if (changesFunction) await lambda.waitUntilReady(FunctionName, 'update');
+        if (fields.has('CodeSha256')) await lambda.updateFunctionCode(FunctionName, built.zip);
         if ([...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags')) {
           recordSecret(c, kind, settings);
-          if (fields.has('CodeSha256')) await waitUntilReady(c, FunctionName, 'update');
-          await withBackoff(
-            () => lambda.send(new api.UpdateFunctionConfigurationCommand({ FunctionName, ...configurationInput(settings) })),
-            {
-              retryable: iamNotYetPropagated,
-              onRetry: (n) => {
-                c.aws.stats.retries += 1;
-                c.progress(`waiting for IAM to propagate (retry ${n})`);
-              },
-            },
-          ).catch((err: unknown) => {
-            throw toUserError(err, 'lambda:UpdateFunctionConfiguration', FunctionName);
-          });
+          if (fields.has('CodeSha256')) await lambda.waitUntilReady(FunctionName, 'update');
+          await lambda.updateFunctionConfiguration(
+            { FunctionName, ...configurationInput(settings) },
+            { onPropagationRetry: (n) => c.progress(`waiting for IAM to propagate (retry ${n})`) },
+          );
         }
-        if (changesFunction) await waitUntilReady(c, FunctionName, 'update');
+        if (changesFunction) await lambda.waitUntilReady(FunctionName, 'update');
         (c.state.resources.functions ??= {})[kind] = { arn: actual.arn, codeSha256: built.codeSha256 };
       });
     },
 
-    async destroy(ctx) {
-      const observed = await step.read(ctx);
-      const FunctionName = ctx.names.functions[kind];
-      if (observed.status === 'absent') {
-        delete ctx.state.resources.functions?.[kind];
-        return { action: 'absent', summary: 'already gone' };
-      }
-      if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
-      const lambda = await ctx.aws.lambda();
-      const { DeleteFunctionCommand } = sdk('@aws-sdk/client-lambda');
-      await callIgnoringAbsent('lambda:DeleteFunction', FunctionName, () => lambda.send(new DeleteFunctionCommand({ FunctionName })));
-      delete ctx.state.resources.functions?.[kind];
-      return { action: 'deleted', summary: `deleted ${FunctionName}` };
-    },
+    destroy: (ctx) =>
+      destroyOwned(
+        ctx,
+        step,
+        async () => {
+          const FunctionName = ctx.names.functions[kind];
+          await ctx.ports.lambda.deleteFunction(FunctionName);
+          delete ctx.state.resources.functions?.[kind];
+          return { action: 'deleted', summary: `deleted ${FunctionName}` };
+        },
+        { forget: () => delete ctx.state.resources.functions?.[kind] },
+      ),
   };
   return step;
 }

@@ -1,4 +1,3 @@
-import type { Step } from '../core/step.js';
 import { alarmsStep } from './alarms-step.js';
 import { appClientStep } from './app-client-step.js';
 import { frontendEnvStep } from './frontend-env-step.js';
@@ -10,12 +9,13 @@ import { roleStep } from './role-step.js';
 import { sesDomainStep } from './ses-domain-step.js';
 import { sesIdentityStep } from './ses-identity-step.js';
 import { userPoolStep } from './user-pool-step.js';
+import { wafStep } from './waf-step.js';
 
 /**
  * The stack, in dependency order (each step lists what it needs; the runner starts a step as
  * soon as those are done). Teardown walks this list backwards.
  */
-export const STEPS: readonly Step[] = [
+export const STEPS = [
   logGroupsStep,
   roleStep,
   sesIdentityStep,
@@ -31,4 +31,8 @@ export const STEPS: readonly Step[] = [
   appClientStep,
   frontendEnvStep,
   alarmsStep,
-];
+  wafStep,
+] as const;
+
+/** The ids of the steps, derived from the list: adding a step adds its id. */
+export type KnownStepId = (typeof STEPS)[number]['id'];

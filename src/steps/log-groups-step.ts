@@ -1,10 +1,8 @@
 import type { LogGroup } from '@aws-sdk/client-cloudwatch-logs';
-import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, toUserError } from '../aws/aws-errors.js';
 import { grant, type PermissionScope } from '../core/permissions.js';
-import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
+import { createOrUpdate, destroyOwned, diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
 import { foreignReason, ownershipTags } from './ownership.js';
-import { sdk } from '../aws/sdk.js';
 
 interface GroupActual {
   arn: string;
@@ -54,16 +52,12 @@ function bareArn(group: LogGroup): string {
 }
 
 async function describeOurs(ctx: StepContext): Promise<Map<string, LogGroup>> {
-  const logs = await ctx.aws.logs();
-  const { paginateDescribeLogGroups } = sdk('@aws-sdk/client-cloudwatch-logs');
   const wanted = new Set(FUNCTION_KINDS.map((k) => logGroupName(ctx, k)));
   const found = new Map<string, LogGroup>();
-  // One listing finds all four groups: they share the stack's name prefix.
-  await call('logs:DescribeLogGroups', undefined, async () => {
-    for await (const page of paginateDescribeLogGroups({ client: logs, pageSize: 50 }, { logGroupNamePrefix: commonPrefix([...wanted]) })) {
-      for (const g of page.logGroups ?? []) if (g.logGroupName && wanted.has(g.logGroupName)) found.set(g.logGroupName, g);
-    }
-  });
+  // One listing finds all the groups: they share the stack's name prefix.
+  for (const g of await ctx.ports.logs.logGroupsWithPrefix(commonPrefix([...wanted]))) {
+    if (g.logGroupName && wanted.has(g.logGroupName)) found.set(g.logGroupName, g);
+  }
   return found;
 }
 
@@ -77,7 +71,7 @@ function desired(ctx: StepContext) {
  * the code). A group Lambda already created for a function this folder's state records,
  * untagged, is taken over; any other group that is not tagged with our stack id is foreign.
  */
-export const logGroupsStep: Step<LogGroupsActual> = {
+export const logGroupsStep: Step<LogGroupsActual, 'log-groups'> = {
   id: 'log-groups',
   title: 'Function log groups',
   dependsOn: [],
@@ -95,8 +89,6 @@ export const logGroupsStep: Step<LogGroupsActual> = {
   async read(ctx) {
     const found = await describeOurs(ctx);
     if (found.size === 0) return { status: 'absent' };
-    const logs = await ctx.aws.logs();
-    const { ListTagsForResourceCommand } = sdk('@aws-sdk/client-cloudwatch-logs');
     const ours = new Set(recorded(ctx));
     // Recorded groups were tagged with the stack id the state file names: no need to read their tags.
     const taggedWithOurId = ctx.config.stackId !== undefined && ctx.state.identity === ctx.config.stackId;
@@ -108,11 +100,7 @@ export const logGroupsStep: Step<LogGroupsActual> = {
         const group = found.get(name);
         if (!group) return;
         const arn = bareArn(group);
-        const tags =
-          ours.has(name) && taggedWithOurId
-            ? undefined
-            : ((await callOrAbsent('logs:ListTagsForResource', name, () => logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))))
-                ?.tags ?? {});
+        const tags = ours.has(name) && taggedWithOurId ? undefined : ((await ctx.ports.logs.tagsOf(name, arn)) ?? {});
         // A group Lambda created itself (untagged) for a function this folder recorded is ours too.
         const provenOurs = ours.has(name) || ctx.state.resources.functions?.[kind] !== undefined;
         const reason = tags ? foreignReason(ctx, 'log group', name, tags, provenOurs, { untaggedOursWhenRecorded: true }) : undefined;
@@ -150,65 +138,38 @@ export const logGroupsStep: Step<LogGroupsActual> = {
       toRetain.length && `set retention on ${toRetain.length}`,
       toTag.length && `tag ${toTag.length}`,
     ].filter(Boolean);
-    return {
-      kind: observed.status === 'absent' ? 'create' : 'update',
-      summary: `${parts.join(', ')} (retention ${want.retentionDays} days)`,
-      diffs,
-      notes: [],
-      apply: async (c) => {
-        const logs = await c.aws.logs();
-        const api = sdk('@aws-sdk/client-cloudwatch-logs');
-        const setRetention = (name: string) =>
-          call('logs:PutRetentionPolicy', name, () =>
-            logs.send(new api.PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: want.retentionDays })),
-          );
-        await Promise.all([
-          ...toCreate.map(async (kind) => {
-            const name = logGroupName(c, kind);
-            try {
-              await logs.send(new api.CreateLogGroupCommand({ logGroupName: name, tags: want.tags }));
-            } catch (err) {
-              // Lambda creates the group itself if the function ran in between: take it over.
-              // TagResource, not TagLogGroup, which "is on the path to deprecation" (CloudWatch Logs API reference).
-              if (awsErrorName(err) !== 'ResourceAlreadyExistsException') throw toUserError(err, 'logs:CreateLogGroup', name);
-              const arn = `arn:${c.partition}:logs:${c.region}:${c.accountId}:log-group:${name}`;
-              await call('logs:TagResource', name, () => logs.send(new api.TagResourceCommand({ resourceArn: arn, tags: want.tags })));
-            }
-            await setRetention(name);
-          }),
-          ...toRetain.map((kind) => setRetention(logGroupName(c, kind))),
-          ...toTag.map((kind) => {
-            const name = logGroupName(c, kind);
-            return call('logs:TagResource', name, () =>
-              logs.send(new api.TagResourceCommand({ resourceArn: actual[kind]!.arn, tags: want.tags })),
-            );
-          }),
-        ]);
-        record(
-          c,
-          FUNCTION_KINDS.map((k) => logGroupName(c, k)),
-        );
-      },
-    };
+    return createOrUpdate(observed, `${parts.join(', ')} (retention ${want.retentionDays} days)`, diffs, async (c) => {
+      const { logs } = c.ports;
+      const setRetention = (name: string) => logs.putRetentionPolicy(name, want.retentionDays);
+      await Promise.all([
+        ...toCreate.map(async (kind) => {
+          const name = logGroupName(c, kind);
+          if (!(await logs.createLogGroup(name, want.tags))) {
+            // Lambda creates the group itself if the function ran in between: take it over.
+            await logs.tagResource(name, `arn:${c.partition}:logs:${c.region}:${c.accountId}:log-group:${name}`, want.tags);
+          }
+          await setRetention(name);
+        }),
+        ...toRetain.map((kind) => setRetention(logGroupName(c, kind))),
+        ...toTag.map((kind) => logs.tagResource(logGroupName(c, kind), actual[kind]!.arn, want.tags)),
+      ]);
+      record(
+        c,
+        FUNCTION_KINDS.map((k) => logGroupName(c, k)),
+      );
+    });
   },
 
-  async destroy(ctx) {
-    const observed = await logGroupsStep.read(ctx);
-    if (observed.status === 'absent') {
-      record(ctx, undefined);
-      return { action: 'absent', summary: 'already gone' };
-    }
-    if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
-    const logs = await ctx.aws.logs();
-    const { DeleteLogGroupCommand } = sdk('@aws-sdk/client-cloudwatch-logs');
-    const kinds = FUNCTION_KINDS.filter((k) => observed.actual[k]);
-    await Promise.all(
-      kinds.map((kind) => {
-        const name = logGroupName(ctx, kind);
-        return callIgnoringAbsent('logs:DeleteLogGroup', name, () => logs.send(new DeleteLogGroupCommand({ logGroupName: name })));
-      }),
-    );
-    record(ctx, undefined);
-    return { action: 'deleted', summary: `deleted ${kinds.length} log group(s)` };
-  },
+  destroy: (ctx) =>
+    destroyOwned(
+      ctx,
+      logGroupsStep,
+      async (actual) => {
+        const kinds = FUNCTION_KINDS.filter((k) => actual[k]);
+        await Promise.all(kinds.map((kind) => ctx.ports.logs.deleteLogGroup(logGroupName(ctx, kind))));
+        record(ctx, undefined);
+        return { action: 'deleted', summary: `deleted ${kinds.length} log group(s)` };
+      },
+      { forget: () => record(ctx, undefined) },
+    ),
 };

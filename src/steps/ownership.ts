@@ -82,6 +82,5 @@ export function foreignReason(
   return undefined;
 }
 
-export function tagsFromList(list: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): Record<string, string> {
-  return Object.fromEntries((list ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
-}
+/** Tag lists (Key/Value pairs) to a map, and back: the ports speak maps, some AWS APIs lists. */
+export { tagList, tagsFromList } from '../aws/tags.js';

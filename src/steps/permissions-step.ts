@@ -1,9 +1,7 @@
-import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
-import { sameValue, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
+import { createOrUpdate, sameValue, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
 import { functionArn, functionStep } from './function-step.js';
-import { sdk } from '../aws/sdk.js';
 
 export const STATEMENT_ID = 'otp-setup-cognito-trigger';
 
@@ -20,12 +18,9 @@ type PermissionsActual = Partial<Record<FunctionKind, PolicyStatement>>;
 
 /** The statements of a function's resource policy; undefined when it has no policy (or no function). */
 export async function functionPolicy(ctx: StepContext, kind: FunctionKind): Promise<PolicyStatement[] | undefined> {
-  const lambda = await ctx.aws.lambda();
-  const { GetPolicyCommand } = sdk('@aws-sdk/client-lambda');
-  const FunctionName = ctx.names.functions[kind];
-  const out = await callOrAbsent('lambda:GetPolicy', FunctionName, () => lambda.send(new GetPolicyCommand({ FunctionName })));
-  if (!out?.Policy) return undefined;
-  return (JSON.parse(out.Policy) as { Statement?: PolicyStatement[] }).Statement ?? [];
+  const policy = await ctx.ports.lambda.getPolicy(ctx.names.functions[kind]);
+  if (!policy) return undefined;
+  return (JSON.parse(policy) as { Statement?: PolicyStatement[] }).Statement ?? [];
 }
 
 /** Only our user pool, in our account, may invoke the triggers (the guide omits SourceAccount). */
@@ -42,7 +37,7 @@ function summarize(statement: PolicyStatement | undefined): Record<string, unkno
   };
 }
 
-export const permissionsStep: Step<PermissionsActual> = {
+export const permissionsStep: Step<PermissionsActual, 'permissions'> = {
   id: 'permissions',
   title: 'Invoke permissions for Cognito',
   dependsOn: ['user-pool'],
@@ -78,47 +73,27 @@ export const permissionsStep: Step<PermissionsActual> = {
     }
     if (diffs.length === 0) return noop('unchanged (scoped to the pool and account)');
     const kinds = FUNCTION_KINDS.filter((k) => diffs.some((d) => d.field === ctx.names.functions[k]));
-    return {
-      kind: observed.status === 'absent' ? 'create' : 'update',
-      summary: `${observed.status === 'absent' ? 'grant' : 'fix'} cognito-idp.amazonaws.com invoke on ${kinds.length} function(s), scoped to the pool`,
+    return createOrUpdate(
+      observed,
+      `${observed.status === 'absent' ? 'grant' : 'fix'} cognito-idp.amazonaws.com invoke on ${kinds.length} function(s), scoped to the pool`,
       diffs,
-      notes: [],
-      apply: async (c) => {
-        const lambda = await c.aws.lambda();
-        const api = sdk('@aws-sdk/client-lambda');
+      async (c) => {
         const w = desiredStatement(c);
         await Promise.all(
           kinds.map(async (kind) => {
-            const FunctionName = c.names.functions[kind];
-            if (actual[kind]) {
-              await callIgnoringAbsent('lambda:RemovePermission', FunctionName, () =>
-                lambda.send(new api.RemovePermissionCommand({ FunctionName, StatementId: STATEMENT_ID })),
-              );
-            }
-            await call('lambda:AddPermission', FunctionName, () =>
-              lambda.send(
-                new api.AddPermissionCommand({
-                  FunctionName,
-                  StatementId: STATEMENT_ID,
-                  Action: 'lambda:InvokeFunction',
-                  Principal: w.principal,
-                  SourceArn: w.sourceArn,
-                  SourceAccount: w.sourceAccount,
-                }),
-              ),
-            );
+            const functionName = c.names.functions[kind];
+            if (actual[kind]) await c.ports.lambda.removePermission(functionName, STATEMENT_ID);
+            await c.ports.lambda.addPermission({ functionName, statementId: STATEMENT_ID, ...w });
           }),
         );
         c.state.resources.permissions = FUNCTION_KINDS.map((k) => functionArn(c, k));
       },
-    };
+    );
   },
 
   async destroy(ctx) {
     const observed = await permissionsStep.read(ctx);
     if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
-    const lambda = await ctx.aws.lambda();
-    const { RemovePermissionCommand } = sdk('@aws-sdk/client-lambda');
     // Our statement on another stack's function (same names, another project) is theirs to remove.
     const owned = await Promise.all(
       FUNCTION_KINDS.map(async (kind) => {
@@ -129,14 +104,7 @@ export const permissionsStep: Step<PermissionsActual> = {
     );
     const kinds = FUNCTION_KINDS.filter((_, i) => owned[i]);
     if (kinds.length === 0) return { action: 'kept', summary: "kept: the functions are not this stack's" };
-    await Promise.all(
-      kinds.map((kind) => {
-        const FunctionName = ctx.names.functions[kind];
-        return callIgnoringAbsent('lambda:RemovePermission', FunctionName, () =>
-          lambda.send(new RemovePermissionCommand({ FunctionName, StatementId: STATEMENT_ID })),
-        );
-      }),
-    );
+    await Promise.all(kinds.map((kind) => ctx.ports.lambda.removePermission(ctx.names.functions[kind], STATEMENT_ID)));
     delete ctx.state.resources.permissions;
     return { action: 'deleted', summary: `removed from ${kinds.length} function(s)` };
   },

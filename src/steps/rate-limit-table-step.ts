@@ -1,11 +1,8 @@
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
-import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
-import { pollDelays } from '../aws/clients.js';
 import { OtpError } from '../core/errors.js';
-import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
-import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
-import { sdk } from '../aws/sdk.js';
+import { create, destroyOwned, diffFields, noop, replace, update, type Change, type Step, type StepContext } from '../core/step.js';
+import { foreignReason, ownershipTags } from './ownership.js';
 
 interface TableActual {
   table: TableDescription;
@@ -15,19 +12,10 @@ interface TableActual {
 
 const TTL_ATTRIBUTE = 'expiresAt';
 
-/**
- * A table is CREATING or UPDATING for a while after CreateTable/UpdateTable, and meanwhile
- * DynamoDB refuses UpdateTimeToLive, UpdateTable and DeleteTable ("If the table is in the CREATING
- * or UPDATING states, then DynamoDB returns a ResourceInUseException", DeleteTable API reference).
- * The SDK's TableExists waiter polls DescribeTable until the table is ACTIVE.
- */
+/** A table CREATING or UPDATING refuses changes and deletion until it is ACTIVE. */
 async function waitUntilActive(ctx: StepContext, TableName: string): Promise<void> {
-  const db = await ctx.aws.dynamodb();
-  const { waitUntilTableExists } = sdk('@aws-sdk/client-dynamodb');
   ctx.progress('waiting for the table to become active');
-  await call('dynamodb:DescribeTable', TableName, () =>
-    waitUntilTableExists({ client: db, maxWaitTime: 300, ...pollDelays(ctx.aws.settings) }, { TableName }),
-  );
+  await ctx.ports.dynamodb.waitUntilActive(TableName);
 }
 
 /** Our TTL attribute is only switched on when none is on: DynamoDB keeps one TTL attribute per table. */
@@ -52,7 +40,7 @@ function observedFields(actual: TableActual, wantTags: Record<string, string>): 
  * The rate limiter's table: on-demand (no capacity to plan, cost only per request) with a TTL
  * attribute so counters disappear by themselves.
  */
-export const rateLimitTableStep: Step<TableActual> = {
+export const rateLimitTableStep: Step<TableActual, 'rate-limit-table'> = {
   id: 'rate-limit-table',
   title: 'Rate-limit table',
   dependsOn: [],
@@ -70,24 +58,18 @@ export const rateLimitTableStep: Step<TableActual> = {
   },
 
   async read(ctx) {
-    const db = await ctx.aws.dynamodb();
-    const api = sdk('@aws-sdk/client-dynamodb');
+    const { dynamodb } = ctx.ports;
     const TableName = ctx.names.rateLimitTable;
-    const describing = callOrAbsent('dynamodb:DescribeTable', TableName, () => db.send(new api.DescribeTableCommand({ TableName })));
-    const details = (ResourceArn: string) =>
-      Promise.all([
-        call('dynamodb:DescribeTimeToLive', TableName, () => db.send(new api.DescribeTimeToLiveCommand({ TableName }))),
-        call('dynamodb:ListTagsOfResource', TableName, () => db.send(new api.ListTagsOfResourceCommand({ ResourceArn }))),
-      ]);
+    const describing = dynamodb.describeTable(TableName);
+    const details = (arn: string) => Promise.all([dynamodb.describeTimeToLive(TableName), dynamodb.tagsOf(TableName, arn)]);
     // A table this stack recorded is almost surely there: ask for its TTL and tags in the same
     // round trip as DescribeTable (the ARN is known from the name), not one round trip later.
     const early = ctx.state.steps['rate-limit-table'] !== undefined ? details(rateLimitTableArn(ctx)) : undefined;
     early?.catch(() => undefined); // awaited below unless the table turns out absent
-    const table = (await describing)?.Table;
+    const table = await describing;
     if (!table?.TableArn) return { status: 'absent' };
-    const [ttl, tagged] = await (early && table.TableArn === rateLimitTableArn(ctx) ? early : details(table.TableArn));
-    const tags = tagsFromList(tagged.Tags);
-    const enabled = ttl?.TimeToLiveDescription?.TimeToLiveStatus;
+    const [ttl, tags] = await (early && table.TableArn === rateLimitTableArn(ctx) ? early : details(table.TableArn));
+    const enabled = ttl?.TimeToLiveStatus;
     return {
       status: 'present',
       // The state file never held the table's ARN; a recorded run of this step is the proof.
@@ -95,7 +77,7 @@ export const rateLimitTableStep: Step<TableActual> = {
       actual: {
         table,
         tags,
-        ttlAttribute: enabled === 'ENABLED' || enabled === 'ENABLING' ? ttl?.TimeToLiveDescription?.AttributeName : undefined,
+        ttlAttribute: enabled === 'ENABLED' || enabled === 'ENABLING' ? ttl?.AttributeName : undefined,
       },
     };
   },
@@ -107,58 +89,26 @@ export const rateLimitTableStep: Step<TableActual> = {
     const TableName = ctx.names.rateLimitTable;
     const tags = ownershipTags(ctx);
     const want = { Key: 'pk:HASH', BillingMode: 'PAY_PER_REQUEST', TimeToLive: TTL_ATTRIBUTE, Tags: tags };
-    const enableTtl = async (c: StepContext): Promise<void> => {
-      const db = await c.aws.dynamodb();
-      const { UpdateTimeToLiveCommand } = sdk('@aws-sdk/client-dynamodb');
-      await call('dynamodb:UpdateTimeToLive', TableName, () =>
-        db.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } })),
-      );
-    };
+    const enableTtl = (c: StepContext) => c.ports.dynamodb.updateTimeToLive(TableName, TTL_ATTRIBUTE);
     if (observed.status === 'absent') {
-      return {
-        kind: 'create',
-        summary: `create ${TableName} (on-demand, TTL on ${TTL_ATTRIBUTE})`,
-        diffs: [],
-        notes: [],
-        apply: async (c) => {
-          const db = await c.aws.dynamodb();
-          const { CreateTableCommand } = sdk('@aws-sdk/client-dynamodb');
-          await call('dynamodb:CreateTable', TableName, () =>
-            db.send(
-              new CreateTableCommand({
-                TableName,
-                AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-                KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-                BillingMode: 'PAY_PER_REQUEST',
-                Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-              }),
-            ),
-          );
-          // TTL can only be switched on once the table is ACTIVE.
-          await waitUntilActive(c, TableName);
-          await enableTtl(c);
-        },
-      };
+      return create(`create ${TableName} (on-demand, TTL on ${TTL_ATTRIBUTE})`, async (c) => {
+        await c.ports.dynamodb.createTable({ tableName: TableName, hashKey: 'pk', tags });
+        // TTL can only be switched on once the table is ACTIVE.
+        await waitUntilActive(c, TableName);
+        await enableTtl(c);
+      });
     }
     const diffs = diffFields(observedFields(observed.actual, tags), want);
     if (diffs.length === 0) return noop('unchanged');
     const fields = new Set(diffs.map((d) => d.field));
     if (fields.has('Key')) {
       // It only holds short-lived counters, so replacing it loses nothing that matters.
-      return {
-        kind: 'replace',
-        summary: `replace ${TableName}: its key schema is not the limiter's`,
-        diffs,
-        notes: [],
-        apply: async (c) => {
-          const db = await c.aws.dynamodb();
-          const { DeleteTableCommand, waitUntilTableNotExists } = sdk('@aws-sdk/client-dynamodb');
-          if (observed.actual.table.TableStatus !== 'ACTIVE') await waitUntilActive(c, TableName);
-          await callIgnoringAbsent('dynamodb:DeleteTable', TableName, () => db.send(new DeleteTableCommand({ TableName })));
-          await waitUntilTableNotExists({ client: db, maxWaitTime: 300, ...pollDelays(c.aws.settings) }, { TableName });
-          await rateLimitTableStep.plan(c, { status: 'absent' }).apply?.(c);
-        },
-      };
+      return replace(`replace ${TableName}: its key schema is not the limiter's`, diffs, async (c) => {
+        if (observed.actual.table.TableStatus !== 'ACTIVE') await waitUntilActive(c, TableName);
+        await c.ports.dynamodb.deleteTable(TableName);
+        await c.ports.dynamodb.waitUntilDeleted(TableName);
+        await rateLimitTableStep.plan(c, { status: 'absent' }).apply?.(c);
+      });
     }
     const arn = observed.actual.table.TableArn;
     const otherTtl = otherTtlAttribute(observed.actual);
@@ -175,19 +125,11 @@ export const rateLimitTableStep: Step<TableActual> = {
           },
         );
       }
-      const db = await c.aws.dynamodb();
-      const api = sdk('@aws-sdk/client-dynamodb');
-      if (fields.has('Tags')) {
-        await call('dynamodb:TagResource', TableName, () =>
-          db.send(new api.TagResourceCommand({ ResourceArn: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) })),
-        );
-      }
+      if (fields.has('Tags')) await c.ports.dynamodb.tagResource(TableName, arn, tags);
       if (observed.actual.table.TableStatus !== 'ACTIVE' && (fields.has('BillingMode') || fields.has('TimeToLive')))
         await waitUntilActive(c, TableName);
       if (fields.has('BillingMode')) {
-        await call('dynamodb:UpdateTable', TableName, () =>
-          db.send(new api.UpdateTableCommand({ TableName, BillingMode: 'PAY_PER_REQUEST' })),
-        );
+        await c.ports.dynamodb.setOnDemand(TableName);
         // The table is UPDATING now; UpdateTimeToLive would be refused.
         if (fields.has('TimeToLive')) await waitUntilActive(c, TableName);
       }
@@ -195,17 +137,12 @@ export const rateLimitTableStep: Step<TableActual> = {
     });
   },
 
-  async destroy(ctx) {
-    const observed = await rateLimitTableStep.read(ctx);
-    if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
-    if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
-    const db = await ctx.aws.dynamodb();
-    const { DeleteTableCommand } = sdk('@aws-sdk/client-dynamodb');
-    // A table still CREATING (an `up` stopped right after CreateTable) or UPDATING cannot be deleted yet.
-    if (observed.actual.table.TableStatus !== 'ACTIVE') await waitUntilActive(ctx, ctx.names.rateLimitTable);
-    await callIgnoringAbsent('dynamodb:DeleteTable', ctx.names.rateLimitTable, () =>
-      db.send(new DeleteTableCommand({ TableName: ctx.names.rateLimitTable })),
-    );
-    return { action: 'deleted', summary: `deleted ${ctx.names.rateLimitTable}` };
-  },
+  destroy: (ctx) =>
+    destroyOwned(ctx, rateLimitTableStep, async (actual) => {
+      const TableName = ctx.names.rateLimitTable;
+      // A table still CREATING (an `up` stopped right after CreateTable) or UPDATING cannot be deleted yet.
+      if (actual.table.TableStatus !== 'ACTIVE') await waitUntilActive(ctx, TableName);
+      await ctx.ports.dynamodb.deleteTable(TableName);
+      return { action: 'deleted', summary: `deleted ${TableName}` };
+    }),
 };

@@ -1,11 +1,7 @@
-import type { Role } from '@aws-sdk/client-iam';
-import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, isLostCreate, isNotFound, toUserError } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
-import { withBackoff } from '../core/backoff.js';
-import { diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
+import { create, destroyOwned, diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { OWNERSHIP_TAG } from '../config/resource-names.js';
 import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
-import { sdk } from '../aws/sdk.js';
 import { FUNCTION_KINDS } from '../config/function-kinds.js';
 
 interface RoleActual {
@@ -129,24 +125,6 @@ function regionsTag(regions: Iterable<string>): string {
   return [...new Set(regions)].sort().join(' ');
 }
 
-/**
- * TagRole (like CreateRole) "can throw ConcurrentModificationException: multiple requests to
- * change this object were submitted simultaneously", which the SDK does not retry
- * (https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagRole.html#API_TagRole_Errors). So
- * our writes to the role go one after another, and a conflict with someone else's (the same stack's
- * `up` in another region tags this shared role too) is retried with backoff.
- */
-async function roleWrite<T>(ctx: StepContext, action: string, RoleName: string, fn: () => Promise<T>): Promise<T> {
-  return withBackoff(fn, {
-    retryable: (err) => /^ConcurrentModification(Exception)?$/.test(awsErrorName(err)),
-    onRetry: () => {
-      ctx.aws.stats.retries += 1;
-    },
-  }).catch((err: unknown) => {
-    throw toUserError(err, action, RoleName);
-  });
-}
-
 function desired(ctx: StepContext, actualTags?: Record<string, string>) {
   return {
     trustPolicy: TRUST_POLICY,
@@ -157,7 +135,7 @@ function desired(ctx: StepContext, actualTags?: Record<string, string>) {
   };
 }
 
-export const roleStep: Step<RoleActual> = {
+export const roleStep: Step<RoleActual, 'role'> = {
   id: 'role',
   title: 'Lambda execution role',
   dependsOn: [],
@@ -187,18 +165,14 @@ export const roleStep: Step<RoleActual> = {
   },
 
   async read(ctx) {
-    const iam = await ctx.aws.iam();
-    const { GetRoleCommand, ListAttachedRolePoliciesCommand, GetRolePolicyCommand } = sdk('@aws-sdk/client-iam');
+    const { iam } = ctx.ports;
     const RoleName = ctx.names.role;
-    const [role, attached, inline] = await Promise.all([
-      callOrAbsent('iam:GetRole', RoleName, () => iam.send(new GetRoleCommand({ RoleName }))),
-      callOrAbsent('iam:ListAttachedRolePolicies', RoleName, () => iam.send(new ListAttachedRolePoliciesCommand({ RoleName }))),
-      callOrAbsent('iam:GetRolePolicy', RoleName, () =>
-        iam.send(new GetRolePolicyCommand({ RoleName, PolicyName: ctx.names.inlinePolicy })),
-      ),
+    const [r, attached, inline] = await Promise.all([
+      iam.getRole(RoleName),
+      iam.attachedPolicies(RoleName),
+      iam.getRolePolicy(RoleName, ctx.names.inlinePolicy),
     ]);
-    if (!role?.Role) return { status: 'absent' };
-    const r: Role = role.Role;
+    if (!r) return { status: 'absent' };
     const tags = tagsFromList(r.Tags);
     const foreign = foreignReason(ctx, 'IAM role', RoleName, tags, r.Arn !== undefined && ctx.state.resources.roleArn === r.Arn);
     // Only ours is recorded: the record is what proves a role from before stack ids ours.
@@ -209,8 +183,8 @@ export const roleStep: Step<RoleActual> = {
       actual: {
         arn: r.Arn ?? roleArn(ctx),
         trustPolicy: decodePolicy(r.AssumeRolePolicyDocument),
-        attached: (attached?.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? '').sort(),
-        inlinePolicy: decodePolicy(inline?.PolicyDocument),
+        attached: [...(attached ?? [])].sort(),
+        inlinePolicy: decodePolicy(inline),
         tags,
       },
     };
@@ -219,40 +193,21 @@ export const roleStep: Step<RoleActual> = {
   plan(ctx, observed): Change {
     const want = desired(ctx, observed.status === 'present' ? observed.actual.tags : undefined);
     if (observed.status === 'absent') {
-      return {
-        kind: 'create',
-        summary: `create ${ctx.names.role} (own log groups + SES send as ${ctx.config.email.from})`,
-        diffs: [],
-        notes: [],
-        apply: async (c) => {
-          const iam = await c.aws.iam();
-          const { CreateRoleCommand, GetRoleCommand, PutRolePolicyCommand } = sdk('@aws-sdk/client-iam');
-          const RoleName = c.names.role;
-          const created = await iam
-            .send(
-              new CreateRoleCommand({
-                RoleName,
-                AssumeRolePolicyDocument: JSON.stringify(want.trustPolicy),
-                Description: `Execution role of the otp-setup sign-in functions (${c.names.stackId})`,
-                Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })),
-              }),
-            )
-            .catch(async (err: unknown) => {
-              // A retried CreateRole whose first attempt succeeded: the role is there, tagged as ours.
-              if (isLostCreate(err, ['EntityAlreadyExistsException', 'EntityAlreadyExists'])) {
-                const found = await call('iam:GetRole', RoleName, () => iam.send(new GetRoleCommand({ RoleName })));
-                if (!foreignReason(c, 'IAM role', RoleName, tagsFromList(found.Role?.Tags))) return found;
-              }
-              throw toUserError(err, 'iam:CreateRole', RoleName);
-            });
-          c.state.resources.roleArn = created.Role?.Arn ?? roleArn(c);
-          await roleWrite(c, 'iam:PutRolePolicy', RoleName, () =>
-            iam.send(
-              new PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) }),
-            ),
-          );
-        },
-      };
+      return create(`create ${ctx.names.role} (own log groups + SES send as ${ctx.config.email.from})`, async (c) => {
+        const RoleName = c.names.role;
+        const created = await c.ports.iam.createRole(
+          {
+            roleName: RoleName,
+            trustPolicy: want.trustPolicy,
+            description: `Execution role of the otp-setup sign-in functions (${c.names.stackId})`,
+            tags: want.tags,
+          },
+          // A retried CreateRole whose first attempt succeeded: the role is there, tagged as ours.
+          (found) => !foreignReason(c, 'IAM role', RoleName, tagsFromList(found.Tags)),
+        );
+        c.state.resources.roleArn = created?.Arn ?? roleArn(c);
+        await c.ports.iam.putRolePolicy(RoleName, c.names.inlinePolicy, want.inlinePolicy);
+      });
     }
     const actual = observed.actual;
     // Other managed policies a user attached by hand are left alone; only the one earlier versions
@@ -266,67 +221,37 @@ export const roleStep: Step<RoleActual> = {
     const diffs = diffFields(actualForDiff, want);
     if (diffs.length === 0) return noop('unchanged');
     return update(diffs, async (c) => {
-      const iam = await c.aws.iam();
-      const api = sdk('@aws-sdk/client-iam');
+      const { iam } = c.ports;
       const RoleName = c.names.role;
       const fields = new Set(diffs.map((d) => d.field));
-      if (fields.has('trustPolicy')) {
-        await roleWrite(c, 'iam:UpdateAssumeRolePolicy', RoleName, () =>
-          iam.send(new api.UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(want.trustPolicy) })),
-        );
-      }
-      if (fields.has('inlinePolicy')) {
-        await roleWrite(c, 'iam:PutRolePolicy', RoleName, () =>
-          iam.send(
-            new api.PutRolePolicyCommand({ RoleName, PolicyName: c.names.inlinePolicy, PolicyDocument: JSON.stringify(want.inlinePolicy) }),
-          ),
-        );
-      }
-      if (fields.has('tags')) {
-        await roleWrite(c, 'iam:TagRole', RoleName, () =>
-          iam.send(new api.TagRoleCommand({ RoleName, Tags: Object.entries(want.tags).map(([Key, Value]) => ({ Key, Value })) })),
-        );
-      }
+      // One write at a time: IAM refuses concurrent changes to one role.
+      if (fields.has('trustPolicy')) await iam.updateAssumeRolePolicy(RoleName, want.trustPolicy);
+      if (fields.has('inlinePolicy')) await iam.putRolePolicy(RoleName, c.names.inlinePolicy, want.inlinePolicy);
+      if (fields.has('tags')) await iam.tagRole(RoleName, want.tags);
       // Only once the inline policy carries the log permissions, so logging never lapses.
       if (fields.has('attached')) {
-        for (const PolicyArn of actualForDiff.attached) {
-          await roleWrite(c, 'iam:DetachRolePolicy', RoleName, () =>
-            iam.send(new api.DetachRolePolicyCommand({ RoleName, PolicyArn })).catch((err: unknown) => {
-              if (isNotFound(err)) return undefined;
-              throw err;
-            }),
-          );
-        }
+        for (const policyArn of actualForDiff.attached) await iam.detachRolePolicy(RoleName, policyArn);
       }
     });
   },
 
-  async destroy(ctx) {
-    const observed = await roleStep.read(ctx);
-    if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
-    if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
-    const iam = await ctx.aws.iam();
-    const api = sdk('@aws-sdk/client-iam');
-    const RoleName = ctx.names.role;
-    const others = regionsOf(observed.actual.tags).filter((r) => r !== ctx.region);
-    if (others.length > 0) {
-      // Functions of this stack in other regions still run under the role: only let go of ours.
-      await roleWrite(ctx, 'iam:TagRole', RoleName, () =>
-        iam.send(new api.TagRoleCommand({ RoleName, Tags: [{ Key: REGIONS_TAG, Value: regionsTag(others) }] })),
-      );
+  destroy: (ctx) =>
+    destroyOwned(ctx, roleStep, async (actual) => {
+      const { iam } = ctx.ports;
+      const RoleName = ctx.names.role;
+      const others = regionsOf(actual.tags).filter((r) => r !== ctx.region);
+      if (others.length > 0) {
+        // Functions of this stack in other regions still run under the role: only let go of ours.
+        await iam.tagRole(RoleName, { [REGIONS_TAG]: regionsTag(others) });
+        delete ctx.state.resources.roleArn;
+        return { action: 'released', summary: `kept ${RoleName}: still used by this stack in ${others.join(', ')}` };
+      }
+      const inline = await iam.inlinePolicyNames(RoleName);
+      // A role cannot be deleted while policies are attached or embedded. One write at a time.
+      for (const policyArn of actual.attached) await iam.detachRolePolicy(RoleName, policyArn);
+      for (const policyName of inline) await iam.deleteRolePolicy(RoleName, policyName);
+      await iam.deleteRole(RoleName);
       delete ctx.state.resources.roleArn;
-      return { action: 'released', summary: `kept ${RoleName}: still used by this stack in ${others.join(', ')}` };
-    }
-    const inline = await callOrAbsent('iam:ListRolePolicies', RoleName, () => iam.send(new api.ListRolePoliciesCommand({ RoleName })));
-    // A role cannot be deleted while policies are attached or embedded. One write at a time (roleWrite).
-    for (const PolicyArn of observed.actual.attached) {
-      await callIgnoringAbsent('iam:DetachRolePolicy', RoleName, () => iam.send(new api.DetachRolePolicyCommand({ RoleName, PolicyArn })));
-    }
-    for (const PolicyName of inline?.PolicyNames ?? []) {
-      await callIgnoringAbsent('iam:DeleteRolePolicy', RoleName, () => iam.send(new api.DeleteRolePolicyCommand({ RoleName, PolicyName })));
-    }
-    await callIgnoringAbsent('iam:DeleteRole', RoleName, () => iam.send(new api.DeleteRoleCommand({ RoleName })));
-    delete ctx.state.resources.roleArn;
-    return { action: 'deleted', summary: `deleted ${RoleName}` };
-  },
+      return { action: 'deleted', summary: `deleted ${RoleName}` };
+    }),
 };

@@ -1,7 +1,5 @@
-import { call, callIgnoringAbsent } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
-import { noop, type Change, type Step, type StepContext } from '../core/step.js';
-import { sdk } from '../aws/sdk.js';
+import { create, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
 
 interface DomainActual {
   verification: string | undefined;
@@ -19,18 +17,10 @@ export function dkimRecords(domain: string, tokens: readonly string[]): string[]
 }
 
 async function readDomain(ctx: StepContext): Promise<DomainActual> {
-  const ses = await ctx.aws.ses();
-  const api = sdk('@aws-sdk/client-ses');
   const domain = senderDomain(ctx);
-  const [verification, dkim] = await Promise.all([
-    call('ses:GetIdentityVerificationAttributes', domain, () =>
-      ses.send(new api.GetIdentityVerificationAttributesCommand({ Identities: [domain] })),
-    ),
-    call('ses:GetIdentityDkimAttributes', domain, () => ses.send(new api.GetIdentityDkimAttributesCommand({ Identities: [domain] }))),
-  ]);
-  const d = dkim.DkimAttributes?.[domain];
+  const [verification, d] = await Promise.all([ctx.ports.ses.verificationStatuses([domain]), ctx.ports.ses.dkimAttributes(domain)]);
   return {
-    verification: verification.VerificationAttributes?.[domain]?.VerificationStatus,
+    verification: verification[domain],
     dkim: d?.DkimVerificationStatus,
     tokens: d?.DkimTokens ?? [],
   };
@@ -46,7 +36,7 @@ function learn(ctx: StepContext, actual: DomainActual): void {
  * Easy DKIM. Like the address identity it carries no tags; it is deleted on teardown only if
  * otp-setup created it.
  */
-export const sesDomainStep: Step<DomainActual> = {
+export const sesDomainStep: Step<DomainActual, 'ses-domain'> = {
   id: 'ses-domain',
   title: 'SES sender domain (DKIM)',
   dependsOn: ['ses-identity'],
@@ -79,39 +69,24 @@ export const sesDomainStep: Step<DomainActual> = {
       ...dkimRecords(domain, tokens).map((r) => `  ${r}`),
     ];
     if (observed.status === 'absent') {
-      return {
-        kind: 'create',
-        summary: `verify ${domain} with Easy DKIM`,
-        diffs: [],
-        notes: [],
-        apply: async (c) => {
-          const ses = await c.aws.ses();
-          const { VerifyDomainDkimCommand } = sdk('@aws-sdk/client-ses');
-          // Recorded before the call: if the run dies right after it, teardown still knows it is ours.
-          c.state.resources.sesDomain = { identity: domain, createdByUs: true };
-          await c.checkpoint?.();
-          const out = await call('ses:VerifyDomainDkim', domain, () => ses.send(new VerifyDomainDkimCommand({ Domain: domain })));
-          const actual = await readDomain(c);
-          learn(c, actual);
-          return actual.dkim === 'Success' ? [] : pendingNotes(out.DkimTokens ?? actual.tokens);
-        },
-      };
+      return create(`verify ${domain} with Easy DKIM`, async (c) => {
+        // Recorded before the call: if the run dies right after it, teardown still knows it is ours.
+        c.state.resources.sesDomain = { identity: domain, createdByUs: true };
+        await c.checkpoint?.();
+        const dkimTokens = await c.ports.ses.verifyDomainDkim(domain);
+        const actual = await readDomain(c);
+        learn(c, actual);
+        return actual.dkim === 'Success' ? [] : pendingNotes(dkimTokens ?? actual.tokens);
+      });
     }
     const { verification, dkim, tokens } = observed.actual;
     if (dkim === 'Success') return noop(`${domain} verified, DKIM on`);
     if (dkim === 'Failed' || dkim === 'TemporaryFailure' || dkim === undefined || dkim === 'NotStarted') {
-      return {
-        kind: 'update',
-        summary: `DKIM for ${domain} is ${dkim ?? 'off'}: starting it again`,
-        diffs: [{ field: 'DkimVerificationStatus', actual: dkim, desired: 'Success' }],
-        notes: [],
-        apply: async (c) => {
-          const ses = await c.aws.ses();
-          const { VerifyDomainDkimCommand } = sdk('@aws-sdk/client-ses');
-          const out = await call('ses:VerifyDomainDkim', domain, () => ses.send(new VerifyDomainDkimCommand({ Domain: domain })));
-          return pendingNotes(out.DkimTokens ?? tokens);
-        },
-      };
+      return update(
+        [{ field: 'DkimVerificationStatus', actual: dkim, desired: 'Success' }],
+        async (c) => pendingNotes((await c.ports.ses.verifyDomainDkim(domain)) ?? tokens),
+        `DKIM for ${domain} is ${dkim ?? 'off'}: starting it again`,
+      );
     }
     return noop(`${domain}: DKIM ${dkim}, domain ${verification ?? 'pending'} — waiting for the DNS records`, pendingNotes(tokens));
   },
@@ -120,11 +95,7 @@ export const sesDomainStep: Step<DomainActual> = {
     const recorded = ctx.state.resources.sesDomain;
     if (!recorded?.createdByUs) return { action: 'absent', summary: 'none created by otp-setup' };
     if (ctx.keepSes) return { action: 'kept', summary: `kept ${recorded.identity} (--keep-ses)` };
-    const ses = await ctx.aws.ses();
-    const { DeleteIdentityCommand } = sdk('@aws-sdk/client-ses');
-    await callIgnoringAbsent('ses:DeleteIdentity', recorded.identity, () =>
-      ses.send(new DeleteIdentityCommand({ Identity: recorded.identity })),
-    );
+    await ctx.ports.ses.deleteIdentity(recorded.identity);
     delete ctx.state.resources.sesDomain;
     return { action: 'deleted', summary: `deleted ${recorded.identity}` };
   },

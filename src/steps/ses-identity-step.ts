@@ -1,7 +1,5 @@
-import { call, callIgnoringAbsent } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
-import { noop, type Change, type Step, type StepContext } from '../core/step.js';
-import { sdk } from '../aws/sdk.js';
+import { createOrUpdate, noop, type Change, type Step, type StepContext } from '../core/step.js';
 import { senderDomain } from './ses-domain-step.js';
 
 interface SesActual {
@@ -24,15 +22,10 @@ export function sesRegion(ctx: Pick<StepContext, 'config' | 'region'>): string {
 }
 
 async function verificationStatus(ctx: StepContext): Promise<SesActual> {
-  const ses = await ctx.aws.ses();
-  const { GetIdentityVerificationAttributesCommand } = sdk('@aws-sdk/client-ses');
   const from = ctx.config.email.from;
   const domain = senderDomain(ctx);
-  const out = await call('ses:GetIdentityVerificationAttributes', from, () =>
-    ses.send(new GetIdentityVerificationAttributesCommand({ Identities: [from, domain] })),
-  );
-  const attrs = out.VerificationAttributes ?? {};
-  return { address: attrs[from]?.VerificationStatus, domain: attrs[domain]?.VerificationStatus };
+  const statuses = await ctx.ports.ses.verificationStatuses([from, domain]);
+  return { address: statuses[from], domain: statuses[domain] };
 }
 
 /** Cognito needs the ARN of the identity that is verified, which may be the domain, not the address. */
@@ -54,7 +47,7 @@ function learn(ctx: StepContext, actual: SesActual): void {
  * identity on teardown only if this tool created it. An identity that was already there (perhaps
  * used by other apps) is never deleted.
  */
-export const sesIdentityStep: Step<SesActual> = {
+export const sesIdentityStep: Step<SesActual, 'ses-identity'> = {
   id: 'ses-identity',
   title: 'SES sender identity',
   dependsOn: [],
@@ -78,14 +71,8 @@ export const sesIdentityStep: Step<SesActual> = {
       `SES sent a verification email to ${from}: click its link, or no sign-in code can be sent.`,
       'While your SES account is in the sandbox, codes reach only verified recipients ("otp-setup doctor" tells).',
     ];
-    const verify = (summary: string): Change => ({
-      kind: observed.status === 'absent' ? 'create' : 'update',
-      summary,
-      diffs: [],
-      notes: [],
-      apply: async (c) => {
-        const ses = await c.aws.ses();
-        const { VerifyEmailIdentityCommand } = sdk('@aws-sdk/client-ses');
+    const verify = (summary: string): Change =>
+      createOrUpdate(observed, summary, [], async (c) => {
         // Recorded only when this run created it: an identity that existed before is not ours to delete.
         // SES identities carry no tags, so the record is saved before the call: a run killed right
         // after it would otherwise leave an identity no later teardown knows to delete.
@@ -93,12 +80,11 @@ export const sesIdentityStep: Step<SesActual> = {
           c.state.resources.sesIdentity = { identity: from, createdByUs: true };
           await c.checkpoint?.();
         }
-        await call('ses:VerifyEmailIdentity', from, () => ses.send(new VerifyEmailIdentityCommand({ EmailAddress: from })));
+        await c.ports.ses.verifyEmailIdentity(from);
         // Real SES leaves a new identity Pending until its link is clicked; emulators verify at once.
         learn(c, await verificationStatus(c));
         return c.facts.sesIdentity ? [] : pending;
-      },
-    });
+      });
     if (observed.status === 'absent') return verify(`verify ${from}`);
     const { address } = observed.actual;
     const verified = verifiedIdentity(ctx, observed.actual);
@@ -115,11 +101,7 @@ export const sesIdentityStep: Step<SesActual> = {
         summary: "kept: this folder's state file does not record otp-setup creating it (SES identities carry no tags)",
       };
     if (ctx.keepSes) return { action: 'kept', summary: `kept ${recorded.identity} (--keep-ses)` };
-    const ses = await ctx.aws.ses();
-    const { DeleteIdentityCommand } = sdk('@aws-sdk/client-ses');
-    await callIgnoringAbsent('ses:DeleteIdentity', recorded.identity, () =>
-      ses.send(new DeleteIdentityCommand({ Identity: recorded.identity })),
-    );
+    await ctx.ports.ses.deleteIdentity(recorded.identity);
     delete ctx.state.resources.sesIdentity;
     return { action: 'deleted', summary: `deleted ${recorded.identity}` };
   },

@@ -71,7 +71,7 @@ function verdict(step: Step, ctx: StepContext, observed: Observed<unknown>, ours
     case 'app-client':
       return { remove: `app client ${names.client} (${state.resources.clientId ?? 'found by name'})` };
     case 'permissions': {
-      const kinds = keys(actual).filter((k) => ours.has(`function:${k}` as StepId));
+      const kinds = keys(actual).filter((k) => ours.has(`function:${k}`));
       if (kinds.length === 0) return { keep: step.title, reason: "the functions are not this stack's" };
       return { remove: `Cognito's invoke permission on ${kinds.length} function(s)` };
     }

@@ -1,13 +1,22 @@
 import type { CreateUserPoolCommandInput, UpdateUserPoolCommandInput, UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
-import { call, callOrAbsent, callIgnoringAbsent } from '../aws/aws-errors.js';
 import { deletionProtectionFor } from '../config/resource-names.js';
 import { OtpError } from '../core/errors.js';
 import { grant, type PermissionScope } from '../core/permissions.js';
-import { diffFields, noop, update, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
+import {
+  create as createChange,
+  destroyOwned,
+  diffFields,
+  noop,
+  replace,
+  update,
+  type Change,
+  type FieldDiff,
+  type Step,
+  type StepContext,
+} from '../core/step.js';
 import { functionArn } from './function-step.js';
 import { foreignReason, ownershipTags } from './ownership.js';
 import { sesRegion } from './ses-identity-step.js';
-import { sdk } from '../aws/sdk.js';
 import { formatSource } from '../../handlers/shared/email.js';
 
 interface PoolActual {
@@ -181,27 +190,12 @@ export function mergedUpdate(pool: UserPoolType, changes: Partial<UpdateUserPool
   };
 }
 
-async function describe(ctx: StepContext, UserPoolId: string): Promise<UserPoolType | undefined> {
-  const cognito = await ctx.aws.cognito();
-  const { DescribeUserPoolCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
-  const out = await callOrAbsent('cognito-idp:DescribeUserPool', UserPoolId, () =>
-    cognito.send(new DescribeUserPoolCommand({ UserPoolId })),
-  );
-  return out?.UserPool;
-}
-
 /** Finds pools by name (state lost, or never recorded); ours are those carrying our tag. */
 async function findByName(ctx: StepContext): Promise<{ ours: UserPoolType[]; others: UserPoolType[] }> {
-  const cognito = await ctx.aws.cognito();
-  const { paginateListUserPools } = sdk('@aws-sdk/client-cognito-identity-provider');
-  const ids: string[] = [];
-  const pages = paginateListUserPools({ client: cognito, pageSize: 60 }, { MaxResults: 60 });
-  await call('cognito-idp:ListUserPools', undefined, async () => {
-    for await (const page of pages) {
-      for (const p of page.UserPools ?? []) if (p.Name === ctx.names.userPool && p.Id) ids.push(p.Id);
-    }
-  });
-  const pools = (await Promise.all(ids.map((id) => describe(ctx, id)))).filter((p): p is UserPoolType => p !== undefined);
+  const ids = await ctx.ports.cognito.userPoolIdsNamed(ctx.names.userPool);
+  const pools = (await Promise.all(ids.map((id) => ctx.ports.cognito.describeUserPool(id)))).filter(
+    (p): p is UserPoolType => p !== undefined,
+  );
   const ours = pools.filter(
     (p) => foreignReason(ctx, 'user pool', ctx.names.userPool, p.UserPoolTags, p.Id === ctx.state.resources.userPoolId) === undefined,
   );
@@ -209,8 +203,6 @@ async function findByName(ctx: StepContext): Promise<{ ours: UserPoolType[]; oth
 }
 
 async function deletePool(ctx: StepContext, pool: UserPoolType): Promise<void> {
-  const cognito = await ctx.aws.cognito();
-  const api = sdk('@aws-sdk/client-cognito-identity-provider');
   const UserPoolId = pool.Id!;
   // AWS refuses to delete a pool that has a domain ("User pool cannot be deleted. It has a domain
   // configured that should be deleted first."; hashicorp/terraform-provider-aws#16479). otp-setup
@@ -229,14 +221,12 @@ async function deletePool(ctx: StepContext, pool: UserPoolType): Promise<void> {
   if (pool.DeletionProtection === 'ACTIVE') {
     // AWS refuses to delete a protected pool; teardown is the explicit request to do so.
     ctx.progress('turning deletion protection off');
-    await call('cognito-idp:UpdateUserPool', UserPoolId, () =>
-      cognito.send(new api.UpdateUserPoolCommand(mergedUpdate(pool, { DeletionProtection: 'INACTIVE' }))),
-    );
+    await ctx.ports.cognito.updateUserPool(mergedUpdate(pool, { DeletionProtection: 'INACTIVE' }));
   }
-  await callIgnoringAbsent('cognito-idp:DeleteUserPool', UserPoolId, () => cognito.send(new api.DeleteUserPoolCommand({ UserPoolId })));
+  await ctx.ports.cognito.deleteUserPool(UserPoolId);
 }
 
-export const userPoolStep: Step<PoolActual> = {
+export const userPoolStep: Step<PoolActual, 'user-pool'> = {
   id: 'user-pool',
   title: 'User pool',
   dependsOn: [
@@ -269,7 +259,7 @@ export const userPoolStep: Step<PoolActual> = {
 
   async read(ctx) {
     const recordedId = ctx.state.resources.userPoolId;
-    let pool = recordedId ? await describe(ctx, recordedId) : undefined;
+    let pool = recordedId ? await ctx.ports.cognito.describeUserPool(recordedId) : undefined;
     // The recorded id (recorded only for a pool that was ours) proves a pool from before stack ids,
     // or one whose tags an UpdateUserPool without UserPoolTags wiped, ours; another id's is not.
     let foreign = pool
@@ -310,8 +300,6 @@ export const userPoolStep: Step<PoolActual> = {
   plan(ctx, observed): Change {
     const want = desired(ctx);
     const create = async (c: StepContext): Promise<void> => {
-      const cognito = await c.aws.cognito();
-      const { CreateUserPoolCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
       const w = desired(c);
       const input: CreateUserPoolCommandInput = {
         PoolName: c.names.userPool,
@@ -328,49 +316,33 @@ export const userPoolStep: Step<PoolActual> = {
         AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
         UserPoolTags: w.Tags,
       };
-      const out = await call('cognito-idp:CreateUserPool', c.names.userPool, () => cognito.send(new CreateUserPoolCommand(input)));
-      c.state.resources.userPoolId = out.UserPool?.Id;
+      const { value: created, attempts } = await c.ports.cognito.createUserPool(input);
+      c.state.resources.userPoolId = created?.Id;
       // CreateUserPool is not idempotent. When the SDK had to retry it (a reset or timeout after
       // AWS received the request), an earlier attempt may have created a pool whose answer was
       // lost: that twin carries our name and tag, is seconds old and empty, and we hold the lock.
-      if ((out.$metadata.attempts ?? 1) > 1 && out.UserPool?.Id) {
+      if (attempts > 1 && created?.Id) {
         const { ours } = await findByName(c);
-        for (const twin of ours.filter((p) => p.Id !== out.UserPool?.Id)) await deletePool(c, twin);
+        for (const twin of ours.filter((p) => p.Id !== created.Id)) await deletePool(c, twin);
       }
-      c.facts.userPoolArn = out.UserPool?.Arn ?? `arn:${c.partition}:cognito-idp:${c.region}:${c.accountId}:userpool/${out.UserPool?.Id}`;
+      c.facts.userPoolArn = created?.Arn ?? `arn:${c.partition}:cognito-idp:${c.region}:${c.accountId}:userpool/${created?.Id}`;
       delete c.state.resources.clientId;
-      c.facts.createdUserPoolId = out.UserPool?.Id;
+      c.facts.createdUserPoolId = created?.Id;
     };
     if (observed.status === 'absent') {
-      return {
-        kind: 'create',
-        summary: `create ${ctx.names.userPool} (email as username, custom-auth triggers, ${want.UserPoolTier} tier)`,
-        diffs: [],
-        notes: [],
-        apply: create,
-      };
+      return createChange(`create ${ctx.names.userPool} (email as username, custom-auth triggers, ${want.UserPoolTier} tier)`, create);
     }
     const pool = observed.actual.pool;
     const diffs: FieldDiff[] = diffFields(observedFields(pool, want), want);
     if (diffs.length === 0) return noop(`unchanged (${pool.Id})`);
     if (diffs.some((d) => REPLACE_FIELDS.has(d.field))) {
-      return {
-        kind: 'replace',
-        summary: `replace ${pool.Id}: ${diffs
-          .filter((d) => REPLACE_FIELDS.has(d.field))
-          .map((d) => d.field)
-          .join(', ')} cannot change in place (all users are lost)`,
-        diffs,
-        notes: [],
-        apply: async (c) => {
-          await deletePool(c, pool);
-          await create(c);
-        },
-      };
+      const fixed = diffs.filter((d) => REPLACE_FIELDS.has(d.field)).map((d) => d.field);
+      return replace(`replace ${pool.Id}: ${fixed.join(', ')} cannot change in place (all users are lost)`, diffs, async (c) => {
+        await deletePool(c, pool);
+        await create(c);
+      });
     }
     return update(diffs, async (c) => {
-      const cognito = await c.aws.cognito();
-      const { UpdateUserPoolCommand } = sdk('@aws-sdk/client-cognito-identity-provider');
       const input = mergedUpdate(pool, {
         AutoVerifiedAttributes: want.AutoVerifiedAttributes as UpdateUserPoolCommandInput['AutoVerifiedAttributes'],
         UserAttributeUpdateSettings: want.UserAttributeUpdateSettings as UpdateUserPoolCommandInput['UserAttributeUpdateSettings'],
@@ -384,19 +356,16 @@ export const userPoolStep: Step<PoolActual> = {
         UserPoolTier: want.UserPoolTier,
         UserPoolTags: { ...pool.UserPoolTags, ...want.Tags },
       });
-      await call('cognito-idp:UpdateUserPool', pool.Id, () => cognito.send(new UpdateUserPoolCommand(input)));
+      await c.ports.cognito.updateUserPool(input);
     });
   },
 
-  async destroy(ctx) {
-    const observed = await userPoolStep.read(ctx);
-    if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
-    if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
-    const { pool } = observed.actual;
-    await deletePool(ctx, pool);
-    delete ctx.state.resources.userPoolId;
-    delete ctx.state.resources.clientId;
-    const protectedNote = pool.DeletionProtection === 'ACTIVE' ? ', after turning its deletion protection off' : '';
-    return { action: 'deleted', summary: `deleted ${pool.Id} (and its app client${protectedNote})` };
-  },
+  destroy: (ctx) =>
+    destroyOwned(ctx, userPoolStep, async ({ pool }) => {
+      await deletePool(ctx, pool);
+      delete ctx.state.resources.userPoolId;
+      delete ctx.state.resources.clientId;
+      const protectedNote = pool.DeletionProtection === 'ACTIVE' ? ', after turning its deletion protection off' : '';
+      return { action: 'deleted', summary: `deleted ${pool.Id} (and its app client${protectedNote})` };
+    }),
 };

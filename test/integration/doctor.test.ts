@@ -7,7 +7,8 @@ import {
 import { RemovePermissionCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStackFixture, type StackFixture } from '../support/stack-fixture.js';
+import { DisassociateWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
+import { BASE_CONFIG, startStackFixture, type StackFixture } from '../support/stack-fixture.js';
 
 let f: StackFixture;
 let logs: CloudWatchLogsClient;
@@ -135,6 +136,41 @@ describe('otp-setup doctor against moto', () => {
     const { UserPool: pool } = await f.sdk.cognito.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
     expect(pool!.UserAttributeUpdateSettings?.AttributesRequireVerificationBeforeUpdate).toEqual(['email']);
     expect((await doctor(dir)).verdict('email-ownership')).toBe('ok');
+  });
+
+  it('email-ownership: finds an attribute the app client was allowed to write by hand', async () => {
+    const dir = await f.project();
+    const { poolId, clientId } = await upAndPool(dir);
+    const { UserPoolClient: c } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
+    await f.sdk.cognito.send(
+      new UpdateUserPoolClientCommand({
+        ...c!,
+        ClientSecret: undefined,
+        LastModifiedDate: undefined,
+        CreationDate: undefined,
+        WriteAttributes: [...c!.WriteAttributes!, 'phone_number'],
+      } as never),
+    );
+    const check = (await doctor(dir)).checks.find((x) => x.id === 'email-ownership')!;
+    expect(check.verdict).toBe('fail');
+    expect(check.detail).toContain('also phone_number');
+  });
+
+  it('waf: ok with protection.waf on after up; fails once the web ACL is taken off the pool', async () => {
+    const dir = await f.project({ ...BASE_CONFIG, protection: { waf: { enabled: true } } });
+    const { poolId } = await upAndPool(dir);
+    expect((await doctor(dir)).checks.find((x) => x.id === 'waf')).toMatchObject({ verdict: 'ok' });
+    const waf = new WAFV2Client({
+      region: 'us-east-1',
+      endpoint: f.moto.url,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    const { UserPool: pool } = await f.sdk.cognito.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
+    await waf.send(new DisassociateWebACLCommand({ ResourceArn: pool!.Arn! }));
+    waf.destroy();
+    const check = (await doctor(dir)).checks.find((x) => x.id === 'waf')!;
+    expect(check.verdict).toBe('fail');
+    expect(check.detail).toContain('it is not associated with the pool');
   });
 
   it('finds an environment variable changed by hand', async () => {

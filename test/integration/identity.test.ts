@@ -177,7 +177,7 @@ describe('stack identity', () => {
     await up(a.dir);
     const before = await snapshot();
     expectStackTaggedWith(before, a.id);
-    expect(before.alarms).toHaveLength(10);
+    expect(before.alarms).toHaveLength(11);
     expect(before.topics).toHaveLength(1);
 
     // B never ran up. Its teardown lists what it found and keeps all of it, saying why.

@@ -40,6 +40,7 @@ const FULL = {
   stage: 'prod',
   email: { from: 'noreply@example.com', dkim: true },
   monitoring: { tracing: true, alarms: { enabled: true, email: 'ops@example.com' } },
+  protection: { waf: { enabled: true } },
 };
 
 /** moto asks for "*" and knows no condition context; it names CloudWatch actions by the signing name "monitoring". */

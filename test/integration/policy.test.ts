@@ -18,6 +18,7 @@ const FULL = {
   stage: 'prod',
   email: { from: 'noreply@example.com', dkim: true },
   monitoring: { tracing: true, alarms: { enabled: true, email: 'ops@example.com' } },
+  protection: { waf: { enabled: true } },
 };
 
 const KINDS = ['define-auth-challenge', 'create-auth-challenge', 'verify-auth-challenge', 'pre-sign-up'];
@@ -106,9 +107,19 @@ describe('otp-setup policy covers every call the CLI makes', () => {
           'logs:FilterLogEvents',
           'ses:GetAccount',
           'cognito-idp:DeleteUserPool',
+          'wafv2:CreateWebACL',
+          'wafv2:AssociateWebACL',
+          'wafv2:DisassociateWebACL',
+          'wafv2:DeleteWebACL',
         ]),
       );
       expect(calls.filter((a) => !granted.has(a))).toEqual([]);
+      // Associating a web ACL with a pool also needs the pool's own permission (WAF developer guide).
+      for (const a of ['AssociateWebACL', 'DisassociateWebACL', 'GetWebACLForResource'])
+        expect(statementsAllowing(policy, `cognito-idp:${a}`, poolArn), a).not.toEqual([]);
+      const acl = 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/email-otp-prod-user-pool/0f3c7a10-9f1e-4c55-8c1a-2f6d1b9e4a01';
+      expect(statementsAllowing(policy, 'wafv2:DeleteWebACL', acl)).not.toEqual([]);
+      expect(statementsAllowing(policy, 'wafv2:DeleteWebACL', acl.replace('email-otp-prod-user-pool', 'someone-elses'))).toEqual([]);
 
       // Scoped: the actions that write are granted on the ARNs AWS gave our resources, and not on a neighbour's.
       expect(statementsAllowing(policy, 'iam:PutRolePolicy', role)).not.toEqual([]);
@@ -153,6 +164,7 @@ describe('otp-setup policy covers every call the CLI makes', () => {
         'ses:GetIdentityVerificationAttributes',
         'ses:VerifyDomainDkim',
         'ses:VerifyEmailIdentity',
+        'wafv2:ListWebACLs',
       ]);
     },
   );
@@ -173,11 +185,24 @@ describe('otp-setup policy covers every call the CLI makes', () => {
       const policy = await policyFor(dir);
       const granted = policyActions(policy);
       expect(calls).toEqual(
-        expect.arrayContaining(['cloudwatch:DeleteAlarms', 'sns:DeleteTopic', 'dynamodb:DeleteTable', 'ses:DeleteIdentity']),
+        expect.arrayContaining([
+          'cloudwatch:DeleteAlarms',
+          'sns:DeleteTopic',
+          'dynamodb:DeleteTable',
+          'ses:DeleteIdentity',
+          'wafv2:DisassociateWebACL',
+          'wafv2:DeleteWebACL',
+        ]),
       );
       expect(calls.filter((a) => !granted.has(a))).toEqual([]);
       // Nothing to create any more: the policy grants no creation of what is switched off.
-      for (const a of ['cloudwatch:PutMetricAlarm', 'sns:CreateTopic', 'dynamodb:CreateTable', 'ses:VerifyDomainDkim'])
+      for (const a of [
+        'cloudwatch:PutMetricAlarm',
+        'sns:CreateTopic',
+        'dynamodb:CreateTable',
+        'ses:VerifyDomainDkim',
+        'wafv2:CreateWebACL',
+      ])
         expect(granted.has(a), a).toBe(false);
     },
   );

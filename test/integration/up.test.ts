@@ -40,8 +40,8 @@ describe('otp-setup up against moto', () => {
     expect(json.ok).toBe(true);
     const poolId = json.userPoolId as string;
     const clientId = json.clientId as string;
-    // Alarms and DKIM are off by default: skipped, not "unchanged" (nothing of theirs exists).
-    expect(json.counts).toEqual({ created: 13, skipped: 2 });
+    // Alarms, DKIM and WAF are off by default: skipped, not "unchanged" (nothing of theirs exists).
+    expect(json.counts).toEqual({ created: 13, skipped: 3 });
 
     // Role: Lambda trust, basic execution, SES send as our sender only (not AmazonSESFullAccess).
     const role = await f.sdk.iam.send(new GetRoleCommand({ RoleName: 'EmailOTPLambdaExecutionRole' }));
@@ -165,7 +165,7 @@ describe('otp-setup up against moto', () => {
     f.proxy.reset();
     const second = await up(dir);
     expect(f.proxy.writes()).toEqual([]);
-    expect(second.json!.counts).toEqual({ unchanged: 13, skipped: 2 });
+    expect(second.json!.counts).toEqual({ unchanged: 13, skipped: 3 });
     expect(second.stderr).not.toMatch(/created|updated/);
     // At most one read per AWS object, plus the identity check (role: role + attachment + inline
     // policy; permissions: one per function; one listing for the five log groups; the rate-limit
@@ -205,7 +205,7 @@ describe('otp-setup up against moto', () => {
     );
     f.proxy.reset();
     const second = await up(dir);
-    expect(second.json!.counts).toEqual({ unchanged: 11, skipped: 2, updated: 2 });
+    expect(second.json!.counts).toEqual({ unchanged: 11, skipped: 3, updated: 2 });
     const writes = f.proxy
       .writes()
       .map((c) => c.action)

@@ -462,7 +462,7 @@ describe('output and usage errors', () => {
     const dir = await f.project();
     const up = await f.cli(dir, ['up', '--stage', 'dev'], { npm_command: 'exec' });
     expect(up.code, up.stderr).toBe(0);
-    expect(up.stdout).toContain('Done: 13 created, 2 skipped.');
+    expect(up.stdout).toContain('Done: 13 created, 3 skipped.');
     expect(up.stdout).not.toContain('unchanged');
     expect(up.stdout).toContain('npx otp-setup test-auth --email you@example.com --create-user --stage dev');
     const status = await f.cli(dir, ['status', '--stage', 'dev']);

@@ -8,6 +8,7 @@ import { permissionsCheck } from './permissions-check.js';
 import { senderCheck } from './sender-check.js';
 import { sesAccountCheck } from './ses-account-check.js';
 import { triggersCheck } from './triggers-check.js';
+import { wafCheck } from './waf-check.js';
 
 /** In the order of the guide's troubleshooting section: can we send, is Cognito wired, do the handlers work. */
 export const CHECKS: readonly Check[] = [
@@ -18,6 +19,7 @@ export const CHECKS: readonly Check[] = [
   permissionsCheck,
   clientCheck,
   emailOwnershipCheck,
+  wafCheck,
   handlersCheck,
   logRetentionCheck,
   recentErrorsCheck,

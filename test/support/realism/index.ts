@@ -1,3 +1,4 @@
+import { cognitoClientWriteAttributesRule } from './cognito-client-write-attributes.js';
 import { cognitoPoolDomainRule, cognitoUserPoolRule } from './cognito-user-pool.js';
 import { dynamodbTableStatusRule } from './dynamodb-table-status.js';
 import { iamConcurrencyRule } from './iam-concurrency.js';
@@ -5,6 +6,10 @@ import { iamPropagationRule } from './iam-propagation.js';
 import { lambdaGetFunctionTagsRule } from './lambda-tags.js';
 import { lambdaStatesRule } from './lambda-states.js';
 import { nameLimitsRule } from './name-limits.js';
+import { wafAssociationPropagationRule } from './waf-association-propagation.js';
+import { wafDeleteAssociatedRule } from './waf-delete-associated.js';
+import { wafRateBasedLimitsRule } from './waf-rate-based-limits.js';
+import { wafResourceArnRule } from './waf-resource-arn.js';
 import type { RealismCall, RealismError, RealismRule } from './types.js';
 
 export type { RealismCall, RealismError, RealismRule } from './types.js';
@@ -34,11 +39,16 @@ export function defaultRules(): RealismRule[] {
     nameLimitsRule(),
     cognitoUserPoolRule(),
     cognitoPoolDomainRule(),
+    cognitoClientWriteAttributesRule(),
     lambdaGetFunctionTagsRule(),
     lambdaStatesRule(),
     iamConcurrencyRule(),
     iamPropagationRule(),
     dynamodbTableStatusRule(),
+    wafResourceArnRule(),
+    wafRateBasedLimitsRule(),
+    wafAssociationPropagationRule(),
+    wafDeleteAssociatedRule(),
   ];
 }
 

@@ -57,6 +57,9 @@ describe('config', () => {
     [{ ...from, otp: { ttlSeconds: 600 } }, 'otp.ttlSeconds: must not exceed client.authSessionValidityMinutes (3 min = 180 s)'],
     [{ ...from, otp: { lenght: 6 } }, 'otp.lenght: unknown field (did you mean "length"?)'],
     [{ ...from, regoin: 'us-east-1' }, 'regoin: unknown field (did you mean "region"?)'],
+    // Fields added to the schema after "did you mean" was written: known because they are read off the schema.
+    [{ ...from, rateLimit: { codesPerDya: 5 } }, 'rateLimit.codesPerDya: unknown field (did you mean "codesPerDay"?)'],
+    [{ ...from, monitoring: { alarms: { emial: 'a@b.c' } } }, 'monitoring.alarms.emial: unknown field (did you mean "email"?)'],
     [{ ...from, region: 'Mars' }, 'region: must be an AWS region such as us-east-1'],
     [{ ...from, stage: 'Prod!' }, 'stage: must be 1-16 lower-case letters'],
     [{ ...from, client: { accessTokenValidityMinutes: 2 } }, 'client.accessTokenValidityMinutes: must be at least 5 minutes'],

@@ -52,6 +52,15 @@ describe('cost estimate', () => {
     expect(estimateCost({ ...base, monthlyActiveUsers: 1000, signInsPerUser: 1 }).lines.some((l) => l.service === 'dynamodb')).toBe(false);
   });
 
+  it('adds the WAF web ACL: $5 a month, $1 per rule, $0.60 per million inspected requests (2 per sign-in)', () => {
+    const e = estimateCost({ ...base, monthlyActiveUsers: 100_000, signInsPerUser: 5, wafRules: 2 });
+    const waf = e.lines.find((l) => l.service === 'waf')!;
+    expect(waf.quantity).toBe(1_000_000);
+    expect(waf.monthlyUsd).toBeCloseTo(5 + 2 + 0.6, 10);
+    expect(e.notes.join(' ')).toContain('WAF web ACL with 2 rules');
+    expect(estimateCost({ ...base, monthlyActiveUsers: 1000, signInsPerUser: 1 }).lines.some((l) => l.service === 'waf')).toBe(false);
+  });
+
   it('keeps prices in one data file with a checked date and sources', () => {
     expect(prices.checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(prices.sources.every((s) => s.startsWith('https://aws.amazon.com/'))).toBe(true);

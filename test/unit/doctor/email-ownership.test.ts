@@ -26,4 +26,15 @@ describe('email-ownership check', () => {
     expect(pool.verdict).toBe('fail');
     expect(pool.detail).toContain('applies an email change before the new address is verified');
   });
+
+  it('fails on a client that may write more (or other) attributes than up sets, or every attribute', async () => {
+    const extra = await run(goodPool, { ClientId: 'c1', WriteAttributes: [...CLIENT_WRITE_ATTRIBUTES, 'phone_number'] });
+    expect(extra.verdict).toBe('fail');
+    expect(extra.detail).toContain("client c1 WriteAttributes differ from otp-setup's: also phone_number");
+    const fewer = await run(goodPool, { ClientId: 'c1', WriteAttributes: CLIENT_WRITE_ATTRIBUTES.filter((a) => a !== 'name') });
+    expect(fewer.detail).toContain('lacks name');
+    const all = await run(goodPool, { ClientId: 'c1' });
+    expect(all.verdict).toBe('fail');
+    expect(all.detail).toContain('may write every attribute');
+  });
 });

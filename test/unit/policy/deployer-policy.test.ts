@@ -49,6 +49,7 @@ describe('the deployer policy for a config', () => {
           stage: 'production',
           monitoring: { alarms: { enabled: true, email: 'ops@example.com' } },
           email: { from: 'noreply@example.com', dkim: true },
+          protection: { waf: { enabled: true } },
         }),
       ),
     );

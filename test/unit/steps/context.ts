@@ -1,3 +1,4 @@
+import { createAwsPorts } from '../../../src/aws/ports/index.js';
 import { parseConfig } from '../../../src/config/load-config.js';
 import { resourceNames } from '../../../src/config/resource-names.js';
 import type { ConfigInput } from '../../../src/config/schema.js';
@@ -26,6 +27,7 @@ export function planContext(config: Partial<ConfigInput> = {}, overrides: Partia
     accountId: '123456789012',
     partition: 'aws',
     aws: noAws as StepContext['aws'],
+    ports: createAwsPorts(noAws as StepContext['aws']),
     state: emptyState(key, new Date(0)),
     facts: {
       sesIdentity: 'noreply@example.com',
