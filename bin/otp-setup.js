@@ -1,12 +1,32 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 const argv = process.argv.slice(2);
 // `otp-setup --version` alone needs nothing but the version: print it before loading the CLI
 // (commander builds every command's definition first), as commander itself would print it.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const { VERSION } = await import('../dist/src/cli/version.js');
   process.stdout.write(`${VERSION}\n`);
+} else if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h') && prebuiltHelp()) {
+  // `npm run build` saved commander's own output for this case (scripts/bundle-cli.mjs).
+  process.stdout.on('error', () => undefined); // `otp-setup --help | head -1`: the rest is unwanted
+  process.stdout.write(prebuiltHelp());
 } else {
   await run();
+}
+
+/**
+ * The top-level help as commander prints it to a pipe or file: 80 columns, no colour. A terminal
+ * (its own width) or a forced colour gets commander's output, built at run time.
+ */
+function prebuiltHelp() {
+  if (process.stdout.isTTY || process.env.FORCE_COLOR !== undefined || process.env.CLICOLOR_FORCE !== undefined) return undefined;
+  try {
+    return readFileSync(new URL('../dist/help.txt', import.meta.url), 'utf8') || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function run() {
@@ -40,6 +60,12 @@ async function run() {
   process.stderr.on('error', (err) => {
     if (err.code !== 'EPIPE') throw err;
   });
+
+  // Commands that call AWS compile the SDK from a cache (help needs no SDK and skips the import).
+  if (!argv.some((a) => a === '--help' || a === '-h' || a === 'help') && argv.length > 0) {
+    const { useCodeCache } = await import('./code-cache.js');
+    useCodeCache(fileURLToPath(new URL('../dist/code-cache/', import.meta.url)));
+  }
 
   // dist/src/cli/cli.js: src/cli and commander bundled into one module (scripts/bundle-cli.mjs).
   const { main } = await import('../dist/src/cli/cli.js');

@@ -9,8 +9,9 @@
 // - Splitting keeps every module once (one OtpError class for `instanceof`), and the chunks sit
 //   in dist/src/cli, so paths built from import.meta.url (version.ts's ../../package.json,
 //   package-root.ts walking up, createRequire) resolve as from the tsc output.
+import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,3 +53,22 @@ await build({
     },
   ],
 });
+
+// The V8 code cache of the SDK modules for Node 20 (bin/code-cache.js), made by the Node that builds.
+const cacheDir = resolve(root, 'dist', 'code-cache');
+await rm(cacheDir, { recursive: true, force: true });
+await mkdir(cacheDir, { recursive: true });
+const made = spawnSync(process.execPath, [resolve(root, 'scripts', 'make-code-cache.mjs'), cacheDir], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+if (made.status !== 0) throw new Error(`scripts/make-code-cache.mjs exited with ${made.status}`);
+
+// `otp-setup --help` to a pipe or file prints this (bin/otp-setup.js): commander's own output, saved.
+const helpFile = resolve(root, 'dist', 'help.txt');
+await rm(helpFile, { force: true });
+const env = { ...process.env };
+delete env.FORCE_COLOR;
+delete env.CLICOLOR_FORCE;
+const help = spawnSync(process.execPath, [resolve(root, 'bin', 'otp-setup.js'), '--help'], { env, encoding: 'utf8' });
+if (help.status !== 0 || !help.stdout) throw new Error(`otp-setup --help exited with ${help.status}: ${help.stderr}`);
+await writeFile(helpFile, help.stdout);

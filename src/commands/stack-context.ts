@@ -147,14 +147,19 @@ const STEP_CLIENTS = ['lambda', 'iam', 'cognito', 'dynamodb', 'logs', 'ses', 'cl
 /**
  * Loads each SDK client in its own macrotask, so the STS request already under way gets onto the
  * wire and its answer is handled between loads: loading a client is synchronous CPU work
- * (require), tens of ms each, which otherwise would all run after GetCallerIdentity answered and
- * before the first read could start. On AWS the round trip hides it.
+ * (require), milliseconds to tens of ms each. Nobody waits for it: once the identity is known
+ * the steps start their reads, each loading its own client if the preload has not reached it
+ * yet, so every read already sent is answered while the next client loads. On AWS the round trip
+ * hides the loads; on a fast endpoint they overlap with its work.
  */
-async function preloadClients(aws: AwsClients): Promise<void> {
-  for (const name of STEP_CLIENTS) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    await aws[name]();
-  }
+function preloadClients(aws: AwsClients, stopped: () => boolean): void {
+  void (async () => {
+    for (const name of STEP_CLIENTS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (stopped()) return;
+      await aws[name]();
+    }
+  })().catch(() => undefined); // the step that needs the client meets the same error itself
 }
 
 /** Loads config, credentials, lock and state: everything the AWS-facing commands share. */
@@ -166,11 +171,12 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
   const sesRegion = config.email.sesRegion;
   const aws = (env.deps.createAwsClients ?? createAwsClients)({ ...awsSettings(env, region), ...(sesRegion ? { sesRegion } : {}) });
   let lock: Lock | undefined;
+  let closed = false;
   try {
+    if (options.preloadStepClients) preloadClients(aws, () => closed);
     const [identity, builtHandlers] = await Promise.all([
       callerIdentity(aws),
       options.buildHandlers ? buildStackHandlers(config, dir) : Promise.resolve(undefined),
-      options.preloadStepClients ? preloadClients(aws) : Promise.resolve(),
     ]);
     env.io.debug(`account ${identity.accountId}, region ${region}, stack ${names.stackId}`);
     if (options.lockFor) {
@@ -209,11 +215,13 @@ export async function openStack(env: CommandEnv, options: OpenStackOptions = {})
       store,
       aws,
       async close() {
+        closed = true;
         await lock?.release();
         aws.destroy();
       },
     };
   } catch (err) {
+    closed = true;
     await lock?.release();
     aws.destroy();
     throw err;

@@ -143,7 +143,28 @@ export class StateStore {
     return state;
   }
 
-  async save(state: StackState): Promise<void> {
+  private tail: Promise<void> = Promise.resolve();
+  private queued: { state: StackState; done: Promise<void> } | undefined;
+
+  /**
+   * Saves run one at a time, in call order, each writing the state as it is when its turn comes.
+   * Parallel steps save concurrently, and two overlapping atomic writes can land out of order: the
+   * file would go back to an older snapshot, losing what a step recorded before its AWS call so
+   * that a run killed during the call still knows the resource is its own. A save still waiting
+   * for its turn already covers later saves of the same state.
+   */
+  save(state: StackState): Promise<void> {
+    if (this.queued?.state === state) return this.queued.done;
+    const done = this.tail.then(() => {
+      this.queued = undefined;
+      return this.write(state);
+    });
+    this.queued = { state, done };
+    this.tail = done.catch(() => undefined);
+    return done;
+  }
+
+  private async write(state: StackState): Promise<void> {
     state.updatedAt = this.now().toISOString();
     try {
       await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`, 0o600);

@@ -37,6 +37,7 @@ export async function buildHandlers<K extends FunctionKind = FunctionKind>(
   const kinds = (opts.kinds ?? FUNCTION_KINDS) as readonly K[];
   const unknown = kinds.filter((k) => !FUNCTION_KINDS.includes(k));
   if (unknown.length > 0) throw new Error(`unknown function kind(s): ${unknown.join(', ')}`);
+  void bundles().catch(() => undefined); // started now, while the templates are read
   const templates = opts.templates ?? (kinds.includes('create-auth-challenge' as K) ? await defaultTemplates() : undefined);
   if (templates !== undefined) assertTemplates(templates);
 
@@ -119,10 +120,12 @@ async function sourceDigest(): Promise<string> {
   const esbuildVersion = (createRequire(import.meta.url)('esbuild/package.json') as { version: string }).version;
   hash.update(`esbuild ${esbuildVersion}\n`);
   const files = (await readdir(join(root, 'handlers'), { recursive: true })).filter((f) => f.endsWith('.ts')).sort();
-  for (const file of files) {
+  // Read at once, hashed in order: every `up` checks this, so it must not wait on one file at a time.
+  const contents = await Promise.all(files.map((file) => readFile(join(root, 'handlers', file))));
+  files.forEach((file, i) => {
     hash.update(`${relative(root, join(root, 'handlers', file))}\n`);
-    hash.update(await readFile(join(root, 'handlers', file)));
-  }
+    hash.update(contents[i]!);
+  });
   return hash.digest('hex');
 }
 
@@ -150,11 +153,17 @@ const byKind = <T>(values: readonly T[]): Record<FunctionKind, T> =>
  */
 function bundles(): Promise<Bundles> {
   bundlesPromise ??= (async () => {
+    // Read together: the digest of the sources, and the prebuilt bundles it has to match.
+    const reading = Promise.all([
+      readFile(join(prebuiltDir(), 'manifest.json'), 'utf8'),
+      Promise.all(FUNCTION_KINDS.map((k) => readFile(join(prebuiltDir(), `${k}.js`), 'utf8'))),
+    ]);
+    reading.catch(() => undefined);
     const digest = await sourceDigest();
     try {
-      const manifest = JSON.parse(await readFile(join(prebuiltDir(), 'manifest.json'), 'utf8')) as Manifest;
+      const [text, codes] = await reading;
+      const manifest = JSON.parse(text) as Manifest;
       if (manifest.digest === digest) {
-        const codes = await Promise.all(FUNCTION_KINDS.map((k) => readFile(join(prebuiltDir(), `${k}.js`), 'utf8')));
         const zips: Bundles['zips'] = {};
         for (const k of FUNCTION_KINDS) {
           const sha = manifest.zips?.[k];

@@ -231,6 +231,18 @@ function untagged(ctx: StepContext, actual: AlarmsActual): { alarms: string[]; t
   return { alarms: Object.keys(actual.alarms).filter((n) => lacks(actual.tags?.[n])), topic: lacks(actual.topic?.tags) };
 }
 
+/**
+ * Alarms and topic found and ours are recorded even when nothing is left to do: a run killed after
+ * making them, before it recorded them, would otherwise leave them out of the state file for good
+ * (and a topic nobody records is never deleted once alarms are switched off).
+ */
+function recordFound(ctx: StepContext, actual: AlarmsActual): void {
+  const s = ctx.state.resources;
+  const names = [...new Set([...(s.alarms?.names ?? []), ...Object.keys(actual.alarms)])];
+  const topicArn = s.alarms?.topicArn ?? actual.topic?.arn;
+  if (names.length > 0 || topicArn) s.alarms = { names, ...(topicArn ? { topicArn } : {}) };
+}
+
 export const alarmsStep: Step<AlarmsActual, 'alarms'> = {
   id: 'alarms',
   title: 'CloudWatch alarms',
@@ -272,7 +284,9 @@ export const alarmsStep: Step<AlarmsActual, 'alarms'> = {
     // Teardown still looks, in case a lost state file forgot alarms made earlier.
     const { enabled } = ctx.config.monitoring.alarms;
     if (!enabled && ctx.state.steps.alarms === undefined && !ctx.state.resources.alarms) return { status: 'absent' };
-    return readAlarms(ctx);
+    const observed = await readAlarms(ctx);
+    if (observed.status === 'present' && !observed.foreign) recordFound(ctx, observed.actual);
+    return observed;
   },
 
   plan(ctx, observed): Change {

@@ -108,6 +108,10 @@ export const logGroupsStep: Step<LogGroupsActual, 'log-groups'> = {
         actual[kind] = { arn, retentionDays: group.retentionInDays, tags };
       }),
     );
+    // Found and ours is recorded even when nothing is left to do: a run killed after creating the
+    // groups, before it recorded them, would otherwise leave them out of the state file for good.
+    if (foreign.length === 0)
+      record(ctx, [...new Set([...ours, ...FUNCTION_KINDS.filter((k) => actual[k]).map((k) => logGroupName(ctx, k))])]);
     return { status: 'present', actual, ...(foreign.length > 0 ? { foreign: foreign.join('; ') } : {}) };
   },
 

@@ -60,6 +60,11 @@ export const permissionsStep: Step<PermissionsActual, 'permissions'> = {
         if (ours) actual[kind] = ours;
       }),
     );
+    // Our statement on a function this stack recorded is recorded too, even when nothing is left to
+    // do: a run killed after adding it, before recording it, would otherwise leave it out for good.
+    const recorded = ctx.state.resources.functions ?? {};
+    const found = FUNCTION_KINDS.filter((k) => actual[k] && recorded[k]).map((k) => functionArn(ctx, k));
+    if (found.length > 0) ctx.state.resources.permissions = [...new Set([...(ctx.state.resources.permissions ?? []), ...found])];
     return Object.keys(actual).length === 0 ? { status: 'absent' } : { status: 'present', actual };
   },
 

@@ -103,17 +103,25 @@ function verdict(step: Step, ctx: StepContext, observed: Observed<unknown>, ours
 }
 
 /**
- * Reads every step, in order, before teardown deletes anything, so the user sees (and confirms)
- * exactly what will go and what stays. Reads record the ids of what is ours in ctx.state, as
- * `up` does; nothing is written to AWS or to disk.
+ * Reads every step before teardown deletes anything, so the user sees (and confirms) exactly what
+ * will go and what stays. As in `up`, a read starts at once unless it goes through what an earlier
+ * step's read records (the app client through the pool's id): then it starts when those reads are
+ * done. Reads record the ids of what is ours in ctx.state; nothing is written to AWS or to disk.
  */
 export async function surveyTeardown(steps: readonly Step[], ctx: StepContext): Promise<TeardownSurvey> {
+  const reads = new Map<StepId, Promise<Observed<unknown>>>();
+  for (const step of steps) {
+    const after = step.independentRead ? [] : step.dependsOn.map((id) => reads.get(id));
+    const stepCtx = { ...ctx, progress: () => undefined };
+    // The alarms' destroy looks even when the config has them off (a lost state may have forgotten some).
+    const reading = Promise.all(after).then(() => (step.id === 'alarms' ? readAlarms(stepCtx) : step.read(stepCtx)));
+    reading.catch(() => undefined); // rethrown below, in step order
+    reads.set(step.id, reading);
+  }
   const survey: TeardownSurvey = { remove: [], keep: [] };
   const ours = new Set<StepId>();
   for (const step of steps) {
-    const stepCtx = { ...ctx, progress: () => undefined };
-    // The alarms' destroy looks even when the config has them off (a lost state may have forgotten some).
-    const observed = step.id === 'alarms' ? await readAlarms(stepCtx) : await step.read(stepCtx);
+    const observed = await reads.get(step.id)!;
     if (observed.status === 'present' && !observed.foreign) ours.add(step.id);
     const v = verdict(step, ctx, observed, ours);
     if (!v) continue;

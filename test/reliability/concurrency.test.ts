@@ -1,124 +1,95 @@
-import { spawn } from 'node:child_process';
-import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectExactlyOneOfEach, inventory } from '../support/inventory.js';
+import type { CliResult } from '../support/cli.js';
+import { runInProcess } from '../support/in-process.js';
+import { expectExactlyOneOfEach, inventory, isEmpty } from '../support/inventory.js';
+import { motoEnv } from '../support/moto.js';
 import { useStackFixture } from '../support/stack-fixture.js';
+
+// Two runs on one stack, in this process through main(argv, deps): the lock is a file, so two
+// runs here contend for it exactly as two processes would (both name this process's pid, which
+// is alive). The lock's own rules (stale, other host, garbage) are unit tests: test/unit/core/lock.test.ts.
 
 const f = useStackFixture();
 
 const LOCK = join('.otp-setup', 'locks', 'email-otp.us-east-1.lock');
 
-/** The pid of a process that has exited (a run killed with SIGKILL leaves exactly that behind). */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '0']);
-  await new Promise((r) => child.on('exit', r));
-  return child.pid!;
-}
+const run = (dir: string, args: string[]) => runInProcess(args, { cwd: dir, env: motoEnv(f.proxy.url) });
 
-async function writeLock(dir: string, holder: Record<string, unknown>): Promise<string> {
-  const path = join(dir, LOCK);
-  await mkdir(join(dir, '.otp-setup', 'locks'), { recursive: true });
-  await writeFile(path, `${JSON.stringify(holder)}\n`);
-  return path;
+/**
+ * Starts both runs at once and holds AWS's answer to the first write (made by whichever run took
+ * the lock) until the other run has returned: the other run meets a held lock whatever the
+ * machine's speed, instead of possibly starting after the first one finished.
+ */
+async function atOnce(dir: string, a: string[], b: string[]): Promise<[CliResult, CliResult]> {
+  let oneReturned: () => void = () => undefined;
+  const returned = new Promise<void>((resolve) => (oneReturned = resolve));
+  let held = false;
+  f.proxy.onResponse = async (call) => {
+    if (!call.write || held) return;
+    held = true;
+    await returned;
+  };
+  const runs = [run(dir, a), run(dir, b)] as const;
+  for (const r of runs) void r.then(oneReturned);
+  const results = await Promise.all(runs);
+  delete f.proxy.onResponse;
+  expect(held, 'a write was held').toBe(true);
+  return results;
 }
 
 describe('two runs on one stack', () => {
-  it('two simultaneous ups: one waits or refuses naming the holder, and there is exactly one of each resource', async () => {
+  it('two simultaneous ups: one refuses naming the holder, and there is exactly one of each resource', async () => {
     const dir = await f.project();
-    const [a, b] = await Promise.all([f.cli(dir, ['up', '--json']), f.cli(dir, ['up', '--json'])]);
-    const results = [a, b];
-    const ok = results.filter((r) => r.code === 0);
-    expect(ok.length).toBeGreaterThanOrEqual(1);
-    for (const r of results.filter((x) => x.code !== 0)) {
-      expect(r.code).toBe(1);
-      expect(r.json).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
-      const message = (r.json!.error as { message: string }).message;
-      expect(message).toMatch(/"up", pid \d+ on /);
-      expect(message).toContain(hostname());
-    }
+    const results = await atOnce(dir, ['up', '--json'], ['up', '--json']);
+    expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
+    const loser = results.find((r) => r.code !== 0)!;
+    expect(loser.json).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
+    const message = (loser.json!.error as { message: string }).message;
+    expect(message).toContain(`"up", pid ${process.pid} on ${hostname()}`);
     expect(expectExactlyOneOfEach(await inventory(f))).toEqual([]);
     // Whoever lost leaves the winner's lock alone, and the winner releases it.
     expect(await readdir(join(dir, '.otp-setup', 'locks'))).toEqual([]);
     // The stack is whole: a further run has nothing to do.
     f.proxy.reset();
-    expect((await f.cli(dir, ['up'])).code).toBe(0);
+    expect((await run(dir, ['up'])).code).toBe(0);
     expect(f.proxy.writes()).toEqual([]);
   });
 
-  it('refuses while a live process holds the lock, naming pid, host and command, and writes nothing', async () => {
+  it('refuses while a live process holds the lock, naming pid, host and command, and makes no AWS call that writes', async () => {
     const dir = await f.project();
-    // This test process is alive: a run that is still going.
-    const path = await writeLock(dir, {
-      pid: process.pid,
-      host: hostname(),
-      command: 'teardown',
-      startedAt: new Date(Date.now() - 42_000).toISOString(),
-    });
-    const result = await f.cli(dir, ['up']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(
-      `Another otp-setup run holds the lock for this stack: "teardown", pid ${process.pid} on ${hostname()}, started`,
-    );
-    expect(result.stderr).toContain('[LOCKED]');
-    expect(result.stderr).toContain(`delete ${path}`);
+    const path = join(dir, LOCK);
+    await mkdir(join(dir, '.otp-setup', 'locks'), { recursive: true });
+    const holder = `${JSON.stringify({ pid: process.pid, host: hostname(), command: 'teardown', startedAt: new Date().toISOString() })}\n`;
+    await writeFile(path, holder);
+    for (const args of [['up'], ['teardown', '--yes']]) {
+      const result = await run(dir, args);
+      expect(result.code, args[0]).toBe(1);
+      expect(result.stderr).toContain(
+        `Another otp-setup run holds the lock for this stack: "teardown", pid ${process.pid} on ${hostname()}, started`,
+      );
+      expect(result.stderr).toContain('[LOCKED]');
+      expect(result.stderr).toContain(`delete ${path}`);
+    }
     expect(f.proxy.writes()).toEqual([]);
     // The holder's lock is left as it was.
-    const { readFile } = await import('node:fs/promises');
-    expect(JSON.parse(await readFile(path, 'utf8')).pid).toBe(process.pid);
+    expect(await readFile(path, 'utf8')).toBe(holder);
   });
 
-  it('a lock held on another host is never taken over (its pid means nothing here)', async () => {
+  it('up and teardown at once: exactly one runs, and the stack ends complete or empty, never half', async () => {
     const dir = await f.project();
-    await writeLock(dir, { pid: await deadPid(), host: 'build-agent-7', command: 'up', startedAt: new Date().toISOString() });
-    const result = await f.cli(dir, ['up']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/pid \d+ on build-agent-7/);
-    expect(f.proxy.writes()).toEqual([]);
-  });
-
-  it('a stale lock from a killed run (dead pid, this host) is taken over, and released afterwards', async () => {
-    const dir = await f.project();
-    await writeLock(dir, {
-      pid: await deadPid(),
-      host: hostname(),
-      command: 'up',
-      startedAt: new Date(Date.now() - 3_600_000).toISOString(),
-    });
-    const result = await f.cli(dir, ['up']);
-    expect(result.code, result.stderr).toBe(0);
-    expect(expectExactlyOneOfEach(await inventory(f))).toEqual([]);
-    expect(await readdir(join(dir, '.otp-setup', 'locks'))).toEqual([]);
-  });
-
-  it('a garbage lock file older than a minute is stale too; a fresh one is respected', async () => {
-    const dir = await f.project();
-    const path = await writeLock(dir, {});
-    await writeFile(path, 'garbage');
-    // Fresh garbage: a holder between creating and writing the file. Wait and refuse, never steal.
-    const refused = await f.cli(dir, ['up']);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('[LOCKED]');
-    expect(f.proxy.writes()).toEqual([]);
-    const old = new Date(Date.now() - 5 * 60_000);
-    await utimes(path, old, old);
-    const result = await f.cli(dir, ['up']);
-    expect(result.code, result.stderr).toBe(0);
-    expect(await readdir(join(dir, '.otp-setup', 'locks'))).toEqual([]);
-  });
-
-  it('up and teardown at once: the stack ends either complete or empty, never half', async () => {
-    const dir = await f.project();
-    expect((await f.cli(dir, ['up'])).code).toBe(0);
-    const [up, down] = await Promise.all([f.cli(dir, ['up']), f.cli(dir, ['teardown', '--yes'])]);
+    expect((await run(dir, ['up'])).code).toBe(0);
+    // Change the config, so that this up has a write to hold too when it wins the lock.
+    const config = join(dir, 'otp-setup.config.json');
+    await writeFile(config, JSON.stringify({ ...JSON.parse(await readFile(config, 'utf8')), otp: { length: 8 } }));
+    const [up, down] = await atOnce(dir, ['up'], ['teardown', '--yes']);
+    expect([up.code, down.code].sort()).toEqual([0, 1]);
     for (const r of [up, down]) if (r.code !== 0) expect(r.stderr).toContain('[LOCKED]');
     const inv = await inventory(f);
-    if (down.code === 0 && inv.pools.length === 0) {
-      expect(inv.functions).toEqual([]);
-      expect(inv.roles).toEqual([]);
-    } else {
-      expect(expectExactlyOneOfEach(inv)).toEqual([]);
-    }
+    if (down.code === 0) expect(isEmpty(inv)).toEqual([]);
+    else expect(expectExactlyOneOfEach(inv)).toEqual([]);
+    expect(await readdir(join(dir, '.otp-setup', 'locks')).catch(() => [])).toEqual([]);
   });
 });

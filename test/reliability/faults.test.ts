@@ -1,12 +1,19 @@
 import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runInProcess } from '../support/in-process.js';
 import { expectExactlyOneOfEach, inventory, readState } from '../support/inventory.js';
+import { motoEnv } from '../support/moto.js';
 import { useStackFixture } from '../support/stack-fixture.js';
 
-// Faults no emulator produces, injected by the recording proxy between the CLI and moto.
+// Faults no emulator produces, injected by the recording proxy between the CLI and moto. The CLI
+// runs in process (main(argv, deps), the same commands and SDK calls): the faults are on the
+// wire, not in the process.
 
 const f = useStackFixture();
+
+const cli = (dir: string, args: string[], env: Record<string, string> = {}) =>
+  runInProcess(args, { cwd: dir, env: { ...motoEnv(f.proxy.url), ...env } });
 
 const ROLE_LAG = {
   kind: 'error',
@@ -29,8 +36,8 @@ describe('transient AWS faults', () => {
     f.proxy.addFault({ match: 'AddPermission', fault: { kind: 'status', status: 503 }, times: 2 });
     f.proxy.addFault({ match: 'VerifyEmailIdentity', fault: { kind: 'reset' }, times: 1 });
     f.proxy.addFault({ match: 'CreateUserPoolClient', fault: { kind: 'reset' }, times: 1 });
-    f.proxy.addFault({ match: 'GetFunction', fault: { kind: 'delay', ms: 1500 }, times: 2 });
-    const result = await f.cli(dir, ['up', '--json']);
+    f.proxy.addFault({ match: 'GetFunction', fault: { kind: 'delay', ms: 200 }, times: 2 });
+    const result = await cli(dir, ['up', '--json']);
     expect(result.code, result.stderr).toBe(0);
     // Every rule fired: a fault that was never injected would make this test vacuous.
     expect(f.proxy.faultsInjected).toBe(2 + 3 + 1 + 1 + 2 + 1 + 1 + 2);
@@ -44,7 +51,7 @@ describe('transient AWS faults', () => {
     expect(await lockFiles(dir)).toEqual([]);
     // Converged means converged: a second run writes nothing.
     f.proxy.reset();
-    const again = await f.cli(dir, ['up', '--json']);
+    const again = await cli(dir, ['up', '--json']);
     expect(Object.keys(again.json!.counts as object).sort()).toEqual(['skipped', 'unchanged']);
     expect(f.proxy.writes()).toEqual([]);
   });
@@ -53,7 +60,7 @@ describe('transient AWS faults', () => {
     const dir = await f.project();
     f.proxy.addFault({ match: '*', fault: { kind: 'throttle' }, times: 2 });
     f.proxy.addFault({ match: 'lambda:CreateFunction', fault: ROLE_LAG, times: 1 });
-    const result = await f.cli(dir, ['up']);
+    const result = await cli(dir, ['up']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/\b([3-9]|\d\d+) retries over \d+ AWS calls/);
     // And a clean run does not mention retries at all (without IAM's propagation lag, which the
@@ -62,7 +69,7 @@ describe('transient AWS faults', () => {
     f.proxy.reset();
     f.proxy.realism!.disabled.add('iam-propagation');
     const clean = await f.project();
-    const quiet = await f.cli(clean, ['up']);
+    const quiet = await cli(clean, ['up']);
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stdout).not.toMatch(/retr/i);
   });
@@ -71,7 +78,7 @@ describe('transient AWS faults', () => {
     const dir = await f.project();
     // AWS_MAX_ATTEMPTS (the SDK's convention) keeps the budget short; the default is 8 attempts.
     f.proxy.addFault({ match: 'cognito-idp:CreateUserPool', fault: { kind: 'throttle' }, times: 3 });
-    const failed = await f.cli(dir, ['up'], { AWS_MAX_ATTEMPTS: '3' });
+    const failed = await cli(dir, ['up'], { AWS_MAX_ATTEMPTS: '3' });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('AWS kept throttling cognito-idp:CreateUserPool on email-otp-pool after every retry. [THROTTLED]');
     expect(failed.stderr).toContain('run the same command again: it resumes where it stopped');
@@ -85,7 +92,7 @@ describe('transient AWS faults', () => {
     expect(await lockFiles(dir)).toEqual([]);
 
     f.proxy.reset();
-    const resumed = await f.cli(dir, ['up', '--json']);
+    const resumed = await cli(dir, ['up', '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
     // Pool, permissions, client and .env were left; everything before them is resumed as unchanged
     // (the features that are off, alarms and DKIM, are skipped).
@@ -105,25 +112,25 @@ describe('transient AWS faults', () => {
   it('5xx that outlasts the budget is AWS_UNAVAILABLE, with the resume hint, and releases the lock', async () => {
     const dir = await f.project();
     f.proxy.addFault({ match: 'lambda:CreateFunction', fault: { kind: 'status', status: 503 }, times: 1000 });
-    const failed = await f.cli(dir, ['up', '--json'], { AWS_MAX_ATTEMPTS: '2' });
+    const failed = await cli(dir, ['up', '--json'], { AWS_MAX_ATTEMPTS: '2' });
     expect(failed.code).toBe(1);
     expect(failed.json).toMatchObject({ ok: false, error: { code: 'AWS_UNAVAILABLE' } });
     expect((failed.json!.error as { resolution: string }).resolution).toContain('resumes where it stopped');
     expect(await lockFiles(dir)).toEqual([]);
     expect((await readState(dir))!.resources.roleArn).toBeDefined();
     f.proxy.reset();
-    expect((await f.cli(dir, ['up'])).code).toBe(0);
+    expect((await cli(dir, ['up'])).code).toBe(0);
     expect(expectExactlyOneOfEach(await inventory(f))).toEqual([]);
   });
 
   it('a throttled read during plan surfaces as THROTTLED with the resume hint and writes nothing', async () => {
     const dir = await f.project();
-    expect((await f.cli(dir, ['up'])).code).toBe(0);
+    expect((await cli(dir, ['up'])).code).toBe(0);
     const before = await readState(dir);
     // Lose the state so that plan has to list pools by name: that read is the one throttled.
     f.proxy.reset();
     f.proxy.addFault({ match: 'cognito-idp:DescribeUserPool', fault: { kind: 'throttle' }, times: 1000 });
-    const plan = await f.cli(dir, ['plan', '--json'], { AWS_MAX_ATTEMPTS: '2' });
+    const plan = await cli(dir, ['plan', '--json'], { AWS_MAX_ATTEMPTS: '2' });
     expect(plan.code).toBe(1);
     expect(plan.json).toMatchObject({ ok: false, error: { code: 'THROTTLED' } });
     expect((plan.json!.error as { message: string }).message).toContain('cognito-idp:DescribeUserPool');
@@ -134,7 +141,7 @@ describe('transient AWS faults', () => {
 
   it('IAM propagation errors on UpdateFunctionConfiguration (role changed) are retried too', async () => {
     const dir = await f.project();
-    expect((await f.cli(dir, ['up'])).code).toBe(0);
+    expect((await cli(dir, ['up'])).code).toBe(0);
     const { writeFile } = await import('node:fs/promises');
     await writeFile(
       join(dir, 'otp-setup.config.json'),
@@ -142,7 +149,7 @@ describe('transient AWS faults', () => {
     );
     f.proxy.reset();
     f.proxy.addFault({ match: 'UpdateFunctionConfiguration', fault: ROLE_LAG, times: 2 });
-    const result = await f.cli(dir, ['up', '--json']);
+    const result = await cli(dir, ['up', '--json']);
     expect(result.code, result.stderr).toBe(0);
     expect(f.proxy.faultsInjected).toBe(2);
     expect(result.json!.retries as number).toBeGreaterThanOrEqual(2);
@@ -152,7 +159,7 @@ describe('transient AWS faults', () => {
     const dir = await f.project();
     f.proxy.addFault({ match: 'cognito-idp:CreateUserPool', fault: { kind: 'drop-response' }, times: 1 });
     f.proxy.addFault({ match: 'cognito-idp:CreateUserPoolClient', fault: { kind: 'drop-response' }, times: 1 });
-    const result = await f.cli(dir, ['up', '--json']);
+    const result = await cli(dir, ['up', '--json']);
     expect(result.code, result.stderr).toBe(0);
     expect(f.proxy.faultsInjected).toBe(2);
     // The SDK retried each create, so AWS made two of each; the twins were removed in the same run.
@@ -174,7 +181,7 @@ describe('transient AWS faults', () => {
       f.proxy.reset();
       const dir = await f.project();
       f.proxy.addFault({ match, fault: { kind: 'drop-response' }, times: 1 });
-      const first = await f.cli(dir, ['up', '--json']);
+      const first = await cli(dir, ['up', '--json']);
       expect(first.code, `${match}: ${first.stderr}`).toBe(0);
       expect(f.proxy.faultsInjected).toBe(1);
       // The SDK retried, met "already exists", and the step took the resource its lost attempt made.
@@ -183,7 +190,7 @@ describe('transient AWS faults', () => {
       expect(expectExactlyOneOfEach(await inventory(f)), match).toEqual([]);
       await access(join(dir, '.env'));
       f.proxy.reset();
-      const second = await f.cli(dir, ['up', '--json']);
+      const second = await cli(dir, ['up', '--json']);
       expect(second.code, second.stderr).toBe(0);
       expect(f.proxy.writes()).toEqual([]);
     }
@@ -211,7 +218,7 @@ describe('transient AWS faults', () => {
       f.proxy.reset();
       const dir = await f.project();
       f.proxy.addFault({ match, fault, times: 100 });
-      const result = await f.cli(dir, ['up', '--json']);
+      const result = await cli(dir, ['up', '--json']);
       expect(result.code, match).toBe(1);
       const error = result.json!.error as { code: string; message: string; resolution: string };
       expect(error.code).toBe('ACCESS_DENIED');

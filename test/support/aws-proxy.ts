@@ -11,7 +11,14 @@ export interface RecordedCall {
   body: string;
   /** Set when the realism layer answered the call itself, as AWS would have (the rule's id). */
   realism?: string;
+  /** The RUN_HEADER of the request: which in-process run made it (test/support/crash-run.ts). */
+  run?: string;
+  /** The status AWS (moto) answered with; unset when the call never reached it (a fault, a realism refusal). */
+  status?: number;
 }
+
+/** Request header naming the in-process run that made a call, recorded as `RecordedCall.run`. */
+export const RUN_HEADER = 'x-otp-test-run';
 
 export type Fault =
   | { kind: 'throttle' }
@@ -186,6 +193,8 @@ export async function startAwsProxy(targetUrl: string, options: { realism?: bool
   });
   async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const call = classify(req, body.toString('utf8'));
+    const run = req.headers[RUN_HEADER];
+    if (typeof run === 'string') call.run = run;
     proxy.calls.push(call);
     proxy.onCall?.(call);
     res.on('error', () => undefined);
@@ -214,6 +223,7 @@ export async function startAwsProxy(targetUrl: string, options: { realism?: bool
           up.on('data', (c: Buffer) => parts.push(c));
           up.on('end', () => {
             const status = up.statusCode ?? 502;
+            call.status = status;
             let answer: Buffer = Buffer.concat(parts);
             const headers = { ...up.headers };
             if (realism && seen && status < 300) {
