@@ -62,6 +62,8 @@ export default defineConfig(
       '@typescript-eslint/no-generated-empty-object-type': 'off',
       // A step's apply() returns Promise<void | string[]>: notes are optional.
       '@typescript-eslint/no-invalid-void-type': 'off',
+      // Passing a rejection on as it came (unknown) creates no non-Error reason of its own.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       // Catch callbacks on Node's fs calls take the error as NodeJS.ErrnoException, as Node documents it.
       '@typescript-eslint/use-unknown-in-catch-callback-variable': 'off',
     },

@@ -154,7 +154,7 @@ const sorted = (xs: readonly string[] | undefined) => JSON.stringify([...(xs ?? 
  * What the state file records against what exists: every id and name it holds names a resource
  * in the inventory, and every resource of the stack is recorded. Returns the differences.
  */
-export function stateVersusAws(resources: Record<string, any>, inv: Inventory, features: Features = {}): string[] {
+export function stateVersusAws(resources: StackState['resources'], inv: Inventory, features: Features = {}): string[] {
   const problems: string[] = [];
   const check = (what: string, recorded: unknown, actual: unknown) => {
     if (JSON.stringify(recorded) !== JSON.stringify(actual))
