@@ -1,10 +1,19 @@
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import { grant } from '../core/permissions.js';
-import { diffFields, noop, sameValue, type Change, type FieldDiff, type Observed, type Step, type StepContext } from '../core/step.js';
+import {
+  createOrUpdate,
+  destroyOwned,
+  diffFields,
+  noop,
+  sameValue,
+  type Change,
+  type FieldDiff,
+  type Observed,
+  type Step,
+  type StepContext,
+} from '../core/step.js';
 import { FUNCTION_KINDS } from '../config/function-kinds.js';
-import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
-import { sdk } from '../aws/sdk.js';
+import { foreignReason, ownershipTags } from './ownership.js';
 import { logGroupArns, logGroupName as logGroupNameOf } from './log-groups-step.js';
 
 const logGroupName_ = (ctx: Pick<StepContext, 'names'>) => logGroupNameOf(ctx, 'create-auth-challenge');
@@ -143,29 +152,16 @@ function trustRecord(ctx: StepContext): boolean {
 }
 
 async function readTopic(ctx: StepContext, arn: string): Promise<AlarmsActual['topic']> {
-  const sns = await ctx.aws.sns();
-  const api = sdk('@aws-sdk/client-sns');
-  const attrs = await callOrAbsent('sns:GetTopicAttributes', arn, () => sns.send(new api.GetTopicAttributesCommand({ TopicArn: arn })));
-  if (!attrs) return undefined;
-  const recorded = ctx.state.resources.alarms?.topicArn === arn;
-  const [subs, tagged] = await Promise.all([
-    callOrAbsent('sns:ListSubscriptionsByTopic', arn, () => sns.send(new api.ListSubscriptionsByTopicCommand({ TopicArn: arn }))),
-    recorded && trustRecord(ctx)
-      ? undefined
-      : callOrAbsent('sns:ListTagsForResource', arn, () => sns.send(new api.ListTagsForResourceCommand({ ResourceArn: arn }))),
-  ]);
-  const emails = (subs?.Subscriptions ?? []).filter((s) => s.Protocol === 'email' && s.Endpoint).map((s) => s.Endpoint!.toLowerCase());
-  return { arn, emails, ...(recorded && trustRecord(ctx) ? {} : { tags: tagsFromList(tagged?.Tags) }) };
+  const { sns } = ctx.ports;
+  if (!(await sns.topicExists(arn))) return undefined;
+  const trusted = ctx.state.resources.alarms?.topicArn === arn && trustRecord(ctx);
+  const [subs, tags] = await Promise.all([sns.subscriptions(arn), trusted ? undefined : sns.tagsOf(arn)]);
+  const emails = (subs ?? []).filter((s) => s.Protocol === 'email' && s.Endpoint).map((s) => s.Endpoint!.toLowerCase());
+  return { arn, emails, ...(trusted ? {} : { tags: tags ?? {} }) };
 }
 
 async function readBudgetFilter(ctx: StepContext): Promise<AlarmsActual['budgetFilter']> {
-  const logs = await ctx.aws.logs();
-  const { DescribeMetricFiltersCommand } = sdk('@aws-sdk/client-cloudwatch-logs');
-  const logGroupName = logGroupName_(ctx);
-  const out = await callOrAbsent('logs:DescribeMetricFilters', logGroupName, () =>
-    logs.send(new DescribeMetricFiltersCommand({ logGroupName, filterNamePrefix: budgetFilterName(ctx) })),
-  );
-  const found = out?.metricFilters?.find((m) => m.filterName === budgetFilterName(ctx));
+  const found = await ctx.ports.logs.metricFilterNamed(logGroupName_(ctx), budgetFilterName(ctx));
   if (!found) return undefined;
   return {
     filterPattern: found.filterPattern,
@@ -183,20 +179,14 @@ async function readBudgetFilter(ctx: StepContext): Promise<AlarmsActual['budgetF
  * default: alarms cost money each month and need someone to read them.
  */
 export async function readAlarms(ctx: StepContext): Promise<Observed<AlarmsActual>> {
-  const cloudwatch = await ctx.aws.cloudwatch();
-  const { DescribeAlarmsCommand, ListTagsForResourceCommand } = sdk('@aws-sdk/client-cloudwatch');
   const specs = [...alarmSpecs(ctx), budgetSpec(ctx)];
   // Exact names, one call: also finds alarms to remove after they were switched off.
-  const [out, budgetFilter] = await Promise.all([
-    call('cloudwatch:DescribeAlarms', undefined, () =>
-      cloudwatch.send(
-        new DescribeAlarmsCommand({ AlarmNames: specs.map((s) => s.AlarmName), AlarmTypes: ['MetricAlarm'], MaxRecords: 100 }),
-      ),
-    ),
+  const [found, budgetFilter] = await Promise.all([
+    ctx.ports.cloudwatch.metricAlarmsNamed(specs.map((s) => s.AlarmName)),
     readBudgetFilter(ctx),
   ]);
   const alarms: Record<string, MetricAlarm> = {};
-  for (const a of out.MetricAlarms ?? []) if (a.AlarmName) alarms[a.AlarmName] = a;
+  for (const a of found) if (a.AlarmName) alarms[a.AlarmName] = a;
   const recordedTopic = ctx.state.resources.alarms?.topicArn;
   const wantOurs = ctx.config.monitoring.alarms.enabled && ctx.config.monitoring.alarms.email !== undefined;
   const topic = wantOurs || recordedTopic ? await readTopic(ctx, recordedTopic ?? ourTopicArn(ctx)) : undefined;
@@ -207,10 +197,7 @@ export async function readAlarms(ctx: StepContext): Promise<Observed<AlarmsActua
   const tags: Record<string, Record<string, string>> = {};
   await Promise.all(
     toRead.map(async (a) => {
-      const out = await callOrAbsent('cloudwatch:ListTagsForResource', a.AlarmName, () =>
-        cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: a.AlarmArn })),
-      );
-      tags[a.AlarmName!] = tagsFromList(out?.Tags);
+      tags[a.AlarmName!] = (await ctx.ports.cloudwatch.tagsOf(a.AlarmName, a.AlarmArn)) ?? {};
     }),
   );
   const foreign = [
@@ -365,127 +352,71 @@ export const alarmsStep: Step<AlarmsActual, 'alarms'> = {
       (toTag.length > 0 || tagTopic) && "tag as this stack's",
     ].filter(Boolean);
     if (subscribe) notes.push(`AWS emailed a confirmation link to ${email}: alarm emails arrive only after it is clicked.`);
-    return {
-      kind: observed.status === 'absent' ? 'create' : 'update',
-      summary: parts.join(', '),
+    return createOrUpdate(
+      observed,
+      parts.join(', '),
       diffs,
-      notes,
-      apply: async (c) => {
-        const cloudwatch = await c.aws.cloudwatch();
-        const cw = sdk('@aws-sdk/client-cloudwatch');
+      async (c) => {
+        const { cloudwatch, logs, sns } = c.ports;
         const s = c.state.resources;
-        if (createTopic || subscribe || deleteTopic) {
-          const sns = await c.aws.sns();
-          const api = sdk('@aws-sdk/client-sns');
-          if (createTopic) {
-            const tags = Object.entries(ownershipTags(c)).map(([Key, Value]) => ({ Key, Value }));
-            const created = await call('sns:CreateTopic', `${c.names.stackId}-alarms`, () =>
-              sns.send(new api.CreateTopicCommand({ Name: `${c.names.stackId}-alarms`, Tags: tags })),
-            );
-            s.alarms = { names: s.alarms?.names ?? [], topicArn: created.TopicArn ?? ourTopicArn(c) };
-          }
-          if (subscribe && email) {
-            await call('sns:Subscribe', ourTopicArn(c), () =>
-              sns.send(new api.SubscribeCommand({ TopicArn: ourTopicArn(c), Protocol: 'email', Endpoint: email })),
-            );
-          }
-          if (deleteTopic && actual.topic) {
-            const arn = actual.topic.arn;
-            await callIgnoringAbsent('sns:DeleteTopic', arn, () => sns.send(new api.DeleteTopicCommand({ TopicArn: arn })));
-            if (s.alarms) delete s.alarms.topicArn;
-          }
+        const tags = ownershipTags(c);
+        if (createTopic) {
+          const topicArn = await sns.createTopic(`${c.names.stackId}-alarms`, tags);
+          s.alarms = { names: s.alarms?.names ?? [], topicArn: topicArn ?? ourTopicArn(c) };
         }
-        if (putFilter || deleteFilter) {
-          const logs = await c.aws.logs();
-          const api = sdk('@aws-sdk/client-cloudwatch-logs');
-          const logGroupName = logGroupName_(c);
-          const filterName = budgetFilterName(c);
-          // Before the alarm, so the metric it watches is being counted once it exists.
-          if (filterWant)
-            await call('logs:PutMetricFilter', filterName, () =>
-              logs.send(new api.PutMetricFilterCommand({ logGroupName, filterName, ...filterWant })),
-            );
-          else
-            await callIgnoringAbsent('logs:DeleteMetricFilter', filterName, () =>
-              logs.send(new api.DeleteMetricFilterCommand({ logGroupName, filterName })),
-            );
+        if (subscribe && email) await sns.subscribeEmail(ourTopicArn(c), email);
+        if (deleteTopic && actual.topic) {
+          await sns.deleteTopic(actual.topic.arn);
+          if (s.alarms) delete s.alarms.topicArn;
         }
-        const tags = Object.entries(ownershipTags(c)).map(([Key, Value]) => ({ Key, Value }));
+        // Before the alarm, so the metric it watches is being counted once it exists.
+        if (filterWant && putFilter)
+          await logs.putMetricFilter({ logGroupName: logGroupName_(c), filterName: budgetFilterName(c), ...filterWant });
+        if (deleteFilter) await logs.deleteMetricFilter(logGroupName_(c), budgetFilterName(c));
         await Promise.all(
           toPut.map((spec) => {
             const want = desiredAlarm(spec, topic, c.names.stackId);
-            return call('cloudwatch:PutMetricAlarm', spec.AlarmName, () =>
-              cloudwatch.send(
-                new cw.PutMetricAlarmCommand({
-                  AlarmName: spec.AlarmName,
-                  ...want,
-                  Dimensions: want.Dimensions.length > 0 ? want.Dimensions : undefined,
-                  Statistic: 'Sum',
-                  ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-                  ActionsEnabled: true,
-                  // Tags apply only when the alarm is created; PutMetricAlarm ignores them on update.
-                  Tags: tags,
-                }),
-              ),
+            return cloudwatch.putMetricAlarm(
+              {
+                AlarmName: spec.AlarmName,
+                ...want,
+                Dimensions: want.Dimensions.length > 0 ? want.Dimensions : undefined,
+                Statistic: 'Sum',
+                ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+                ActionsEnabled: true,
+              },
+              // Applied only when the alarm is created; adopted alarms are tagged below.
+              tags,
             );
           }),
         );
         await Promise.all([
-          ...toTag.map((name) => {
-            const ResourceARN = actual.alarms[name]!.AlarmArn;
-            return call('cloudwatch:TagResource', name, () => cloudwatch.send(new cw.TagResourceCommand({ ResourceARN, Tags: tags })));
-          }),
-          tagTopic && actual.topic
-            ? c.aws.sns().then((sns) => {
-                const ResourceArn = actual.topic!.arn;
-                return call('sns:TagResource', ResourceArn, () =>
-                  sns.send(new (sdk('@aws-sdk/client-sns').TagResourceCommand)({ ResourceArn, Tags: tags })),
-                );
-              })
-            : undefined,
+          ...toTag.map((name) => cloudwatch.tagResource(name, actual.alarms[name]!.AlarmArn, tags)),
+          tagTopic && actual.topic ? sns.tagResource(actual.topic.arn, tags) : undefined,
         ]);
-        if (toDelete.length > 0) {
-          await callIgnoringAbsent('cloudwatch:DeleteAlarms', undefined, () =>
-            cloudwatch.send(new cw.DeleteAlarmsCommand({ AlarmNames: toDelete })),
-          );
-        }
+        if (toDelete.length > 0) await cloudwatch.deleteAlarms(toDelete);
         const names = specs.filter(wanted).map((x) => x.AlarmName);
         const topicArn = s.alarms?.topicArn;
         if (names.length > 0 || topicArn) s.alarms = { names, ...(topicArn ? { topicArn } : {}) };
         else delete s.alarms;
       },
-    };
+      notes,
+    );
   },
 
-  async destroy(ctx) {
-    const observed = await readAlarms(ctx);
-    if (observed.status === 'absent') {
-      delete ctx.state.resources.alarms;
-      return { action: 'absent', summary: 'none' };
-    }
-    if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
-    if (observed.actual.budgetFilter) {
-      const logs = await ctx.aws.logs();
-      const { DeleteMetricFilterCommand } = sdk('@aws-sdk/client-cloudwatch-logs');
-      const logGroupName = logGroupName_(ctx);
-      const filterName = budgetFilterName(ctx);
-      await callIgnoringAbsent('logs:DeleteMetricFilter', filterName, () =>
-        logs.send(new DeleteMetricFilterCommand({ logGroupName, filterName })),
-      );
-    }
-    const names = Object.keys(observed.actual.alarms);
-    if (names.length > 0) {
-      const cloudwatch = await ctx.aws.cloudwatch();
-      const { DeleteAlarmsCommand } = sdk('@aws-sdk/client-cloudwatch');
-      await callIgnoringAbsent('cloudwatch:DeleteAlarms', undefined, () => cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: names })));
-    }
-    const topic = observed.actual.topic;
-    if (topic) {
-      const sns = await ctx.aws.sns();
-      const { DeleteTopicCommand } = sdk('@aws-sdk/client-sns');
-      await callIgnoringAbsent('sns:DeleteTopic', topic.arn, () => sns.send(new DeleteTopicCommand({ TopicArn: topic.arn })));
-    }
-    delete ctx.state.resources.alarms;
-    return { action: 'deleted', summary: `deleted ${names.length} alarm(s)${topic ? ' and the alarm topic' : ''}` };
-  },
+  // Teardown always looks (readAlarms, not read): a lost state file may have forgotten alarms made earlier.
+  destroy: (ctx) =>
+    destroyOwned(
+      ctx,
+      { read: readAlarms },
+      async (actual) => {
+        if (actual.budgetFilter) await ctx.ports.logs.deleteMetricFilter(logGroupName_(ctx), budgetFilterName(ctx));
+        const names = Object.keys(actual.alarms);
+        if (names.length > 0) await ctx.ports.cloudwatch.deleteAlarms(names);
+        if (actual.topic) await ctx.ports.sns.deleteTopic(actual.topic.arn);
+        delete ctx.state.resources.alarms;
+        return { action: 'deleted', summary: `deleted ${names.length} alarm(s)${actual.topic ? ' and the alarm topic' : ''}` };
+      },
+      { forget: () => delete ctx.state.resources.alarms, summary: 'none' },
+    ),
 };

@@ -1,13 +1,10 @@
 import type { Rule, WebACL } from '@aws-sdk/client-wafv2';
-import { awsErrorName, call, callIgnoringAbsent, callOrAbsent } from '../aws/aws-errors.js';
 import type { ResourceNames } from '../config/resource-names.js';
-import { withBackoff } from '../core/backoff.js';
 import { OtpError } from '../core/errors.js';
 import { grant } from '../core/permissions.js';
-import { diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
-import { foreignReason, ownershipTags, tagsFromList } from './ownership.js';
+import { create, destroyOwned, diffFields, noop, update, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
+import { foreignReason, ownershipTags } from './ownership.js';
 import { userPoolArns } from './user-pool-step.js';
-import { sdk } from '../aws/sdk.js';
 
 interface WafActual {
   acl: WebACL;
@@ -17,9 +14,6 @@ interface WafActual {
   /** ARN of the web ACL the user pool is associated with; null: none; undefined: the pool is not known yet. */
   poolAcl?: string | null;
 }
-
-/** A user pool is a regional resource: its web ACL must be REGIONAL (CLOUDFRONT is for distributions). */
-const SCOPE = 'REGIONAL';
 
 /**
  * Cognito sends the API operation in the X-Amz-Target header, which WAF can match ("configure your
@@ -124,32 +118,6 @@ function trustRecord(ctx: StepContext): boolean {
   return ctx.config.stackId !== undefined && ctx.state.identity === ctx.config.stackId;
 }
 
-async function getAcl(ctx: StepContext, Id: string): Promise<{ acl: WebACL; lockToken: string } | undefined> {
-  const waf = await ctx.aws.wafv2();
-  const { GetWebACLCommand } = sdk('@aws-sdk/client-wafv2');
-  const Name = wafAclName(ctx.names);
-  const out = await callOrAbsent('wafv2:GetWebACL', Name, () => waf.send(new GetWebACLCommand({ Name, Scope: SCOPE, Id })));
-  return out?.WebACL && out.LockToken ? { acl: out.WebACL, lockToken: out.LockToken } : undefined;
-}
-
-/** Web ACLs are found by id, not name: the id of ours comes from the state file, or from the list. */
-async function findAclId(ctx: StepContext): Promise<string | undefined> {
-  const waf = await ctx.aws.wafv2();
-  const { ListWebACLsCommand } = sdk('@aws-sdk/client-wafv2');
-  const Name = wafAclName(ctx.names);
-  let NextMarker: string | undefined;
-  do {
-    const page = await call('wafv2:ListWebACLs', undefined, () =>
-      waf.send(new ListWebACLsCommand({ Scope: SCOPE, Limit: 100, ...(NextMarker ? { NextMarker } : {}) })),
-    );
-    const found = page.WebACLs?.find((a) => a.Name === Name);
-    if (found?.Id) return found.Id;
-    // An empty page with a marker would loop for ever; AWS ends the list with no marker.
-    NextMarker = page.WebACLs?.length ? page.NextMarker : undefined;
-  } while (NextMarker);
-  return undefined;
-}
-
 /**
  * The web ACL (`protection.waf`), found through the id the state file records or by name, its
  * tags, and which web ACL the user pool is associated with.
@@ -157,20 +125,18 @@ async function findAclId(ctx: StepContext): Promise<string | undefined> {
 export async function readWaf(
   ctx: StepContext,
 ): Promise<{ status: 'absent' } | { status: 'present'; actual: WafActual; foreign?: string }> {
-  const waf = await ctx.aws.wafv2();
-  const api = sdk('@aws-sdk/client-wafv2');
+  const { wafv2 } = ctx.ports;
   const Name = wafAclName(ctx.names);
   const poolArn = poolArnOf(ctx);
   // The pool's association, asked in the same round trip as the web ACL itself.
-  const forPool = poolArn
-    ? callOrAbsent('wafv2:GetWebACLForResource', poolArn, () => waf.send(new api.GetWebACLForResourceCommand({ ResourceArn: poolArn })))
-    : undefined;
+  const forPool = poolArn ? wafv2.webAclArnFor(poolArn) : undefined;
   forPool?.catch(() => undefined); // awaited below
   const recorded = ctx.state.resources.waf;
-  let found = recorded?.name === Name ? await getAcl(ctx, recorded.id) : undefined;
+  // Web ACLs are found by id, not name: the id of ours comes from the state file, or from the list.
+  let found = recorded?.name === Name ? await wafv2.getWebAcl(Name, recorded.id) : undefined;
   if (!found) {
-    const id = await findAclId(ctx);
-    found = id ? await getAcl(ctx, id) : undefined;
+    const id = await wafv2.webAclIdNamed(Name);
+    found = id ? await wafv2.getWebAcl(Name, id) : undefined;
   }
   if (!found?.acl.ARN) {
     await forPool;
@@ -179,11 +145,7 @@ export async function readWaf(
   }
   const arn = found.acl.ARN;
   const isRecorded = recorded?.arn === arn;
-  const tagged =
-    isRecorded && trustRecord(ctx)
-      ? undefined
-      : await call('wafv2:ListTagsForResource', arn, () => waf.send(new api.ListTagsForResourceCommand({ ResourceARN: arn })));
-  const tags = tagged ? tagsFromList(tagged.TagInfoForResource?.TagList) : undefined;
+  const tags = isRecorded && trustRecord(ctx) ? undefined : await wafv2.tagsOf(arn);
   const foreign = tags ? foreignReason(ctx, 'AWS WAF web ACL', Name, tags, isRecorded) : undefined;
   if (!foreign) ctx.state.resources.waf = { name: Name, id: found.acl.Id!, arn };
   const associated = forPool ? await forPool : undefined;
@@ -192,48 +154,15 @@ export async function readWaf(
     actual: {
       ...found,
       ...(tags ? { tags } : {}),
-      ...(forPool ? { poolAcl: associated?.WebACL?.ARN ?? null } : {}),
+      ...(forPool ? { poolAcl: associated ?? null } : {}),
     },
     ...(foreign ? { foreign } : {}),
   };
 }
 
-/** WAF refuses a write made with a stale LockToken (WAFOptimisticLockException): read the new one and write again. */
-async function withLockToken<T>(ctx: StepContext, id: string, first: string, write: (token: string) => Promise<T>): Promise<T> {
-  let token = first;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write(token);
-    } catch (err) {
-      const cause = (err as { cause?: unknown }).cause ?? err;
-      if (awsErrorName(cause) !== 'WAFOptimisticLockException' || attempt >= 3) throw err;
-      const fresh = await getAcl(ctx, id);
-      if (!fresh) throw err;
-      token = fresh.lockToken;
-    }
-  }
-}
-
-/**
- * "When you create a web ACL, there is a short period of time when the web ACL isn't fully
- * propagated and available to Amazon Cognito. The propagation time can be from a few seconds to
- * a number of minutes. AWS WAF returns a WAFUnavailableEntityException when you try to associate
- * a web ACL before it has completely propagated."
- * https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-waf.html
- * The SDK does not retry it; this does, for up to five minutes.
- */
+/** Associates the web ACL with the pool, waiting while it propagates to Cognito. */
 async function associate(ctx: StepContext, aclArn: string, poolArn: string): Promise<void> {
-  const waf = await ctx.aws.wafv2();
-  const { AssociateWebACLCommand } = sdk('@aws-sdk/client-wafv2');
-  const emulator = (ctx.aws.settings.endpoint ?? process.env.AWS_ENDPOINT_URL) !== undefined;
-  await call('wafv2:AssociateWebACL', poolArn, () =>
-    withBackoff(() => waf.send(new AssociateWebACLCommand({ WebACLArn: aclArn, ResourceArn: poolArn })), {
-      retryable: (err) => awsErrorName(err) === 'WAFUnavailableEntityException',
-      budgetMs: 300_000,
-      ...(emulator ? { baseMs: 20, maxDelayMs: 100 } : { maxDelayMs: 5_000 }),
-      onRetry: () => ctx.progress('waiting for the new web ACL to reach Cognito'),
-    }),
-  );
+  await ctx.ports.wafv2.associateWebAcl(aclArn, poolArn, () => ctx.progress('waiting for the new web ACL to reach Cognito'));
 }
 
 function foreignAssociation(poolArn: string, other: string): OtpError {
@@ -249,29 +178,16 @@ function foreignAssociation(poolArn: string, other: string): OtpError {
 
 /** Disassociates our web ACL from the pool, then deletes it ("Before deleting any web ACL, first disassociate it from all resources", DeleteWebACL). */
 async function removeAcl(ctx: StepContext, actual: WafActual): Promise<void> {
-  const waf = await ctx.aws.wafv2();
-  const api = sdk('@aws-sdk/client-wafv2');
+  const { wafv2 } = ctx.ports;
   const arn = actual.acl.ARN!;
   const poolArn = poolArnOf(ctx);
-  if (poolArn && actual.poolAcl === arn) {
-    await callIgnoringAbsent('wafv2:DisassociateWebACL', poolArn, () =>
-      waf.send(new api.DisassociateWebACLCommand({ ResourceArn: poolArn })),
-    );
-  }
-  const Id = actual.acl.Id!;
+  if (poolArn && actual.poolAcl === arn) await wafv2.disassociateWebAcl(poolArn);
   const Name = actual.acl.Name!;
-  try {
-    await withLockToken(ctx, Id, actual.lockToken, (LockToken) =>
-      callIgnoringAbsent('wafv2:DeleteWebACL', Name, () => waf.send(new api.DeleteWebACLCommand({ Name, Scope: SCOPE, Id, LockToken }))),
-    );
-  } catch (err) {
-    const cause = (err as { cause?: unknown }).cause ?? err;
-    if (awsErrorName(cause) !== 'WAFAssociatedItemException') throw err;
+  if (!(await wafv2.deleteWebAcl(Name, actual.acl.Id!, actual.lockToken))) {
     throw new OtpError(
       'WAF_ACL_IN_USE',
       `The web ACL ${Name} still protects a resource other than this stack's user pool, so AWS refuses to delete it.`,
       {
-        cause: err,
         resolution: `List what it protects ("aws wafv2 list-resources-for-web-acl --web-acl-arn ${arn}"), disassociate those resources, then run the command again.`,
       },
     );
@@ -331,54 +247,36 @@ export const wafStep: Step<WafActual, 'waf'> = {
     const w = ctx.config.protection.waf;
     if (!w.enabled) {
       if (observed.status === 'absent') return noop('off (protection.waf.enabled is false)');
-      return {
-        kind: 'update',
-        summary: `delete web ACL ${name} (protection.waf.enabled is false)`,
-        diffs: [{ field: 'web ACL', actual: observed.actual.acl.ARN, desired: 'absent (protection.waf.enabled is false)' }],
-        notes: [],
-        apply: (c) => removeAcl(c, observed.actual),
-      };
+      return update(
+        [{ field: 'web ACL', actual: observed.actual.acl.ARN, desired: 'absent (protection.waf.enabled is false)' }],
+        (c) => removeAcl(c, observed.actual),
+        `delete web ACL ${name} (protection.waf.enabled is false)`,
+      );
     }
     const limits = `${w.signInsPerIp} sign-ins and ${w.requestsPerIp} requests per IP per ${w.windowSeconds} s`;
-    const tags = Object.entries(ownershipTags(ctx)).map(([Key, Value]) => ({ Key, Value }));
+    const tags = ownershipTags(ctx);
     if (observed.status === 'absent') {
-      return {
-        kind: 'create',
-        summary: `create web ACL ${name} on the user pool (${limits})`,
-        diffs: [],
-        notes: [],
-        apply: async (c) => {
-          const waf = await c.aws.wafv2();
-          const { CreateWebACLCommand } = sdk('@aws-sdk/client-wafv2');
-          const out = await call('wafv2:CreateWebACL', name, () =>
-            waf.send(
-              new CreateWebACLCommand({
-                Name: name,
-                Scope: SCOPE,
-                DefaultAction: { Allow: {} },
-                Description: `otp-setup (${c.names.stackId}): per-IP rate limits on the user pool`,
-                Rules: desiredRules(c),
-                VisibilityConfig: visibility(name),
-                Tags: tags,
-              }),
-            ),
-          );
-          const summary = out.Summary!;
-          c.state.resources.waf = { name, id: summary.Id!, arn: summary.ARN! };
-          const poolArn = poolArnOf(c);
-          if (!poolArn) return;
-          // A pool this run created has no web ACL; an existing one may have one that is not ours.
-          if (c.facts.createdUserPoolId === undefined || !poolArn.endsWith(`/${c.facts.createdUserPoolId}`)) {
-            const { GetWebACLForResourceCommand } = sdk('@aws-sdk/client-wafv2');
-            const current = await callOrAbsent('wafv2:GetWebACLForResource', poolArn, () =>
-              waf.send(new GetWebACLForResourceCommand({ ResourceArn: poolArn })),
-            );
-            const other = current?.WebACL?.ARN;
-            if (other && other !== summary.ARN) throw foreignAssociation(poolArn, other);
-          }
-          await associate(c, summary.ARN!, poolArn);
-        },
-      };
+      return create(`create web ACL ${name} on the user pool (${limits})`, async (c) => {
+        const created = await c.ports.wafv2.createWebAcl(
+          {
+            Name: name,
+            DefaultAction: { Allow: {} },
+            Description: `otp-setup (${c.names.stackId}): per-IP rate limits on the user pool`,
+            Rules: desiredRules(c),
+            VisibilityConfig: visibility(name),
+          },
+          tags,
+        );
+        c.state.resources.waf = { name, id: created.id, arn: created.arn };
+        const poolArn = poolArnOf(c);
+        if (!poolArn) return;
+        // A pool this run created has no web ACL; an existing one may have one that is not ours.
+        if (c.facts.createdUserPoolId === undefined || !poolArn.endsWith(`/${c.facts.createdUserPoolId}`)) {
+          const other = await c.ports.wafv2.webAclArnFor(poolArn);
+          if (other && other !== created.arn) throw foreignAssociation(poolArn, other);
+        }
+        await associate(c, created.arn, poolArn);
+      });
     }
     const actual = observed.actual;
     const arn = actual.acl.ARN!;
@@ -388,55 +286,45 @@ export const wafStep: Step<WafActual, 'waf'> = {
     // poolAcl undefined: the pool is not there yet (plan before the first up), so it will be associated.
     const associateNeeded = actual.poolAcl !== arn;
     if (associateNeeded) diffs.push({ field: 'association', actual: actual.poolAcl ?? undefined, desired: poolArn ?? 'the user pool' });
-    const want = ownershipTags(ctx);
-    const retag = actual.tags !== undefined && Object.entries(want).some(([k, v]) => actual.tags![k] !== v);
-    if (retag) diffs.push({ field: 'tags', actual: actual.tags, desired: want });
+    const retag = actual.tags !== undefined && Object.entries(tags).some(([k, v]) => actual.tags![k] !== v);
+    if (retag) diffs.push({ field: 'tags', actual: actual.tags, desired: tags });
     if (diffs.length === 0) return noop(`unchanged (${limits})`);
-    return {
-      kind: 'update',
-      summary: `update ${[...new Set(diffs.map((d) => d.field))].join(', ')}`,
-      diffs,
-      notes: [],
-      apply: async (c) => {
-        const waf = await c.aws.wafv2();
-        const api = sdk('@aws-sdk/client-wafv2');
-        if (retag) await call('wafv2:TagResource', arn, () => waf.send(new api.TagResourceCommand({ ResourceARN: arn, Tags: tags })));
-        if (rewrite) {
-          const acl = actual.acl;
-          // UpdateWebACL replaces the whole web ACL: a setting left out is reset, so the ones we do not manage go back as they were.
-          await withLockToken(c, acl.Id!, actual.lockToken, (LockToken) =>
-            call('wafv2:UpdateWebACL', name, () =>
-              waf.send(
-                new api.UpdateWebACLCommand({
-                  Name: name,
-                  Scope: SCOPE,
-                  Id: acl.Id!,
-                  LockToken,
-                  DefaultAction: { Allow: {} },
-                  Description: acl.Description,
-                  Rules: desiredRules(c),
-                  VisibilityConfig: acl.VisibilityConfig ?? visibility(name),
-                  ...kept(acl),
-                }),
-              ),
-            ),
-          );
-        }
-        const target = poolArnOf(c);
-        if (associateNeeded && target) {
-          if (typeof actual.poolAcl === 'string' && actual.poolAcl !== arn) throw foreignAssociation(target, actual.poolAcl);
-          await associate(c, arn, target);
-        }
-      },
-    };
+    return update(diffs, async (c) => {
+      const { wafv2 } = c.ports;
+      if (retag) await wafv2.tagResource(arn, tags);
+      if (rewrite) {
+        const acl = actual.acl;
+        // UpdateWebACL replaces the whole web ACL: a setting left out is reset, so the ones we do not manage go back as they were.
+        await wafv2.updateWebAcl(
+          {
+            Name: name,
+            Id: acl.Id!,
+            DefaultAction: { Allow: {} },
+            Description: acl.Description,
+            Rules: desiredRules(c),
+            VisibilityConfig: acl.VisibilityConfig ?? visibility(name),
+            ...kept(acl),
+          },
+          actual.lockToken,
+        );
+      }
+      const target = poolArnOf(c);
+      if (associateNeeded && target) {
+        if (typeof actual.poolAcl === 'string' && actual.poolAcl !== arn) throw foreignAssociation(target, actual.poolAcl);
+        await associate(c, arn, target);
+      }
+    });
   },
 
-  async destroy(ctx) {
-    // Looks even with the feature off: a lost state file may have forgotten a web ACL made earlier.
-    const observed = await readWaf(ctx);
-    if (observed.status === 'absent') return { action: 'absent', summary: 'none' };
-    if (observed.foreign) return { action: 'kept', summary: `kept: ${observed.foreign}` };
-    await removeAcl(ctx, observed.actual);
-    return { action: 'deleted', summary: `deleted web ACL ${observed.actual.acl.Name}` };
-  },
+  // Looks even with the feature off (readWaf, not read): a lost state file may have forgotten a web ACL made earlier.
+  destroy: (ctx) =>
+    destroyOwned(
+      ctx,
+      { read: readWaf },
+      async (actual) => {
+        await removeAcl(ctx, actual);
+        return { action: 'deleted', summary: `deleted web ACL ${actual.acl.Name}` };
+      },
+      { summary: 'none' },
+    ),
 };

@@ -8,6 +8,7 @@ import { logsPort, type LogsPort } from './logs.js';
 import { sesPort, type SesPort } from './ses.js';
 import { snsPort, type SnsPort } from './sns.js';
 import { stsPort, type StsPort } from './sts.js';
+import { wafv2Port, type WafV2Port } from './wafv2.js';
 
 /**
  * One narrow port per AWS service: only the operations the steps call, each mapping AWS's errors
@@ -25,6 +26,7 @@ export interface AwsPorts {
   ses: SesPort;
   sns: SnsPort;
   sts: StsPort;
+  wafv2: WafV2Port;
 }
 
 export function createAwsPorts(aws: AwsClients): AwsPorts {
@@ -38,5 +40,6 @@ export function createAwsPorts(aws: AwsClients): AwsPorts {
     ses: sesPort(aws),
     sns: snsPort(aws),
     sts: stsPort(aws),
+    wafv2: wafv2Port(aws),
   };
 }

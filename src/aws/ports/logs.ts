@@ -1,4 +1,4 @@
-import type { LogGroup } from '@aws-sdk/client-cloudwatch-logs';
+import type { LogGroup, MetricFilter, PutMetricFilterCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import { awsErrorName, call, callIgnoringAbsent, callOrAbsent, toUserError } from '../aws-errors.js';
 import type { AwsClients } from '../clients.js';
 import { sdk } from '../sdk.js';
@@ -17,6 +17,11 @@ export interface LogsPort {
   putRetentionPolicy(logGroupName: string, days: number): Promise<void>;
   /** Already deleted is success. */
   deleteLogGroup(logGroupName: string): Promise<void>;
+  /** Undefined when there is no such filter (or no such group). */
+  metricFilterNamed(logGroupName: string, filterName: string): Promise<MetricFilter | undefined>;
+  putMetricFilter(input: PutMetricFilterCommandInput): Promise<void>;
+  /** Already deleted (or no such group) is success. */
+  deleteMetricFilter(logGroupName: string, filterName: string): Promise<void>;
 }
 
 export function logsPort(aws: AwsClients): LogsPort {
@@ -62,6 +67,23 @@ export function logsPort(aws: AwsClients): LogsPort {
     async deleteLogGroup(logGroupName) {
       const logs = await aws.logs();
       await callIgnoringAbsent('logs:DeleteLogGroup', logGroupName, () => logs.send(new (api().DeleteLogGroupCommand)({ logGroupName })));
+    },
+    async metricFilterNamed(logGroupName, filterName) {
+      const logs = await aws.logs();
+      const out = await callOrAbsent('logs:DescribeMetricFilters', logGroupName, () =>
+        logs.send(new (api().DescribeMetricFiltersCommand)({ logGroupName, filterNamePrefix: filterName })),
+      );
+      return out?.metricFilters?.find((m) => m.filterName === filterName);
+    },
+    async putMetricFilter(input) {
+      const logs = await aws.logs();
+      await call('logs:PutMetricFilter', input.filterName, () => logs.send(new (api().PutMetricFilterCommand)(input)));
+    },
+    async deleteMetricFilter(logGroupName, filterName) {
+      const logs = await aws.logs();
+      await callIgnoringAbsent('logs:DeleteMetricFilter', filterName, () =>
+        logs.send(new (api().DeleteMetricFilterCommand)({ logGroupName, filterName })),
+      );
     },
   };
 }

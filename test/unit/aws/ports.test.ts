@@ -103,4 +103,51 @@ describe('AWS ports', () => {
     expect(inputs[0]).toMatchObject({ Tags: [{ Key: 'a', Value: '1' }] });
     await expect(ports.dynamodb.tagsOf('t', 'arn:aws:dynamodb:us-east-1:1:table/t')).resolves.toEqual({ a: '1' });
   });
+
+  it('maps WAF not-found to absence, refreshes a stale lock token, and reports a web ACL still in use', async () => {
+    const absent = fakeClients(() => awsError('WAFNonexistentItemException')).ports.wafv2;
+    await expect(absent.getWebAcl('acl', 'id')).resolves.toBeUndefined();
+    await expect(absent.webAclArnFor('arn:aws:cognito-idp:us-east-1:1:userpool/p')).resolves.toBeUndefined();
+    await expect(absent.disassociateWebAcl('arn:aws:cognito-idp:us-east-1:1:userpool/p')).resolves.toBeUndefined();
+    await expect(absent.deleteWebAcl('acl', 'id', 't0')).resolves.toBe(true);
+
+    let updates = 0;
+    const tokens: unknown[] = [];
+    const stale = fakeClients((command, input) => {
+      if (command === 'GetWebACLCommand') return { WebACL: { Name: 'acl', Id: 'id' }, LockToken: 't1' };
+      tokens.push(input.LockToken);
+      return ++updates === 1 ? awsError('WAFOptimisticLockException') : {};
+    });
+    await stale.ports.wafv2.updateWebAcl({ Name: 'acl', Id: 'id', DefaultAction: { Allow: {} }, VisibilityConfig: undefined }, 't0');
+    expect(stale.sent).toEqual(['UpdateWebACLCommand', 'GetWebACLCommand', 'UpdateWebACLCommand']);
+    expect(tokens).toEqual(['t0', 't1']);
+
+    const inUse = fakeClients(() => awsError('WAFAssociatedItemException')).ports.wafv2;
+    await expect(inUse.deleteWebAcl('acl', 'id', 't0')).resolves.toBe(false);
+    const denied = fakeClients(() => awsError('AccessDeniedException')).ports.wafv2;
+    await expect(denied.deleteWebAcl('acl', 'id', 't0')).rejects.toMatchObject({ details: { action: 'wafv2:DeleteWebACL' } });
+  });
+
+  it('retries associating a web ACL that has not yet propagated to Cognito, telling the caller', async () => {
+    let calls = 0;
+    const { ports, sent } = fakeClients(() => (++calls === 1 ? awsError('WAFUnavailableEntityException') : {}));
+    let retries = 0;
+    await ports.wafv2.associateWebAcl(
+      'arn:aws:wafv2:us-east-1:1:regional/webacl/acl/id',
+      'arn:aws:cognito-idp:us-east-1:1:userpool/p',
+      () => {
+        retries += 1;
+      },
+    );
+    expect(sent).toEqual(['AssociateWebACLCommand', 'AssociateWebACLCommand']);
+    expect(retries).toBe(1);
+  });
+
+  it('finds a metric filter by its exact name, not a longer one sharing the prefix, and treats a missing group as none', async () => {
+    const { ports } = fakeClients(() => ({ metricFilters: [{ filterName: 'f-2' }, { filterName: 'f' }] }));
+    await expect(ports.logs.metricFilterNamed('/aws/lambda/x', 'f')).resolves.toMatchObject({ filterName: 'f' });
+    const gone = fakeClients(() => awsError('ResourceNotFoundException')).ports.logs;
+    await expect(gone.metricFilterNamed('/aws/lambda/x', 'f')).resolves.toBeUndefined();
+    await expect(gone.deleteMetricFilter('/aws/lambda/x', 'f')).resolves.toBeUndefined();
+  });
 });
