@@ -190,7 +190,7 @@ export async function measureSandbox({
     }
     return { results, pinned: sandbox.pinned };
   } catch (err) {
-    throw new Error(`${err.message}\nsandbox stderr: ${sandbox.stderr()}`);
+    throw new Error(`${err.message}\nsandbox stderr: ${sandbox.stderr()}`, { cause: err });
   } finally {
     await sandbox.stop();
     await rm(dir, { recursive: true, force: true });

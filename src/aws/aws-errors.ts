@@ -9,7 +9,7 @@ interface AwsLikeError {
 }
 
 function shape(err: unknown): AwsLikeError {
-  return typeof err === 'object' && err !== null ? (err as AwsLikeError) : {};
+  return typeof err === 'object' && err !== null ? err : {};
 }
 
 export function awsErrorName(err: unknown): string {

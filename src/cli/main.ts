@@ -30,8 +30,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
 
   const run: Runner = (load) =>
     async function (this: Command): Promise<void> {
-      const command = this;
-      const global = command.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
+      const global = this.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
       io = await createIoHost(deps, { json: Boolean(global.json), debug: Boolean(global.debug), env: deps.env });
       if (global.region !== undefined && !REGION_PATTERN.test(global.region)) {
         throw usageError(
@@ -50,7 +49,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<number>
       const action = await load();
       // commander hands the options untyped; defineCommand() checked their declaration against the
       // command's options type, so this is the one place they are taken on trust.
-      exitCode = await action({ deps, io, global }, command.opts() as never);
+      exitCode = await action({ deps, io, global }, this.opts<never>());
     };
 
   program

@@ -37,7 +37,7 @@ function formatEvent(e: HandlerLogEvent, names: Record<FunctionKind, string>): s
   const r = e.record;
   if (r && typeof r.msg === 'string') {
     const rest = Object.entries(r).filter(([k]) => !['level', 'fn', 'msg'].includes(k));
-    return `${time} ${names[e.kind]} ${String(r.level ?? '')
+    return `${time} ${names[e.kind]} ${(typeof r.level === 'string' ? r.level : '')
       .toUpperCase()
       .padEnd(5)} ${r.msg}${rest.length ? ` ${JSON.stringify(Object.fromEntries(rest))}` : ''}`;
   }

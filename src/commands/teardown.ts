@@ -1,7 +1,6 @@
 import { readdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { deletionProtectionFor } from '../config/resource-names.js';
-import { usageError } from '../core/errors.js';
 import { destroyAll } from '../core/runner.js';
 import { stateDir } from '../core/state-store.js';
 import { STEPS } from '../steps/index.js';

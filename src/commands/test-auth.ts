@@ -102,7 +102,7 @@ export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions)
 
     const user = await signedInUser(cognito, target, tokens.accessToken);
     const attrs = user.attributes;
-    const signedInAs = attrs.email ?? String(verified.id.email ?? options.email);
+    const signedInAs = attrs.email ?? (typeof verified.id.email === 'string' ? verified.id.email : options.email);
     if (signedInAs.toLowerCase() !== options.email.toLowerCase()) {
       throw new OtpError('WRONG_USER', `Signed in as ${signedInAs}, not ${options.email}.`, {
         resolution: 'The pool resolved the name to another account; check its users.',
@@ -124,11 +124,11 @@ export async function testAuthCommand(env: CommandEnv, options: TestAuthOptions)
     const access = lifetime(verified.access);
     io.out('');
     io.out(
-      `Signed in as ${signedInAs} (username ${user.username}, sub ${attrs.sub ?? verified.id.sub})${tokens.attempts > 1 ? ` after ${tokens.attempts} attempts` : ''}.`,
+      `Signed in as ${signedInAs} (username ${user.username}, sub ${attrs.sub ?? String(verified.id.sub)})${tokens.attempts > 1 ? ` after ${tokens.attempts} attempts` : ''}.`,
     );
     io.out(`  ID token:      valid ${minutes(id.lifetimeSeconds)}, until ${id.expiresAt}`);
     io.out(
-      `  Access token:  valid ${minutes(access.lifetimeSeconds)}, until ${access.expiresAt} (scope ${String(verified.access.scope ?? '')})`,
+      `  Access token:  valid ${minutes(access.lifetimeSeconds)}, until ${access.expiresAt} (scope ${typeof verified.access.scope === 'string' ? verified.access.scope : ''})`,
     );
     io.out(`  Refresh token: ${revoked ? 'revoked (pass --keep-session to keep it)' : tokens.refreshToken ? 'kept' : 'none issued'}`);
     io.out(`  Email verified: ${attrs.email_verified ?? 'false'}`);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
   let node: z.ZodType | undefined = schema;
   while (node) {
-    if (node instanceof z.ZodObject) return node.shape as Record<string, z.ZodType>;
+    if (node instanceof z.ZodObject) return node.shape;
     const def = node._zod.def as { innerType?: z.ZodType; in?: z.ZodType };
     node = def.innerType ?? def.in;
   }

@@ -64,7 +64,7 @@ async function schedule(
   run: (step: Step) => Promise<StepReport>,
 ): Promise<StepReport[]> {
   const running = new Map<StepId, Promise<StepReport>>();
-  let failure: unknown;
+  let failure: { error: unknown } | undefined;
   for (const step of steps) {
     const deps = waitsFor(step).map((id) => {
       const dep = running.get(id);
@@ -74,19 +74,19 @@ async function schedule(
     running.set(
       step.id,
       Promise.all(deps).then(async () => {
-        if (failure !== undefined) throw failure;
+        if (failure) throw failure.error;
         if (control.interrupted) throw interrupted();
         try {
           return await run(step);
         } catch (err) {
-          failure ??= err;
+          failure ??= { error: err };
           throw err;
         }
       }),
     );
   }
   const settled = await Promise.allSettled(running.values());
-  if (failure !== undefined) throw failure;
+  if (failure) throw failure.error;
   const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (rejected) throw rejected.reason;
   return settled.map((s) => (s as PromiseFulfilledResult<StepReport>).value);

@@ -55,7 +55,7 @@ function parseOutputs(text: string, path: string): OutputsDocument {
   if (doc.auth !== undefined && (typeof doc.auth !== 'object' || doc.auth === null || Array.isArray(doc.auth))) {
     throw invalid(path, '"auth" is not an object');
   }
-  return { ...doc, version: typeof doc.version === 'string' ? doc.version : OUTPUTS_VERSION } as OutputsDocument;
+  return { ...doc, version: typeof doc.version === 'string' ? doc.version : OUTPUTS_VERSION };
 }
 
 function invalid(path: string, why: string): OtpError {

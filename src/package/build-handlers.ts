@@ -79,7 +79,7 @@ async function buildOne(kind: FunctionKind, templates: EmailTemplates | undefine
   // `npm run build` zipped the default bundles; the same code gives the same bytes, so reuse them.
   const zip =
     prebuilt.zips[kind]?.codeSha256 === sha256Base64(Buffer.from(code, 'utf8'))
-      ? await readFile(prebuilt.zips[kind]!.path)
+      ? await readFile(prebuilt.zips[kind].path)
       : await zipSingleFile(ENTRY_FILE, Buffer.from(code, 'utf8'));
   return { kind, zip, codeSha256: sha256Base64(zip), handler: HANDLER, code };
 }

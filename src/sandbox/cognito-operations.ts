@@ -3,7 +3,7 @@ import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
 import { desiredClient } from '../spec/app-client.js';
 import { clientSettings } from './client-settings.js';
 import { CognitoError, invalidParameter, notAuthorized, resourceNotFound } from './cognito-error.js';
-import { initiateCustomAuth, readableAttributes, respondToCustomChallenge, tokenValidity, type AuthResponse } from './custom-auth.js';
+import { initiateCustomAuth, readableAttributes, respondToCustomChallenge, tokenValidity } from './custom-auth.js';
 import { newUuid, tokenHash } from './ids.js';
 import { checkPassword } from './password-policy.js';
 import type { PoolContext } from './pool-context.js';
@@ -28,7 +28,7 @@ const TRIGGER_KINDS: readonly string[] = [...FUNCTION_KINDS, 'post-authenticatio
 type Input = Record<string, unknown>;
 type Operation = (ctx: PoolContext, input: Input) => Promise<Record<string, unknown>>;
 
-const str = (input: Input, field: string): string | undefined => (typeof input[field] === 'string' ? (input[field] as string) : undefined);
+const str = (input: Input, field: string): string | undefined => (typeof input[field] === 'string' ? input[field] : undefined);
 
 const member = (field: string) => `${field[0]!.toLowerCase()}${field.slice(1)}`;
 
@@ -148,7 +148,7 @@ const initiateAuth: Operation = async (ctx, input) => {
   if (flow === 'CUSTOM_AUTH') {
     const username = params.USERNAME;
     if (!username) throw invalidParameter('Missing required parameter USERNAME');
-    return initiateCustomAuth(ctx, clientId, username) as Promise<AuthResponse & Record<string, unknown>>;
+    return initiateCustomAuth(ctx, clientId, username);
   }
   if (flow === 'REFRESH_TOKEN_AUTH' || flow === 'REFRESH_TOKEN') {
     const refresh = params.REFRESH_TOKEN;
@@ -178,9 +178,7 @@ const respondToAuthChallenge: Operation = async (ctx, input) => {
       `1 validation error detected: Value at 'session' failed to satisfy constraint: Member must have length ${bound}`,
     );
   }
-  return respondToCustomChallenge(ctx, clientId, session, challengeName, stringMap(input.ChallengeResponses)) as Promise<
-    AuthResponse & Record<string, unknown>
-  >;
+  return respondToCustomChallenge(ctx, clientId, session, challengeName, stringMap(input.ChallengeResponses));
 };
 
 const signUp: Operation = async (ctx, input) => {

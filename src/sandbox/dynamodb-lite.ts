@@ -222,7 +222,10 @@ export function dynamoOperation(tables: Tables, op: string, input: Record<string
       const id = keyId(input.Key);
       const current = table[id];
       check(input, current);
-      const updated = applyUpdate(String(input.UpdateExpression ?? ''), names(input), { ...(current ?? {}), ...(input.Key as Item) });
+      const updated = applyUpdate(typeof input.UpdateExpression === 'string' ? input.UpdateExpression : '', names(input), {
+        ...(current ?? {}),
+        ...(input.Key as Item),
+      });
       table[id] = updated;
       return input.ReturnValues === 'ALL_NEW' ? { Attributes: updated } : {};
     }

@@ -11,7 +11,7 @@ function pick(alphabet: string, length: number): string {
   let out = '';
   while (out.length < length) {
     for (const byte of randomBytes(length * 2)) {
-      if (byte < limit && out.length < length) out += alphabet[byte % alphabet.length];
+      if (byte < limit && out.length < length) out += alphabet.charAt(byte % alphabet.length);
     }
   }
   return out;

@@ -191,7 +191,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
             403,
           );
         }
-        if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
+        if (!(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 ')) {
           throw new CognitoError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
         }
       }
@@ -329,13 +329,13 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     const parsedUrl = new URL(req.url ?? '/', 'http://sandbox');
     void (async () => {
       try {
-        const hostname = hostnameOf(String(req.headers.host ?? ''));
+        const hostname = hostnameOf(req.headers.host ?? '');
         if (!hostname || !allowedHostname(hostname)) {
           req.resume();
           return json(
             res,
             421,
-            { message: `The sandbox does not answer for host ${String(req.headers.host ?? '(none)')}. Use ${url}.` },
+            { message: `The sandbox does not answer for host ${req.headers.host ?? '(none)'}. Use ${url}.` },
             { connection: 'close' },
           );
         }
@@ -368,8 +368,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         }
         if (typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) return handleDynamo(target, body, res, requestId);
         if (typeof target === 'string') return await handleCognito(target, body, req, res, requestId);
-        if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
-          return handleSes(body, res, requestId);
+        if ((req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return handleSes(body, res, requestId);
         return json(res, 400, { __type: 'UnknownOperationException', message: 'Missing X-Amz-Target header.' }, COGNITO_CORS);
       } catch (err) {
         if (!res.headersSent) json(res, 500, { __type: 'InternalErrorException', message: errorMessage(err) });

@@ -308,7 +308,7 @@ export class SandboxStore {
   /** Records the current value (or absence) of one item of an emulated DynamoDB table. */
   itemChanged(table: string, key: string): void {
     const item = this.state.tables[table]?.[key];
-    this.append({ t: 'item', table, k: key, v: (item as Item | undefined) ?? null });
+    this.append({ t: 'item', table, k: key, v: item ?? null });
   }
 
   /**

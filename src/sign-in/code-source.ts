@@ -15,7 +15,7 @@ export interface CodeSource {
 /** Where codes come from: `first` (--code), then a prompt on a terminal, or stdin lines otherwise. */
 export function codeSource(io: IoHost, stdin: Readable, first: string | undefined): CodeSource {
   let pendingFirst = first;
-  let lines: AsyncIterator<string> | undefined;
+  let lines: AsyncIterator<string, undefined> | undefined;
   let rl: ReturnType<typeof createInterface> | undefined;
   return {
     async next(hint) {

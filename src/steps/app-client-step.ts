@@ -1,5 +1,4 @@
 import type { UpdateUserPoolClientCommandInput, UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
-import type { Config } from '../config/schema.js';
 import { grant } from '../core/permissions.js';
 import { create as createChange, diffFields, noop, replace, update, type Change, type Step, type StepContext } from '../core/step.js';
 import { userPoolArns, userPoolStep } from './user-pool-step.js';

@@ -38,7 +38,7 @@ type FunctionSettings = {
 
 function desiredSettings(ctx: StepContext, kind: FunctionKind, handler: string): FunctionSettings {
   return {
-    Runtime: ctx.config.lambda.runtime as Runtime,
+    Runtime: ctx.config.lambda.runtime,
     Role: roleArn(ctx),
     Handler: handler,
     Timeout: ctx.config.lambda.timeoutSeconds,

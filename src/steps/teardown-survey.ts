@@ -52,7 +52,7 @@ function verdict(step: Step, ctx: StepContext, observed: Observed<unknown>, ours
           .join(', ')}`,
       };
     case 'role': {
-      const regions = String((actual.tags as Record<string, string> | undefined)?.['otp-setup:regions'] ?? '')
+      const regions = ((actual.tags as Record<string, string> | undefined)?.['otp-setup:regions'] ?? '')
         .split(' ')
         .filter((r) => r && r !== ctx.region);
       return regions.length > 0
@@ -111,7 +111,7 @@ function verdict(step: Step, ctx: StepContext, observed: Observed<unknown>, ours
 export async function surveyTeardown(steps: readonly Step[], ctx: StepContext): Promise<TeardownSurvey> {
   const reads = new Map<StepId, Promise<Observed<unknown>>>();
   for (const step of steps) {
-    const after = step.independentRead ? [] : step.dependsOn.map((id) => reads.get(id));
+    const after = step.independentRead ? [] : step.dependsOn.flatMap((id) => reads.get(id) ?? []);
     const stepCtx = { ...ctx, progress: () => undefined };
     // The alarms' destroy looks even when the config has them off (a lost state may have forgotten some).
     const reading = Promise.all(after).then(() => (step.id === 'alarms' ? readAlarms(stepCtx) : step.read(stepCtx)));

@@ -310,7 +310,7 @@ export const userPoolStep: Step<PoolActual, 'user-pool'> = {
         UserAttributeUpdateSettings: ATTRIBUTE_UPDATE_SETTINGS as CreateUserPoolCommandInput['UserAttributeUpdateSettings'],
         Schema: SCHEMA,
         LambdaConfig: w.LambdaConfig,
-        EmailConfiguration: w.EmailConfiguration as CreateUserPoolCommandInput['EmailConfiguration'],
+        EmailConfiguration: w.EmailConfiguration,
         DeletionProtection: w.DeletionProtection as 'ACTIVE' | 'INACTIVE',
         UserPoolTier: w.UserPoolTier,
         AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
@@ -348,9 +348,10 @@ export const userPoolStep: Step<PoolActual, 'user-pool'> = {
         UserAttributeUpdateSettings: want.UserAttributeUpdateSettings as UpdateUserPoolCommandInput['UserAttributeUpdateSettings'],
         LambdaConfig: { ...pool.LambdaConfig, ...want.LambdaConfig },
         // Keep extra settings (e.g. a ConfigurationSet) while the sending account type stays the same.
-        EmailConfiguration: (pool.EmailConfiguration?.EmailSendingAccount === want.EmailConfiguration.EmailSendingAccount
-          ? { ...pool.EmailConfiguration, ...want.EmailConfiguration }
-          : want.EmailConfiguration) as UpdateUserPoolCommandInput['EmailConfiguration'],
+        EmailConfiguration:
+          pool.EmailConfiguration?.EmailSendingAccount === want.EmailConfiguration.EmailSendingAccount
+            ? { ...pool.EmailConfiguration, ...want.EmailConfiguration }
+            : want.EmailConfiguration,
         DeletionProtection: want.DeletionProtection as 'ACTIVE' | 'INACTIVE',
         UserPoolTier: want.UserPoolTier,
         UserPoolTags: { ...pool.UserPoolTags, ...want.Tags },

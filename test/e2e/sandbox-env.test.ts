@@ -64,7 +64,7 @@ describe('otp-setup sandbox borrows the frontend .env and gives it back', { time
       expect(env).toContain('VITE_API=https://api.example.com');
     });
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe(MINE);
-    expect(result!.stderr).toContain('restored your VITE_EMAIL_OTP_USER_POOL_ID, VITE_EMAIL_OTP_CLIENT_ID');
+    expect(result.stderr).toContain('restored your VITE_EMAIL_OTP_USER_POOL_ID, VITE_EMAIL_OTP_CLIENT_ID');
     expect(await exists(join(dir, RECORD))).toBe(false);
   });
 
@@ -116,7 +116,7 @@ describe('otp-setup sandbox borrows the frontend .env and gives it back', { time
     const deployed = await readFile(join(dir, '.env'), 'utf8');
     const result = await withSandbox(dir, async (env) => expect(env).toContain('VITE_EMAIL_OTP_ENDPOINT='));
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe(deployed);
-    expect(result!.stderr).toContain("back to the deployed stack's values");
+    expect(result.stderr).toContain("back to the deployed stack's values");
     const down = await runInProcess(['teardown', '--yes'], { cwd: dir, env: motoEnv(f.proxy.url) });
     expect(down.code, down.stderr).toBe(0);
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe(MINE);

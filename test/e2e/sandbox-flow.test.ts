@@ -88,13 +88,13 @@ function verifiers() {
     issuer,
     audience: server.clientId,
     jwksUri,
-    customJwtCheck: ({ payload }) => void expect(payload.token_use).toBe('id'),
+    customJwtCheck: ({ payload }) => expect(payload.token_use).toBe('id'),
   });
   const access = JwtVerifier.create({
     issuer,
     audience: null,
     jwksUri,
-    customJwtCheck: ({ payload }) => void expect(payload.client_id).toBe(server.clientId),
+    customJwtCheck: ({ payload }) => expect(payload.client_id).toBe(server.clientId),
   });
   return { id, access, jwksUri };
 }

@@ -80,7 +80,7 @@ describe('otp-setup test-auth against the sandbox', () => {
       ['test-auth', '--email', email, '--endpoint-url', local, '--create-user', '--json'],
       dir,
       async (write, end) => {
-        write((await codeFor(email))!);
+        write(await codeFor(email));
         end();
       },
     );
@@ -91,7 +91,7 @@ describe('otp-setup test-auth against the sandbox', () => {
   it('finds the pool by asking the sandbox, takes a wrong --code, says how many attempts are left, then accepts the code from stdin; --show-tokens prints them', async () => {
     const email = 'flag@example.com';
     await runFed([...base(email), '--create-user', '--json'], dir, async (write, end) => {
-      write((await codeFor(email))!);
+      write(await codeFor(email));
       end();
     });
     const before = (await sandbox.mails(email)).length;
@@ -112,12 +112,12 @@ describe('otp-setup test-auth against the sandbox', () => {
   it('a piped code of the wrong length is not sent and costs no attempt', async () => {
     const email = 'length@example.com';
     await runFed([...base(email), '--create-user'], dir, async (write, end) => {
-      write((await codeFor(email))!);
+      write(await codeFor(email));
       end();
     });
     const before = (await sandbox.mails(email)).length;
     const res = await runFed(base(email), dir, async (write, end) => {
-      const code = (await codeFor(email, before))!;
+      const code = await codeFor(email, before);
       write(code.slice(1));
       write(`${code}9`);
       write(code);
@@ -144,12 +144,12 @@ describe('otp-setup test-auth against the sandbox', () => {
   it('fails with exit 1 after three wrong codes, without a stack trace', async () => {
     const email = 'wrong@example.com';
     await runFed([...base(email), '--create-user'], dir, async (write, end) => {
-      write((await codeFor(email))!);
+      write(await codeFor(email));
       end();
     });
     const before = (await sandbox.mails(email)).length;
     const res = await runFed([...base(email), '--json'], dir, async (write, end) => {
-      const code = (await codeFor(email, before))!;
+      const code = await codeFor(email, before);
       for (let i = 0; i < 3; i++) write(wrong(code));
       end();
     });
@@ -177,7 +177,7 @@ describe('otp-setup test-auth against the sandbox', () => {
   it('asks for the code on a terminal (pseudo-terminal via script)', async () => {
     const email = 'tty@example.com';
     await runFed([...base(email), '--create-user'], dir, async (write, end) => {
-      write((await codeFor(email))!);
+      write(await codeFor(email));
       end();
     });
     const before = (await sandbox.mails(email)).length;
@@ -192,7 +192,7 @@ describe('otp-setup test-auth against the sandbox', () => {
     child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     await waitFor(async () => (screen.includes('Code from the email') ? true : undefined), 'the prompt');
-    const code = (await codeFor(email, before))!;
+    const code = await codeFor(email, before);
     child.stdin.write(`${wrong(code)}\r`);
     // Typed only once the next prompt is up: between prompts the terminal is back in cooked mode and
     // would echo the code in clear, which a slow machine makes likely (this raced under load).

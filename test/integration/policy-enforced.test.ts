@@ -114,7 +114,7 @@ describe('otp-setup policy under IAM enforcement (moto)', () => {
         const denied = await runInProcess(['up', '--json'], { cwd: await project(), env: lacking });
         expect(denied.code).toBe(1);
         expect(denied.json!.error).toMatchObject({ code: 'ACCESS_DENIED' });
-        expect(String((denied.json!.error as { resolution: string }).resolution)).toContain('iam:CreateRole');
+        expect((denied.json!.error as { resolution: string }).resolution).toContain('iam:CreateRole');
       } finally {
         await enforceIam(false);
       }

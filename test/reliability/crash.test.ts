@@ -145,7 +145,7 @@ describe('a crashed run', () => {
   /** Every file under `.otp-setup`, with its bytes. */
   async function snapshot(dir: string): Promise<Record<string, string>> {
     const root = join(dir, '.otp-setup');
-    const names = (await readdir(root, { recursive: true })) as string[];
+    const names = await readdir(root, { recursive: true });
     const out: Record<string, string> = {};
     for (const name of names.sort()) out[name] = await readFile(join(root, name), 'utf8').catch(() => '(folder)');
     return out;

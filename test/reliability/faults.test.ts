@@ -88,7 +88,7 @@ describe('transient AWS faults', () => {
     // What was done before the failure is recorded, and the lock is gone.
     const state = (await readState(dir))!;
     expect(state.resources.roleArn).toContain('EmailOTPLambdaExecutionRole');
-    expect(Object.keys(state.resources.functions).sort()).toHaveLength(5);
+    expect(Object.keys(state.resources.functions ?? {}).sort()).toHaveLength(5);
     expect(state.resources.userPoolId).toBeUndefined();
     expect(await lockFiles(dir)).toEqual([]);
 

@@ -82,7 +82,7 @@ function classify(req: IncomingMessage, body: string): RecordedCall {
 
 function classifyAction(req: IncomingMessage, body: string): Omit<RecordedCall, 'body'> {
   const target = req.headers['x-amz-target'];
-  const auth = String(req.headers.authorization ?? '');
+  const auth = req.headers.authorization ?? '';
   const service = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth)?.[1] ?? 'unknown';
   if (typeof target === 'string') {
     const action = target.split('.').pop() ?? target;
@@ -131,10 +131,10 @@ function sendFault(res: ServerResponse, fault: Fault, call: RecordedCall): void 
 }
 
 function realismCall(req: IncomingMessage, call: RecordedCall): RealismCall | undefined {
-  let json: Record<string, any> | undefined;
+  let json: Record<string, unknown> | undefined;
   if (call.body.startsWith('{')) {
     try {
-      json = JSON.parse(call.body) as Record<string, any>;
+      json = JSON.parse(call.body) as Record<string, unknown>;
     } catch {
       json = undefined;
     }
@@ -152,9 +152,9 @@ function realismCall(req: IncomingMessage, call: RecordedCall): RealismCall | un
 function rewrite(realism: Realism, call: RealismCall, answer: Buffer): Buffer | undefined {
   const text = answer.toString('utf8');
   if (!text.startsWith('{')) return undefined;
-  let parsed: Record<string, any>;
+  let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(text) as Record<string, any>;
+    parsed = JSON.parse(text) as Record<string, unknown>;
   } catch {
     return undefined;
   }

@@ -55,7 +55,7 @@ type Sendable = { send: (...args: unknown[]) => Promise<unknown>; middlewareStac
 export function startCrashableRun(args: string[], options: CliOptions): CrashableRun {
   const id = `run-${process.pid}-${++runs}`;
   const abort = new AbortController();
-  const patched = new WeakSet<object>();
+  const patched = new WeakSet();
   const wrapped: AwsClients[] = [];
   let crashed = false;
   let settled = false;
@@ -100,10 +100,7 @@ export function startCrashableRun(args: string[], options: CliOptions): Crashabl
 
   const wrap = (clients: AwsClients): AwsClients => {
     wrapped.push(clients);
-    const lazy =
-      <K extends keyof AwsClients>(key: K) =>
-      async () =>
-        patch(await (clients[key] as () => Promise<unknown>)());
+    const lazy = (key: keyof AwsClients) => async () => patch(await (clients[key] as () => Promise<unknown>)());
     return {
       settings: clients.settings,
       stats: clients.stats,

@@ -9,6 +9,7 @@ import { GetPolicyCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListIdentitiesCommand } from '@aws-sdk/client-ses';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { StackFixture } from './stack-fixture.js';
+import type { StackState } from '../../src/core/state-store.js';
 
 export const FUNCTION_NAMES = [
   'email-otp-create-auth-challenge',
@@ -139,11 +140,11 @@ export function isEmpty(inv: Inventory): string[] {
 }
 
 /** The one state file of a project, parsed; undefined when there is none. */
-export async function readState(dir: string): Promise<Record<string, any> | undefined> {
+export async function readState(dir: string): Promise<StackState | undefined> {
   const folder = join(dir, '.otp-setup', 'state');
   const files = (await readdir(folder).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
   if (files.length === 0) return undefined;
-  return JSON.parse(await readFile(join(folder, files[0]!), 'utf8')) as Record<string, any>;
+  return JSON.parse(await readFile(join(folder, files[0]!), 'utf8')) as StackState;
 }
 
 const nameOf = (arn: string) => arn.split(/[:/]/).pop() ?? arn;
@@ -153,7 +154,7 @@ const sorted = (xs: readonly string[] | undefined) => JSON.stringify([...(xs ?? 
  * What the state file records against what exists: every id and name it holds names a resource
  * in the inventory, and every resource of the stack is recorded. Returns the differences.
  */
-export function stateVersusAws(resources: Record<string, any>, inv: Inventory, features: Features = {}): string[] {
+export function stateVersusAws(resources: StackState['resources'], inv: Inventory, features: Features = {}): string[] {
   const problems: string[] = [];
   const check = (what: string, recorded: unknown, actual: unknown) => {
     if (JSON.stringify(recorded) !== JSON.stringify(actual))

@@ -108,7 +108,7 @@ export function useStackFixture(): StackFixture {
   return new Proxy({} as StackFixture, {
     get(_target, key) {
       if (!fixture) throw new Error('the stack fixture is used outside a test');
-      return Reflect.get(fixture, key);
+      return Reflect.get(fixture, key) as unknown;
     },
   });
 }

@@ -11,7 +11,7 @@ export const logRetentionCheck: Check = {
   async run({ ctx }) {
     const observed = await logGroupsStep.read(ctx);
     const actual = observed.status === 'present' ? observed.actual : {};
-    const forever = FUNCTION_KINDS.filter((k) => actual[k] && actual[k]!.retentionDays === undefined).map((k) => logGroupName(ctx, k));
+    const forever = FUNCTION_KINDS.filter((k) => actual[k] && actual[k].retentionDays === undefined).map((k) => logGroupName(ctx, k));
     const missing = FUNCTION_KINDS.filter((k) => !actual[k]);
     const fix = `Run "otp-setup up": it sets ${ctx.config.monitoring.logRetentionDays} days (monitoring.logRetentionDays).`;
     if (forever.length > 0) return warn(`${forever.join(', ')} keep logs forever`, fix);

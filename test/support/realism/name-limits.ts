@@ -79,7 +79,7 @@ const LIMITS: Limit[] = [
     value: (c) => c.json?.logGroupName,
     min: 1,
     max: 512,
-    pattern: /^[\.\-_/#A-Za-z0-9]+$/,
+    pattern: /^[.\-_/#A-Za-z0-9]+$/,
     error: 'InvalidParameterException',
     source: 'https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html',
   },

@@ -8,7 +8,7 @@ const received: unknown[] = [];
 const run: Runner = (load) =>
   async function (this: Command) {
     const action = await load();
-    await action({} as CommandEnv, this.opts() as never);
+    await action({} as CommandEnv, this.opts<never>());
   };
 
 async function parse(program: Command, argv: string[]): Promise<void> {

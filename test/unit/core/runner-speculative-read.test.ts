@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createIoHost } from '../../../src/cli/io-host.js';
 import { converge } from '../../../src/core/runner.js';
-import { noop, update, type Observed, type Step, type StepContext, type StepId } from '../../../src/core/step.js';
+import { noop, update, type Observed, type Step, type StepContext } from '../../../src/core/step.js';
 
 // Steps as data: `parent` stands for the user pool, `child` for the app client read through the
 // pool's recorded id (Step.speculativeRead). Events record the order reads start and end in.
@@ -11,7 +11,7 @@ function fixture(parentChanges: boolean, childSeen: Observed<unknown>['status'] 
   let releaseParent!: () => void;
   const parentRead = new Promise<void>((resolve) => (releaseParent = resolve));
   const parent: Step = {
-    id: 'user-pool' as StepId,
+    id: 'user-pool',
     title: 'parent',
     dependsOn: [],
     async read() {
@@ -26,9 +26,9 @@ function fixture(parentChanges: boolean, childSeen: Observed<unknown>['status'] 
     permissions: () => [],
   };
   const child: Step = {
-    id: 'app-client' as StepId,
+    id: 'app-client',
     title: 'child',
-    dependsOn: ['user-pool' as StepId],
+    dependsOn: ['user-pool'],
     speculativeRead: true,
     async read() {
       events.push('child read');

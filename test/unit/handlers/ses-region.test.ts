@@ -19,7 +19,7 @@ async function regionOfSend(sesRegion: string | undefined): Promise<string> {
   const { createHandler } = await import('../../../handlers/create-auth-challenge.js');
   let region = '';
   ses.on(SendEmailCommand).callsFake(async (_input, getClient) => {
-    region = await (getClient() as SESClient).config.region();
+    region = await getClient().config.region();
     return { MessageId: 'm-1' };
   });
   const time = clock();

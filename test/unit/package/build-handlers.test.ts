@@ -59,7 +59,7 @@ describe('buildHandlers', () => {
     try {
       process.env.TZ = 'Pacific/Kiritimati';
       vi.resetModules();
-      const fresh = (await import('../../../src/package/build-handlers.js')) as typeof import('../../../src/package/build-handlers.js');
+      const fresh = await import('../../../src/package/build-handlers.js');
       fresh.clearBuildCache();
       const again = await fresh.buildHandlers();
       for (const kind of FUNCTION_KINDS) {
