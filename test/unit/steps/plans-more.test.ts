@@ -14,7 +14,8 @@ import { rateLimitTableStep } from '../../../src/steps/rate-limit-table-step.js'
 import { planContext } from './context.js';
 
 // plan() of the steps plans.test.ts does not cover: the functions' log groups, the rate-limit
-// table, the alarms and the post-authentication function (the WAF's are in waf-plan.test.ts). plan is pure: planContext() has no AWS.
+// table, the alarms and the post-authentication function (the WAF's are in waf-plan.test.ts).
+// plan is pure: planContext() has no AWS.
 
 const absent = { status: 'absent' } as const;
 const tags = { 'otp-setup:stack': 'email-otp', 'otp-setup:managed-by': 'otp-setup' };
