@@ -63,14 +63,18 @@ async function schedule(
   interrupted: () => Error,
   run: (step: Step) => Promise<StepReport>,
 ): Promise<StepReport[]> {
+  // The whole order is checked before any step starts: a step started ahead of a misplaced one
+  // would otherwise go on writing after the run had already been rejected.
+  const scheduled = new Set<StepId>();
+  for (const step of steps) {
+    const missing = waitsFor(step).find((id) => !scheduled.has(id));
+    if (missing !== undefined) throw new Error(`step ${step.id} waits for ${missing}, which is not scheduled before it`);
+    scheduled.add(step.id);
+  }
   const running = new Map<StepId, Promise<StepReport>>();
   let failure: { error: unknown } | undefined;
   for (const step of steps) {
-    const deps = waitsFor(step).map((id) => {
-      const dep = running.get(id);
-      if (!dep) throw new Error(`step ${step.id} waits for ${id}, which is not scheduled before it`);
-      return dep;
-    });
+    const deps = waitsFor(step).map((id) => running.get(id)!);
     running.set(
       step.id,
       Promise.all(deps).then(async () => {

@@ -82,4 +82,19 @@ describe('IoHost', () => {
       expect(text).toContain('✖ Client: failed');
     }
   });
+
+  it('Ctrl-C at a prompt is a cancellation (CANCELLED), not a bug', async () => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    const io = await createIoHost(
+      { stdout: terminal(80).stream, stderr: terminal(80).stream, stdin },
+      { json: false, debug: false, env: { NO_COLOR: '1' } },
+    );
+    for (const prompt of [() => io.ask('Code?'), () => io.ask('Code?', { mask: true }), () => io.confirm('Delete?')]) {
+      const answer = prompt();
+      // Once the prompt is listening, the keypress @inquirer turns into ExitPromptError.
+      await new Promise((r) => setImmediate(r));
+      stdin.write('\u0003');
+      await expect(answer).rejects.toMatchObject({ code: 'CANCELLED', message: 'Cancelled: nothing was changed by the prompt.' });
+    }
+  });
 });

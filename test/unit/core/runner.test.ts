@@ -25,8 +25,20 @@ interface FakeStep {
   /** Resolves the step's read; until then the read is in flight. */
   gate?: Promise<void>;
   destroyed?: DestroyOutcome | Error;
+  /** Holds the step's destroy in flight until it resolves. */
+  destroyGate?: Promise<void>;
   independentRead?: boolean;
 }
+
+/** A promise the test resolves when it chooses: holds a read, apply or destroy in flight. */
+function latch(): { promise: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const promise = new Promise<void>((r) => (release = r));
+  return { promise, release };
+}
+
+/** Lets every pending callback run (the fakes do no I/O, so the runner goes as far as it can). */
+const settle = () => new Promise((r) => setImmediate(r));
 
 function steps(defs: FakeStep[], log: string[]): Step[] {
   return defs.map((d) => ({
@@ -43,14 +55,16 @@ function steps(defs: FakeStep[], log: string[]): Step[] {
     plan: () => (d.change ? d.change(log) : create(d.id, log)),
     async destroy() {
       log.push(`destroy ${d.id}`);
+      await d.destroyGate;
       if (d.destroyed instanceof Error) throw d.destroyed;
+      log.push(`destroy ${d.id} done`);
       return d.destroyed ?? { action: 'deleted', summary: 'deleted' };
     },
     permissions: () => [],
   }));
 }
 
-function create(id: string, log: string[], after?: () => void): Change {
+function create(id: string, log: string[], after?: () => void, gate?: Promise<void>): Change {
   return {
     kind: 'create',
     summary: 'create',
@@ -58,6 +72,10 @@ function create(id: string, log: string[], after?: () => void): Change {
     notes: [],
     apply: async (ctx) => {
       log.push(`apply ${id}`);
+      if (gate) {
+        await gate;
+        log.push(`apply ${id} done`);
+      }
       ctx.state.resources[id as 'roleArn'] = `${id}-id`;
       after?.();
     },
@@ -97,19 +115,37 @@ async function harness(recorded: Record<string, string> = {}) {
 }
 
 describe('converge: scheduling', () => {
-  it('starts independent steps together and a dependent step only after its dependencies applied', async () => {
+  it('reads every step it can before the first write, then applies independent steps together and a dependent one after its dependencies', async () => {
     const log: string[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const readA = latch();
+    const applyB = latch();
     const h = await harness();
-    const run = converge(steps([{ id: 'a', gate }, { id: 'b' }, { id: 'c', dependsOn: ['a', 'b'] }], log), h.ctx, 'apply', h.options);
-    // b's whole turn happens while a's read is still in flight: they do not wait for each other.
-    await new Promise((r) => setImmediate(r));
-    expect(log).toEqual(['read a', 'read b', 'read b done', 'apply b']);
-    release();
+    const run = converge(
+      steps(
+        [
+          { id: 'a', gate: readA.promise },
+          { id: 'b', change: (l) => create('b', l, undefined, applyB.promise) },
+          { id: 'c', dependsOn: ['a', 'b'] },
+        ],
+        log,
+      ),
+      h.ctx,
+      'apply',
+      h.options,
+    );
+    // Both reads start at once; b is read but not written while a's read (which could find
+    // another stack's resource) is still in flight.
+    await settle();
+    expect(log).toEqual(['read a', 'read b', 'read b done']);
+    readA.release();
+    await settle();
+    // a and b apply together (a finishes while b's apply is in flight); c waits for both.
+    expect(log.slice(0, 4)).toEqual(['read a', 'read b', 'read b done', 'read a done']);
+    expect(log.slice(4).sort()).toEqual(['apply a', 'apply b']);
+    expect(h.saves).toEqual([{ steps: ['a'], resources: { a: 'a-id' } }]);
+    applyB.release();
     const reports = await run;
-    expect(log.indexOf('read c')).toBeGreaterThan(log.indexOf('apply a'));
-    expect(log.indexOf('read c')).toBeGreaterThan(log.indexOf('apply b'));
+    expect(log.slice(6)).toEqual(['apply b done', 'read c', 'read c done', 'apply c']);
     expect(reports.map((r) => [r.id, r.action])).toEqual([
       ['a', 'created'],
       ['b', 'created'],
@@ -143,11 +179,15 @@ describe('converge: scheduling', () => {
     expect(log.indexOf('apply b')).toBeGreaterThan(log.indexOf('apply a'));
   });
 
-  it('refuses a step list whose dependency comes after the step', async () => {
+  it('refuses a step list whose dependency comes after the step, before any step is applied', async () => {
+    const log: string[] = [];
     const h = await harness();
-    await expect(converge(steps([{ id: 'b', dependsOn: ['a'] }, { id: 'a' }], []), h.ctx, 'apply', h.options)).rejects.toThrow(
-      'step b depends on a, which is not before it',
-    );
+    const run = converge(steps([{ id: 'a' }, { id: 'c', dependsOn: ['b'] }, { id: 'b' }], log), h.ctx, 'apply', h.options);
+    await expect(run).rejects.toThrow('step c waits for b, which is not scheduled before it');
+    // Not even a, which comes before the misplaced step: nothing writes after the run was rejected.
+    await settle();
+    expect(log.filter((e) => e.startsWith('apply'))).toEqual([]);
+    expect(h.saves.filter((s) => s.steps.length > 0)).toEqual([]);
   });
 });
 
@@ -240,6 +280,35 @@ describe('converge: what it refuses', () => {
     expect(log).toContain('apply a');
   });
 
+  it("refuses another stack's resource before anything is written, even when the read that finds it ends last", async () => {
+    // b has no dependencies; d depends on a but reads on its own (Step.independentRead): both are read up front.
+    for (const late of [{ id: 'b' }, { id: 'd', dependsOn: ['a'], independentRead: true }]) {
+      const log: string[] = [];
+      const slow = latch();
+      const h = await harness();
+      const run = converge(
+        steps([{ id: 'a' }, { id: 'c', dependsOn: ['a'] }, { ...late, gate: slow.promise, observed: foreign }], log),
+        h.ctx,
+        'apply',
+        h.options,
+      );
+      await settle();
+      expect(log).toEqual(['read a', `read ${late.id}`, 'read a done']);
+      slow.release();
+      const err = await run.catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        code: 'FOREIGN_RESOURCE',
+        message: `${late.id}: tagged otp-setup:stack=someone-else.`,
+        details: { step: late.id, reason: 'tagged otp-setup:stack=someone-else' },
+      });
+      // a, whose read found nothing in the way, is neither applied nor followed by c.
+      expect(log).toEqual(['read a', `read ${late.id}`, 'read a done', `read ${late.id} done`]);
+      // One save of what the reads recorded, no step in it.
+      expect(h.saves).toEqual([{ steps: [], resources: {} }]);
+      expect(h.stderr()).toContain(`${late.id}: failed`);
+    }
+  });
+
   it('refuses a replacement without --allow-replace, naming the fields, and replaces with it', async () => {
     const log: string[] = [];
     const replace = (l: string[]): Change => ({
@@ -303,50 +372,147 @@ describe('converge: plan mode and what a report says', () => {
 });
 
 describe('destroyAll', () => {
-  it('destroys in reverse order, one at a time, forgetting each step and saving after each', async () => {
+  it('destroys each step only after every step that depends on it, independent ones together, saving after each', async () => {
     const log: string[] = [];
-    const h = await harness({ a: 'created', b: 'created', c: 'created' });
-    const reports = await destroyAll(
-      steps([{ id: 'a' }, { id: 'b', destroyed: { action: 'kept', summary: 'kept (not ours)' } }, { id: 'c' }], log),
+    const c = latch();
+    const h = await harness({ a: 'created', b: 'created', c: 'created', d: 'created' });
+    // a ← b ← d, and a ← c: d and c go first and together, b after d, a only after both b and c.
+    const run = destroyAll(
+      steps(
+        [
+          { id: 'a' },
+          { id: 'b', dependsOn: ['a'], destroyed: { action: 'kept', summary: 'kept (not ours)' } },
+          { id: 'c', dependsOn: ['a'], destroyGate: c.promise },
+          { id: 'd', dependsOn: ['b'] },
+        ],
+        log,
+      ),
       h.ctx,
       h.options,
     );
-    expect(log).toEqual(['destroy c', 'destroy b', 'destroy a']);
-    expect(h.saves.map((s) => s.steps)).toEqual([['a', 'b'], ['a'], []]);
+    await settle();
+    // b went as soon as d was gone; a waits for c, still in flight.
+    expect(log).toEqual(['destroy d', 'destroy c', 'destroy d done', 'destroy b', 'destroy b done']);
+    expect(h.saves.map((s) => s.steps)).toEqual([
+      ['a', 'b', 'c'],
+      ['a', 'c'],
+    ]);
+    c.release();
+    const reports = await run;
+    expect(log.slice(5)).toEqual(['destroy c done', 'destroy a', 'destroy a done']);
+    expect(h.saves.map((s) => s.steps)).toEqual([['a', 'b', 'c'], ['a', 'c'], ['a'], []]);
     expect(reports.map((r) => [r.id, r.action])).toEqual([
+      ['d', 'deleted'],
       ['c', 'deleted'],
       ['b', 'kept'],
       ['a', 'deleted'],
     ]);
   });
 
-  it('stops at a failure with the steps after it untouched and still recorded', async () => {
+  it('a failure starts no further step; the one in flight finishes and is recorded, the rest stay recorded', async () => {
     const log: string[] = [];
+    const c = latch();
     const h = await harness({ a: 'created', b: 'created', c: 'created' });
-    const run = destroyAll(steps([{ id: 'a' }, { id: 'b', destroyed: new Error('in use') }, { id: 'c' }], log), h.ctx, h.options);
-    await expect(run).rejects.toThrow('in use');
+    let settled = false;
+    const run = destroyAll(
+      steps(
+        [{ id: 'a' }, { id: 'b', dependsOn: ['a'], destroyed: new Error('in use') }, { id: 'c', dependsOn: ['a'], destroyGate: c.promise }],
+        log,
+      ),
+      h.ctx,
+      h.options,
+    ).finally(() => (settled = true));
+    run.catch(() => undefined);
+    await settle();
+    // b has failed, but the run waits for c, which was already deleting.
     expect(log).toEqual(['destroy c', 'destroy b']);
+    expect(settled).toBe(false);
+    c.release();
+    await expect(run).rejects.toThrow('in use');
+    expect(log).toEqual(['destroy c', 'destroy b', 'destroy c done']);
     expect(h.saves.at(-1)!.steps).toEqual(['a', 'b']);
     expect(h.stderr()).toContain('b: failed');
   });
 
-  it('an interrupt stops before the next step, with what was deleted recorded', async () => {
+  it('an interrupt starts no further step; the one in flight finishes and is recorded; it says to run teardown again', async () => {
     const log: string[] = [];
-    const h = await harness({ a: 'created', b: 'created' });
-    const all = steps([{ id: 'a' }, { id: 'b' }], log);
-    const last = all[1]!;
+    const c = latch();
+    const h = await harness({ a: 'created', b: 'created', c: 'created' });
+    const all = steps([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['a'], destroyGate: c.promise }], log);
+    const b = all[1]!;
     all[1] = {
-      ...last,
+      ...b,
       destroy: async (ctx) => {
-        const outcome = await last.destroy(ctx);
+        const outcome = await b.destroy(ctx);
         h.control.interrupted = true;
         return outcome;
       },
     };
-    const err = await destroyAll(all, h.ctx, h.options).catch((e: unknown) => e);
+    const run = destroyAll(all, h.ctx, h.options);
+    run.catch(() => undefined);
+    await settle();
+    c.release();
+    const err = await run.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InterruptedError);
-    expect((err as Error).message).toContain('Run "otp-setup teardown" again to finish');
-    expect(log).toEqual(['destroy b']);
-    expect(h.saves.map((s) => s.steps)).toEqual([['a']]);
+    expect((err as Error).message).toBe('Interrupted. Run "otp-setup teardown" again to finish.');
+    expect(log).toEqual(['destroy c', 'destroy b', 'destroy b done', 'destroy c done']);
+    expect(h.saves.map((s) => s.steps)).toEqual([['a', 'c'], ['a']]);
+  });
+
+  it('an interrupt with nothing left to start ends normally: every step was destroyed', async () => {
+    const log: string[] = [];
+    const h = await harness({ a: 'created', b: 'created' });
+    const all = steps([{ id: 'a' }, { id: 'b' }], log);
+    const a = all[0]!;
+    all[0] = {
+      ...a,
+      destroy: async (ctx) => {
+        h.control.interrupted = true;
+        return a.destroy(ctx);
+      },
+    };
+    // a and b are independent: both start at once, so the interrupt has nothing left to stop.
+    const reports = await destroyAll(all, h.ctx, h.options);
+    expect(reports.map((r) => [r.id, r.action])).toEqual([
+      ['b', 'deleted'],
+      ['a', 'deleted'],
+    ]);
+    expect(h.state.steps).toEqual({});
+  });
+
+  it('a failure in flight during an interrupt is what the run reports', async () => {
+    const log: string[] = [];
+    const c = latch();
+    const h = await harness({ a: 'created', b: 'created', c: 'created' });
+    const all = steps(
+      [{ id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['a'], destroyGate: c.promise, destroyed: new Error('in use') }],
+      log,
+    );
+    const b = all[1]!;
+    all[1] = {
+      ...b,
+      destroy: async (ctx) => {
+        const outcome = await b.destroy(ctx);
+        h.control.interrupted = true;
+        return outcome;
+      },
+    };
+    const run = destroyAll(all, h.ctx, h.options);
+    run.catch(() => undefined);
+    await settle();
+    c.release();
+    await expect(run).rejects.toThrow('in use');
+    expect(log).not.toContain('destroy a');
+    expect(h.saves.at(-1)!.steps).toEqual(['a', 'c']);
+  });
+
+  it('refuses a step list whose dependency comes after the step, before anything is destroyed', async () => {
+    const log: string[] = [];
+    const h = await harness({ a: 'created', b: 'created', x: 'created' });
+    const run = destroyAll(steps([{ id: 'b', dependsOn: ['a'] }, { id: 'a' }, { id: 'x' }], log), h.ctx, h.options);
+    await expect(run).rejects.toThrow('step a waits for b, which is not scheduled before it');
+    await settle();
+    expect(log).toEqual([]);
+    expect(h.saves).toEqual([]);
   });
 });

@@ -1,9 +1,11 @@
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { ConfigInput } from '../../../src/config/schema.js';
 import type { Observed, Step, StepContext } from '../../../src/core/step.js';
 import { FUNCTION_KINDS } from '../../../src/config/function-kinds.js';
-import { alarmSpecs, alarmsStep, ourTopicArn } from '../../../src/steps/alarms-step.js';
+import { alarmSpecs, alarmsStep, budgetSpec, ourTopicArn } from '../../../src/steps/alarms-step.js';
 import { functionStep } from '../../../src/steps/function-step.js';
 import { handlerEnvironment } from '../../../src/spec/handler-environment.js';
 import { STEPS } from '../../../src/steps/index.js';
@@ -12,7 +14,8 @@ import { rateLimitTableStep } from '../../../src/steps/rate-limit-table-step.js'
 import { planContext } from './context.js';
 
 // plan() of the steps plans.test.ts does not cover: the functions' log groups, the rate-limit
-// table, the alarms and the post-authentication function. plan is pure: planContext() has no AWS.
+// table, the alarms and the post-authentication function (the WAF's are in waf-plan.test.ts).
+// plan is pure: planContext() has no AWS.
 
 const absent = { status: 'absent' } as const;
 const tags = { 'otp-setup:stack': 'email-otp', 'otp-setup:managed-by': 'otp-setup' };
@@ -20,7 +23,10 @@ const present = <T>(actual: T): Observed<T> => ({ status: 'present', actual });
 type ActualOf<S> = S extends Step<infer T> ? T : never;
 
 describe('every step has plan tests', () => {
-  it('the step list is the one these files cover (a new step needs its plan tests here or in plans.test.ts)', () => {
+  it('the step list is the one these files cover (a new step needs its plan tests here, in plans.test.ts or in <step>-plan.test.ts)', () => {
+    // Steps whose plan tests live in a file of their own, next to this one.
+    const ownFile = ['waf'];
+    for (const id of ownFile) expect(existsSync(new URL(`./${id}-plan.test.ts`, import.meta.url)), `${id}-plan.test.ts`).toBe(true);
     expect(STEPS.map((s) => s.id)).toEqual([
       'log-groups',
       'role',
@@ -33,6 +39,7 @@ describe('every step has plan tests', () => {
       'app-client',
       'frontend-env',
       'alarms',
+      ...ownFile,
     ]);
   });
 });
@@ -138,12 +145,31 @@ describe('rate-limit table plan', () => {
 });
 
 describe('alarms plan', () => {
-  const on = (alarms: Record<string, unknown> = {}) => planContext({ monitoring: { alarms: { enabled: true, ...alarms } } });
+  const on = (alarms: Record<string, unknown> = {}, config: Partial<ConfigInput> = {}) =>
+    planContext({ monitoring: { alarms: { enabled: true, ...alarms } }, ...config });
   const topicArn = 'arn:aws:sns:us-east-1:123456789012:ops-alerts';
+  // Ten alarms (errors and throttles of each function) and, with the default daily email budget
+  // (rateLimit.dailyEmailBudget 5000), the budget alarm fed by a metric filter on the create function's log.
+  const ALARMS = 2 * FUNCTION_KINDS.length + 1;
+  const budgetAlarm = 'email-otp-create-auth-challenge-email-budget';
+  const budgetFilter = {
+    filterPattern: '"daily email budget spent"',
+    metricTransformations: [{ metricName: 'EmailBudgetSpent', metricNamespace: 'otp-setup/email-otp', metricValue: '1' }],
+  };
 
   function deployed(ctx: StepContext, topic: string | undefined): Record<string, MetricAlarm> {
-    return Object.fromEntries(
-      alarmSpecs(ctx).map((s) => [
+    const common = {
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: topic ? [topic] : [],
+    } satisfies MetricAlarm;
+    const budget = budgetSpec(ctx);
+    return Object.fromEntries([
+      ...alarmSpecs(ctx).map((s) => [
         s.AlarmName,
         {
           AlarmName: s.AlarmName,
@@ -152,57 +178,106 @@ describe('alarms plan', () => {
           Namespace: 'AWS/Lambda',
           MetricName: s.MetricName,
           Dimensions: [{ Name: 'FunctionName', Value: s.FunctionName }],
-          Statistic: 'Sum',
-          Period: 300,
-          EvaluationPeriods: 1,
-          Threshold: 1,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-          TreatMissingData: 'notBreaching',
-          AlarmActions: topic ? [topic] : [],
+          ...common,
         } satisfies MetricAlarm,
       ]),
-    );
+      [
+        budget.AlarmName,
+        {
+          AlarmName: budget.AlarmName,
+          AlarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${budget.AlarmName}`,
+          AlarmDescription:
+            'otp-setup (email-otp): the pool\'s daily email budget (rateLimit.dailyEmailBudget) is spent; sign-ins fail until midnight UTC. Run "otp-setup logs".',
+          Namespace: 'otp-setup/email-otp',
+          MetricName: 'EmailBudgetSpent',
+          Dimensions: [],
+          ...common,
+        } satisfies MetricAlarm,
+      ],
+    ]);
   }
 
   it('off and nothing there → noop that says so', () => {
     expect(alarmsStep.plan(planContext(), absent)).toMatchObject({ kind: 'noop', summary: 'off (monitoring.alarms.enabled is false)' });
   });
 
-  it('on → two alarms per function; with no topic it notes that nobody is told', () => {
-    const change = alarmsStep.plan(on(), absent);
+  it('on → two alarms per function and the budget alarm with its metric filter; with no topic it notes that nobody is told', () => {
+    const ctx = on();
+    expect(ctx.config.rateLimit.dailyEmailBudget).toBe(5000);
+    expect(budgetSpec(ctx).AlarmName).toBe(budgetAlarm);
+    const change = alarmsStep.plan(ctx, absent);
     expect(change.kind).toBe('create');
-    expect(change.summary).toBe(`put ${2 * FUNCTION_KINDS.length} alarm(s)`);
+    expect(change.summary).toBe(`put ${ALARMS} alarm(s), put the budget metric filter`);
     expect(change.diffs.map((d) => d.field)).toContain('email-otp-pre-sign-up-throttles');
+    expect(change.diffs).toContainEqual({ field: budgetAlarm, actual: undefined, desired: 'daily email budget spent' });
+    expect(change.diffs).toContainEqual({ field: 'budget metric filter', actual: undefined, desired: '"daily email budget spent"' });
     expect(change.notes.join('\n')).toContain('Alarms notify nobody');
+  });
+
+  it('on with no daily email budget, or no rate limiter to count it → the ten function alarms only, no filter', () => {
+    for (const rateLimit of [{ dailyEmailBudget: 0 }, { enabled: false }]) {
+      const change = alarmsStep.plan(on({}, { rateLimit }), absent);
+      expect(change.summary).toBe(`put ${2 * FUNCTION_KINDS.length} alarm(s)`);
+      expect(change.diffs.map((d) => d.field)).not.toContain(budgetAlarm);
+      expect(change.diffs.map((d) => d.field)).not.toContain('budget metric filter');
+    }
   });
 
   it('on with an email → creates our topic and subscribes, noting the confirmation link', () => {
     const ctx = on({ email: 'ops@example.com' });
     const change = alarmsStep.plan(ctx, absent);
-    expect(change.summary).toBe(`put ${2 * FUNCTION_KINDS.length} alarm(s), create topic, subscribe ops@example.com`);
+    expect(change.summary).toBe(`put ${ALARMS} alarm(s), put the budget metric filter, create topic, subscribe ops@example.com`);
     expect(change.diffs).toContainEqual({ field: 'topic', actual: undefined, desired: ourTopicArn(ctx) });
     expect(change.notes.join('\n')).toContain('AWS emailed a confirmation link to ops@example.com');
   });
 
   it('deployed as wanted (tags not read) → noop naming the topic', () => {
     const ctx = on({ snsTopicArn: topicArn });
-    const change = alarmsStep.plan(ctx, present({ alarms: deployed(ctx, topicArn) }));
-    expect(change).toMatchObject({ kind: 'noop', summary: `unchanged (${2 * FUNCTION_KINDS.length} alarms → ops-alerts)` });
+    const change = alarmsStep.plan(ctx, present({ alarms: deployed(ctx, topicArn), budgetFilter }));
+    expect(change).toMatchObject({ kind: 'noop', summary: `unchanged (${ALARMS} alarms → ops-alerts)` });
+  });
+
+  it('the budget metric filter missing or changed → put again, alarms untouched', () => {
+    const ctx = on({ snsTopicArn: topicArn });
+    const alarms = deployed(ctx, topicArn);
+    expect(alarmsStep.plan(ctx, present({ alarms }))).toMatchObject({
+      kind: 'update',
+      summary: 'put the budget metric filter',
+      diffs: [{ field: 'budget metric filter', actual: undefined, desired: '"daily email budget spent"' }],
+    });
+    const edited = { ...budgetFilter, filterPattern: '"budget"' };
+    expect(alarmsStep.plan(ctx, present({ alarms, budgetFilter: edited })).diffs).toEqual([
+      { field: 'budget metric filter', actual: '"budget"', desired: '"daily email budget spent"' },
+    ]);
+  });
+
+  it('the budget set to 0 with alarms on → deletes the budget alarm and its filter, saying why', () => {
+    const was = on({ snsTopicArn: topicArn });
+    const ctx = on({ snsTopicArn: topicArn }, { rateLimit: { dailyEmailBudget: 0 } });
+    const change = alarmsStep.plan(ctx, present({ alarms: deployed(was, topicArn), budgetFilter }));
+    expect(change.summary).toBe('delete 1 alarm(s), delete the budget metric filter');
+    expect(change.diffs).toEqual([
+      { field: budgetAlarm, actual: 'present', desired: 'absent (no daily email budget (rateLimit))' },
+      { field: 'budget metric filter', actual: '"daily email budget spent"', desired: 'absent' },
+    ]);
   });
 
   it('another topic in the config → every alarm is put again with the new action', () => {
     const ctx = on({ snsTopicArn: topicArn });
-    const change = alarmsStep.plan(ctx, present({ alarms: deployed(ctx, 'arn:aws:sns:us-east-1:123456789012:old') }));
+    const change = alarmsStep.plan(ctx, present({ alarms: deployed(ctx, 'arn:aws:sns:us-east-1:123456789012:old'), budgetFilter }));
     expect(change.kind).toBe('update');
-    expect(change.diffs).toHaveLength(2 * FUNCTION_KINDS.length);
-    expect(change.diffs[0]).toMatchObject({ field: expect.stringMatching(/ AlarmActions$/), desired: [topicArn] });
+    expect(change.summary).toBe(`put ${ALARMS} alarm(s)`);
+    expect(change.diffs).toHaveLength(ALARMS);
+    for (const d of change.diffs) expect(d).toMatchObject({ field: expect.stringMatching(/ AlarmActions$/), desired: [topicArn] });
+    expect(change.diffs.map((d) => d.field)).toContain(`${budgetAlarm} AlarmActions`);
   });
 
-  it('switched off → deletes the alarms and our topic', () => {
+  it('switched off → deletes the alarms, the budget metric filter and our topic', () => {
     const was = on({ email: 'ops@example.com' });
     const topic = { arn: ourTopicArn(was), emails: ['ops@example.com'] };
-    const change = alarmsStep.plan(planContext(), present({ alarms: deployed(was, topic.arn), topic }));
-    expect(change.summary).toBe(`delete ${2 * FUNCTION_KINDS.length} alarm(s), delete our topic`);
+    const change = alarmsStep.plan(planContext(), present({ alarms: deployed(was, topic.arn), topic, budgetFilter }));
+    expect(change.summary).toBe(`delete ${ALARMS} alarm(s), delete the budget metric filter, delete our topic`);
+    expect(change.diffs).toContainEqual({ field: 'budget metric filter', actual: '"daily email budget spent"', desired: 'absent' });
     expect(change.diffs.at(-1)).toEqual({ field: 'topic', actual: topic.arn, desired: undefined });
   });
 
@@ -210,7 +285,7 @@ describe('alarms plan', () => {
     const ctx = on({ snsTopicArn: topicArn });
     const alarms = deployed(ctx, topicArn);
     const untagged = Object.fromEntries(Object.keys(alarms).map((n) => [n, {}]));
-    const change = alarmsStep.plan(ctx, present({ alarms, tags: untagged }));
+    const change = alarmsStep.plan(ctx, present({ alarms, tags: untagged, budgetFilter }));
     expect(change.summary).toBe("tag as this stack's");
     expect(change.diffs).toEqual([{ field: 'tags', actual: Object.keys(alarms), desired: tags }]);
   });
