@@ -42,9 +42,9 @@ const settle = () => new Promise((r) => setImmediate(r));
 
 function steps(defs: FakeStep[], log: string[]): Step[] {
   return defs.map((d) => ({
-    id: d.id as StepId,
+    id: d.id,
     title: d.id,
-    dependsOn: (d.dependsOn ?? []) as StepId[],
+    dependsOn: (d.dependsOn ?? []),
     ...(d.independentRead ? { independentRead: true } : {}),
     async read() {
       log.push(`read ${d.id}`);
