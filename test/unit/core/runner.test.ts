@@ -3,16 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createIoHost } from '../../../src/cli/io-host.js';
 import { InterruptedError, OtpError } from '../../../src/core/errors.js';
 import { converge, destroyAll, type RunControl } from '../../../src/core/runner.js';
-import {
-  noop,
-  update,
-  type Change,
-  type DestroyOutcome,
-  type Observed,
-  type Step,
-  type StepContext,
-  type StepId,
-} from '../../../src/core/step.js';
+import { noop, update, type Change, type DestroyOutcome, type Observed, type Step, type StepContext } from '../../../src/core/step.js';
 
 // The runner with steps as data and no AWS: every step logs what the runner asks of it, so the
 // tests check order, concurrency and what was saved by counting events, never by timing.
@@ -44,7 +35,7 @@ function steps(defs: FakeStep[], log: string[]): Step[] {
   return defs.map((d) => ({
     id: d.id,
     title: d.id,
-    dependsOn: (d.dependsOn ?? []),
+    dependsOn: d.dependsOn ?? [],
     ...(d.independentRead ? { independentRead: true } : {}),
     async read() {
       log.push(`read ${d.id}`);
