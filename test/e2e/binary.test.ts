@@ -37,10 +37,10 @@ describe('bin/otp-setup.js', () => {
     const dir = await f.project();
     const up = await f.spawnCli(dir, ['up', '--json']);
     expect(up.code, up.stderr).toBe(0);
-    expect(up.json).toMatchObject({ ok: true, counts: { created: 13, skipped: 2 } });
+    expect(up.json).toMatchObject({ ok: true, counts: { created: 13, skipped: 3 } });
     f.proxy.reset();
     const again = await f.spawnCli(dir, ['up', '--json']);
-    expect(again.json).toMatchObject({ ok: true, counts: { unchanged: 13, skipped: 2 } });
+    expect(again.json).toMatchObject({ ok: true, counts: { unchanged: 13, skipped: 3 } });
     expect(f.proxy.writes()).toEqual([]);
     const status = await f.spawnCli(dir, ['status']);
     expect(status.code).toBe(0);

@@ -104,8 +104,8 @@ describe('crash at every write (in process)', () => {
   it('up crashed after write N, for every N of a fresh up: up converges (one of each, state = AWS, no second write); teardown crashed after write M, then teardown: nothing left', async () => {
     const writes = await countWrites();
     // 5 log groups + 5 retention policies, role + inline policy, SES address, table + TTL, 5 functions,
-    // topic + subscription, 10 alarms, DKIM domain, pool, 5 permissions, client.
-    expect(writes.up).toHaveLength(10 + 2 + 1 + 2 + 5 + 2 + 10 + 1 + 1 + 5 + 1);
+    // topic + subscription, budget metric filter, 11 alarms, DKIM domain, pool, 5 permissions, client.
+    expect(writes.up).toHaveLength(10 + 2 + 1 + 2 + 5 + 2 + 1 + 11 + 1 + 1 + 5 + 1);
     for (let n = 1; n <= writes.up.length; n++) {
       const dir = await f.project(CONFIG);
       const upCrash = await crash(dir, ['up'], n);
@@ -131,7 +131,7 @@ describe('crash at every write (in process)', () => {
     const batched = new Set(['CreateLogGroup', 'PutRetentionPolicy', 'PutMetricAlarm', 'AddPermission']);
     const { up } = await countWrites();
     const picks = up.map((action, i) => (batched.has(action) && up.indexOf(action) !== i ? 0 : i + 1)).filter((n) => n > 0);
-    expect(picks.length).toBe(up.length - 4 - 4 - 9 - 4);
+    expect(picks.length).toBe(up.length - 4 - 4 - 10 - 4);
     for (const n of picks) {
       const dir = await f.project(CONFIG);
       const upCrash = await crash(dir, ['up'], n);

@@ -7,6 +7,22 @@ import { RUN_HEADER, type AwsProxy, type RecordedCall } from './aws-proxy.js';
 import type { CliOptions, CliResult } from './cli.js';
 import { runInProcess } from './in-process.js';
 
+type ServiceKey = Exclude<keyof AwsClients, 'settings' | 'stats' | 'destroy'>;
+/** Every service client a run may use: the compiler fails here when AwsClients gains one, so none escapes the freeze. */
+const SERVICES = {
+  cognito: true,
+  dynamodb: true,
+  iam: true,
+  lambda: true,
+  ses: true,
+  sts: true,
+  logs: true,
+  cloudwatch: true,
+  sns: true,
+  sesv2: true,
+  wafv2: true,
+} satisfies Record<ServiceKey, true>;
+
 /**
  * One in-process CLI run that a test can "kill" the way SIGKILL kills the real process: from the
  * moment `crash()` is called, nothing more of that run happens.
@@ -100,22 +116,9 @@ export function startCrashableRun(args: string[], options: CliOptions): Crashabl
 
   const wrap = (clients: AwsClients): AwsClients => {
     wrapped.push(clients);
-    const lazy = (key: keyof AwsClients) => async () => patch(await (clients[key] as () => Promise<unknown>)());
-    return {
-      settings: clients.settings,
-      stats: clients.stats,
-      cognito: lazy('cognito'),
-      dynamodb: lazy('dynamodb'),
-      iam: lazy('iam'),
-      lambda: lazy('lambda'),
-      ses: lazy('ses'),
-      sts: lazy('sts'),
-      logs: lazy('logs'),
-      cloudwatch: lazy('cloudwatch'),
-      sns: lazy('sns'),
-      sesv2: lazy('sesv2'),
-      destroy: () => clients.destroy(),
-    } as AwsClients;
+    const lazy = (key: ServiceKey) => async () => patch(await (clients[key] as () => Promise<unknown>)());
+    const services = Object.fromEntries((Object.keys(SERVICES) as ServiceKey[]).map((key) => [key, lazy(key)]));
+    return { settings: clients.settings, stats: clients.stats, ...services, destroy: () => clients.destroy() } as AwsClients;
   };
 
   const done = runInProcess(args, { ...options, wrapAwsClients: wrap }).then((r) => {

@@ -114,7 +114,10 @@ export function expectedInventory(features: Features = {}): Omit<Inventory, 'poo
     sesIdentities: features.dkim ? ['example.com', 'noreply@example.com'] : ['noreply@example.com'],
     tables: ['email-otp-rate-limits'],
     logGroups: FUNCTION_NAMES.map((n) => `/aws/lambda/${n}`),
-    alarms: features.alarms ? FUNCTION_NAMES.flatMap((n) => [`${n}-errors`, `${n}-throttles`]).sort() : [],
+    // Errors and throttles per function, and the email-budget alarm (the default budget is on).
+    alarms: features.alarms
+      ? [...FUNCTION_NAMES.flatMap((n) => [`${n}-errors`, `${n}-throttles`]), 'email-otp-create-auth-challenge-email-budget'].sort()
+      : [],
     topics: features.alarms ? ['arn:aws:sns:us-east-1:123456789012:email-otp-alarms'] : [],
   };
 }
