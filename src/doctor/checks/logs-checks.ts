@@ -17,7 +17,7 @@ export const logRetentionCheck: Check = {
     if (forever.length > 0) return warn(`${forever.join(', ')} keep logs forever`, fix);
     if (missing.length > 0) return warn(`${missing.length} log group(s) missing: Lambda would create them without retention`, fix);
     const days = [...new Set(FUNCTION_KINDS.map((k) => actual[k]!.retentionDays))].join('/');
-    return ok(`4 log groups, kept ${days} days`);
+    return ok(`${FUNCTION_KINDS.length} log groups, kept ${days} days`);
   },
 };
 
