@@ -99,34 +99,30 @@ function desiredTopic(ctx: StepContext): string | undefined {
 
 /** The fields we set and compare. Any error or throttle in 5 minutes is worth a look on a sign-in path. */
 function desiredAlarm(spec: AlarmSpec, topic: string | undefined, stackId: string) {
-  if (spec.MetricName === BUDGET_METRIC) {
-    return {
-      AlarmDescription: `otp-setup (${stackId}): the pool's daily email budget (rateLimit.dailyEmailBudget) is spent; sign-ins fail until midnight UTC. Run "otp-setup logs".`,
-      Namespace: `otp-setup/${stackId}`,
-      MetricName: spec.MetricName,
-      Dimensions: [],
-      Statistic: 'Sum',
-      Period: 300,
-      EvaluationPeriods: 1,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-      AlarmActions: topic ? [topic] : [],
-    };
-  }
-  return {
-    AlarmDescription: `otp-setup (${stackId}): ${spec.FunctionName} reported ${spec.MetricName.toLowerCase()} in the last 5 minutes. Run "otp-setup doctor" and "otp-setup logs".`,
-    Namespace: 'AWS/Lambda',
+  const common = {
     MetricName: spec.MetricName,
-    Dimensions: [{ Name: 'FunctionName', Value: spec.FunctionName }],
     Statistic: 'Sum',
     Period: 300,
     EvaluationPeriods: 1,
     Threshold: 1,
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-    // No invocations is not a problem.
+    // No invocations (or no spent budget) is not a problem.
     TreatMissingData: 'notBreaching',
     AlarmActions: topic ? [topic] : [],
+  };
+  if (spec.MetricName === BUDGET_METRIC) {
+    return {
+      AlarmDescription: `otp-setup (${stackId}): the pool's daily email budget (rateLimit.dailyEmailBudget) is spent; sign-ins fail until midnight UTC. Run "otp-setup logs".`,
+      Namespace: `otp-setup/${stackId}`,
+      Dimensions: [],
+      ...common,
+    };
+  }
+  return {
+    AlarmDescription: `otp-setup (${stackId}): ${spec.FunctionName} reported ${spec.MetricName.toLowerCase()} in the last 5 minutes. Run "otp-setup doctor" and "otp-setup logs".`,
+    Namespace: 'AWS/Lambda',
+    Dimensions: [{ Name: 'FunctionName', Value: spec.FunctionName }],
+    ...common,
   };
 }
 
