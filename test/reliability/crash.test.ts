@@ -17,12 +17,13 @@ import { BASE_CONFIG, useStackFixture } from '../support/stack-fixture.js';
 
 const f = useStackFixture();
 
-// Every resource type is in play: the optional alarms (with their SNS topic) and DKIM domain too.
-const FEATURES: Features = { alarms: true, dkim: true };
+// Every resource type is in play: the optional alarms (with their SNS topic), DKIM domain and WAF web ACL too.
+const FEATURES: Features = { alarms: true, dkim: true, waf: true };
 const CONFIG = {
   ...BASE_CONFIG,
   email: { ...BASE_CONFIG.email, dkim: true },
   monitoring: { alarms: { enabled: true, email: 'ops@example.com' } },
+  protection: { waf: { enabled: true } },
 };
 
 const env = () => motoEnv(f.proxy.url);
@@ -104,8 +105,9 @@ describe('crash at every write (in process)', () => {
   it('up crashed after write N, for every N of a fresh up: up converges (one of each, state = AWS, no second write); teardown crashed after write M, then teardown: nothing left', async () => {
     const writes = await countWrites();
     // 5 log groups + 5 retention policies, role + inline policy, SES address, table + TTL, 5 functions,
-    // topic + subscription, budget metric filter, 11 alarms, DKIM domain, pool, 5 permissions, client.
-    expect(writes.up).toHaveLength(10 + 2 + 1 + 2 + 5 + 2 + 1 + 11 + 1 + 1 + 5 + 1);
+    // topic + subscription, budget metric filter, 11 alarms, DKIM domain, pool, 5 permissions, client,
+    // web ACL + its association.
+    expect(writes.up).toHaveLength(10 + 2 + 1 + 2 + 5 + 2 + 1 + 11 + 1 + 1 + 5 + 1 + 2);
     for (let n = 1; n <= writes.up.length; n++) {
       const dir = await f.project(CONFIG);
       const upCrash = await crash(dir, ['up'], n);
@@ -206,7 +208,8 @@ describe('real SIGKILL of the built CLI', () => {
     ['the first write', (_: string, i: number) => i === 1],
     ['CreateRole', (a: string) => a === 'CreateRole'],
     ['CreateUserPool', (a: string) => a === 'CreateUserPool'],
-    ['the last write (CreateUserPoolClient)', (a: string) => a === 'CreateUserPoolClient'],
+    ['CreateUserPoolClient', (a: string) => a === 'CreateUserPoolClient'],
+    ['AssociateWebACL (WAF)', (a: string) => a === 'AssociateWebACL'],
   ])('killed after %s: the stale lock is taken over, up converges, teardown empties', async (_label, pick) => {
     const dir = await f.project(CONFIG);
     const at = await killUpAt(dir, pick);
@@ -256,11 +259,13 @@ describe('Ctrl-C', () => {
 
     const from = f.proxy.calls.length;
     await upConverges(dir, 'after Ctrl-C');
+    // What waits for the pool: its client and (protection.waf) the web ACL on it.
     expect(
       awsWrites(from)
         .map((c) => c.action)
-        .filter((a) => a.startsWith('Create')),
-    ).toEqual(['CreateUserPoolClient']);
+        .filter((a) => a.startsWith('Create'))
+        .sort(),
+    ).toEqual(['CreateUserPoolClient', 'CreateWebACL']);
   });
 
   it('teardown stops after the step in flight, exits 130; teardown again finishes', async () => {

@@ -8,6 +8,7 @@ import { ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { GetPolicyCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListIdentitiesCommand } from '@aws-sdk/client-ses';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetWebACLForResourceCommand, ListWebACLsCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
 import type { StackFixture } from './stack-fixture.js';
 import type { StackState } from '../../src/core/state-store.js';
 
@@ -34,17 +35,25 @@ export interface Inventory {
   logGroups: string[];
   alarms: string[];
   topics: string[];
-  // protection.waf: add `webAcls: string[]` here (wafv2 ListWebACLs, Scope REGIONAL), list it in
-  // inventory(), expect it in expectedInventory() when `features.waf`, and check it in isEmpty().
+  /** Regional WAF web ACLs, and the name of the one on each pool (`protection.waf`). */
+  webAcls: string[];
+  poolWebAcls: Record<string, string>;
 }
 
 /** The optional parts of a stack a test switched on (config monitoring.alarms.email, email.dkim). */
 export interface Features {
   alarms?: boolean;
   dkim?: boolean;
+  waf?: boolean;
 }
 
-type ExtraClients = { dynamodb: DynamoDBClient; logs: CloudWatchLogsClient; cloudwatch: CloudWatchClient; sns: SNSClient };
+type ExtraClients = {
+  dynamodb: DynamoDBClient;
+  logs: CloudWatchLogsClient;
+  cloudwatch: CloudWatchClient;
+  sns: SNSClient;
+  wafv2: WAFV2Client;
+};
 const extraClients = new Map<string, ExtraClients>();
 
 /** Clients for the services the stack fixture has none for, one set per moto server. */
@@ -57,6 +66,7 @@ function extra(f: StackFixture): ExtraClients {
       logs: new CloudWatchLogsClient(config),
       cloudwatch: new CloudWatchClient(config),
       sns: new SNSClient(config),
+      wafv2: new WAFV2Client(config),
     };
     extraClients.set(f.moto.url, clients);
   }
@@ -101,11 +111,31 @@ export async function inventory(f: StackFixture): Promise<Inventory> {
     .map((a) => a.AlarmName!)
     .sort();
   const topics = ((await x.sns.send(new ListTopicsCommand({}))).Topics ?? []).map((t) => t.TopicArn!).sort();
-  return { pools: withClients, functions, permissions, roles, rolePolicies, sesIdentities, tables, logGroups, alarms, topics };
+  const webAcls = ((await x.wafv2.send(new ListWebACLsCommand({ Scope: 'REGIONAL' }))).WebACLs ?? []).map((a) => a.Name!).sort();
+  const poolWebAcls: Record<string, string> = {};
+  for (const pool of withClients) {
+    const arn = `arn:aws:cognito-idp:us-east-1:123456789012:userpool/${pool.id}`;
+    const acl = (await x.wafv2.send(new GetWebACLForResourceCommand({ ResourceArn: arn }))).WebACL;
+    if (acl?.Name) poolWebAcls[pool.id] = acl.Name;
+  }
+  return {
+    pools: withClients,
+    functions,
+    permissions,
+    roles,
+    rolePolicies,
+    sesIdentities,
+    tables,
+    logGroups,
+    alarms,
+    topics,
+    webAcls,
+    poolWebAcls,
+  };
 }
 
 /** The converged default stack (or with `features`), as the inventory lists it: one of each resource. */
-export function expectedInventory(features: Features = {}): Omit<Inventory, 'pools'> {
+export function expectedInventory(features: Features = {}): Omit<Inventory, 'pools' | 'poolWebAcls'> {
   return {
     functions: FUNCTION_NAMES,
     permissions: Object.fromEntries(FUNCTION_NAMES.map((n) => [n, ['otp-setup-cognito-trigger']])),
@@ -119,6 +149,7 @@ export function expectedInventory(features: Features = {}): Omit<Inventory, 'poo
       ? [...FUNCTION_NAMES.flatMap((n) => [`${n}-errors`, `${n}-throttles`]), 'email-otp-create-auth-challenge-email-budget'].sort()
       : [],
     topics: features.alarms ? ['arn:aws:sns:us-east-1:123456789012:email-otp-alarms'] : [],
+    webAcls: features.waf ? ['email-otp-user-pool'] : [],
   };
 }
 
@@ -127,6 +158,10 @@ export function expectExactlyOneOfEach(inv: Inventory, features: Features = {}):
   const problems: string[] = [];
   if (inv.pools.length !== 1 || inv.pools[0]!.name !== 'email-otp-pool') problems.push(`pools: ${JSON.stringify(inv.pools)}`);
   else if (inv.pools[0]!.clients.length !== 1) problems.push(`clients: ${JSON.stringify(inv.pools[0]!.clients)}`);
+  const pool = inv.pools[0]?.id;
+  const onPool = features.waf ? { ...(pool ? { [pool]: 'email-otp-user-pool' } : {}) } : {};
+  if (JSON.stringify(inv.poolWebAcls) !== JSON.stringify(onPool))
+    problems.push(`web ACL on the pool: ${JSON.stringify(inv.poolWebAcls)}, expected ${JSON.stringify(onPool)}`);
   const want = expectedInventory(features);
   for (const key of Object.keys(want) as Array<keyof typeof want>)
     if (JSON.stringify(inv[key]) !== JSON.stringify(want[key]))
@@ -196,5 +231,6 @@ export function stateVersusAws(resources: StackState['resources'], inv: Inventor
     check('alarms', sorted(resources.alarms?.names), sorted(inv.alarms));
     check('alarm topic', resources.alarms?.topicArn, inv.topics[0]);
   }
+  if (features.waf) check('web ACL', resources.waf?.name, inv.webAcls[0]);
   return problems;
 }
