@@ -1,4 +1,4 @@
-import type { EnvFileRecord } from '../core/state-store.js';
+import type { EnvFileRecord, StackState } from '../core/state-store.js';
 import { envKeyLines, holdsOnly, isUnderHeader, parseEnv, releaseEnvKeys, setEnvKeys } from './env-file.js';
 
 /**
@@ -8,6 +8,14 @@ import { envKeyLines, holdsOnly, isUnderHeader, parseEnv, releaseEnvKeys, setEnv
  * that another stack (another region of the same config) wrote over it, is left alone. The user's
  * original lines travel from stack to stack, so whichever stack lets go last puts them back.
  */
+
+/** The records these stacks keep for one env file (stacks that never wrote it have none). */
+export function recordsForFile(states: readonly StackState[], path: string): EnvFileRecord[] {
+  return states.flatMap((s) => {
+    const record = s.resources.frontend?.envFiles?.[path];
+    return record ? [record] : [];
+  });
+}
 
 export interface ClaimInput {
   /** The file's text now; undefined when it does not exist. */

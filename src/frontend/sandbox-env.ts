@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { envFileRecordSchema, otherStates, stateDir, type EnvFileRecord } from '../core/state-store.js';
 import { deleteEnvFile, readEnvFile, writeEnvFile } from './env-file.js';
-import { claimEnvKeys, releaseEnvFile, type ReleaseOutcome } from './env-records.js';
+import { claimEnvKeys, recordsForFile, releaseEnvFile, type ReleaseOutcome } from './env-records.js';
 
 /**
  * `otp-setup sandbox` borrows the frontend .env while it runs: it points our keys at itself, and
@@ -37,10 +37,7 @@ async function saveRecords(configDir: string, records: Record<string, EnvFileRec
 }
 
 async function stackRecords(configDir: string, path: string): Promise<EnvFileRecord[]> {
-  return (await otherStates(configDir)).flatMap((s) => {
-    const record = s.resources.frontend?.envFiles?.[path];
-    return record ? [record] : [];
-  });
+  return recordsForFile(await otherStates(configDir), path);
 }
 
 /** Points `entries` at the sandbox in `path`, recording what they replaced before the file changes. */

@@ -3,7 +3,7 @@ import { otherStates, type EnvFileRecord } from '../core/state-store.js';
 import { createOrUpdate, diffFields, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { deleteEnvFile, holdsOnly, isUnderHeader, parseEnv, readEnvFile, writeEnvFile } from '../frontend/env-file.js';
 import { envEntries, envKeyNames } from '../frontend/env-keys.js';
-import { claimEnvKeys, releaseEnvFile, type ReleaseOutcome } from '../frontend/env-records.js';
+import { claimEnvKeys, recordsForFile, releaseEnvFile, type ReleaseOutcome } from '../frontend/env-records.js';
 import { sandboxEnvRecords } from '../frontend/sandbox-env.js';
 import {
   deleteOutputsFile,
@@ -79,10 +79,7 @@ function recordsOf(ctx: StepContext): Record<string, EnvFileRecord> {
 /** Other stacks' records for the same file: another region or stage of this config sharing the .env. */
 async function othersFor(ctx: StepContext, path: string): Promise<EnvFileRecord[]> {
   const states = await otherStates(ctx.configDir, { stackId: ctx.state.stackId, region: ctx.state.region, accountId: ctx.state.accountId });
-  return states.flatMap((s) => {
-    const record = s.resources.frontend?.envFiles?.[path];
-    return record ? [record] : [];
-  });
+  return recordsForFile(states, path);
 }
 
 function sandboxRecordFor(records: Record<string, EnvFileRecord>, path: string): EnvFileRecord[] {
