@@ -105,6 +105,19 @@ async function harness(recorded: Record<string, string> = {}) {
   return { ctx, state, saves, control, options, stderr: () => stderr, failSaves: () => (failSave = true) };
 }
 
+/** Makes step `i`'s destroy raise the interrupt flag once it has finished (Ctrl-C during it). */
+function interruptAfterDestroy(all: Step[], i: number, control: { interrupted: boolean }): void {
+  const step = all[i]!;
+  all[i] = {
+    ...step,
+    destroy: async (ctx) => {
+      const outcome = await step.destroy(ctx);
+      control.interrupted = true;
+      return outcome;
+    },
+  };
+}
+
 describe('converge: scheduling', () => {
   it('reads every step it can before the first write, then applies independent steps together and a dependent one after its dependencies', async () => {
     const log: string[] = [];
@@ -430,15 +443,7 @@ describe('destroyAll', () => {
     const c = latch();
     const h = await harness({ a: 'created', b: 'created', c: 'created' });
     const all = steps([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['a'], destroyGate: c.promise }], log);
-    const b = all[1]!;
-    all[1] = {
-      ...b,
-      destroy: async (ctx) => {
-        const outcome = await b.destroy(ctx);
-        h.control.interrupted = true;
-        return outcome;
-      },
-    };
+    interruptAfterDestroy(all, 1, h.control);
     const run = destroyAll(all, h.ctx, h.options);
     run.catch(() => undefined);
     await settle();
@@ -479,15 +484,7 @@ describe('destroyAll', () => {
       [{ id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['a'], destroyGate: c.promise, destroyed: new Error('in use') }],
       log,
     );
-    const b = all[1]!;
-    all[1] = {
-      ...b,
-      destroy: async (ctx) => {
-        const outcome = await b.destroy(ctx);
-        h.control.interrupted = true;
-        return outcome;
-      },
-    };
+    interruptAfterDestroy(all, 1, h.control);
     const run = destroyAll(all, h.ctx, h.options);
     run.catch(() => undefined);
     await settle();
