@@ -143,6 +143,20 @@ async function snapshot() {
   }
 }
 
+/** Nothing of any stack is left in the account. */
+async function expectNothingLeft(): Promise<void> {
+  const after = await snapshot();
+  expect({ ...after, groups: after.groups.length }).toEqual({
+    pools: [],
+    functions: [],
+    roles: [],
+    tables: [],
+    groups: 0,
+    alarms: [],
+    topics: [],
+  });
+}
+
 /** All tagged with `id`: one pool, four functions, the role, the table, four log groups. */
 function expectStackTaggedWith(snap: Awaited<ReturnType<typeof snapshot>>, id: string) {
   expect(snap.pools).toHaveLength(1);
@@ -256,16 +270,7 @@ describe('stack identity', () => {
     const found = teardown.json!.found as { delete: string[] };
     expect(found.delete).toContain(`user pool email-otp-pool (${first.json!.userPoolId as string}) and all its users`);
     expect(found.delete).toContain('IAM role EmailOTPLambdaExecutionRole');
-    const after = await snapshot();
-    expect({ ...after, groups: after.groups.length }).toEqual({
-      pools: [],
-      functions: [],
-      roles: [],
-      tables: [],
-      groups: 0,
-      alarms: [],
-      topics: [],
-    });
+    await expectNothingLeft();
   });
 
   it('a config that lost its stackId: teardown uses the id the state file records, up writes it back', async () => {
@@ -288,16 +293,7 @@ describe('stack identity', () => {
       `user pool email-otp-pool (${first.json!.userPoolId as string}) and all its users`,
     );
     expect(await readFile(configPath, 'utf8')).toBe(withoutId);
-    const after = await snapshot();
-    expect({ ...after, groups: after.groups.length }).toEqual({
-      pools: [],
-      functions: [],
-      roles: [],
-      tables: [],
-      groups: 0,
-      alarms: [],
-      topics: [],
-    });
+    await expectNothingLeft();
   });
 
   it('a stack from before stack ids: up adopts it once when the state file records it; without the state file it is foreign', async () => {
