@@ -1,8 +1,9 @@
-"""moto_server for the tests, minus two costs of moto 5.x that emulate nothing.
+"""moto_server for the tests, minus costs of moto 5.x that emulate nothing.
 
-Same server, same arguments (`-H HOST -p PORT`) as `moto_server`; it only caches two pure
-computations that moto repeats (profiled with cProfile over up/up/teardown cycles: together about
-half of moto's CPU per request, and moto is most of the suite's CPU):
+Same server, same arguments (`-H HOST -p PORT`) as `moto_server`; it only caches pure
+computations that moto repeats and drops the per-request access log (profiled with cProfile over
+up/up/teardown cycles: together about half of moto's CPU per request, and moto is most of the
+suite's CPU):
 
 - `moto.backends.list_of_moto_modules()` lists and stats moto's ~180 package folders on every
   request, to route it (werkzeug_app.get_backend_for_host). The installed package does not
@@ -10,6 +11,9 @@ half of moto's CPU per request, and moto is most of the suite's CPU):
 - Every CreateUserPool imports the same bundled private JWK (cognitoidp/resources/
   jwks-private.json) and recovers its RSA primes in pure Python: about 0.25 s of CPU per pool.
   The key is a constant of moto's; each pool gets the same key either way.
+- Every request lists the methods of its response class with inspect.getmembers, to find the
+  action's handler; classes do not change while the server runs.
+- werkzeug logs one access line per request to stderr, which nothing reads (errors still show).
 
 Each patch is skipped when moto's internals differ (another version): the server then runs as
 moto_server does. Exits 3 when moto is not importable by this interpreter, so the caller can fall
@@ -18,6 +22,7 @@ back to the moto_server command.
 
 import functools
 import json
+import logging
 import sys
 
 try:
@@ -64,6 +69,20 @@ def cache_pool_key() -> None:
     rsa_key.import_key = staticmethod(import_key)
 
 
+def cache_method_names() -> None:
+    try:
+        import moto.core.responses as responses
+    except ImportError:
+        return
+    original = getattr(responses, "method_names_from_class", None)
+    if original is None:
+        return
+    cached = functools.lru_cache(maxsize=None)(lambda clazz: tuple(original(clazz)))
+    responses.method_names_from_class = lambda clazz: list(cached(clazz))
+
+
 cache_module_list()
 cache_pool_key()
+cache_method_names()
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 main(sys.argv[1:])
