@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { freePort } from './free-port.js';
 import { createRealism, type Realism, type RealismCall } from './realism/index.js';
 
@@ -168,6 +168,9 @@ function rewrite(realism: Realism, call: RealismCall, answer: Buffer): Buffer | 
  */
 export async function startAwsProxy(targetUrl: string, options: { realism?: boolean } = {}): Promise<AwsProxy> {
   const target = new URL(targetUrl);
+  // Connections to moto are kept open: a new one per call costs both sides CPU (moto's threaded
+  // server speaks HTTP/1.1 keep-alive).
+  const upstreamAgent = new Agent({ keepAlive: true });
   const rules: FaultRule[] = [];
   const proxy: AwsProxy = {
     url: '',
@@ -182,7 +185,11 @@ export async function startAwsProxy(targetUrl: string, options: { realism?: bool
       proxy.faultsInjected = 0;
       proxy.realism?.reset();
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        upstreamAgent.destroy();
+        server.close(() => resolve());
+      }),
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -217,7 +224,14 @@ export async function startAwsProxy(targetUrl: string, options: { realism?: bool
     const rule = rules.find((r) => r.times > 0 && matches(r, call));
     const forward = (dropResponse = false) => {
       const upstream = httpRequest(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host },
+          agent: upstreamAgent,
+        },
         (up) => {
           const parts: Buffer[] = [];
           up.on('data', (c: Buffer) => parts.push(c));
