@@ -401,10 +401,11 @@ export const alarmsStep: Step<AlarmsActual, 'alarms'> = {
   },
 
   // Teardown always looks (readAlarms, not read): a lost state file may have forgotten alarms made earlier.
-  destroy: (ctx) =>
+  readForTeardown: readAlarms,
+
+  destroy: (ctx, observed) =>
     destroyOwned(
-      ctx,
-      { read: readAlarms },
+      observed,
       async (actual) => {
         if (actual.budgetFilter) await ctx.ports.logs.deleteMetricFilter(logGroupName_(ctx), budgetFilterName(ctx));
         const names = Object.keys(actual.alarms);

@@ -91,6 +91,7 @@ export const sesDomainStep: Step<DomainActual, 'ses-domain'> = {
     return noop(`${domain}: DKIM ${dkim}, domain ${verification ?? 'pending'} — waiting for the DNS records`, pendingNotes(tokens));
   },
 
+  // Like the address identity: the state file's record decides.
   async destroy(ctx) {
     const recorded = ctx.state.resources.sesDomain;
     if (!recorded?.createdByUs) return { action: 'absent', summary: 'none created by otp-setup' };
