@@ -147,12 +147,16 @@ function trustRecord(ctx: StepContext): boolean {
   return ctx.config.stackId !== undefined && ctx.state.identity === ctx.config.stackId;
 }
 
+/**
+ * ListSubscriptionsByTopic answers NotFound for a topic that does not exist (SNS API reference,
+ * ListSubscriptionsByTopic, Errors), so it tells whether the topic is there too: one round trip.
+ */
 async function readTopic(ctx: StepContext, arn: string): Promise<AlarmsActual['topic']> {
   const { sns } = ctx.ports;
-  if (!(await sns.topicExists(arn))) return undefined;
   const trusted = ctx.state.resources.alarms?.topicArn === arn && trustRecord(ctx);
   const [subs, tags] = await Promise.all([sns.subscriptions(arn), trusted ? undefined : sns.tagsOf(arn)]);
-  const emails = (subs ?? []).filter((s) => s.Protocol === 'email' && s.Endpoint).map((s) => s.Endpoint!.toLowerCase());
+  if (subs === undefined) return undefined;
+  const emails = subs.filter((s) => s.Protocol === 'email' && s.Endpoint).map((s) => s.Endpoint!.toLowerCase());
   return { arn, emails, ...(trusted ? {} : { tags: tags ?? {} }) };
 }
 
@@ -176,16 +180,17 @@ async function readBudgetFilter(ctx: StepContext): Promise<AlarmsActual['budgetF
  */
 export async function readAlarms(ctx: StepContext): Promise<Observed<AlarmsActual>> {
   const specs = [...alarmSpecs(ctx), budgetSpec(ctx)];
-  // Exact names, one call: also finds alarms to remove after they were switched off.
-  const [found, budgetFilter] = await Promise.all([
+  const recordedTopic = ctx.state.resources.alarms?.topicArn;
+  const wantOurs = ctx.config.monitoring.alarms.enabled && ctx.config.monitoring.alarms.email !== undefined;
+  // Exact names, one call: also finds alarms to remove after they were switched off. The topic,
+  // the alarms and the metric filter are read at once.
+  const [found, budgetFilter, topic] = await Promise.all([
     ctx.ports.cloudwatch.metricAlarmsNamed(specs.map((s) => s.AlarmName)),
     readBudgetFilter(ctx),
+    wantOurs || recordedTopic ? readTopic(ctx, recordedTopic ?? ourTopicArn(ctx)) : undefined,
   ]);
   const alarms: Record<string, MetricAlarm> = {};
   for (const a of found) if (a.AlarmName) alarms[a.AlarmName] = a;
-  const recordedTopic = ctx.state.resources.alarms?.topicArn;
-  const wantOurs = ctx.config.monitoring.alarms.enabled && ctx.config.monitoring.alarms.email !== undefined;
-  const topic = wantOurs || recordedTopic ? await readTopic(ctx, recordedTopic ?? ourTopicArn(ctx)) : undefined;
   if (Object.keys(alarms).length === 0 && !topic && !budgetFilter) return { status: 'absent' };
   // Alarms are named after the functions, so another project's stack has the same names: tags decide.
   const recordedNames = new Set(ctx.state.resources.alarms?.names ?? []);
@@ -249,7 +254,7 @@ export const alarmsStep: Step<AlarmsActual, 'alarms'> = {
     const grants = [
       grant(['cloudwatch:DescribeAlarms'], ['*']),
       grant(['cloudwatch:DeleteAlarms'], alarms),
-      grant(['sns:GetTopicAttributes', 'sns:ListSubscriptionsByTopic', 'sns:DeleteTopic'], topic),
+      grant(['sns:ListSubscriptionsByTopic', 'sns:DeleteTopic'], topic),
     ];
     // PutMetricAlarm with Tags also needs cloudwatch:TagResource, CreateTopic with Tags sns:TagResource (SDK models).
     // On every function's group, not only the create function's: the grant then shares the log

@@ -40,6 +40,9 @@ export const sesDomainStep: Step<DomainActual, 'ses-domain'> = {
   id: 'ses-domain',
   title: 'SES sender domain (DKIM)',
   dependsOn: ['ses-identity'],
+  // The read needs nothing the address identity's read learns: that read also asks for the
+  // domain's status and decides which identity the pool uses, whichever of the two ends first.
+  independentRead: true,
 
   permissions(scope) {
     // SES API v1: no resource types, "*". Without email.dkim only teardown's delete of a domain made earlier.
