@@ -149,13 +149,15 @@ function trustRecord(ctx: StepContext): boolean {
 
 /**
  * ListSubscriptionsByTopic answers NotFound for a topic that does not exist (SNS API reference,
- * ListSubscriptionsByTopic, Errors), so it tells whether the topic is there too: one round trip.
+ * ListSubscriptionsByTopic, Errors), so it tells whether the topic is there too: one round trip
+ * for a topic this stack recorded, whose tags need no reading.
  */
 async function readTopic(ctx: StepContext, arn: string): Promise<AlarmsActual['topic']> {
   const { sns } = ctx.ports;
   const trusted = ctx.state.resources.alarms?.topicArn === arn && trustRecord(ctx);
-  const [subs, tags] = await Promise.all([sns.subscriptions(arn), trusted ? undefined : sns.tagsOf(arn)]);
+  const subs = await sns.subscriptions(arn);
   if (subs === undefined) return undefined;
+  const tags = trusted ? undefined : await sns.tagsOf(arn);
   const emails = subs.filter((s) => s.Protocol === 'email' && s.Endpoint).map((s) => s.Endpoint!.toLowerCase());
   return { arn, emails, ...(trusted ? {} : { tags: tags ?? {} }) };
 }
@@ -250,11 +252,12 @@ export const alarmsStep: Step<AlarmsActual, 'alarms'> = {
     const topic = [ourTopicArn(scope)];
     const { enabled, email } = scope.config.monitoring.alarms;
     // Teardown always looks for alarms (a lost state file may have forgotten them), so reading and deleting
-    // are granted even with alarms off. DescribeAlarms is read-only and granted on "*".
+    // are granted even with alarms off. DescribeAlarms is read-only and granted on "*". The tags of an
+    // alarm or topic the state file does not record are read to tell ours from another stack's.
     const grants = [
       grant(['cloudwatch:DescribeAlarms'], ['*']),
-      grant(['cloudwatch:DeleteAlarms'], alarms),
-      grant(['sns:ListSubscriptionsByTopic', 'sns:DeleteTopic'], topic),
+      grant(['cloudwatch:ListTagsForResource', 'cloudwatch:DeleteAlarms'], alarms),
+      grant(['sns:ListSubscriptionsByTopic', 'sns:ListTagsForResource', 'sns:DeleteTopic'], topic),
     ];
     // PutMetricAlarm with Tags also needs cloudwatch:TagResource, CreateTopic with Tags sns:TagResource (SDK models).
     // On every function's group, not only the create function's: the grant then shares the log
