@@ -48,9 +48,9 @@ export async function teardownCommand(env: CommandEnv, options: TeardownOptions)
     io.info(
       `otp-setup teardown · stack ${ctx.names.stackId}${id ? ` (id ${id})` : ' (no stackId in the config)'} · ${ctx.region} · account ${ctx.accountId}`,
     );
-    // Everything is read first, so what is listed (and confirmed) is what the reads found; each
-    // destroy checks ownership again before it deletes.
-    const survey = await surveyTeardown(STEPS, ctx);
+    // Everything is read first, so what is listed (and confirmed) is what the reads found, and
+    // each destroy acts on what its read found.
+    let survey = await surveyTeardown(STEPS, ctx);
     const found = { delete: survey.remove.map((i) => i.what), keep: survey.keep.map((i) => ({ what: i.what, reason: i.reason })) };
     for (const line of surveyLines(survey, deletionProtectionFor(ctx.config))) io.out(line);
     if (
@@ -63,7 +63,11 @@ export async function teardownCommand(env: CommandEnv, options: TeardownOptions)
       }))
     )
       return 1;
-    const reports = await destroyAll(STEPS, ctx, { io, control, save: () => store.save(ctx.state) });
+    // A question may wait minutes for its answer, and most deletes go by name (a function, the
+    // role, the table): after a typed yes everything is read again, so nothing is deleted on what
+    // was true before someone else's resource took a name. With --yes the reading is a moment old.
+    if (survey.remove.length > 0 && !env.global.yes) survey = await surveyTeardown(STEPS, ctx);
+    const reports = await destroyAll(STEPS, ctx, survey.observed, { io, control, save: () => store.save(ctx.state) });
     const kept = reports.filter((r) => r.action === 'kept' && r.id !== 'ses-identity' && r.id !== 'ses-domain');
     // Nothing of ours is left (what was kept is another stack's): leave no trace, the state
     // file, then the lock and our folder if nothing else is in it.

@@ -53,41 +53,50 @@ const FUTURE: Record<Change['kind'], StepAction> = {
 /**
  * Starts each step as soon as the steps it waits for are done; independent steps run
  * concurrently. `waitsFor` names them: the step's own dependencies for `up`, the steps that depend
- * on it for teardown (a function goes only after the user pool that invokes it). Once a step has
- * failed or the run is interrupted no further step starts; those in flight finish and are recorded.
+ * on it for teardown (a function goes only after the user pool that invokes it): `done` the ones
+ * it waits for to finish, `applied` those it waits for only until `run` calls `applied` for them
+ * (their apply has returned, Step.startsAfterApply). Once a step has failed or the run is
+ * interrupted no further step starts; those in flight finish and are recorded.
  */
 async function schedule(
   steps: readonly Step[],
-  waitsFor: (step: Step) => readonly StepId[],
+  waitsFor: (step: Step) => { done: readonly StepId[]; applied?: readonly StepId[] },
   control: RunControl,
   interrupted: () => Error,
-  run: (step: Step) => Promise<StepReport>,
+  run: (step: Step, applied: () => void) => Promise<StepReport>,
 ): Promise<StepReport[]> {
   // The whole order is checked before any step starts: a step started ahead of a misplaced one
   // would otherwise go on writing after the run had already been rejected.
   const scheduled = new Set<StepId>();
   for (const step of steps) {
-    const missing = waitsFor(step).find((id) => !scheduled.has(id));
+    const { done, applied = [] } = waitsFor(step);
+    const missing = [...done, ...applied].find((id) => !scheduled.has(id));
     if (missing !== undefined) throw new Error(`step ${step.id} waits for ${missing}, which is not scheduled before it`);
     scheduled.add(step.id);
   }
   const running = new Map<StepId, Promise<StepReport>>();
+  // Settles once the step's apply has returned, or with the step itself (no apply, or a failure).
+  const appliedBy = new Map<StepId, Promise<unknown>>();
   let failure: { error: unknown } | undefined;
   for (const step of steps) {
-    const deps = waitsFor(step).map((id) => running.get(id)!);
-    running.set(
-      step.id,
-      Promise.all(deps).then(async () => {
-        if (failure) throw failure.error;
-        if (control.interrupted) throw interrupted();
-        try {
-          return await run(step);
-        } catch (err) {
-          failure ??= { error: err };
-          throw err;
-        }
-      }),
-    );
+    const { done, applied = [] } = waitsFor(step);
+    const deps = [...done.map((id) => running.get(id)!), ...applied.map((id) => appliedBy.get(id)!)];
+    let markApplied!: () => void;
+    const appliedSignal = new Promise<void>((resolve) => (markApplied = resolve));
+    const report = Promise.all(deps).then(async () => {
+      if (failure) throw failure.error;
+      if (control.interrupted) throw interrupted();
+      try {
+        return await run(step, markApplied);
+      } catch (err) {
+        failure ??= { error: err };
+        throw err;
+      }
+    });
+    running.set(step.id, report);
+    const whenApplied = Promise.race([appliedSignal, report]);
+    whenApplied.catch(() => undefined); // a failure is the step's own, reported through `running`
+    appliedBy.set(step.id, whenApplied);
   }
   const settled = await Promise.allSettled(running.values());
   if (failure) throw failure.error;
@@ -154,10 +163,13 @@ export async function converge(
   if (!ctx.adopt) await refuseForeignFirst(steps, early, speculative, options);
   return schedule(
     steps,
-    (step) => step.dependsOn,
+    (step) => {
+      const early = step.startsAfterApply ?? [];
+      return { done: step.dependsOn.filter((id) => !early.includes(id)), applied: early };
+    },
     options.control,
     () => new InterruptedError(),
-    async (step) => {
+    async (step, applied) => {
       const handle = io.step(`${step.title}: reading`, { transient: options.quiet });
       // A shallow copy: state and facts stay shared, progress goes to this step's own line.
       const stepCtx: StepContext = { ...ctx, progress: (text) => handle.update(`${step.title}: ${text}`), checkpoint: options.save };
@@ -188,6 +200,10 @@ export async function converge(
               : mode === 'plan'
                 ? FUTURE[change.kind]
                 : 'unchanged';
+          if (mode === 'apply' && change.settle) {
+            applied();
+            await change.settle(stepCtx);
+          }
           const text = `${step.title}: ${missing ? 'missing (deleted outside otp-setup); ' : ''}${change.summary}`;
           if (change.kind === 'noop') handle.info(text);
           else handle.warn(text);
@@ -216,6 +232,8 @@ export async function converge(
         }
         handle.update(`${step.title}: ${change.summary}`);
         const learned = (await change.apply(stepCtx)) ?? [];
+        applied();
+        await change.settle?.(stepCtx);
         const notes = [...change.notes, ...learned];
         const fields = change.kind === 'update' || change.kind === 'replace' ? ` (${change.diffs.map((d) => d.field).join(', ')})` : '';
         done = `${step.title}: ${PAST[change.kind]}${fields}`;
@@ -238,14 +256,22 @@ export async function converge(
 
 /**
  * Destroys the steps in reverse dependency order: each as soon as every step that depends on it is
- * gone, independent ones concurrently; state is saved after each.
+ * gone, independent ones concurrently; state is saved after each. `observed` is teardown's reading
+ * of every step (surveyTeardown), made after the user confirmed: each destroy acts on it.
  */
-export async function destroyAll(steps: readonly Step[], ctx: StepContext, options: RunOptions): Promise<StepReport[]> {
+export async function destroyAll(
+  steps: readonly Step[],
+  ctx: StepContext,
+  observed: ReadonlyMap<StepId, Observed<unknown>>,
+  options: RunOptions,
+): Promise<StepReport[]> {
+  const unread = steps.find((step) => !observed.has(step.id));
+  if (unread) throw new Error(`step ${unread.id} was not read before teardown`);
   const dependents = new Map<StepId, StepId[]>(steps.map((step) => [step.id, []]));
   for (const step of steps) for (const id of step.dependsOn) dependents.get(id)?.push(step.id);
   return schedule(
     [...steps].reverse(),
-    (step) => dependents.get(step.id) ?? [],
+    (step) => ({ done: dependents.get(step.id) ?? [] }),
     options.control,
     () => new InterruptedError('Interrupted. Run "otp-setup teardown" again to finish.'),
     async (step) => {
@@ -253,7 +279,7 @@ export async function destroyAll(steps: readonly Step[], ctx: StepContext, optio
       const stepCtx: StepContext = { ...ctx, progress: (text) => handle.update(`${step.title}: ${text}`), checkpoint: options.save };
       let done: string | undefined;
       try {
-        const outcome = await step.destroy(stepCtx);
+        const outcome = await step.destroy(stepCtx, observed.get(step.id)!);
         const text = `${step.title}: ${outcome.summary}`;
         done = text;
         delete ctx.state.steps[step.id];

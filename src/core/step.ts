@@ -33,6 +33,13 @@ export interface Change {
   notes: string[];
   /** Absent for noop. Performs the writes and records ids in ctx.state; may return notes it learned. */
   apply?: (ctx: StepContext) => Promise<void | string[]>;
+  /**
+   * The rest of the change, which the steps naming this one in `Step.startsAfterApply` need not
+   * wait for: AWS finishing what apply started (a new function leaving Pending), or what an
+   * earlier, interrupted run left unfinished (then it comes with a noop). Runs after apply, only
+   * in apply mode; the step is done, and its other dependents start, once it returns.
+   */
+  settle?: (ctx: StepContext) => Promise<void>;
 }
 
 export interface StepContext {
@@ -100,10 +107,27 @@ export interface Step<T = unknown, Id extends StepId = StepId> {
    * step it depends on ended unchanged; otherwise it reads again in its turn.
    */
   speculativeRead?: boolean;
+  /**
+   * Of dependsOn, the steps this one needs only to exist, not settled: it starts once their apply
+   * has returned, while their Change.settle goes on (the user pool names the functions by ARN; only
+   * what operates on a function, such as AddPermission, needs it Active).
+   */
+  startsAfterApply?: readonly StepId[];
   read(ctx: StepContext): Promise<Observed<T>>;
+  /**
+   * What teardown reads before it asks: read() unless the step must look even with its feature
+   * off (a lost state file may have forgotten what an earlier configuration made).
+   */
+  readForTeardown?(ctx: StepContext): Promise<Observed<T>>;
   /** Pure: decides from the context's data and what read observed; never calls AWS. */
   plan(ctx: StepContext, observed: Observed<T>): Change;
-  destroy(ctx: StepContext): Promise<DestroyOutcome>;
+  /**
+   * Deletes what teardown's reading of this step (`readForTeardown`, or `read`) found ours, without
+   * reading again: that reading is what the user saw listed and confirmed, and the runner hands
+   * it over only fresh (made after the confirmation). A resource gone since is "absent" on
+   * delete; one that is not ours is kept.
+   */
+  destroy(ctx: StepContext, observed: Observed<T>): Promise<DestroyOutcome>;
   /**
    * Every IAM action read, plan's apply and destroy may call (waiters and tag-on-create included),
    * scoped to this step's ARNs: `otp-setup policy` is built from these. Pure, like plan.
@@ -144,16 +168,14 @@ export function createOrUpdate(
 }
 
 /**
- * The common opening of destroy: read; nothing there is "already gone" (`whenAbsent` forgets
- * any record of it), a resource that is not ours is kept with the reason; `remove` deletes the rest.
+ * The common opening of destroy: nothing found is "already gone" (`whenAbsent` forgets any record
+ * of it), a resource that is not ours is kept with the reason; `remove` deletes the rest.
  */
 export async function destroyOwned<T>(
-  ctx: StepContext,
-  step: Pick<Step<T>, 'read'>,
+  observed: Observed<T>,
   remove: (actual: T) => Promise<DestroyOutcome>,
   whenAbsent: { forget?: () => void; summary?: string } = {},
 ): Promise<DestroyOutcome> {
-  const observed = await step.read(ctx);
   if (observed.status === 'absent') {
     whenAbsent.forget?.();
     return { action: 'absent', summary: whenAbsent.summary ?? 'already gone' };

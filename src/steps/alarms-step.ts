@@ -147,12 +147,18 @@ function trustRecord(ctx: StepContext): boolean {
   return ctx.config.stackId !== undefined && ctx.state.identity === ctx.config.stackId;
 }
 
+/**
+ * ListSubscriptionsByTopic answers NotFound for a topic that does not exist (SNS API reference,
+ * ListSubscriptionsByTopic, Errors), so it tells whether the topic is there too: one round trip
+ * for a topic this stack recorded, whose tags need no reading.
+ */
 async function readTopic(ctx: StepContext, arn: string): Promise<AlarmsActual['topic']> {
   const { sns } = ctx.ports;
-  if (!(await sns.topicExists(arn))) return undefined;
   const trusted = ctx.state.resources.alarms?.topicArn === arn && trustRecord(ctx);
-  const [subs, tags] = await Promise.all([sns.subscriptions(arn), trusted ? undefined : sns.tagsOf(arn)]);
-  const emails = (subs ?? []).filter((s) => s.Protocol === 'email' && s.Endpoint).map((s) => s.Endpoint!.toLowerCase());
+  const subs = await sns.subscriptions(arn);
+  if (subs === undefined) return undefined;
+  const tags = trusted ? undefined : await sns.tagsOf(arn);
+  const emails = subs.filter((s) => s.Protocol === 'email' && s.Endpoint).map((s) => s.Endpoint!.toLowerCase());
   return { arn, emails, ...(trusted ? {} : { tags: tags ?? {} }) };
 }
 
@@ -176,16 +182,17 @@ async function readBudgetFilter(ctx: StepContext): Promise<AlarmsActual['budgetF
  */
 export async function readAlarms(ctx: StepContext): Promise<Observed<AlarmsActual>> {
   const specs = [...alarmSpecs(ctx), budgetSpec(ctx)];
-  // Exact names, one call: also finds alarms to remove after they were switched off.
-  const [found, budgetFilter] = await Promise.all([
+  const recordedTopic = ctx.state.resources.alarms?.topicArn;
+  const wantOurs = ctx.config.monitoring.alarms.enabled && ctx.config.monitoring.alarms.email !== undefined;
+  // Exact names, one call: also finds alarms to remove after they were switched off. The topic,
+  // the alarms and the metric filter are read at once.
+  const [found, budgetFilter, topic] = await Promise.all([
     ctx.ports.cloudwatch.metricAlarmsNamed(specs.map((s) => s.AlarmName)),
     readBudgetFilter(ctx),
+    wantOurs || recordedTopic ? readTopic(ctx, recordedTopic ?? ourTopicArn(ctx)) : undefined,
   ]);
   const alarms: Record<string, MetricAlarm> = {};
   for (const a of found) if (a.AlarmName) alarms[a.AlarmName] = a;
-  const recordedTopic = ctx.state.resources.alarms?.topicArn;
-  const wantOurs = ctx.config.monitoring.alarms.enabled && ctx.config.monitoring.alarms.email !== undefined;
-  const topic = wantOurs || recordedTopic ? await readTopic(ctx, recordedTopic ?? ourTopicArn(ctx)) : undefined;
   if (Object.keys(alarms).length === 0 && !topic && !budgetFilter) return { status: 'absent' };
   // Alarms are named after the functions, so another project's stack has the same names: tags decide.
   const recordedNames = new Set(ctx.state.resources.alarms?.names ?? []);
@@ -245,11 +252,12 @@ export const alarmsStep: Step<AlarmsActual, 'alarms'> = {
     const topic = [ourTopicArn(scope)];
     const { enabled, email } = scope.config.monitoring.alarms;
     // Teardown always looks for alarms (a lost state file may have forgotten them), so reading and deleting
-    // are granted even with alarms off. DescribeAlarms is read-only and granted on "*".
+    // are granted even with alarms off. DescribeAlarms is read-only and granted on "*". The tags of an
+    // alarm or topic the state file does not record are read to tell ours from another stack's.
     const grants = [
       grant(['cloudwatch:DescribeAlarms'], ['*']),
-      grant(['cloudwatch:DeleteAlarms'], alarms),
-      grant(['sns:GetTopicAttributes', 'sns:ListSubscriptionsByTopic', 'sns:DeleteTopic'], topic),
+      grant(['cloudwatch:ListTagsForResource', 'cloudwatch:DeleteAlarms'], alarms),
+      grant(['sns:ListSubscriptionsByTopic', 'sns:ListTagsForResource', 'sns:DeleteTopic'], topic),
     ];
     // PutMetricAlarm with Tags also needs cloudwatch:TagResource, CreateTopic with Tags sns:TagResource (SDK models).
     // On every function's group, not only the create function's: the grant then shares the log
@@ -401,10 +409,11 @@ export const alarmsStep: Step<AlarmsActual, 'alarms'> = {
   },
 
   // Teardown always looks (readAlarms, not read): a lost state file may have forgotten alarms made earlier.
-  destroy: (ctx) =>
+  readForTeardown: readAlarms,
+
+  destroy: (ctx, observed) =>
     destroyOwned(
-      ctx,
-      { read: readAlarms },
+      observed,
       async (actual) => {
         if (actual.budgetFilter) await ctx.ports.logs.deleteMetricFilter(logGroupName_(ctx), budgetFilterName(ctx));
         const names = Object.keys(actual.alarms);

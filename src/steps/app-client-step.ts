@@ -1,7 +1,7 @@
 import type { UpdateUserPoolClientCommandInput, UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
 import { grant } from '../core/permissions.js';
 import { create as createChange, diffFields, noop, replace, update, type Change, type Step, type StepContext } from '../core/step.js';
-import { userPoolArns, userPoolStep } from './user-pool-step.js';
+import { userPoolArns } from './user-pool-step.js';
 import { desiredClient } from '../spec/app-client.js';
 
 interface ClientActual {
@@ -89,6 +89,8 @@ export const appClientStep: Step<ClientActual, 'app-client'> = {
     ];
   },
 
+  // Through the pool id the pool's read records, which it records only for a pool that is ours
+  // (and forgets for one that is not): app clients carry no tags, so that is what makes one ours.
   async read(ctx) {
     const poolId = ctx.state.resources.userPoolId;
     if (!poolId) return { status: 'absent' };
@@ -146,11 +148,9 @@ export const appClientStep: Step<ClientActual, 'app-client'> = {
     return update(diffs, (c) => c.ports.cognito.updateUserPoolClient(mergedClientUpdate(client, want)));
   },
 
-  async destroy(ctx) {
-    // App clients carry no tags: the client is ours when its pool is (the pool's read checks that).
-    const pool = await userPoolStep.read(ctx);
-    if (pool.status === 'present' && pool.foreign) return { action: 'kept', summary: `kept: ${pool.foreign}` };
-    const observed = await appClientStep.read(ctx);
+  // Teardown reads the pool before the client (it reads a step after those it depends on), so a
+  // client found is one in a pool of ours.
+  async destroy(ctx, observed) {
     if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
     const { client } = observed.actual;
     await ctx.ports.cognito.deleteUserPoolClient(client.UserPoolId, client.ClientId);

@@ -230,6 +230,7 @@ export const frontendEnvStep: Step<FrontendActual, 'frontend-env'> = {
     );
   },
 
+  // Local files, no AWS call: read again as they are edited, so a line changed since the survey is judged as it is now.
   async destroy(ctx) {
     const recorded = ctx.state.resources.frontend;
     const done: string[] = [];

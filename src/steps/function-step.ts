@@ -11,6 +11,18 @@ interface FunctionActual {
   settings: Record<string, unknown>;
   codeSha256: string;
   tags: Record<string, string>;
+  /** Still Pending after its creation, or its last update InProgress: what a run stopped a moment ago leaves. */
+  unready?: 'create' | 'update';
+}
+
+/**
+ * A new function is Pending, an updated one InProgress, for a while; Lambda says so in every
+ * FunctionConfiguration it returns (CreateFunction's answer included), so a function reported
+ * Active and not updating needs no polling. https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+ */
+function unready(conf: Pick<FunctionConfiguration, 'State' | 'LastUpdateStatus'>): 'create' | 'update' | undefined {
+  if (conf.LastUpdateStatus === 'InProgress') return 'update';
+  return conf.State === undefined || conf.State === 'Active' ? undefined : 'create';
 }
 
 const TITLES: Record<FunctionKind, string> = {
@@ -144,7 +156,13 @@ export function functionStep<K extends FunctionKind>(kind: K): Step<FunctionActu
       return {
         status: 'present',
         foreign,
-        actual: { arn: conf.FunctionArn ?? '', settings: actualSettings(conf), codeSha256: conf.CodeSha256 ?? '', tags },
+        actual: {
+          arn: conf.FunctionArn ?? '',
+          settings: actualSettings(conf),
+          codeSha256: conf.CodeSha256 ?? '',
+          tags,
+          unready: unready(conf),
+        },
       };
     },
 
@@ -155,10 +173,19 @@ export function functionStep<K extends FunctionKind>(kind: K): Step<FunctionActu
       const settings = desiredSettings(ctx, kind, built.handler);
       const FunctionName = ctx.names.functions[kind];
       const tags = ownershipTags(ctx);
+      // The user pool needs only the function's ARN (Step.startsAfterApply): it goes on while this
+      // waits. AddPermission, which operates on the function, waits for this (the permissions step
+      // depends on the functions): "wait for the function to become active before performing
+      // additional actions that operate on the function" (functions-states.html).
+      const untilReady = (after: 'create' | 'update') => async (c: StepContext) => {
+        c.progress('waiting for the function to become active');
+        await c.ports.lambda.waitUntilReady(FunctionName, after);
+      };
       if (observed.status === 'absent') {
-        return create(`create ${FunctionName} (${ctx.config.lambda.runtime}, ${built.zip.length} bytes)`, async (c) => {
+        let created: FunctionConfiguration | undefined;
+        const change = create(`create ${FunctionName} (${ctx.config.lambda.runtime}, ${built.zip.length} bytes)`, async (c) => {
           recordSecret(c, kind, settings);
-          const created = await c.ports.lambda.createFunction(
+          created = await c.ports.lambda.createFunction(
             {
               FunctionName,
               ...configurationInput(settings),
@@ -176,9 +203,8 @@ export function functionStep<K extends FunctionKind>(kind: K): Step<FunctionActu
             arn: created.FunctionArn ?? functionArn(c, kind),
             codeSha256: created.CodeSha256 ?? built.codeSha256,
           };
-          c.progress('waiting for the function to become active');
-          await c.ports.lambda.waitUntilReady(FunctionName, 'create');
         });
+        return { ...change, settle: async (c) => (created && !unready(created) ? undefined : untilReady('create')(c)) };
       }
       const actual = observed.actual;
       // Compared (and shown) with the secret replaced by a fingerprint: plans are printed.
@@ -191,12 +217,14 @@ export function functionStep<K extends FunctionKind>(kind: K): Step<FunctionActu
         },
         { ...settings, Environment: redactEnvironment(settings.Environment), CodeSha256: built.codeSha256, Tags: tags },
       );
-      if (diffs.length === 0) return noop('unchanged');
+      // Left Pending or mid-update by a run stopped a moment ago: nothing to change, but dependents
+      // that operate on the function wait until it is ready.
+      if (diffs.length === 0) return actual.unready ? { ...noop('unchanged'), settle: untilReady(actual.unready) } : noop('unchanged');
       const fields = new Set(diffs.map((d) => d.field));
-      return update(diffs, async (c) => {
+      const changesFunction = fields.has('CodeSha256') || [...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags');
+      const change = update(diffs, async (c) => {
         const { lambda } = c.ports;
         if (fields.has('Tags')) await lambda.tagResource(FunctionName, actual.arn, tags);
-        const changesFunction = fields.has('CodeSha256') || [...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags');
         if (changesFunction) await lambda.waitUntilReady(FunctionName, 'update');
         if (fields.has('CodeSha256')) await lambda.updateFunctionCode(FunctionName, built.zip);
         if ([...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags')) {
@@ -207,15 +235,14 @@ export function functionStep<K extends FunctionKind>(kind: K): Step<FunctionActu
             { onPropagationRetry: (n) => c.progress(`waiting for IAM to propagate (retry ${n})`) },
           );
         }
-        if (changesFunction) await lambda.waitUntilReady(FunctionName, 'update');
         (c.state.resources.functions ??= {})[kind] = { arn: actual.arn, codeSha256: built.codeSha256 };
       });
+      return changesFunction ? { ...change, settle: untilReady('update') } : change;
     },
 
-    destroy: (ctx) =>
+    destroy: (ctx, observed) =>
       destroyOwned(
-        ctx,
-        step,
+        observed,
         async () => {
           const FunctionName = ctx.names.functions[kind];
           await ctx.ports.lambda.deleteFunction(FunctionName);

@@ -164,10 +164,9 @@ export const logGroupsStep: Step<LogGroupsActual, 'log-groups'> = {
     });
   },
 
-  destroy: (ctx) =>
+  destroy: (ctx, observed) =>
     destroyOwned(
-      ctx,
-      logGroupsStep,
+      observed,
       async (actual) => {
         const kinds = FUNCTION_KINDS.filter((k) => actual[k]);
         await Promise.all(kinds.map((kind) => ctx.ports.logs.deleteLogGroup(logGroupName(ctx, kind))));

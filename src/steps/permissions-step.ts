@@ -1,7 +1,7 @@
 import { grant } from '../core/permissions.js';
 import { createOrUpdate, sameValue, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
-import { functionArn, functionStep } from './function-step.js';
+import { functionArn } from './function-step.js';
 
 export const STATEMENT_ID = 'otp-setup-cognito-trigger';
 
@@ -40,7 +40,16 @@ function summarize(statement: PolicyStatement | undefined): Record<string, unkno
 export const permissionsStep: Step<PermissionsActual, 'permissions'> = {
   id: 'permissions',
   title: 'Invoke permissions for Cognito',
-  dependsOn: ['user-pool'],
+  // AddPermission operates on the function, which must be Active first: the functions' steps are
+  // done (settled) only then, while the user pool goes on once they exist (Step.startsAfterApply).
+  dependsOn: [
+    'user-pool',
+    'function:define-auth-challenge',
+    'function:create-auth-challenge',
+    'function:verify-auth-challenge',
+    'function:pre-sign-up',
+    'function:post-authentication',
+  ],
   independentRead: true,
 
   permissions(scope) {
@@ -96,18 +105,13 @@ export const permissionsStep: Step<PermissionsActual, 'permissions'> = {
     );
   },
 
-  async destroy(ctx) {
-    const observed = await permissionsStep.read(ctx);
+  async destroy(ctx, observed) {
     if (observed.status === 'absent') return { action: 'absent', summary: 'already gone' };
     // Our statement on another stack's function (same names, another project) is theirs to remove.
-    const owned = await Promise.all(
-      FUNCTION_KINDS.map(async (kind) => {
-        if (!observed.actual[kind]) return false;
-        const fn = await functionStep(kind).read(ctx);
-        return fn.status === 'present' && fn.foreign === undefined;
-      }),
-    );
-    const kinds = FUNCTION_KINDS.filter((_, i) => owned[i]);
+    // Teardown has read every function before any destroy, and a function's read keeps it in the
+    // state file only when it is ours (and forgets it when it is another stack's).
+    const recorded = ctx.state.resources.functions ?? {};
+    const kinds = FUNCTION_KINDS.filter((kind) => observed.actual[kind] && recorded[kind]);
     if (kinds.length === 0) return { action: 'kept', summary: "kept: the functions are not this stack's" };
     await Promise.all(kinds.map((kind) => ctx.ports.lambda.removePermission(ctx.names.functions[kind], STATEMENT_ID)));
     delete ctx.state.resources.permissions;

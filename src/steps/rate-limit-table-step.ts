@@ -137,8 +137,8 @@ export const rateLimitTableStep: Step<TableActual, 'rate-limit-table'> = {
     });
   },
 
-  destroy: (ctx) =>
-    destroyOwned(ctx, rateLimitTableStep, async (actual) => {
+  destroy: (ctx, observed) =>
+    destroyOwned(observed, async (actual) => {
       const TableName = ctx.names.rateLimitTable;
       // A table still CREATING (an `up` stopped right after CreateTable) or UPDATING cannot be deleted yet.
       if (actual.table.TableStatus !== 'ACTIVE') await waitUntilActive(ctx, TableName);

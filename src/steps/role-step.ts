@@ -235,8 +235,8 @@ export const roleStep: Step<RoleActual, 'role'> = {
     });
   },
 
-  destroy: (ctx) =>
-    destroyOwned(ctx, roleStep, async (actual) => {
+  destroy: (ctx, observed) =>
+    destroyOwned(observed, async (actual) => {
       const { iam } = ctx.ports;
       const RoleName = ctx.names.role;
       const others = regionsOf(actual.tags).filter((r) => r !== ctx.region);

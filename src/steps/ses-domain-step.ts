@@ -40,6 +40,9 @@ export const sesDomainStep: Step<DomainActual, 'ses-domain'> = {
   id: 'ses-domain',
   title: 'SES sender domain (DKIM)',
   dependsOn: ['ses-identity'],
+  // The read needs nothing the address identity's read learns: that read also asks for the
+  // domain's status and decides which identity the pool uses, whichever of the two ends first.
+  independentRead: true,
 
   permissions(scope) {
     // SES API v1: no resource types, "*". Without email.dkim only teardown's delete of a domain made earlier.
@@ -91,6 +94,7 @@ export const sesDomainStep: Step<DomainActual, 'ses-domain'> = {
     return noop(`${domain}: DKIM ${dkim}, domain ${verification ?? 'pending'} — waiting for the DNS records`, pendingNotes(tokens));
   },
 
+  // Like the address identity: the state file's record decides.
   async destroy(ctx) {
     const recorded = ctx.state.resources.sesDomain;
     if (!recorded?.createdByUs) return { action: 'absent', summary: 'none created by otp-setup' };

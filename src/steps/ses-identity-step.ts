@@ -93,6 +93,7 @@ export const sesIdentityStep: Step<SesActual, 'ses-identity'> = {
     return verify(`verification of ${from} ${address ?? 'is missing'}: sending a new verification email`);
   },
 
+  // SES identities carry no tags: what decides is the state file's record, not what teardown read.
   async destroy(ctx) {
     const recorded = ctx.state.resources.sesIdentity;
     if (!recorded?.createdByUs)

@@ -1,5 +1,4 @@
 import type { Observed, Step, StepContext, StepId } from '../core/step.js';
-import { readAlarms } from './alarms-step.js';
 
 /** One line of what teardown found: a resource it will delete, or one it keeps and why. */
 export interface SurveyItem {
@@ -12,6 +11,8 @@ export interface SurveyItem {
 export interface TeardownSurvey {
   remove: SurveyItem[];
   keep: SurveyItem[];
+  /** What each step's read found: what its destroy acts on (destroyAll). */
+  observed: ReadonlyMap<StepId, Observed<unknown>>;
 }
 
 type Verdict = { remove: string } | { keep: string; reason: string } | undefined;
@@ -21,9 +22,9 @@ function keys(value: unknown): string[] {
 }
 
 /**
- * What each step's destroy will do with what its read observed. Mirrors the destroy functions
- * (which check ownership again before deleting anything): a resource found by name is deleted
- * only when it is this stack's (its stack id tag, or the state file for one from before ids).
+ * What each step's destroy will do with what its read observed. Mirrors the destroy functions,
+ * which act on the same observation: a resource found by name is deleted only when it is this
+ * stack's (its stack id tag, or the state file for one from before ids).
  */
 function verdict(step: Step, ctx: StepContext, observed: Observed<unknown>, ours: ReadonlySet<StepId>): Verdict {
   const { names, state, config } = ctx;
@@ -104,24 +105,26 @@ function verdict(step: Step, ctx: StepContext, observed: Observed<unknown>, ours
 
 /**
  * Reads every step before teardown deletes anything, so the user sees (and confirms) exactly what
- * will go and what stays. As in `up`, a read starts at once unless it goes through what an earlier
- * step's read records (the app client through the pool's id): then it starts when those reads are
- * done. Reads record the ids of what is ours in ctx.state; nothing is written to AWS or to disk.
+ * will go and what stays, and each destroy then acts on what was read. As in `up`, a read starts
+ * at once unless it goes through what an earlier step's read records (the app client through the
+ * pool's id): then it starts when those reads are done. Reads record the ids of what is ours in
+ * ctx.state; nothing is written to AWS or to disk.
  */
 export async function surveyTeardown(steps: readonly Step[], ctx: StepContext): Promise<TeardownSurvey> {
   const reads = new Map<StepId, Promise<Observed<unknown>>>();
   for (const step of steps) {
     const after = step.independentRead ? [] : step.dependsOn.flatMap((id) => reads.get(id) ?? []);
     const stepCtx = { ...ctx, progress: () => undefined };
-    // The alarms' destroy looks even when the config has them off (a lost state may have forgotten some).
-    const reading = Promise.all(after).then(() => (step.id === 'alarms' ? readAlarms(stepCtx) : step.read(stepCtx)));
+    const reading = Promise.all(after).then(() => (step.readForTeardown ?? step.read).call(step, stepCtx));
     reading.catch(() => undefined); // rethrown below, in step order
     reads.set(step.id, reading);
   }
-  const survey: TeardownSurvey = { remove: [], keep: [] };
+  const observations = new Map<StepId, Observed<unknown>>();
+  const survey: TeardownSurvey = { remove: [], keep: [], observed: observations };
   const ours = new Set<StepId>();
   for (const step of steps) {
     const observed = await reads.get(step.id)!;
+    observations.set(step.id, observed);
     if (observed.status === 'present' && !observed.foreign) ours.add(step.id);
     const v = verdict(step, ctx, observed, ours);
     if (!v) continue;

@@ -238,6 +238,14 @@ export const userPoolStep: Step<PoolActual, 'user-pool'> = {
     'ses-identity',
     'ses-domain',
   ],
+  // CreateUserPool only names the functions by ARN: it need not wait for them to become Active.
+  startsAfterApply: [
+    'function:define-auth-challenge',
+    'function:create-auth-challenge',
+    'function:verify-auth-challenge',
+    'function:pre-sign-up',
+    'function:post-authentication',
+  ],
   independentRead: true,
 
   permissions(scope) {
@@ -360,8 +368,8 @@ export const userPoolStep: Step<PoolActual, 'user-pool'> = {
     });
   },
 
-  destroy: (ctx) =>
-    destroyOwned(ctx, userPoolStep, async ({ pool }) => {
+  destroy: (ctx, observed) =>
+    destroyOwned(observed, async ({ pool }) => {
       await deletePool(ctx, pool);
       delete ctx.state.resources.userPoolId;
       delete ctx.state.resources.clientId;

@@ -237,7 +237,7 @@ export const wafStep: Step<WafActual, 'waf'> = {
   },
 
   async read(ctx) {
-    // Off and never on: no call, and no WAF client to load. Teardown's destroy still looks.
+    // Off and never on: no call, and no WAF client to load. Teardown still looks (readForTeardown).
     if (!ctx.config.protection.waf.enabled && ctx.state.steps.waf === undefined && !ctx.state.resources.waf) return { status: 'absent' };
     return readWaf(ctx);
   },
@@ -316,11 +316,12 @@ export const wafStep: Step<WafActual, 'waf'> = {
     });
   },
 
-  // Looks even with the feature off (readWaf, not read): a lost state file may have forgotten a web ACL made earlier.
-  destroy: (ctx) =>
+  // Teardown looks even with the feature off (readWaf, not read): a lost state file may have forgotten a web ACL made earlier.
+  readForTeardown: readWaf,
+
+  destroy: (ctx, observed) =>
     destroyOwned(
-      ctx,
-      { read: readWaf },
+      observed,
       async (actual) => {
         await removeAcl(ctx, actual);
         return { action: 'deleted', summary: `deleted web ACL ${actual.acl.Name}` };

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
@@ -67,6 +67,10 @@ describe('otp-setup policy covers every call the CLI makes', () => {
       await ok(dir, ['up', '--json']);
       await ok(dir, ['plan']);
       await ok(dir, ['status']);
+      // Without the state file (lost, or a teammate's fresh clone) nothing is trusted by record: every tag is read.
+      await rename(join(dir, '.otp-setup'), join(dir, '.otp-setup-kept'));
+      await ok(dir, ['plan']);
+      await rename(join(dir, '.otp-setup-kept'), join(dir, '.otp-setup'));
       await f.cli(dir, ['doctor', '--json']);
       // moto has no CUSTOM_AUTH flow, so the sign-in stops after the user is created; its admin calls are what counts.
       await f.cli(dir, ['test-auth', '--email', 'someone@example.com', '--create-user', '--code', '123456']);
@@ -112,6 +116,8 @@ describe('otp-setup policy covers every call the CLI makes', () => {
           'wafv2:AssociateWebACL',
           'wafv2:DisassociateWebACL',
           'wafv2:DeleteWebACL',
+          'sns:ListTagsForResource',
+          'cloudwatch:ListTagsForResource',
         ]),
       );
       expect(calls.filter((a) => !granted.has(a))).toEqual([]);

@@ -7,7 +7,6 @@ import { tagList, tagsFromList, type TagMap } from '../tags.js';
 /** The SNS topic operations the steps use, with AWS's errors mapped to the user's. */
 export interface SnsPort {
   /** False when there is no such topic. */
-  topicExists(arn: string): Promise<boolean>;
   /** Undefined when there is no such topic. */
   subscriptions(arn: string): Promise<Subscription[] | undefined>;
   /** Undefined when there is no such topic. */
@@ -23,13 +22,6 @@ export interface SnsPort {
 export function snsPort(aws: AwsClients): SnsPort {
   const api = () => sdk('@aws-sdk/client-sns');
   return {
-    async topicExists(TopicArn) {
-      const sns = await aws.sns();
-      return (
-        (await callOrAbsent('sns:GetTopicAttributes', TopicArn, () => sns.send(new (api().GetTopicAttributesCommand)({ TopicArn })))) !==
-        undefined
-      );
-    },
     async subscriptions(TopicArn) {
       const sns = await aws.sns();
       const out = await callOrAbsent('sns:ListSubscriptionsByTopic', TopicArn, () =>

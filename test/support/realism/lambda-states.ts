@@ -9,12 +9,16 @@ export function lambdaFunctionName(call: RealismCall): string | undefined {
 
 const READS = new Set(['GetFunction', 'GetFunctionConfiguration']);
 const BLOCKED = new Set(['UpdateFunctionCode', 'UpdateFunctionConfiguration', 'PublishVersion', 'Invoke']);
+const BLOCKED_WHILE_PENDING = new Set([...BLOCKED, 'AddPermission']);
 
 /**
  * A new function is `Pending` for a while, and an updated one has `LastUpdateStatus: InProgress`
  * for a while. Meanwhile "any invocations or other API actions that operate on the function will
- * fail" (UpdateFunctionCode, UpdateFunctionConfiguration, PublishVersion, Invoke) with
- * ResourceConflictException. moto is Active and Successful at once.
+ * fail" (UpdateFunctionCode, UpdateFunctionConfiguration, PublishVersion, Invoke; while Pending also
+ * AddPermission, which changes the function's resource policy: "wait for the function to become
+ * active before performing additional actions that operate on the function") with
+ * ResourceConflictException.
+ * moto is Active and Successful at once.
  *
  * "A while" is the next `reads` GetFunction/GetFunctionConfiguration answers after the create or
  * update (counted, not timed), so code that polls (the SDK's waiters) gets through and code that
@@ -32,7 +36,7 @@ export function lambdaStatesRule(reads = 2): RealismRule {
       'https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionConfiguration.html#API_UpdateFunctionConfiguration_Errors',
     ],
     request(call) {
-      if (call.service !== 'lambda' || !BLOCKED.has(call.action)) return undefined;
+      if (call.service !== 'lambda' || !BLOCKED_WHILE_PENDING.has(call.action)) return undefined;
       const name = lambdaFunctionName(call);
       if (!name) return undefined;
       const arn = `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
@@ -45,7 +49,7 @@ export function lambdaStatesRule(reads = 2): RealismRule {
           },
         };
       }
-      if (left(updating, name) > 0) {
+      if (left(updating, name) > 0 && BLOCKED.has(call.action)) {
         return {
           error: {
             status: 409,

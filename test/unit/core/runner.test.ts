@@ -19,6 +19,7 @@ interface FakeStep {
   /** Holds the step's destroy in flight until it resolves. */
   destroyGate?: Promise<void>;
   independentRead?: boolean;
+  startsAfterApply?: string[];
 }
 
 /** A promise the test resolves when it chooses: holds a read, apply or destroy in flight. */
@@ -37,6 +38,7 @@ function steps(defs: FakeStep[], log: string[]): Step[] {
     title: d.id,
     dependsOn: d.dependsOn ?? [],
     ...(d.independentRead ? { independentRead: true } : {}),
+    ...(d.startsAfterApply ? { startsAfterApply: d.startsAfterApply } : {}),
     async read() {
       log.push(`read ${d.id}`);
       await d.gate;
@@ -105,13 +107,18 @@ async function harness(recorded: Record<string, string> = {}) {
   return { ctx, state, saves, control, options, stderr: () => stderr, failSaves: () => (failSave = true) };
 }
 
+/** What teardown's survey read of each step: the fake's own observation. */
+function surveyed(all: Step[]): Map<string, Observed<unknown>> {
+  return new Map(all.map((step) => [step.id, { status: 'present', actual: `${step.id} as read` }]));
+}
+
 /** Makes step `i`'s destroy raise the interrupt flag once it has finished (Ctrl-C during it). */
 function interruptAfterDestroy(all: Step[], i: number, control: { interrupted: boolean }): void {
   const step = all[i]!;
   all[i] = {
     ...step,
-    destroy: async (ctx) => {
-      const outcome = await step.destroy(ctx);
+    destroy: async (ctx, observed) => {
+      const outcome = await step.destroy(ctx, observed);
       control.interrupted = true;
       return outcome;
     },
@@ -192,6 +199,110 @@ describe('converge: scheduling', () => {
     await settle();
     expect(log.filter((e) => e.startsWith('apply'))).toEqual([]);
     expect(h.saves.filter((s) => s.steps.length > 0)).toEqual([]);
+  });
+});
+
+describe('converge: settle, and steps that start after an apply', () => {
+  /** A create whose settle (AWS finishing it) stays in flight until `gate` resolves, or fails. */
+  function settling(id: string, gate: Promise<void>, fail?: Error): (l: string[]) => Change {
+    return (l) => ({
+      ...create(id, l),
+      settle: async () => {
+        l.push(`settle ${id}`);
+        await gate;
+        if (fail) throw fail;
+        l.push(`settle ${id} done`);
+      },
+    });
+  }
+
+  it('starts a step naming a dependency in startsAfterApply once its apply returns, while its settle runs; the others wait for the settle', async () => {
+    const log: string[] = [];
+    const fn = latch();
+    const h = await harness();
+    const run = converge(
+      steps(
+        [
+          { id: 'fn', change: settling('fn', fn.promise) },
+          { id: 'pool', dependsOn: ['fn'], startsAfterApply: ['fn'] },
+          { id: 'perm', dependsOn: ['pool', 'fn'] },
+        ],
+        log,
+      ),
+      h.ctx,
+      'apply',
+      h.options,
+    );
+    await settle();
+    // The pool is created while the function settles; the permission waits for both.
+    expect(log.filter((e) => !e.startsWith('read'))).toEqual(['apply fn', 'settle fn', 'apply pool']);
+    // Recorded only once settled: a run stopped meanwhile reads it again and settles it then.
+    expect(h.saves.map((x) => x.steps)).toEqual([['pool']]);
+    fn.release();
+    const reports = await run;
+    expect(log.filter((e) => !e.startsWith('read'))).toEqual(['apply fn', 'settle fn', 'apply pool', 'settle fn done', 'apply perm']);
+    expect(reports.map((x) => [x.id, x.action])).toEqual([
+      ['fn', 'created'],
+      ['pool', 'created'],
+      ['perm', 'created'],
+    ]);
+  });
+
+  it('settles a noop (what an interrupted run left unfinished) before its dependents; plan never settles', async () => {
+    const log: string[] = [];
+    const h = await harness({ fn: 'created' });
+    const unfinished = (l: string[]): Change => ({ ...noop('unchanged'), settle: async () => void l.push('settle fn') });
+    const defs = [
+      { id: 'fn', observed: { status: 'present', actual: {} } as const, change: unfinished },
+      { id: 'perm', dependsOn: ['fn'] },
+    ];
+    await converge(steps(defs, log), h.ctx, 'plan', h.options);
+    expect(log).not.toContain('settle fn');
+    const reports = await converge(steps(defs, log), h.ctx, 'apply', h.options);
+    expect(log.filter((e) => e === 'settle fn' || e.startsWith('apply'))).toEqual(['settle fn', 'apply perm']);
+    expect(reports.map((x) => [x.id, x.action])).toEqual([
+      ['fn', 'unchanged'],
+      ['perm', 'created'],
+    ]);
+  });
+
+  it('a settle that fails fails its step: what started after the apply finishes, nothing else starts', async () => {
+    const log: string[] = [];
+    const fn = latch();
+    const pool = latch();
+    const h = await harness();
+    const failed = new OtpError('FUNCTION_FAILED', 'the function failed to become active');
+    const run = converge(
+      steps(
+        [
+          { id: 'fn', change: settling('fn', fn.promise, failed) },
+          { id: 'pool', dependsOn: ['fn'], startsAfterApply: ['fn'], change: (l) => create('pool', l, undefined, pool.promise) },
+          { id: 'perm', dependsOn: ['pool', 'fn'] },
+        ],
+        log,
+      ),
+      h.ctx,
+      'apply',
+      h.options,
+    );
+    run.catch(() => undefined);
+    await settle();
+    fn.release();
+    await settle();
+    pool.release();
+    await expect(run).rejects.toBe(failed);
+    expect(log).toContain('apply pool done');
+    expect(log).not.toContain('apply perm');
+    expect(h.state.steps).toEqual({ pool: expect.anything() });
+    expect(h.stderr()).toContain('fn: failed');
+  });
+
+  it('refuses a startsAfterApply naming a step that comes later, before any step is applied', async () => {
+    const h = await harness();
+    const log: string[] = [];
+    const run = converge(steps([{ id: 'pool', startsAfterApply: ['fn'] }, { id: 'fn' }], log), h.ctx, 'apply', h.options);
+    await expect(run).rejects.toThrow('step pool waits for fn, which is not scheduled before it');
+    expect(log.filter((e) => e.startsWith('apply'))).toEqual([]);
   });
 });
 
@@ -381,19 +492,16 @@ describe('destroyAll', () => {
     const c = latch();
     const h = await harness({ a: 'created', b: 'created', c: 'created', d: 'created' });
     // a ← b ← d, and a ← c: d and c go first and together, b after d, a only after both b and c.
-    const run = destroyAll(
-      steps(
-        [
-          { id: 'a' },
-          { id: 'b', dependsOn: ['a'], destroyed: { action: 'kept', summary: 'kept (not ours)' } },
-          { id: 'c', dependsOn: ['a'], destroyGate: c.promise },
-          { id: 'd', dependsOn: ['b'] },
-        ],
-        log,
-      ),
-      h.ctx,
-      h.options,
+    const all = steps(
+      [
+        { id: 'a' },
+        { id: 'b', dependsOn: ['a'], destroyed: { action: 'kept', summary: 'kept (not ours)' } },
+        { id: 'c', dependsOn: ['a'], destroyGate: c.promise },
+        { id: 'd', dependsOn: ['b'] },
+      ],
+      log,
     );
+    const run = destroyAll(all, h.ctx, surveyed(all), h.options);
     await settle();
     // b went as soon as d was gone; a waits for c, still in flight.
     expect(log).toEqual(['destroy d', 'destroy c', 'destroy d done', 'destroy b', 'destroy b done']);
@@ -418,14 +526,11 @@ describe('destroyAll', () => {
     const c = latch();
     const h = await harness({ a: 'created', b: 'created', c: 'created' });
     let settled = false;
-    const run = destroyAll(
-      steps(
-        [{ id: 'a' }, { id: 'b', dependsOn: ['a'], destroyed: new Error('in use') }, { id: 'c', dependsOn: ['a'], destroyGate: c.promise }],
-        log,
-      ),
-      h.ctx,
-      h.options,
-    ).finally(() => (settled = true));
+    const all = steps(
+      [{ id: 'a' }, { id: 'b', dependsOn: ['a'], destroyed: new Error('in use') }, { id: 'c', dependsOn: ['a'], destroyGate: c.promise }],
+      log,
+    );
+    const run = destroyAll(all, h.ctx, surveyed(all), h.options).finally(() => (settled = true));
     run.catch(() => undefined);
     await settle();
     // b has failed, but the run waits for c, which was already deleting.
@@ -444,7 +549,7 @@ describe('destroyAll', () => {
     const h = await harness({ a: 'created', b: 'created', c: 'created' });
     const all = steps([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['a'], destroyGate: c.promise }], log);
     interruptAfterDestroy(all, 1, h.control);
-    const run = destroyAll(all, h.ctx, h.options);
+    const run = destroyAll(all, h.ctx, surveyed(all), h.options);
     run.catch(() => undefined);
     await settle();
     c.release();
@@ -462,13 +567,13 @@ describe('destroyAll', () => {
     const a = all[0]!;
     all[0] = {
       ...a,
-      destroy: async (ctx) => {
+      destroy: async (ctx, observed) => {
         h.control.interrupted = true;
-        return a.destroy(ctx);
+        return a.destroy(ctx, observed);
       },
     };
     // a and b are independent: both start at once, so the interrupt has nothing left to stop.
-    const reports = await destroyAll(all, h.ctx, h.options);
+    const reports = await destroyAll(all, h.ctx, surveyed(all), h.options);
     expect(reports.map((r) => [r.id, r.action])).toEqual([
       ['b', 'deleted'],
       ['a', 'deleted'],
@@ -485,7 +590,7 @@ describe('destroyAll', () => {
       log,
     );
     interruptAfterDestroy(all, 1, h.control);
-    const run = destroyAll(all, h.ctx, h.options);
+    const run = destroyAll(all, h.ctx, surveyed(all), h.options);
     run.catch(() => undefined);
     await settle();
     c.release();
@@ -494,10 +599,30 @@ describe('destroyAll', () => {
     expect(h.saves.at(-1)!.steps).toEqual(['a', 'c']);
   });
 
+  it('hands each destroy what the survey read of its step, and refuses a step the survey did not read, before anything is destroyed', async () => {
+    const h = await harness({ a: 'created', b: 'created' });
+    const seen: Array<[string, Observed<unknown>]> = [];
+    const all = steps([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }], []).map((step): Step => ({
+      ...step,
+      destroy: async (_ctx, observed) => (seen.push([step.id, observed]), { action: 'deleted', summary: 'deleted' }),
+    }));
+    const read = surveyed(all);
+    await expect(destroyAll(all, h.ctx, new Map([...read].filter(([id]) => id !== 'a')), h.options)).rejects.toThrow(
+      'step a was not read before teardown',
+    );
+    expect(seen).toEqual([]);
+    await destroyAll(all, h.ctx, read, h.options);
+    expect(seen).toEqual([
+      ['b', { status: 'present', actual: 'b as read' }],
+      ['a', { status: 'present', actual: 'a as read' }],
+    ]);
+  });
+
   it('refuses a step list whose dependency comes after the step, before anything is destroyed', async () => {
     const log: string[] = [];
     const h = await harness({ a: 'created', b: 'created', x: 'created' });
-    const run = destroyAll(steps([{ id: 'b', dependsOn: ['a'] }, { id: 'a' }, { id: 'x' }], log), h.ctx, h.options);
+    const all = steps([{ id: 'b', dependsOn: ['a'] }, { id: 'a' }, { id: 'x' }], log);
+    const run = destroyAll(all, h.ctx, surveyed(all), h.options);
     await expect(run).rejects.toThrow('step a waits for b, which is not scheduled before it');
     await settle();
     expect(log).toEqual([]);

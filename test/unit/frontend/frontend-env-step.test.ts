@@ -34,7 +34,7 @@ async function up(ctx: StepContext) {
 }
 
 async function teardown(ctx: StepContext) {
-  const outcome = await frontendEnvStep.destroy(ctx);
+  const outcome = await frontendEnvStep.destroy(ctx, await frontendEnvStep.read(ctx));
   await new StateStore(dir, ctx.state).remove();
   return outcome;
 }
@@ -54,7 +54,7 @@ describe('frontend-env step', () => {
     expect(text).toContain('NEXT_PUBLIC_EMAIL_OTP_USER_POOL_ID=us-east-1_Pool1\r\n');
     expect(ctx.state.resources.frontend).toMatchObject({ envFile: join(dir, 'web.env'), createdFile: false });
     expect((await up(ctx)).kind).toBe('noop');
-    await frontendEnvStep.destroy(ctx);
+    await frontendEnvStep.destroy(ctx, await frontendEnvStep.read(ctx));
     expect(await readFile(join(dir, 'web.env'), 'utf8')).toBe('# mine\r\nNEXT_PUBLIC_API=https://api\r\n');
   });
 
@@ -72,7 +72,7 @@ describe('frontend-env step', () => {
     ctx.state.resources.clientId = 'client2';
     const update = await up(ctx);
     expect(update.diffs.map((d) => d.field)).toEqual(['VITE_EMAIL_OTP_CLIENT_ID', 'auth.user_pool_client_id']);
-    const outcome = await frontendEnvStep.destroy(ctx);
+    const outcome = await frontendEnvStep.destroy(ctx, await frontendEnvStep.read(ctx));
     expect(outcome.action).toBe('deleted');
     expect(await readdir(join(dir, 'app'))).toEqual([]);
     expect(ctx.state.resources.frontend).toBeUndefined();
@@ -94,7 +94,7 @@ describe('frontend-env step', () => {
       'A=1\nVITE_AWS_REGION=us-east-1\nVITE_EMAIL_OTP_USER_POOL_ID=us-east-1_Pool1\nVITE_EMAIL_OTP_CLIENT_ID=client1\n',
     );
     expect((await up(ctx)).kind).toBe('noop');
-    expect((await frontendEnvStep.destroy(ctx)).summary).toMatch(/removed 3 keys/);
+    expect((await frontendEnvStep.destroy(ctx, await frontendEnvStep.read(ctx))).summary).toMatch(/removed 3 keys/);
     expect(await readFile(join(dir, '.env'), 'utf8')).toBe('A=1\n');
   });
 

@@ -121,6 +121,18 @@ describe('function plan', () => {
     const change = step.plan(ctx, { status: 'present', actual: { ...actual, settings: { ...settings, Runtime: 'nodejs18.x' } } });
     expect(change.diffs).toEqual([{ field: 'Runtime', actual: 'nodejs18.x', desired: 'nodejs22.x' }]);
   });
+  it('waits for Active after apply (settle), not inside it: the user pool needs only the ARN', () => {
+    expect(step.plan(ctx, absent).settle).toBeTypeOf('function');
+    expect(step.plan(ctx, { status: 'present', actual: { ...actual, codeSha256: 'old' } }).settle).toBeTypeOf('function');
+    // A tag-only fix leaves the function as it is: nothing to wait for.
+    const retag = step.plan(ctx, { status: 'present', actual: { ...actual, tags: {} } });
+    expect([retag.kind, retag.settle]).toEqual(['update', undefined]);
+  });
+  it('a function a stopped run left Pending or mid-update: unchanged, but settled before what operates on it', () => {
+    const settled = step.plan(ctx, { status: 'present', actual: { ...actual, unready: 'create' as const } });
+    expect([settled.kind, settled.apply, typeof settled.settle]).toEqual(['noop', undefined, 'function']);
+    expect(step.plan(ctx, { status: 'present', actual }).settle).toBeUndefined();
+  });
 });
 
 describe('SES identity plan', () => {

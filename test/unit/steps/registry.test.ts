@@ -15,6 +15,13 @@ describe('the step list', () => {
     }
   });
 
+  it('lets a step start after an apply only of steps it depends on', () => {
+    for (const step of STEPS) {
+      for (const id of ('startsAfterApply' in step ? step.startsAfterApply : undefined) ?? [])
+        expect(step.dependsOn, `${step.id} starts after ${id}'s apply`).toContain(id);
+    }
+  });
+
   it('derives the id union from the list', () => {
     expectTypeOf<'function:pre-sign-up'>().toExtend<KnownStepId>();
     expectTypeOf<'alarms'>().toExtend<KnownStepId>();
