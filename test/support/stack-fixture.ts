@@ -57,7 +57,7 @@ function assertRunnableInProcess(args: string[], env: Record<string, string | un
  * An empty account on this worker's moto server (workerMoto) behind a recording proxy of the
  * caller's own: the proxy's recorded calls, faults, hooks and realism state start fresh for each
  * file, and a call a file left in flight ends at its closed proxy instead of reaching moto after
- * the next file's reset.
+ * the next file's reset. One at a time: taking the worker's moto empties it for the taker.
  */
 export async function startStackFixture(): Promise<StackFixture> {
   const moto = await workerMoto();
