@@ -19,14 +19,24 @@ export default defineConfig({
       // SDK and src/ load once per worker instead of once per file, and the files share the
       // worker's moto server (test/support/moto.ts workerMoto), emptied for each file and test.
       // A file here must leave the process as it found it: no process.env or cwd changes, no
-      // process listeners, mocks, spies or fake timers left behind, IAM enforcement off again.
+      // process listeners, mocks, spies or fake timers left behind, IAM enforcement off again
+      // (test/support/no-leaks.ts fails a file that leaves process.env, the working directory,
+      // listeners on process, global fetch or fake timers changed).
       {
         extends: true,
-        test: { name: 'integration', isolate: false, include: ['test/integration/**/*.test.ts', 'test/reliability/**/*.test.ts'] },
+        test: {
+          name: 'integration',
+          isolate: false,
+          setupFiles: ['test/support/no-leaks.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/reliability/**/*.test.ts'],
+        },
       },
       // The sandbox, test-auth and the browser (Chromium), and the binary itself. Not isolated,
       // for the same reasons and under the same rules as the integration tests.
-      { extends: true, test: { name: 'e2e', isolate: false, include: ['test/e2e/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'e2e', isolate: false, setupFiles: ['test/support/no-leaks.ts'], include: ['test/e2e/**/*.test.ts'] },
+      },
     ],
   },
 });
