@@ -7,7 +7,7 @@ import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInProcess } from '../support/in-process.js';
 import type { PolicyDocument, Statement } from '../support/iam-policy.js';
-import { motoEnv, startMoto, type Moto } from '../support/moto.js';
+import { motoEnv, workerMoto, type Moto } from '../support/moto.js';
 import { BASE_CONFIG } from '../support/stack-fixture.js';
 
 /**
@@ -23,7 +23,7 @@ let lambda: LambdaClient;
 let cognito: CognitoIdentityProviderClient;
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await workerMoto();
   const admin = { region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
   iam = new IAMClient(admin);
   lambda = new LambdaClient(admin);
@@ -31,7 +31,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const c of [iam, lambda, cognito]) c?.destroy();
-  await moto?.stop();
 });
 
 /** Every optional feature on, so the policy and the run cover alarms, SNS, DKIM, tracing and the pool update in teardown. */
@@ -58,16 +57,6 @@ async function userWithPolicy(name: string, policy: PolicyDocument): Promise<Rec
   return { ...motoEnv(moto.url), AWS_ACCESS_KEY_ID: key.AccessKeyId!, AWS_SECRET_ACCESS_KEY: key.SecretAccessKey! };
 }
 
-/** Signature and permission checks for every later request (`inf`: off again). */
-async function enforceIam(on: boolean): Promise<void> {
-  const res = await fetch(`${moto.url}/moto-api/reset-auth`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/octet-stream' },
-    body: on ? '0' : 'inf',
-  });
-  expect(res.status).toBe(200);
-}
-
 async function project(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'otp-setup-policy-'));
   await writeFile(join(dir, 'otp-setup.config.json'), JSON.stringify(FULL, null, 2));
@@ -87,7 +76,7 @@ describe('otp-setup policy under IAM enforcement (moto)', () => {
       const deployer = await userWithPolicy('otp-deployer', widenForMoto(policy));
       const lacking = await userWithPolicy('otp-deployer-no-create-role', widenForMoto(policy, ['iam:CreateRole']));
 
-      await enforceIam(true);
+      await moto.enforceIam(true);
       try {
         const refused = await runInProcess(['status', '--json'], { cwd: dir, env: motoEnv(moto.url) });
         expect(refused.code).toBe(1);
@@ -98,7 +87,7 @@ describe('otp-setup policy under IAM enforcement (moto)', () => {
           expect(result.code, `${args.join(' ')}: ${result.stdout}\n${result.stderr}`).toBe(0);
         }
       } finally {
-        await enforceIam(false);
+        await moto.enforceIam(false);
       }
       // The teardown by the deployer left nothing behind.
       expect((await lambda.send(new ListFunctionsCommand({}))).Functions).toEqual([]);
@@ -109,14 +98,14 @@ describe('otp-setup policy under IAM enforcement (moto)', () => {
       // it denies a missing action of IAM, SES, Lambda, Cognito, DynamoDB, CloudWatch and logs:DescribeLogGroups,
       // but lets logs:CreateLogGroup and sns:CreateTopic through; a denied JSON-protocol call comes back as XML,
       // which the SDK reports as a "Deserialization error" where AWS sends AccessDeniedException. The IAM one is clean.)
-      await enforceIam(true);
+      await moto.enforceIam(true);
       try {
         const denied = await runInProcess(['up', '--json'], { cwd: await project(), env: lacking });
         expect(denied.code).toBe(1);
         expect(denied.json!.error).toMatchObject({ code: 'ACCESS_DENIED' });
         expect((denied.json!.error as { resolution: string }).resolution).toContain('iam:CreateRole');
       } finally {
-        await enforceIam(false);
+        await moto.enforceIam(false);
       }
     },
   );

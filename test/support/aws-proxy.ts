@@ -55,6 +55,11 @@ export interface AwsProxy {
   writes(): RecordedCall[];
   /** Resets recorded calls, faults and the realism layer's counts. */
   reset(): void;
+  /**
+   * Stops listening, drops every connection and waits for the calls already forwarded to be
+   * answered: nothing sent through this proxy reaches AWS (moto) after it closed, so a file's
+   * late calls cannot land in the next file's account on the worker's shared moto.
+   */
   close(): Promise<void>;
 }
 
@@ -172,6 +177,9 @@ export async function startAwsProxy(targetUrl: string, options: { realism?: bool
   // server speaks HTTP/1.1 keep-alive).
   const upstreamAgent = new Agent({ keepAlive: true });
   const rules: FaultRule[] = [];
+  let closed = false;
+  let forwarding = 0;
+  let drained: (() => void) | undefined;
   const proxy: AwsProxy = {
     url: '',
     calls: [],
@@ -185,11 +193,14 @@ export async function startAwsProxy(targetUrl: string, options: { realism?: bool
       proxy.faultsInjected = 0;
       proxy.realism?.reset();
     },
-    close: () =>
-      new Promise((resolve) => {
-        upstreamAgent.destroy();
-        server.close(() => resolve());
-      }),
+    async close() {
+      closed = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      if (forwarding > 0) await new Promise<void>((resolve) => (drained = resolve));
+      upstreamAgent.destroy();
+      await stopped;
+    },
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -199,6 +210,10 @@ export async function startAwsProxy(targetUrl: string, options: { realism?: bool
     });
   });
   async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    if (closed) {
+      res.socket?.destroy();
+      return;
+    }
     const call = classify(req, body.toString('utf8'));
     const run = req.headers[RUN_HEADER];
     if (typeof run === 'string') call.run = run;
@@ -223,6 +238,19 @@ export async function startAwsProxy(targetUrl: string, options: { realism?: bool
     };
     const rule = rules.find((r) => r.times > 0 && matches(r, call));
     const forward = (dropResponse = false) => {
+      if (closed) {
+        settle(502);
+        res.socket?.destroy();
+        return;
+      }
+      forwarding += 1;
+      let answered = false;
+      const done = () => {
+        if (answered) return;
+        answered = true;
+        forwarding -= 1;
+        if (forwarding === 0) drained?.();
+      };
       const upstream = httpRequest(
         {
           host: target.hostname,
@@ -234,8 +262,10 @@ export async function startAwsProxy(targetUrl: string, options: { realism?: bool
         },
         (up) => {
           const parts: Buffer[] = [];
+          up.on('close', done);
           up.on('data', (c: Buffer) => parts.push(c));
           up.on('end', () => {
+            done();
             const status = up.statusCode ?? 502;
             call.status = status;
             let answer: Buffer = Buffer.concat(parts);
@@ -264,6 +294,7 @@ export async function startAwsProxy(targetUrl: string, options: { realism?: bool
         },
       );
       upstream.on('error', () => {
+        done();
         settle(502);
         res.socket?.destroy();
       });

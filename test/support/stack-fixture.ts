@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startAwsProxy, type AwsProxy } from './aws-proxy.js';
 import { runCli, type CliResult } from './cli.js';
 import { runInProcess } from './in-process.js';
-import { motoEnv, startMoto, type Moto } from './moto.js';
+import { motoEnv, workerMoto, type Moto } from './moto.js';
 
 export interface StackFixture {
   moto: Moto;
@@ -53,8 +53,14 @@ function assertRunnableInProcess(args: string[], env: Record<string, string | un
     throw new Error(`cli() runs in this process, where the SDK would not see ${reasons.join(', ')} of this run: use spawnCli().`);
 }
 
+/**
+ * An empty account on this worker's moto server (workerMoto) behind a recording proxy of the
+ * caller's own: the proxy's recorded calls, faults, hooks and realism state start fresh for each
+ * file, and a call a file left in flight ends at its closed proxy instead of reaching moto after
+ * the next file's reset. One at a time: taking the worker's moto empties it for the taker.
+ */
 export async function startStackFixture(): Promise<StackFixture> {
-  const moto = await startMoto();
+  const moto = await workerMoto();
   const proxy = await startAwsProxy(moto.url);
   const clientConfig = { region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
   const sdk = {
@@ -82,14 +88,13 @@ export async function startStackFixture(): Promise<StackFixture> {
     async close() {
       for (const client of Object.values(sdk)) client.destroy();
       await proxy.close();
-      await moto.stop();
     },
   };
 }
 
 /**
- * One moto server and recording proxy for a test file, reset before each test (AWS state, recorded
- * calls, injected faults and hooks). Returns the fixture, usable inside tests and hooks.
+ * The worker's moto server and a recording proxy for a test file, reset before each test (AWS
+ * state, recorded calls, injected faults and hooks). Returns the fixture, usable inside tests and hooks.
  */
 export function useStackFixture(): StackFixture {
   let fixture: StackFixture | undefined;
