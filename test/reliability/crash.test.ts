@@ -2,130 +2,20 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startCli, type RunningCli } from '../support/cli.js';
-import { crashAfterWrite, markLockHoldersDead, type CrashableRun } from '../support/crash-run.js';
-import { runInProcess } from '../support/in-process.js';
-import { expectExactlyOneOfEach, inventory, isEmpty, readState, stateVersusAws, type Features } from '../support/inventory.js';
-import { motoEnv } from '../support/moto.js';
+import { CONFIG, crashKit } from '../support/crash-kit.js';
+import { crashAfterWrite, markLockHoldersDead } from '../support/crash-run.js';
+import { inventory, readState } from '../support/inventory.js';
 import { STACK_FRAME } from '../support/stack-trace.js';
-import { BASE_CONFIG, useStackFixture } from '../support/stack-fixture.js';
+import { useStackFixture } from '../support/stack-fixture.js';
 
-// "Lose the laptop mid-run": stop the CLI dead at every write it makes, then run it again and
-// count what exists. The loops run the CLI in process and "kill" it by freezing it at the write
-// (test/support/crash-run.ts: nothing of the run happens after it, its lock is left behind as a
-// dead process's lock); a few real SIGKILLs of the built binary keep the process-level
-// behaviour proven, and Ctrl-C (SIGINT) must stop cleanly.
+// "Lose the laptop mid-run" (the every-write loop is in crash-every-write-*.test.ts): teardown
+// straight after a crashed up; a crashed run stays dead; a few real SIGKILLs of the built binary
+// keep the process-level behaviour proven; Ctrl-C (SIGINT) must stop cleanly.
 
 const f = useStackFixture();
+const { env, run, awsWrites, crash, stayedDead, upConverges, teardownFinishes, countWrites } = crashKit(f);
 
-// Every resource type is in play: the optional alarms (with their SNS topic), DKIM domain and WAF web ACL too.
-const FEATURES: Features = { alarms: true, dkim: true, waf: true };
-const CONFIG = {
-  ...BASE_CONFIG,
-  email: { ...BASE_CONFIG.email, dkim: true },
-  monitoring: { alarms: { enabled: true, email: 'ops@example.com' } },
-  protection: { waf: { enabled: true } },
-};
-
-const env = () => motoEnv(f.proxy.url);
-const run = (dir: string, args: string[]) => runInProcess(args, { cwd: dir, env: env() });
-
-/** Writes that reached AWS (realism refusals and injected faults never did). */
-const awsWrites = (from = 0) => f.proxy.calls.slice(from).filter((c) => c.write && c.status !== undefined);
-
-/**
- * Crashes `args` after its nth write and leaves the project as a killed process would: asserts
- * the run crashed, and makes its lock's holder dead.
- */
-async function crash(dir: string, args: string[], n: number): Promise<CrashableRun> {
-  const run = await crashAfterWrite(f.proxy, args, n, { cwd: dir, env: env() });
-  expect(run.crashed, `${args.join(' ')} finished before write ${n}`).toBe(true);
-  expect(await markLockHoldersDead(dir), 'the crashed run left its lock').toBe(1);
-  return run;
-}
-
-/** The crashed run stayed dead: no call from it reached AWS after the crash, and main() never returned. */
-function stayedDead(run: CrashableRun, label: string): void {
-  expect(run.sentAfterCrash(f.proxy.calls), `${label}: calls the crashed run sent after it crashed`).toEqual([]);
-  expect(run.settled, `${label}: the crashed run returned`).toBe(false);
-}
-
-async function upConverges(dir: string, label: string): Promise<void> {
-  const result = await run(dir, ['up', '--json']);
-  expect(result.code, `${label}: ${result.stderr}`).toBe(0);
-  expect(result.stderr, label).not.toMatch(STACK_FRAME);
-  const inv = await inventory(f);
-  expect(expectExactlyOneOfEach(inv, FEATURES), label).toEqual([]);
-  // The ids reported, recorded and written to .env are the ones that exist.
-  const pool = inv.pools[0]!;
-  expect(result.json!.userPoolId, label).toBe(pool.id);
-  expect(result.json!.clientId, label).toBe(pool.clients[0]);
-  const state = (await readState(dir))!;
-  expect(stateVersusAws(state.resources, inv, FEATURES), label).toEqual([]);
-  const dotenv = await readFile(join(dir, '.env'), 'utf8');
-  expect(dotenv, label).toContain(`VITE_EMAIL_OTP_USER_POOL_ID=${pool.id}\n`);
-  expect(dotenv, label).toContain(`VITE_EMAIL_OTP_CLIENT_ID=${pool.clients[0]}\n`);
-  expect(await readdir(join(dir, '.otp-setup', 'locks')), label).toEqual([]);
-  // Converged means converged: one more up writes nothing.
-  const from = f.proxy.calls.length;
-  expect((await run(dir, ['up'])).code, label).toBe(0);
-  expect(
-    f.proxy.calls
-      .slice(from)
-      .filter((c) => c.write)
-      .map((c) => c.action),
-    `${label}: writes of a second up`,
-  ).toEqual([]);
-}
-
-async function teardownFinishes(dir: string, label: string): Promise<void> {
-  const result = await run(dir, ['teardown', '--yes']);
-  expect(result.code, `${label}: ${result.stderr}`).toBe(0);
-  expect(isEmpty(await inventory(f)), label).toEqual([]);
-  const left = await readdir(join(dir, '.otp-setup'), { recursive: true }).catch(() => undefined);
-  expect(left, `${label}: left behind in .otp-setup`).toBeUndefined();
-}
-
-/** The writes a fresh up makes, and how many the teardown after it makes, from the proxy's recording. */
-async function countWrites(): Promise<{ up: string[]; teardown: number }> {
-  const dir = await f.project(CONFIG);
-  let from = f.proxy.calls.length;
-  expect((await run(dir, ['up'])).code).toBe(0);
-  const up = awsWrites(from).map((c) => c.action);
-  expect(expectExactlyOneOfEach(await inventory(f), FEATURES)).toEqual([]);
-  from = f.proxy.calls.length;
-  expect((await run(dir, ['teardown', '--yes'])).code).toBe(0);
-  const teardown = awsWrites(from).length;
-  expect(isEmpty(await inventory(f))).toEqual([]);
-  return { up, teardown };
-}
-
-describe('crash at every write (in process)', () => {
-  // No moto reset between rounds: each round ends with an empty account (asserted), and a reset
-  // costs more than a round.
-  it('up crashed after write N, for every N of a fresh up: up converges (one of each, state = AWS, no second write); teardown crashed after write M, then teardown: nothing left', async () => {
-    const writes = await countWrites();
-    // 5 log groups + 5 retention policies, role + inline policy, SES address, table + TTL, 5 functions,
-    // topic + subscription, budget metric filter, 11 alarms, DKIM domain, pool, 5 permissions, client,
-    // web ACL + its association.
-    expect(writes.up).toHaveLength(10 + 2 + 1 + 2 + 5 + 2 + 1 + 11 + 1 + 1 + 5 + 1 + 2);
-    for (let n = 1; n <= writes.up.length; n++) {
-      const dir = await f.project(CONFIG);
-      const upCrash = await crash(dir, ['up'], n);
-      await upConverges(dir, `up crashed after write ${n} (${writes.up[n - 1]})`);
-      // And teardown, crashed after each of its writes in turn (then straight through).
-      const downCrash = n <= writes.teardown ? await crash(dir, ['teardown', '--yes'], n) : undefined;
-      await teardownFinishes(dir, `up crashed after write ${n}, teardown after write ${n}`);
-      stayedDead(upCrash, `up crashed after write ${n}`);
-      if (downCrash) stayedDead(downCrash, `teardown crashed after write ${n}`);
-    }
-    // One write more than a fresh up makes: the run finishes, so the count above is exact.
-    const dir = await f.project(CONFIG);
-    const whole = await crashAfterWrite(f.proxy, ['up'], writes.up.length + 1, { cwd: dir, env: env() });
-    expect(whole.crashed).toBe(false);
-    expect((await whole.done).code).toBe(0);
-    await teardownFinishes(dir, 'after a whole up');
-  }, 900_000);
-
+describe('crash, then teardown (in process)', () => {
   it('teardown straight after an up crashed after each write (but the 2nd..last of one batch): removes everything the crashed run created', async () => {
     // Log groups, their retention, alarms and permissions are each written by one step, all at
     // once (Promise.all), and recorded together afterwards: a crash after any write of such a batch
