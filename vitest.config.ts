@@ -10,8 +10,21 @@ export default defineConfig({
     // Two cores; each integration worker runs one moto server besides.
     maxWorkers: 2,
     projects: [
-      // Nothing external, no build: `npm run test:unit` works on a fresh clone.
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Nothing external, no build: `npm run test:unit` (both unit projects) works on a fresh clone.
+      // Not isolated, so the files of a worker load src/ once; a file that mocks a module
+      // (vi.mock) or patches an SDK client class (aws-sdk-client-mock) would change them for the
+      // files after it, so it is named *.isolated.test.ts and runs in a module graph of its own.
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          isolate: false,
+          setupFiles: ['test/support/no-leaks.ts'],
+          include: ['test/unit/**/*.test.ts'],
+          exclude: ['test/unit/**/*.isolated.test.ts'],
+        },
+      },
+      { extends: true, test: { name: 'unit-isolated', include: ['test/unit/**/*.isolated.test.ts'] } },
       // What `npm run build` wrote (dist/), and tsc over generated and example code.
       { extends: true, test: { name: 'build', include: ['test/build/**/*.test.ts'] } },
       // The CLI against moto (moto_server on the PATH); a few runs spawn the built binary.
