@@ -1,7 +1,7 @@
 // What `npm test` runs after `npm run build`: vitest, and beside it the static checks (the
-// package.json scripts typecheck, format:check and lint), one after another. The suite leaves part
-// of the machine's cores idle (it waits on moto and on spawned processes), and the checks each
-// use one core, so together they take about as long as the suite alone.
+// package.json scripts typecheck, lint and format:check), one after another. The suite leaves part
+// of the machine's cores idle (it waits on moto and on spawned processes) and each check uses one
+// core, so the checks add little to the suite's time, where before them it waited for all three.
 // - vitest's output streams to the terminal. Each check's output is kept and printed after the
 //   suite, so that nothing writes into vitest's live summary; a table then says what passed.
 // - The exit code is non-zero when vitest or any check failed, and the table names which.
@@ -74,6 +74,12 @@ function stop(signal) {
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGHUP', () => stop('SIGHUP'));
+// `npm test` runs this under `sh -c`, and a SIGTERM to npm alone (a cancelled CI job) ends npm and
+// that shell but not this process: once the parent is gone, stop as on a SIGTERM.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent && !stopping) stop('SIGTERM');
+}, 1000).unref();
 // Whatever ends this process (an uncaught error included) must not leave a check or the suite behind.
 process.on('exit', () => {
   for (const child of running) {
