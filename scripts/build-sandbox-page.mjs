@@ -1,6 +1,6 @@
 // Bundles the sandbox's sign-in page (sandbox-page/app.ts + the module `otp-setup scaffold` writes,
 // with aws-amplify) into dist/sandbox-page/app.js, once, at build time: `otp-setup sandbox` serves
-// the file and runs no bundler. Run after tsc (it renders the module with the compiled code).
+// the file and runs no bundler. Run after scripts/compile.mjs (it renders the module with the compiled code).
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -8,7 +8,7 @@
 //   first use; esbuild, archiver, ora and @inquirer load only when their command needs them.
 // - Splitting keeps every module once (one OtpError class for `instanceof`), and the chunks sit
 //   in dist/src/cli, so paths built from import.meta.url (version.ts's ../../package.json,
-//   package-root.ts walking up, createRequire) resolve as from the tsc output.
+//   package-root.ts walking up, createRequire) resolve as from the compiled output.
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 
 // Read once from package.json so the version has one source; resolved relative to this module
-// both under vitest (src/cli) and after tsc (dist/src/cli).
+// both under vitest (src/cli) and once built (dist/src/cli).
 const require = createRequire(import.meta.url);
 function readVersion(): string {
   for (const candidate of ['../../package.json', '../../../package.json']) {

@@ -6,7 +6,7 @@ let cached: string | undefined;
 
 /**
  * The directory holding package.json, handlers/ and templates/. This module runs from
- * src/package/ under vitest and from dist/src/package/ after tsc, so walk up instead of
+ * src/package/ under vitest and from dist/src/package/ once built, so walk up instead of
  * hard-coding a depth.
  */
 export function packageRoot(): string {

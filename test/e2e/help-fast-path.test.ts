@@ -2,8 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../support/cli.js';
-import { runInProcess } from '../../support/in-process.js';
+import { runCli } from '../support/cli.js';
+import { runInProcess } from '../support/in-process.js';
 
 // bin/otp-setup.js prints `--help` to a pipe from the text the build saved, without loading the
 // CLI: the process is the subject, so the built binary is spawned. It must be commander's output.
