@@ -102,7 +102,7 @@ export default defineConfig(
 
   // SES still accepts PutAccountDetails' deprecated UseCaseDescription, and `ses request-production` sends it.
   {
-    files: ['src/commands/ses.ts', 'test/unit/doctor/ses-account.test.ts'],
+    files: ['src/commands/ses.ts', 'test/unit/doctor/ses-account.isolated.test.ts'],
     rules: { '@typescript-eslint/no-deprecated': 'off' },
   },
 
