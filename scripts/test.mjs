@@ -1,5 +1,5 @@
 // What `npm test` runs after `npm run build`: vitest, and beside it the static checks (the
-// package.json scripts typecheck, lint and format:check), one after another. The suite leaves part
+// package.json scripts typecheck-and-lint and format:check), one after another. The suite leaves part
 // of the machine's cores idle (it waits on moto and on spawned processes) and each check uses one
 // core, so the checks add little to the suite's time, where before them it waited for all three.
 // - vitest's output streams to the terminal. Each check's output is kept and printed after the
@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts;
-const CHECKS = ['typecheck', 'lint', 'format:check'];
+// typecheck-and-lint is `npm run typecheck` and `npm run lint` over one TypeScript program.
+const CHECKS = ['typecheck-and-lint', 'format:check'];
 
 // As `npm run` does, so that `node scripts/test.mjs` works alone too.
 const env = { ...process.env, PATH: [join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter) };
@@ -117,7 +118,7 @@ const failed = [];
 process.stdout.write('\nnpm test:\n');
 for (const [name, result] of rows) {
   if (!result) {
-    process.stdout.write(`  -  ${name.padEnd(13)} not run\n`);
+    process.stdout.write(`  -  ${name.padEnd(18)} not run\n`);
     continue;
   }
   const ok = result.code === 0;
@@ -129,7 +130,7 @@ for (const [name, result] of rows) {
       : result.signal
         ? `stopped by ${result.signal}`
         : `failed (exit code ${result.code})`;
-  process.stdout.write(`  ${ok ? '✔' : '✖'}  ${name.padEnd(13)} ${how}, ${result.seconds.toFixed(1)} s\n`);
+  process.stdout.write(`  ${ok ? '✔' : '✖'}  ${name.padEnd(18)} ${how}, ${result.seconds.toFixed(1)} s\n`);
 }
 
 if (stopping) {
