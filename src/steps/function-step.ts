@@ -98,8 +98,11 @@ export function functionStep<K extends FunctionKind>(kind: K): Step<FunctionActu
   const step: Step<FunctionActual, `function:${K}`> = {
     id: `function:${kind}`,
     title: TITLES[kind],
-    // The log group must exist (with its retention) before Lambda creates one that never expires.
+    // The log group must exist before Lambda creates one that never expires. Of the role and the log
+    // groups only their creation is waited for, not what they settle (the role's policy, the
+    // groups' retention): a function runs only once the pool invokes it, and up ends after both.
     dependsOn: ['role', 'log-groups'],
+    startsAfterApply: ['role', 'log-groups'],
     independentRead: true,
 
     permissions(scope) {

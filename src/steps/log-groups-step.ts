@@ -142,9 +142,8 @@ export const logGroupsStep: Step<LogGroupsActual, 'log-groups'> = {
       toRetain.length && `set retention on ${toRetain.length}`,
       toTag.length && `tag ${toTag.length}`,
     ].filter(Boolean);
-    return createOrUpdate(observed, `${parts.join(', ')} (retention ${want.retentionDays} days)`, diffs, async (c) => {
+    const change = createOrUpdate(observed, `${parts.join(', ')} (retention ${want.retentionDays} days)`, diffs, async (c) => {
       const { logs } = c.ports;
-      const setRetention = (name: string) => logs.putRetentionPolicy(name, want.retentionDays);
       await Promise.all([
         ...toCreate.map(async (kind) => {
           const name = logGroupName(c, kind);
@@ -152,9 +151,7 @@ export const logGroupsStep: Step<LogGroupsActual, 'log-groups'> = {
             // Lambda creates the group itself if the function ran in between: take it over.
             await logs.tagResource(name, `arn:${c.partition}:logs:${c.region}:${c.accountId}:log-group:${name}`, want.tags);
           }
-          await setRetention(name);
         }),
-        ...toRetain.map((kind) => setRetention(logGroupName(c, kind))),
         ...toTag.map((kind) => logs.tagResource(logGroupName(c, kind), actual[kind]!.arn, want.tags)),
       ]);
       record(
@@ -162,6 +159,18 @@ export const logGroupsStep: Step<LogGroupsActual, 'log-groups'> = {
         FUNCTION_KINDS.map((k) => logGroupName(c, k)),
       );
     });
+    const retain = [...toCreate, ...toRetain];
+    if (retain.length === 0) return change;
+    // The functions need their groups to exist (or Lambda makes its own, which never expires), not
+    // their retention: they start once the groups are created (function step's startsAfterApply),
+    // while the retention is set. A run stopped in between leaves groups that the next read finds
+    // without it, and that plan sets it.
+    return {
+      ...change,
+      settle: async (c) => {
+        await Promise.all(retain.map((kind) => c.ports.logs.putRetentionPolicy(logGroupName(c, kind), want.retentionDays)));
+      },
+    };
   },
 
   destroy: (ctx, observed) =>

@@ -193,7 +193,7 @@ export const roleStep: Step<RoleActual, 'role'> = {
   plan(ctx, observed): Change {
     const want = desired(ctx, observed.status === 'present' ? observed.actual.tags : undefined);
     if (observed.status === 'absent') {
-      return create(`create ${ctx.names.role} (own log groups + SES send as ${ctx.config.email.from})`, async (c) => {
+      const change = create(`create ${ctx.names.role} (own log groups + SES send as ${ctx.config.email.from})`, async (c) => {
         const RoleName = c.names.role;
         const created = await c.ports.iam.createRole(
           {
@@ -206,8 +206,16 @@ export const roleStep: Step<RoleActual, 'role'> = {
           (found) => !foreignReason(c, 'IAM role', RoleName, tagsFromList(found.Tags)),
         );
         c.state.resources.roleArn = created?.Arn ?? roleArn(c);
-        await c.ports.iam.putRolePolicy(RoleName, c.names.inlinePolicy, want.inlinePolicy);
       });
+      // The functions need the role to exist, not its permissions (used only when they run): they
+      // start once it is created (function step's startsAfterApply), while its policy is put. A run
+      // stopped in between leaves a role that the next read finds without it, and that plan puts it.
+      return {
+        ...change,
+        settle: async (c) => {
+          await c.ports.iam.putRolePolicy(c.names.role, c.names.inlinePolicy, want.inlinePolicy);
+        },
+      };
     }
     const actual = observed.actual;
     // Other managed policies a user attached by hand are left alone; only the one earlier versions

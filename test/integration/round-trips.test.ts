@@ -127,4 +127,35 @@ describe('round trips', () => {
     expect(f.proxy.calls.filter((c) => c.realism === 'lambda-function-states')).toEqual([]);
     expect(actions.filter((a) => a === 'AddPermission')).toHaveLength(5);
   });
+
+  it("a fresh up creates the functions while the role's policy and the log groups' retention are still being put", async () => {
+    const dir = await f.project(CONFIG);
+    // PutRolePolicy and PutRetentionPolicy are answered only once a CreateFunction has arrived (or
+    // after 5 s, when the functions wait for them: then the test fails instead of hanging).
+    let functionSeen!: () => void;
+    const fn = new Promise<'function'>((resolve) => (functionSeen = () => resolve('function')));
+    const released: string[] = [];
+    f.proxy.onCall = (call) => {
+      if (call.action === 'CreateFunction') functionSeen();
+    };
+    f.proxy.onResponse = async (call) => {
+      if (call.action !== 'PutRolePolicy' && call.action !== 'PutRetentionPolicy') return;
+      const by = await Promise.race([fn, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5000).unref())]);
+      released.push(`${call.action} by ${by}`);
+    };
+    const result = await f.cli(dir, ['up']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(released.sort()).toEqual([
+      'PutRetentionPolicy by function',
+      'PutRetentionPolicy by function',
+      'PutRetentionPolicy by function',
+      'PutRetentionPolicy by function',
+      'PutRetentionPolicy by function',
+      'PutRolePolicy by function',
+    ]);
+    // The groups themselves exist before any function, so Lambda makes none of its own.
+    const actions = f.proxy.calls.map((c) => c.action);
+    expect(actions.lastIndexOf('CreateLogGroup')).toBeLessThan(actions.indexOf('CreateFunction'));
+    expect(actions.indexOf('CreateRole')).toBeLessThan(actions.indexOf('CreateFunction'));
+  });
 });
