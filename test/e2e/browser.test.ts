@@ -260,27 +260,38 @@ describe('example app in Chromium against otp-setup sandbox', () => {
   }, 120_000);
 
   it("shows otp-setup's own rate limit as such (not as an address that cannot be used)", async () => {
-    // The example config keeps the default limit: 5 codes per address per 15 minutes.
+    // The example config keeps the default limit: 5 codes per address per 15 minutes, counted in
+    // fixed 15-minute windows of the clock (handlers/shared/rate-limit.ts). Codes asked for on both
+    // sides of a window's end are counted apart, so an attempt that crossed one is made again.
+    const window = () => Math.floor(Date.now() / (15 * 60_000));
     const page = await browser!.newPage();
-    const email = `limited-${randomUUID().slice(0, 8)}@example.com`;
-    for (let round = 1; round <= 5; round += 1) {
+    for (let attempt = 1; ; attempt += 1) {
+      const started = window();
+      const email = `limited-${randomUUID().slice(0, 8)}@example.com`;
+      for (let round = 1; round <= 5; round += 1) {
+        await page.goto(appUrl);
+        await screen(page, 'email');
+        await page.fill('#email', email);
+        await page.click('#email-form button[type=submit]');
+        await screen(page, 'code');
+      }
+      failedCalls.length = 0;
       await page.goto(appUrl);
       await screen(page, 'email');
       await page.fill('#email', email);
       await page.click('#email-form button[type=submit]');
-      await screen(page, 'code');
+      // Cognito's UserLambdaValidationException "CreateAuthChallenge failed with error Too many…".
+      await expect
+        .poll(() => page.textContent('#status'), { timeout: 10_000 })
+        .toMatch(/^(Too many sign-in codes requested for this address\. Try again in \d+ minutes?\.|We sent a code to .*)$/);
+      if (window() !== started && attempt === 1 && (await page.textContent('#status'))!.startsWith('We sent a code')) continue;
+      expect(await page.textContent('#status')).toMatch(
+        /^Too many sign-in codes requested for this address\. Try again in \d+ minutes?\.$/,
+      );
+      await screen(page, 'email');
+      await shot(page, '8-rate-limited');
+      expect(failedCalls).toEqual(['SignUp 400', 'InitiateAuth 400']);
+      return;
     }
-    failedCalls.length = 0;
-    await page.goto(appUrl);
-    await screen(page, 'email');
-    await page.fill('#email', email);
-    await page.click('#email-form button[type=submit]');
-    // Cognito's UserLambdaValidationException "CreateAuthChallenge failed with error Too many…".
-    await expect
-      .poll(() => page.textContent('#status'), { timeout: 10_000 })
-      .toMatch(/^Too many sign-in codes requested for this address\. Try again in \d+ minutes?\.$/);
-    await screen(page, 'email');
-    await shot(page, '8-rate-limited');
-    expect(failedCalls).toEqual(['SignUp 400', 'InitiateAuth 400']);
   }, 120_000);
 });
