@@ -2,7 +2,7 @@
 
 Same server, same arguments (`-H HOST -p PORT`) as `moto_server`; it only caches pure
 computations that moto repeats and drops the per-request access log (profiled with cProfile over
-up/up/teardown cycles: together about half of moto's CPU per request, and moto is most of the
+up/up/teardown cycles: together about half of moto's CPU per request, and moto is a large part of the
 suite's CPU):
 
 - `moto.backends.list_of_moto_modules()` lists and stats moto's ~180 package folders on every
@@ -16,8 +16,8 @@ suite's CPU):
 - werkzeug logs one access line per request to stderr, which nothing reads (errors still show).
 
 Each patch is skipped when moto's internals differ (another version): the server then runs as
-moto_server does. Exits 3 when moto is not importable by this interpreter, so the caller can fall
-back to the moto_server command.
+moto_server does. Exits 3 when moto is not importable by this interpreter (test/support/moto.ts
+checks that first and then runs the moto_server command instead).
 """
 
 import functools
