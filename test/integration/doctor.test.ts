@@ -1,14 +1,9 @@
-import {
-  DescribeUserPoolClientCommand,
-  DescribeUserPoolCommand,
-  UpdateUserPoolClientCommand,
-  UpdateUserPoolCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
+import { DescribeUserPoolCommand, UpdateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { RemovePermissionCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DisassociateWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
-import { BASE_CONFIG, startStackFixture, type StackFixture } from '../support/stack-fixture.js';
+import { BASE_CONFIG, changeClientByHand, startStackFixture, type StackFixture } from '../support/stack-fixture.js';
 
 let f: StackFixture;
 let logs: CloudWatchLogsClient;
@@ -111,16 +106,7 @@ describe('otp-setup doctor against moto', () => {
   it('finds a password flow added to the app client', async () => {
     const dir = await f.project();
     const { poolId, clientId } = await upAndPool(dir);
-    const { UserPoolClient: c } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
-    await f.sdk.cognito.send(
-      new UpdateUserPoolClientCommand({
-        ...c!,
-        ClientSecret: undefined,
-        LastModifiedDate: undefined,
-        CreationDate: undefined,
-        ExplicitAuthFlows: [...c!.ExplicitAuthFlows!, 'ALLOW_USER_SRP_AUTH'],
-      } as never),
-    );
+    await changeClientByHand(f, poolId, clientId, (c) => ({ ExplicitAuthFlows: [...c.ExplicitAuthFlows!, 'ALLOW_USER_SRP_AUTH'] }));
     const { result, checks } = await doctor(dir);
     expect(result.code).toBe(1);
     const check = checks.find((c) => c.id === 'client')!;
@@ -141,16 +127,7 @@ describe('otp-setup doctor against moto', () => {
   it('email-ownership: finds an attribute the app client was allowed to write by hand', async () => {
     const dir = await f.project();
     const { poolId, clientId } = await upAndPool(dir);
-    const { UserPoolClient: c } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
-    await f.sdk.cognito.send(
-      new UpdateUserPoolClientCommand({
-        ...c!,
-        ClientSecret: undefined,
-        LastModifiedDate: undefined,
-        CreationDate: undefined,
-        WriteAttributes: [...c!.WriteAttributes!, 'phone_number'],
-      } as never),
-    );
+    await changeClientByHand(f, poolId, clientId, (c) => ({ WriteAttributes: [...c.WriteAttributes!, 'phone_number'] }));
     const check = (await doctor(dir)).checks.find((x) => x.id === 'email-ownership')!;
     expect(check.verdict).toBe('fail');
     expect(check.detail).toContain('also phone_number');

@@ -11,7 +11,7 @@ import {
 import { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { DeleteFunctionCommand, GetFunctionCommand, GetPolicyCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
-import { BASE_CONFIG, useStackFixture } from '../support/stack-fixture.js';
+import { BASE_CONFIG, changeClientByHand, useStackFixture } from '../support/stack-fixture.js';
 import { STACK_FRAME } from '../support/stack-trace.js';
 
 const f = useStackFixture();
@@ -301,16 +301,7 @@ describe('otp-setup up against moto', () => {
     const first = await up(dir);
     const poolId = first.json!.userPoolId as string;
     const clientId = first.json!.clientId as string;
-    const { UserPoolClient: c } = await f.sdk.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
-    await f.sdk.cognito.send(
-      new UpdateUserPoolClientCommand({
-        ...c!,
-        ClientSecret: undefined,
-        LastModifiedDate: undefined,
-        CreationDate: undefined,
-        AccessTokenValidity: 1440,
-      } as never),
-    );
+    await changeClientByHand(f, poolId, clientId, () => ({ AccessTokenValidity: 1440 }));
     const status = await f.cli(dir, ['status']);
     expect(status.stdout).toMatch(/App client\s+DRIFT · AccessTokenValidity/);
     const plan = await f.cli(dir, ['plan']);

@@ -1,7 +1,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  CognitoIdentityProviderClient,
+  DescribeUserPoolClientCommand,
+  UpdateUserPoolClientCommand,
+  type UserPoolClientType,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SESClient } from '@aws-sdk/client-ses';
@@ -116,4 +121,28 @@ export function useStackFixture(): StackFixture {
       return Reflect.get(fixture, key) as unknown;
     },
   });
+}
+
+/**
+ * Changes the app client as a person would in the console: every field it has, with `change`
+ * applied (UpdateUserPoolClient resets the fields a call omits, and refuses the read-only ones).
+ */
+export async function changeClientByHand(
+  f: StackFixture,
+  poolId: string,
+  clientId: string,
+  change: (client: UserPoolClientType) => Partial<UserPoolClientType>,
+): Promise<void> {
+  const { UserPoolClient: client } = await f.sdk.cognito.send(
+    new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }),
+  );
+  await f.sdk.cognito.send(
+    new UpdateUserPoolClientCommand({
+      ...client!,
+      ClientSecret: undefined,
+      LastModifiedDate: undefined,
+      CreationDate: undefined,
+      ...change(client!),
+    } as never),
+  );
 }
