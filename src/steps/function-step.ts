@@ -1,7 +1,7 @@
 import type { FunctionConfiguration, GetFunctionResponse, Runtime, TracingMode } from '@aws-sdk/client-lambda';
 import { grant } from '../core/permissions.js';
 import { create, destroyOwned, diffFields, noop, update, type Change, type Step, type StepContext } from '../core/step.js';
-import type { FunctionKind } from '../config/function-kinds.js';
+import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
 import { HMAC_KEY_VARIABLE, handlerEnvironment, handlerSecrets, needsSecrets, redactEnvironment } from '../spec/handler-environment.js';
 import { foreignReason, ownershipTags } from './ownership.js';
 import { roleArn } from './role-step.js';
@@ -93,6 +93,9 @@ async function functionTags(ctx: StepContext, found: GetFunctionResponse): Promi
   if (found.Tags) return found.Tags;
   return ctx.ports.lambda.listTags(found.Configuration?.FunctionName, found.Configuration?.FunctionArn ?? '');
 }
+
+/** The ids of the five function steps, for the steps that wait for them. */
+export const FUNCTION_STEP_IDS: readonly `function:${FunctionKind}`[] = FUNCTION_KINDS.map((kind) => `function:${kind}` as const);
 
 export function functionStep<K extends FunctionKind>(kind: K): Step<FunctionActual, `function:${K}`> {
   const step: Step<FunctionActual, `function:${K}`> = {
@@ -224,13 +227,14 @@ export function functionStep<K extends FunctionKind>(kind: K): Step<FunctionActu
       // that operate on the function wait until it is ready.
       if (diffs.length === 0) return actual.unready ? { ...noop('unchanged'), settle: untilReady(actual.unready) } : noop('unchanged');
       const fields = new Set(diffs.map((d) => d.field));
-      const changesFunction = fields.has('CodeSha256') || [...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags');
+      const changesConfiguration = [...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags');
+      const changesFunction = fields.has('CodeSha256') || changesConfiguration;
       const change = update(diffs, async (c) => {
         const { lambda } = c.ports;
         if (fields.has('Tags')) await lambda.tagResource(FunctionName, actual.arn, tags);
         if (changesFunction) await lambda.waitUntilReady(FunctionName, 'update');
         if (fields.has('CodeSha256')) await lambda.updateFunctionCode(FunctionName, built.zip);
-        if ([...fields].some((f) => f !== 'CodeSha256' && f !== 'Tags')) {
+        if (changesConfiguration) {
           recordSecret(c, kind, settings);
           if (fields.has('CodeSha256')) await lambda.waitUntilReady(FunctionName, 'update');
           await lambda.updateFunctionConfiguration(

@@ -1,7 +1,7 @@
 import { grant } from '../core/permissions.js';
 import { createOrUpdate, sameValue, noop, type Change, type FieldDiff, type Step, type StepContext } from '../core/step.js';
 import { FUNCTION_KINDS, type FunctionKind } from '../config/function-kinds.js';
-import { functionArn } from './function-step.js';
+import { FUNCTION_STEP_IDS, functionArn } from './function-step.js';
 
 export const STATEMENT_ID = 'otp-setup-cognito-trigger';
 
@@ -42,14 +42,7 @@ export const permissionsStep: Step<PermissionsActual, 'permissions'> = {
   title: 'Invoke permissions for Cognito',
   // AddPermission operates on the function, which must be Active first: the functions' steps are
   // done (settled) only then, while the user pool goes on once they exist (Step.startsAfterApply).
-  dependsOn: [
-    'user-pool',
-    'function:define-auth-challenge',
-    'function:create-auth-challenge',
-    'function:verify-auth-challenge',
-    'function:pre-sign-up',
-    'function:post-authentication',
-  ],
+  dependsOn: ['user-pool', ...FUNCTION_STEP_IDS],
   independentRead: true,
 
   permissions(scope) {

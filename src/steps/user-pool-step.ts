@@ -14,7 +14,7 @@ import {
   type Step,
   type StepContext,
 } from '../core/step.js';
-import { functionArn } from './function-step.js';
+import { FUNCTION_STEP_IDS, functionArn } from './function-step.js';
 import { foreignReason, ownershipTags } from './ownership.js';
 import { sesRegion } from './ses-identity-step.js';
 import { formatSource } from '../../handlers/shared/email.js';
@@ -229,23 +229,9 @@ async function deletePool(ctx: StepContext, pool: UserPoolType): Promise<void> {
 export const userPoolStep: Step<PoolActual, 'user-pool'> = {
   id: 'user-pool',
   title: 'User pool',
-  dependsOn: [
-    'function:define-auth-challenge',
-    'function:create-auth-challenge',
-    'function:verify-auth-challenge',
-    'function:pre-sign-up',
-    'function:post-authentication',
-    'ses-identity',
-    'ses-domain',
-  ],
+  dependsOn: [...FUNCTION_STEP_IDS, 'ses-identity', 'ses-domain'],
   // CreateUserPool only names the functions by ARN: it need not wait for them to become Active.
-  startsAfterApply: [
-    'function:define-auth-challenge',
-    'function:create-auth-challenge',
-    'function:verify-auth-challenge',
-    'function:pre-sign-up',
-    'function:post-authentication',
-  ],
+  startsAfterApply: FUNCTION_STEP_IDS,
   independentRead: true,
 
   permissions(scope) {

@@ -6,7 +6,6 @@ import { tagList, tagsFromList, type TagMap } from '../tags.js';
 
 /** The SNS topic operations the steps use, with AWS's errors mapped to the user's. */
 export interface SnsPort {
-  /** False when there is no such topic. */
   /** Undefined when there is no such topic. */
   subscriptions(arn: string): Promise<Subscription[] | undefined>;
   /** Undefined when there is no such topic. */
