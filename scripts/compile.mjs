@@ -1,6 +1,6 @@
 // Compiles src/ and handlers/ into dist/src/ and dist/handlers/, one file at a time (no bundling)
 // and without type-checking: `npm run typecheck` (one `tsc --noEmit` over src, handlers and test)
-// is the type-check, and `npm test` runs it. tsconfig.json's verbatimModuleSyntax (which implies
+// is the type-check, and `npm test` runs it (as part of `npm run typecheck-and-lint`). tsconfig.json's verbatimModuleSyntax (which implies
 // isolatedModules) makes tsc reject any code that a file-at-a-time compiler could not emit as tsc
 // would (type-only imports without `import type`, const enums across files, `export =`).
 import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';

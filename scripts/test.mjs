@@ -115,10 +115,11 @@ for (const name of CHECKS) {
 }
 
 const failed = [];
+const width = Math.max(...rows.map(([name]) => name.length)) + 1;
 process.stdout.write('\nnpm test:\n');
 for (const [name, result] of rows) {
   if (!result) {
-    process.stdout.write(`  -  ${name.padEnd(18)} not run\n`);
+    process.stdout.write(`  -  ${name.padEnd(width)} not run\n`);
     continue;
   }
   const ok = result.code === 0;
@@ -130,7 +131,7 @@ for (const [name, result] of rows) {
       : result.signal
         ? `stopped by ${result.signal}`
         : `failed (exit code ${result.code})`;
-  process.stdout.write(`  ${ok ? '✔' : '✖'}  ${name.padEnd(18)} ${how}, ${result.seconds.toFixed(1)} s\n`);
+  process.stdout.write(`  ${ok ? '✔' : '✖'}  ${name.padEnd(width)} ${how}, ${result.seconds.toFixed(1)} s\n`);
 }
 
 if (stopping) {
